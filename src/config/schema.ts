@@ -1,0 +1,26 @@
+/**
+ * The one schema of `warden.yaml`. Each section lives in `sections/` next to the stage it
+ * configures; defaults are documented there with `@defaultValue`.
+ */
+import { z } from 'zod';
+import { kafkaSchema, redisSchema } from './sections/kafka.js';
+import { loggingSchema, pipelineSchema, signingSchema } from './sections/pipeline.js';
+import { eventsSchema } from './sections/events.js';
+import { identitySchema, policySchema } from './sections/identity.js';
+import { baselineSchema, modelSchema, scoringSchema } from './sections/baseline.js';
+
+export const wardenConfigSchema = z.strictObject({
+  kafka: kafkaSchema.prefault({}),
+  redis: redisSchema.prefault({}),
+  pipeline: pipelineSchema.prefault({}),
+  events: eventsSchema.prefault({}),
+  identity: identitySchema.prefault({}),
+  policy: policySchema.prefault({}),
+  baseline: baselineSchema.prefault({}),
+  scoring: scoringSchema.prefault({}),
+  model: modelSchema.prefault({}),
+  signing: signingSchema.prefault({}),
+  logging: loggingSchema.prefault({}),
+});
+
+export type WardenConfig = z.output<typeof wardenConfigSchema>;

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** A secret given inline, from an environment variable, or from a file (never logged). */
+export const secretSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ file: z.string().min(1) }),
+]);
+export type SecretRef = z.infer<typeof secretSchema>;
+
+export const tlsSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    /** PEM file of the CA that signed the server certificate. */
+    caFile: z.string().optional(),
+    /** Client certificate and key for mutual TLS. */
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+    rejectUnauthorized: z.boolean().default(true),
+  }),
+]);
+
+export const kafkaSchema = z.strictObject({
+  /** @defaultValue ['127.0.0.1:9092'] — overridden by WARDEN_KAFKA_BROKERS (comma separated). */
+  brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+  clientId: z.string().default('warden'),
+  groupId: z.string().default('warden'),
+  tls: tlsSchema.default(false),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+      username: z.string().min(1),
+      password: secretSchema,
+    })
+    .optional(),
+  /** Input topics and the audit format each carries (`auto` detects per record). */
+  inputs: z
+    .array(z.strictObject({ topic: z.string().min(1), format: z.string().default('auto') }))
+    .min(1)
+    .default([{ topic: 'audit.events', format: 'auto' }]),
+  topics: z
+    .strictObject({
+      decisions: z.string().default('warden.decisions'),
+      blocks: z.string().default('warden.blocks'),
+      dlq: z.string().default('warden.dlq'),
+    })
+    .prefault({}),
+});
+
+export const redisSchema = z.strictObject({
+  /** @defaultValue 'redis://127.0.0.1:6379' — overridden by WARDEN_REDIS_URL. */
+  url: z.string().default('redis://127.0.0.1:6379'),
+  password: secretSchema.optional(),
+  tls: tlsSchema.default(false),
+  /** Prefix of every key Warden writes, so several deployments can share one Redis. */
+  keyPrefix: z.string().default('warden'),
+});

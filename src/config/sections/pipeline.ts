@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+export const pipelineSchema = z.strictObject({
+  /** Upper bound on events decided in one batch (one Redis round trip, one model call). */
+  maxBatchSize: z.number().int().positive().default(1000),
+  /** Batches in flight before partitions are paused (backpressure). */
+  maxInFlightBatches: z.number().int().positive().default(2),
+  /**
+   * What to do when the baseline store is unavailable: `open` decides on policy only and marks
+   * decisions degraded; `closed` alerts or blocks actions that a policy protects.
+   */
+  failMode: z.enum(['open', 'closed']).default('open'),
+  /** HTTP server for /metrics, /healthz, /readyz and /v1/check. */
+  http: z
+    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) })
+    .prefault({}),
+});
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const signingSchema = z.strictObject({
+  /** PEM (PKCS#8) Ed25519 private key used to sign decisions and block records. */
+  privateKeyFile: z.string().default('.warden/keys/warden.key'),
+  /** PEM (SPKI) Ed25519 public key enforcers verify with. */
+  publicKeyFile: z.string().default('.warden/keys/warden.pub'),
+});

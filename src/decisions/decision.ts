@@ -1,0 +1,38 @@
+/** The decision Warden publishes for every event (allow included). See DESIGN.md. */
+
+export type Verdict = 'allow' | 'alert' | 'block';
+
+/** `enforce` publishes the verdict; `shadow` publishes allow and records what it would have done. */
+export type DecisionMode = 'enforce' | 'shadow';
+
+export interface Reason {
+  /** A stable code from REASON_CODES. */
+  code: string;
+  /** Human-readable detail about this event, e.g. "first use of iam:CreateAccessKey in 30d". */
+  detail: string;
+  /** Points this reason adds to the risk score (0..100 scale). */
+  weight: number;
+}
+
+export interface Decision {
+  decisionId: string;
+  eventId: string;
+  identity: string;
+  owner: string | null;
+  action: string;
+  resource: string | null;
+  eventTime: string;
+  /** Event time of the decision (replay) or wall clock of the deciding instance (live). */
+  decidedAt: string;
+  verdict: Verdict;
+  /** What the decision would have been without shadow mode; present only when it differs. */
+  wouldBe?: Verdict;
+  score: number;
+  mode: DecisionMode;
+  reasons: Reason[];
+  policy: { id: string | null; version: string };
+  model: string | null;
+  /** True when a stage (the baseline store) was unavailable and the decision was made without it. */
+  degraded?: boolean;
+  sig?: string;
+}

@@ -1,0 +1,51 @@
+/**
+ * The stable list of reason codes a decision can carry. Codes never change meaning once shipped;
+ * docs/reason-codes.md documents each and a test keeps the two lists equal.
+ */
+export const REASON_CODES = {
+  // Identity clarity
+  UNKNOWN_IDENTITY: 'The identity is not in the inventory, so no owner is accountable for it.',
+  UNOWNED_TOKEN: 'The credential used cannot be tied to the identity or to any owner.',
+  SHARED_TOKEN: 'The credential is declared for a different identity than the one using it.',
+  // Policy as code
+  POLICY_DENY: 'A deny rule matched the action.',
+  POLICY_NOT_ALLOWED: 'The action or resource is outside the identity\'s allow-list (least privilege).',
+  POLICY_TIME_WINDOW: 'The action happened outside the hours the policy allows.',
+  POLICY_SOURCE: 'The request came from a network, country, region or workload the policy does not allow.',
+  POLICY_RATE_LIMIT: 'The identity exceeded a policy rate limit.',
+  POLICY_EXCEPTION: 'A policy exception (with expiry and reason) allowed an action that would otherwise be flagged.',
+  // Learned baseline
+  LEARNING: 'The identity is still in its learning period; anomalies are recorded but weigh less.',
+  NEW_ACTION: 'First use of this action by the identity.',
+  NEW_SERVICE: 'First use of any action of this service by the identity.',
+  NEW_RESOURCE: 'First access to this resource pattern by the identity.',
+  NEW_SOURCE_IP: 'A source IP address never seen for this identity.',
+  NEW_SOURCE_NETWORK: 'A source /24 (IPv4) or /48 (IPv6) network never seen for this identity.',
+  NEW_SOURCE_ASN: 'A source autonomous system never seen for this identity.',
+  NEW_SOURCE_COUNTRY: 'A source country never seen for this identity.',
+  NEW_REGION: 'A cloud region never used by this identity.',
+  NEW_USER_AGENT: 'A user-agent family never seen for this identity.',
+  NEW_WORKLOAD: 'A workload never seen running this identity.',
+  UNUSUAL_HOUR: 'Activity at an hour of the week when this identity is normally idle.',
+  RATE_SPIKE: 'The request rate is far above this identity\'s normal rate.',
+  VOLUME_SPIKE: 'Bytes, rows or objects moved are far above this identity\'s normal volume.',
+  FAILURE_BURST: 'A burst of failed or denied calls.',
+  DENIED_THEN_SUCCESS: 'A call succeeded right after a run of denied attempts (probing for a gap).',
+  RARE_SEQUENCE: 'This action rarely or never follows the identity\'s previous action.',
+  CONCURRENT_TOKEN_USE: 'The same credential was used from two distant sources at the same time.',
+  FIRST_PRIVILEGED: 'First privileged or sensitive action by this identity.',
+  ENUMERATION: 'Many distinct new resources or services touched in a short window (reconnaissance).',
+  DESTRUCTIVE_ACTION: 'A destructive action (delete, drop, truncate) unusual for this identity.',
+  OPERATOR_BLOCK: 'An operator blocked this identity by hand.',
+  OPERATOR_FEEDBACK: 'An operator marked a similar decision as benign; the score was lowered.',
+  // Learned model
+  MODEL_ANOMALY: 'The autoencoder found this combination of features unusual for the identity class.',
+  // Degraded operation
+  STORE_UNAVAILABLE: 'The baseline store was unavailable; the decision rests on policy only.',
+} as const;
+
+export type ReasonCode = keyof typeof REASON_CODES;
+
+export function isReasonCode(code: string): code is ReasonCode {
+  return Object.prototype.hasOwnProperty.call(REASON_CODES, code);
+}

@@ -1,0 +1,79 @@
+/**
+ * Warden's error hierarchy. Every error carries a stable `code` (documented in docs/errors.md,
+ * a test keeps the two in step), whether retrying can help (`retriable`), and the `cause`.
+ */
+
+/** Stable error codes and what each means. Add a code here and in docs/errors.md together. */
+export const ERROR_CODES = {
+  WARDEN_CONFIG_INVALID: 'A configuration file failed validation; the message names the file, line and field.',
+  WARDEN_CONFIG_NOT_FOUND: 'A configuration file named on the command line or in the environment does not exist.',
+  WARDEN_POLICY_INVALID: 'A policy or policy test file failed validation; the message names the file, line and field.',
+  WARDEN_IDENTITIES_INVALID: 'The identity inventory failed validation; the message names the file, line and field.',
+  WARDEN_EVENT_INVALID: 'An event could not be normalized; it is sent to the dead-letter topic or rejects file.',
+  WARDEN_STORE_UNAVAILABLE: 'The baseline store (Redis) cannot be reached; retried with backoff.',
+  WARDEN_STORE_SCRIPT: 'A store script returned an error that retrying will not fix.',
+  WARDEN_KAFKA_UNAVAILABLE: 'The Kafka cluster cannot be reached; retried with backoff.',
+  WARDEN_MODEL_INVALID: 'Model files are missing, corrupt or do not match the feature schema; the previous model keeps serving.',
+  WARDEN_SIGNATURE_INVALID: 'A decision or block record failed Ed25519 verification.',
+  WARDEN_KEY_INVALID: 'A signing or verification key could not be read or parsed.',
+  WARDEN_SERVICE_START: 'A local development service (Kafka broker, Redis) could not be started.',
+  WARDEN_USAGE: 'A command was called with missing or conflicting arguments.',
+  WARDEN_INPUT_NOT_FOUND: 'An input file does not exist or cannot be read.',
+} as const;
+
+export type WardenErrorCode = keyof typeof ERROR_CODES;
+
+export interface WardenErrorOptions {
+  /** Whether the same call may succeed later (connection errors, timeouts). */
+  retriable?: boolean;
+  cause?: unknown;
+}
+
+/** Base class of every error Warden throws on purpose. */
+export class WardenError extends Error {
+  readonly code: WardenErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: WardenErrorCode, message: string, options: WardenErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WardenError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Where in a source file a problem was found (1-based line and column). */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  column?: number;
+  /** Dotted path of the offending field, e.g. `pipeline.batchSize` or `rules[2].match.actions`. */
+  field?: string;
+}
+
+/** One validation problem in a file. */
+export interface ValidationIssue extends SourceLocation {
+  message: string;
+}
+
+/** Formats an issue as `file:line:column field: message`, the form editors and CI logs link. */
+export function formatIssue(issue: ValidationIssue): string {
+  const where = [issue.file, issue.line, issue.column].filter((x) => x !== undefined).join(':');
+  const field = issue.field ? ` ${issue.field}` : '';
+  return `${where}${field}: ${issue.message}`;
+}
+
+/** A file failed validation; `issues` lists every problem found, not just the first. */
+export class WardenValidationError extends WardenError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(code: WardenErrorCode, issues: readonly ValidationIssue[], options: WardenErrorOptions = {}) {
+    super(code, issues.map(formatIssue).join('\n'), options);
+    this.name = 'WardenValidationError';
+    this.issues = issues;
+  }
+}
+
+export function isWardenError(err: unknown): err is WardenError {
+  return err instanceof WardenError;
+}
