@@ -1,7 +1,10 @@
 /** Every CLI command, in the order `warden --help` lists them. */
 import type { Command } from 'commander';
 import { registerConfigCommand } from './config.js';
+import { registerPolicyCommand } from './policy.js';
+import { registerExplainCommand } from './explain.js';
+import { registerIdentitiesCommand } from './identities.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: readonly RegisterCommand[] = [registerConfigCommand];
+export const commands: readonly RegisterCommand[] = [registerConfigCommand, registerPolicyCommand, registerExplainCommand, registerIdentitiesCommand];
