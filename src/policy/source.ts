@@ -24,6 +24,38 @@ export interface CompiledSource {
 }
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+/** IPv4 range as (network, mask) 32-bit integers: the hot path compares integers, no parsing objects. */
+type V4Range = [number, number];
+
+/** Strict dotted-quad parse to an unsigned 32-bit integer, or -1. */
+function ipv4ToInt(ip: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // no leading zeros (octal ambiguity)
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
+}
+
+const octetsToInt = (o: number[]): number => (((o[0] ?? 0) * 256 + (o[1] ?? 0)) * 256 + (o[2] ?? 0)) * 256 + (o[3] ?? 0);
+
+function v4Matches(ranges: readonly V4Range[], ip: number): boolean {
+  for (const [net, mask] of ranges) if (((ip & mask) >>> 0) === net) return true;
+  return false;
+}
 
 /** Validates a CIDR; returns an error message or null. */
 export function checkCidr(cidr: string): string | null {
@@ -50,11 +82,14 @@ function parseIp(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
 }
 
 export function compileSource(spec: SourceSpec): CompiledSource {
-  const v4: Range[] = [];
+  const v4: V4Range[] = [];
   const v6: Range[] = [];
   for (const cidr of spec.cidrs ?? []) {
     const range = ipaddr.parseCIDR(cidr);
-    (range[0].kind() === 'ipv4' ? v4 : v6).push(range);
+    if (range[0].kind() === 'ipv4') {
+      const mask = range[1] === 0 ? 0 : (0xffffffff << (32 - range[1])) >>> 0;
+      v4.push([(octetsToInt(range[0].toByteArray()) & mask) >>> 0, mask]);
+    } else v6.push(range);
   }
   const asns = spec.asns ? new Set(spec.asns.map((a) => normalizeAsn(a) ?? String(a))) : null;
   const countries = spec.countries ? new Set(spec.countries.map((c) => c.toUpperCase())) : null;
@@ -71,10 +106,17 @@ export function compileSource(spec: SourceSpec): CompiledSource {
         if (ip === undefined) {
           if (strict) return 'no source IP in the event';
         } else {
-          const addr = parseIp(ip);
-          if (addr === null) return `source IP ${ip} is not an IP address`;
-          const ranges = addr.kind() === 'ipv4' ? v4 : v6;
-          if (!ranges.some((r) => addr.match(r))) return `source IP ${ip} is outside ${spec.cidrs?.join(', ')}`;
+          let inside: boolean;
+          const fast = ipv4ToInt(ip);
+          if (fast >= 0) inside = v4Matches(v4, fast);
+          else {
+            // Only canonical dotted quads are IPv4: "10.1.2" or "010.1.2.3" (inet_aton forms) would
+            // parse to other addresses than a reader of the log expects.
+            const addr = ip.includes(':') ? parseIp(ip) : null;
+            if (addr === null) return `source IP ${ip} is not an IP address`;
+            inside = addr.kind() === 'ipv4' ? v4Matches(v4, octetsToInt(addr.toByteArray())) : v6.some((r) => addr.match(r));
+          }
+          if (!inside) return `source IP ${ip} is outside ${spec.cidrs?.join(', ')}`;
         }
       }
       if (asns) {

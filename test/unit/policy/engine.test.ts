@@ -175,3 +175,31 @@ exceptions:
     expect(engineFrom([base]).version).not.toBe(engineFrom([`${base}\n# reviewed`]).version);
   });
 });
+
+describe('source CIDRs', () => {
+  const engine = engineFrom([`
+policy: net
+rules: [ { id: n, kind: source, cidrs: ["10.0.0.0/8", "192.168.4.0/22", "172.16.5.9/32", "0.0.0.0/0"], mode: shadow }, { id: v6, kind: source, cidrs: ["2001:db8::/32", "10.0.0.0/8"] } ]
+`]);
+  it.each([
+    ['10.255.255.255', null],
+    ['11.0.0.1', 'block'],
+    ['2001:db8:ffff::1', null],
+    ['2001:db9::1', 'block'],
+    ['::ffff:10.1.2.3', null], // IPv4-mapped IPv6 matches the IPv4 range
+    ['::ffff:11.1.2.3', 'block'],
+    ['010.1.2.3', 'block'], // leading zeros are ambiguous (octal): not accepted as 10.1.2.3
+    ['10.1.2', 'block'],
+    ['10.1.2.300', 'block'],
+  ])('%s -> %s', (ip, verdict) => {
+    expect(evaluate(engine, { action: 'x:y', source: { ip } }).verdict).toBe(verdict);
+  });
+
+  it('prefix lengths below /8 and exact /32 hosts', () => {
+    const e = engineFrom([`policy: q\nrules: [ { id: n, kind: source, cidrs: ["192.168.4.0/22", "172.16.5.9/32"] } ]\n`]);
+    expect(evaluate(e, { action: 'x', source: { ip: '192.168.7.255' } }).verdict).toBeNull();
+    expect(evaluate(e, { action: 'x', source: { ip: '192.168.8.0' } }).verdict).toBe('block');
+    expect(evaluate(e, { action: 'x', source: { ip: '172.16.5.9' } }).verdict).toBeNull();
+    expect(evaluate(e, { action: 'x', source: { ip: '172.16.5.10' } }).verdict).toBe('block');
+  });
+});
