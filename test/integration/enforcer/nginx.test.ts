@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -133,7 +133,6 @@ afterAll(async () => {
   await producer?.disconnect();
   await dropTopic?.();
   await admin?.disconnect();
-  if (existsSync(join(dir, 'error.log')) && process.env.WARDEN_KEEP_NGINX_LOG) console.log(readFileSync(join(dir, 'error.log'), 'utf8'));
   rmSync(dir, { recursive: true, force: true });
 });
 
