@@ -89,6 +89,14 @@ describe('warden policy', () => {
     expect(text).toMatch(/allow -> allow\s+1/);
   });
 
+  it('diff reads the base from a git ref', async () => {
+    const input = events([{ ...deploy, id: 'a', action: 's3:PutObject' }]);
+    expect(await run('policy', 'diff', '--base', 'HEAD', '--input', input)).toBe(0);
+    expect(out.join('\n')).toMatch(/base [0-9a-f]{16} \(HEAD\)/);
+    expect(await run('policy', 'diff', '--base', 'no-such-ref-xyz', '--input', input)).toBe(2);
+    expect(err.join('\n')).toContain('--base must be a folder or a git ref');
+  });
+
   it('diff against the same policies flips nothing', async () => {
     const input = events([{ ...deploy, id: 'a', action: 'iam:CreateUser' }]);
     expect(await run('policy', 'diff', '--base', 'config/policies', '--head', 'config/policies', '--input', input)).toBe(0);
