@@ -28,7 +28,15 @@ export interface PolicyEngineOptions {
   mode?: RuleMode;
   /** Called for every rule an event reached (in scope, filter matched): `policy test` coverage. */
   onRuleTouched?: (policyId: string, ruleId: string) => void;
+  /**
+   * The engine this one replaces (hot reload): rate-limit windows of rules whose policy id, rule
+   * id, `max` and `per` are unchanged carry over, so a reload does not reset them.
+   */
+  previous?: PolicyEngine;
 }
+
+/** Rate limiters of each engine, by `policy/rule/max/per`, for carrying state across reloads. */
+const limitersOf = new WeakMap<PolicyEngine, Map<string, RateLimiter>>();
 
 interface ActivePolicy {
   policy: CompiledPolicy;
@@ -47,7 +55,14 @@ function effectiveMode(global: RuleMode, own: RuleMode): RuleMode {
   return global === 'shadow' || own === 'shadow' ? 'shadow' : 'enforce';
 }
 
-function activate(set: PolicySet, global: RuleMode): ActivePolicy[] {
+function activate(set: PolicySet, global: RuleMode, limiters: Map<string, RateLimiter>, previous: Map<string, RateLimiter> | undefined): ActivePolicy[] {
+  const limiterFor = (rule: CompiledRule): RateLimiter | undefined => {
+    if (!rule.rate) return undefined;
+    const key = `${rule.policyId}/${rule.id}/${rule.rate.max}/${rule.rate.windowMs}`;
+    const limiter = previous?.get(key) ?? createRateLimiter(rule.rate.max, rule.rate.windowMs);
+    limiters.set(key, limiter);
+    return limiter;
+  };
   return set.policies.map((policy) => {
     const active = policy.rules
       .map((rule): ActiveRule => ({ rule, mode: effectiveMode(global, rule.mode) as ActiveRule['mode'], limiter: limiterFor(rule) }))
@@ -65,10 +80,6 @@ function activate(set: PolicySet, global: RuleMode): ActivePolicy[] {
   });
 }
 
-function limiterFor(rule: CompiledRule): RateLimiter | undefined {
-  return rule.rate ? createRateLimiter(rule.rate.max, rule.rate.windowMs) : undefined;
-}
-
 function filterMatches(rule: CompiledRule, event: WardenEvent): boolean {
   if (rule.actions !== null && !rule.actions.matches(event.action)) return false;
   if (rule.resources !== null && (event.resource === undefined || !rule.resources.matches(event.resource))) return false;
@@ -78,7 +89,9 @@ function filterMatches(rule: CompiledRule, event: WardenEvent): boolean {
 export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions = {}): PolicyEngine {
   const global = options.mode ?? 'enforce';
   const touched = options.onRuleTouched;
-  const active = global === 'off' ? [] : activate(set, global).filter((p) => p.checks.length + p.allow.length + p.thresholds.length > 0);
+  const limiters = new Map<string, RateLimiter>();
+  const previous = options.previous ? limitersOf.get(options.previous) : undefined;
+  const active = global === 'off' ? [] : activate(set, global, limiters, previous).filter((p) => p.checks.length + p.allow.length + p.thresholds.length > 0);
   const index = createScopeIndex(active);
 
   function evaluate(event: WardenEvent, identity: IdentityResolution): PolicyEvaluation {
@@ -113,7 +126,9 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
         return;
       }
       matched.push({ policyId: ap.policy.id, ruleId: ar.rule.id, mode: ar.mode, effect: v.effect });
-      reasons.push(v.reason);
+      const expired = findException(ap.policy, ar.rule, event, -Infinity);
+      // Say why an exception someone relies on did not apply: the first question on a page.
+      reasons.push(expired ? { ...v.reason, detail: `${v.reason.detail} (exception ${expired.id} expired ${expired.expires})` } : v.reason);
       if (ar.mode === 'enforce') {
         if (verdict === null || RANK[ar.rule.verdict] > RANK[verdict]) policyId = ap.policy.id;
         verdict = stronger(verdict, ar.rule.verdict);
@@ -173,5 +188,7 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
     return result;
   }
 
-  return { version: set.version, evaluate };
+  const engine: PolicyEngine = { version: set.version, evaluate };
+  limitersOf.set(engine, limiters);
+  return engine;
 }

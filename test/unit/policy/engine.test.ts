@@ -203,3 +203,25 @@ rules: [ { id: n, kind: source, cidrs: ["10.0.0.0/8", "192.168.4.0/22", "172.16.
     expect(evaluate(e, { action: 'x', source: { ip: '172.16.5.10' } }).verdict).toBe('block');
   });
 });
+
+describe('policy engine: operations', () => {
+  it('says which exception expired when a violation it used to cover comes back', () => {
+    const engine = engineFrom([`
+policy: ex
+rules: [ { id: allowed, kind: allow, actions: ["s3:GetObject"] } ]
+exceptions: [ { id: migration, actions: ["s3:PutObject"], expires: 2026-11-01, reason: "one-off migration INC-1" } ]
+`]);
+    expect(evaluate(engine, { action: 's3:PutObject' }).reasons[0]?.detail).toContain('(exception migration expired 2026-11-01)');
+  });
+
+  it('carries rate-limit windows of unchanged rules across a reload', () => {
+    const text = 'policy: r\nrules: [ { id: rl, kind: rate-limit, max: 2, per: 1h, verdict: alert } ]\n';
+    const first = engineFrom([text]);
+    evaluate(first, { action: 'x', time: '2026-11-25T10:00:00Z' });
+    evaluate(first, { action: 'x', time: '2026-11-25T10:01:00Z' });
+    const reloaded = engineFrom([`${text}# edited\n`], { previous: first });
+    expect(evaluate(reloaded, { action: 'x', time: '2026-11-25T10:02:00Z' }).verdict).toBe('alert');
+    const changed = engineFrom([text.replace('max: 2', 'max: 3')], { previous: first });
+    expect(evaluate(changed, { action: 'x', time: '2026-11-25T10:02:00Z' }).verdict).toBeNull();
+  });
+});
