@@ -71,6 +71,10 @@ export function parseInventory(text: string, file: string): Inventory {
   const issues: ValidationIssue[] = [];
   const seen = new Map<string, number>();
   result.data.identities.forEach((record, i) => {
+    if (/^[*?]+$/.test(record.id)) {
+      const path = ['identities', i, 'id'];
+      issues.push({ file, ...locate(source, path), field: `identities[${i}].id`, message: `"${record.id}" would make every identity known and owned by ${record.owner}; list identities or narrower patterns` });
+    }
     const first = seen.get(record.id);
     if (first !== undefined) {
       const path = ['identities', i, 'id'];

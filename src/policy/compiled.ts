@@ -38,6 +38,7 @@ export interface CompiledException {
   readonly expires: string;
   readonly reason: string;
   readonly ticket?: string;
+  readonly line?: number;
 }
 
 export interface CompiledScope {

@@ -114,6 +114,7 @@ function compileException(ctx: Ctx, policyId: string, rules: readonly CompiledRu
     expires: ex.expires,
     reason: ex.reason,
     ticket: ex.ticket,
+    line: locate(ctx.source, at).line,
   };
 }
 

@@ -36,6 +36,12 @@ describe('warden policy', () => {
     expect(out.join('\n')).toMatch(/ok: 3 policies, \d+ rules, 3 test files/);
   });
 
+  it('validate warns about exceptions that have expired (wall clock), without failing', async () => {
+    writeFileSync(join(dir, 'a.yaml'), 'policy: a\nrules:\n  - { id: r, kind: deny, actions: [x] }\nexceptions:\n  - { id: old, expires: 2020-01-01, reason: "long gone migration" }\n');
+    expect(await run('policy', 'validate', dir)).toBe(0);
+    expect(out.join('\n')).toMatch(/warning: .*a\.yaml:5 exception old expired 2020-01-01/);
+  });
+
   it('validate lists every problem across files with file:line:column field', async () => {
     writeFileSync(join(dir, 'a.yaml'), 'policy: a\nrules:\n  - { id: r, kind: time-window, timezone: Nowhere/City, windows: ["Mon 09:00-10:00"] }\n');
     writeFileSync(join(dir, 'b.yaml'), 'policy: b\nrules:\n  - { id: r, kind: source, cidrs: [10.0.0.0/99] }\n');

@@ -47,6 +47,7 @@ describe('inventory matching', () => {
     ['tokens not a list', 'identities:\n  - { id: a, owner: t, tokens: AKIA1 }\n', 'identities[0].tokens', 2],
     ['duplicate id', 'identities:\n  - { id: a, owner: t }\n  - { id: a, owner: u }\n', 'identities[1].id', 3],
     ['no identities key', 'identitys: []\n', 'identitys', 1],
+    ['catch-all id', 'identities:\n  - { id: a, owner: t }\n  - { id: "*", owner: t }\n', 'identities[1].id', 3],
   ])('rejects %s with file, line and field', (_what, text, field, line) => {
     try {
       parseInventory(text, 'inv.yaml');
