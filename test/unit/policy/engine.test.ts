@@ -225,3 +225,15 @@ exceptions: [ { id: migration, actions: ["s3:PutObject"], expires: 2026-11-01, r
     expect(evaluate(changed, { action: 'x', time: '2026-11-25T10:02:00Z' }).verdict).toBeNull();
   });
 });
+
+describe('exceptions scoped to identities', () => {
+  it('cover only the identities they name', () => {
+    const engine = engineFrom([`
+policy: p
+rules: [ { id: a, kind: allow, actions: ["s3:GetObject"] } ]
+exceptions: [ { id: e, identities: ["svc-migrator-*"], expires: 2027-01-01, reason: "data migration CHG-1" } ]
+`]);
+    expect(evaluate(engine, { action: 's3:PutObject' }, who('svc-migrator-1')).verdict).toBeNull();
+    expect(evaluate(engine, { action: 's3:PutObject' }, who('svc-other')).verdict).toBe('block');
+  });
+});
