@@ -17,7 +17,8 @@ import type { Reason, Verdict } from '../decisions/decision.js';
 import type { IdentityResolution } from '../identity/types.js';
 import type { MatchedRule, PolicyEngine, PolicyEvaluation, RuleMode } from './types.js';
 import type { CompiledPolicy, CompiledRule, PolicySet } from './compiled.js';
-import { createScopeIndex } from './scope-index.js';
+import { createScopeIndex, scopeMatches } from './scope-index.js';
+import type { ScopeSubject } from './scope-index.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { RateLimiter } from './rate-limit.js';
 import { findException, violationOf } from './violation.js';
@@ -40,6 +41,7 @@ const limitersOf = new WeakMap<PolicyEngine, Map<string, RateLimiter>>();
 
 interface ActivePolicy {
   policy: CompiledPolicy;
+  active: ActiveRule[];
   checks: ActiveRule[];
   allow: ActiveRule[];
   /** The allow rule a violation is reported against: strongest mode, then strongest verdict. */
@@ -67,17 +69,29 @@ function activate(set: PolicySet, global: RuleMode, limiters: Map<string, RateLi
     const active = policy.rules
       .map((rule): ActiveRule => ({ rule, mode: effectiveMode(global, rule.mode) as ActiveRule['mode'], limiter: limiterFor(rule) }))
       .filter((a) => (a.mode as RuleMode) !== 'off');
-    const allow = active.filter((a) => a.rule.kind === 'allow');
-    const rank = (a: ActiveRule): number => (a.mode === 'enforce' ? 10 : 0) + (a.rule.verdict === 'block' ? 1 : 0);
-    const allowRepresentative = allow.reduce<ActiveRule | null>((best, a) => (best === null || rank(a) > rank(best) ? a : best), null);
-    return {
-      policy,
-      checks: active.filter((a) => a.rule.kind !== 'allow' && a.rule.kind !== 'thresholds'),
-      allow,
-      allowRepresentative,
-      thresholds: active.filter((a) => a.rule.kind === 'thresholds' && a.mode === 'enforce'),
-    };
+    return shape(policy, active);
   });
+}
+
+function shape(policy: CompiledPolicy, active: ActiveRule[]): ActivePolicy {
+  const allow = active.filter((a) => a.rule.kind === 'allow');
+  const rank = (a: ActiveRule): number => (a.mode === 'enforce' ? 10 : 0) + (a.rule.verdict === 'block' ? 1 : 0);
+  const allowRepresentative = allow.reduce<ActiveRule | null>((best, a) => (best === null || rank(a) > rank(best) ? a : best), null);
+  return {
+    policy,
+    active,
+    checks: active.filter((a) => a.rule.kind !== 'allow' && a.rule.kind !== 'thresholds'),
+    allow,
+    allowRepresentative,
+    thresholds: active.filter((a) => a.rule.kind === 'thresholds' && a.mode === 'enforce'),
+  };
+}
+
+/** Drops rules whose own scope excludes the subject; done once per subject, cached by the index. */
+function narrow(ap: ActivePolicy, subject: ScopeSubject): ActivePolicy | null {
+  if (!ap.active.some((a) => a.rule.scope)) return ap;
+  const kept = ap.active.filter((a) => !a.rule.scope || scopeMatches(a.rule.scope, subject));
+  return kept.length > 0 ? shape(ap.policy, kept) : null;
 }
 
 function filterMatches(rule: CompiledRule, event: WardenEvent): boolean {
@@ -92,7 +106,7 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
   const limiters = new Map<string, RateLimiter>();
   const previous = options.previous ? limitersOf.get(options.previous) : undefined;
   const active = global === 'off' ? [] : activate(set, global, limiters, previous).filter((p) => p.checks.length + p.allow.length + p.thresholds.length > 0);
-  const index = createScopeIndex(active);
+  const index = createScopeIndex(active, narrow);
 
   function evaluate(event: WardenEvent, identity: IdentityResolution): PolicyEvaluation {
     const policies = index.lookup({

@@ -36,8 +36,15 @@ export interface ScopeIndex<T> {
   lookup(s: ScopeSubject): readonly T[];
 }
 
-/** Builds a cached index over `items`, each tied to a policy's scope. `limit` bounds the cache. */
-export function createScopeIndex<T extends { policy: CompiledPolicy }>(items: readonly T[], limit = 100_000): ScopeIndex<T> {
+/**
+ * Builds a cached index over `items`, each tied to a policy's scope. `narrow` may trim an item for
+ * one subject (rules with their own scope) or drop it (null). `limit` bounds the cache.
+ */
+export function createScopeIndex<T extends { policy: CompiledPolicy }>(
+  items: readonly T[],
+  narrow: (item: T, subject: ScopeSubject) => T | null = (item) => item,
+  limit = 100_000,
+): ScopeIndex<T> {
   // Exact identity ids narrow candidates without running a single glob.
   const byExactId = new Map<string, T[]>();
   const rest: T[] = [];
@@ -61,7 +68,10 @@ export function createScopeIndex<T extends { policy: CompiledPolicy }>(items: re
       }
       const candidates = new Set([...(byExactId.get(s.identityId) ?? []), ...rest]);
       // Keep file order so explanations list policies in a stable order.
-      const policies = items.filter((item) => candidates.has(item) && scopeMatches(item.policy.scope, s));
+      const policies = items
+        .filter((item) => candidates.has(item) && scopeMatches(item.policy.scope, s))
+        .map((item) => narrow(item, s))
+        .filter((item): item is T => item !== null);
       if (cache.size >= limit) cache.clear();
       const entry = { class: s.class, environment: s.environment, owner: s.owner, policies };
       if (variants !== undefined && cache.has(s.identityId)) variants.push(entry);

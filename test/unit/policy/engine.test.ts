@@ -237,3 +237,19 @@ exceptions: [ { id: e, identities: ["svc-migrator-*"], expires: 2027-01-01, reas
     expect(evaluate(engine, { action: 's3:PutObject' }, who('svc-other')).verdict).toBe('block');
   });
 });
+
+describe('rules with their own scope', () => {
+  it('apply only to the identities, environments or classes they name within the policy', () => {
+    const engine = engineFrom([`
+policy: team
+rules:
+  - { id: reads, kind: allow, actions: ["s3:Get*"] }
+  - { id: prod-writes, kind: allow, actions: ["s3:PutObject"], scope: { environments: [prod] } }
+  - { id: bots-no-delete, kind: deny, actions: ["s3:Delete*"], scope: { identities: ["bot-*"] } }
+`]);
+    expect(evaluate(engine, { action: 's3:PutObject', environment: 'prod' }).verdict).toBeNull();
+    expect(evaluate(engine, { action: 's3:PutObject', environment: 'dev' }).verdict).toBe('block');
+    expect(codes(evaluate(engine, { action: 's3:DeleteObject' }, who('bot-1')))).toEqual(['POLICY_DENY', 'POLICY_NOT_ALLOWED']);
+    expect(codes(evaluate(engine, { action: 's3:DeleteObject' }, who('svc-1')))).toEqual(['POLICY_NOT_ALLOWED']);
+  });
+});
