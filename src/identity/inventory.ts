@@ -65,7 +65,12 @@ export function compileInventory(records: readonly IdentityRecord[], file = '<in
 /** Parses and validates inventory text; every problem is reported with file, line, column and field. */
 export function parseInventory(text: string, file: string): Inventory {
   const source = parseYamlSource(text, file, 'WARDEN_IDENTITIES_INVALID');
-  const raw: unknown = source.doc.toJS() ?? {};
+  const raw: unknown = source.doc.toJS() ?? null;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new WardenValidationError('WARDEN_IDENTITIES_INVALID', [
+      { file, line: 1, column: 1, message: 'the inventory must be a YAML mapping with an identities list' },
+    ]);
+  }
   const result = inventorySchema.safeParse(raw);
   if (!result.success) throw new WardenValidationError('WARDEN_IDENTITIES_INVALID', zodIssues(source, result.error));
   const issues: ValidationIssue[] = [];
