@@ -58,6 +58,14 @@ describe('warden policy', () => {
     expect(out.join('\n')).not.toContain('untested:');
   });
 
+  it('test --json gives CI one document with cases and coverage', async () => {
+    expect(await run('policy', 'test', 'config/policies', '--json')).toBe(0);
+    const doc = JSON.parse(out.join('\n')) as { failed: number; cases: { passed: boolean }[]; coverage: { untested: unknown[]; total: number } };
+    expect(doc.failed).toBe(0);
+    expect(doc.cases.length).toBeGreaterThan(20);
+    expect(doc.coverage).toMatchObject({ untested: [] });
+  });
+
   it('test fails with exit 1, shows the difference, and lists untested rules', async () => {
     cpSync('config/identities.yaml', join(dir, 'identities.yaml'));
     const pol = join(dir, 'policies');
