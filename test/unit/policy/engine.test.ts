@@ -253,3 +253,16 @@ rules:
     expect(codes(evaluate(engine, { action: 's3:DeleteObject' }, who('svc-1')))).toEqual(['POLICY_NOT_ALLOWED']);
   });
 });
+
+describe('robustness', () => {
+  it('an unreadable event time fails closed on time windows and never matches an exception', () => {
+    const engine = engineFrom([`
+policy: t
+rules: [ { id: hours, kind: time-window, windows: ["* 00:00-24:00"] }, { id: rl, kind: rate-limit, max: 1, per: 1m } ]
+exceptions: [ { id: e, expires: 2099-01-01, reason: "covers everything for now" } ]
+`]);
+    const r = evaluate(engine, { action: 'x', time: 'not a time' });
+    expect(r.verdict).toBe('block');
+    expect(r.reasons[0]?.detail).toContain('unreadable event time');
+  });
+});
