@@ -142,6 +142,11 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
       try {
         root = JSON.parse(trimmed);
       } catch (err) {
+        // A pgaudit line whose log_line_prefix starts with `[` (e.g. `[%p]`) is not broken JSON.
+        if (format === 'auto' && looksLikePgAuditLine(trimmed)) {
+          normalizePgAuditLine(trimmed, makeSink('pgaudit'));
+          return { events, rejects };
+        }
         reject('MALFORMED_JSON', `not valid JSON: ${(err as Error).message}`, current, rawText);
         return { events, rejects };
       }

@@ -66,6 +66,8 @@ function identityOf(u: JsonObject): EventIdentity | undefined {
       id = arn ?? issuerArn ?? str(u.userName) ?? str(u.principalId) ?? str(u.invokedBy) ?? str(u.accountId);
       kind = type === 'AWSAccount' ? 'unknown' : type === 'IdentityCenterUser' || type === 'SAMLUser' || type === 'WebIdentityUser' ? 'user' : 'unknown';
   }
+  // Sparse records (hand-written or redacted) may carry only a name: still an identity.
+  id ??= arn ?? issuerArn ?? str(u.userName) ?? str(u.principalId) ?? str(u.invokedBy);
   if (!id) return undefined;
   const identity: EventIdentity = { id, type: kind };
   const token = str(u.accessKeyId);
@@ -157,7 +159,9 @@ export function looksLikeCloudTrail(v: JsonObject): boolean {
   if (Array.isArray(v.Records)) return true;
   const detail = obj(v.detail);
   if (detail && (str(v['detail-type'])?.includes('CloudTrail') || (detail.eventSource !== undefined && detail.eventName !== undefined))) return true;
-  return v.eventSource !== undefined && v.eventName !== undefined && (v.userIdentity !== undefined || v.eventVersion !== undefined);
+  if (v.eventSource !== undefined && v.eventName !== undefined) return true;
+  // A record missing one key fields is still CloudTrail (and is rejected with the precise reason).
+  return (v.userIdentity !== undefined || v.eventVersion !== undefined) && (v.eventSource !== undefined || v.eventName !== undefined || v.eventTime !== undefined);
 }
 
 export function normalizeCloudTrail(v: JsonObject, _ctx: FormatContext, sink: Sink): void {

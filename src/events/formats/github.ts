@@ -18,8 +18,10 @@ function identityType(actor: string, e: JsonObject): IdentityType {
 }
 
 export function looksLikeGitHub(v: JsonObject): boolean {
-  return typeof v.action === 'string' && (v.actor !== undefined || v.actor_id !== undefined || v._document_id !== undefined) &&
-    (v['@timestamp'] !== undefined || v.created_at !== undefined || v.org !== undefined || v.business !== undefined);
+  if (typeof v.action !== 'string') return false;
+  if (v.actor !== undefined || v.actor_id !== undefined || v._document_id !== undefined) return true;
+  // An entry without an actor is still GitHub's (and is rejected as MISSING_IDENTITY).
+  return (v['@timestamp'] !== undefined || v.created_at !== undefined) && (v.org !== undefined || v.business !== undefined || v.repo !== undefined);
 }
 
 export function normalizeGitHub(e: JsonObject, _ctx: FormatContext, sink: Sink): void {
