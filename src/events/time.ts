@@ -33,6 +33,8 @@ function fromString(s: string): number | undefined {
   // exactly 8 digits after seconds glued without a dot (seen in exports) is treated the same way.
   const ms = frac === '' ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
   let utc = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(sec), ms);
+  // Date.UTC rolls 30 February over into March; a calendar that does that is a bad timestamp.
+  if (new Date(utc).getUTCDate() !== day) return undefined;
   if (zone && zone !== 'Z' && zone !== 'z' && zone !== 'UTC' && zone !== 'GMT') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
