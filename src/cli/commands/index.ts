@@ -7,6 +7,7 @@ import { registerExplainCommand } from './explain.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerIdentitiesCommand } from './identities.js';
 import { registerKeysCommand } from './keys.js';
+import { registerNormalizeCommand } from './normalize.js';
 import { registerPolicyCommand } from './policy.js';
 import { registerTopicsCommand } from './topics.js';
 import { registerUnblockCommand } from './unblock.js';
@@ -16,6 +17,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: readonly RegisterCommand[] = [
   registerConfigCommand,
+  registerNormalizeCommand,
   registerPolicyCommand,
   registerExplainCommand,
   registerIdentitiesCommand,
