@@ -39,7 +39,7 @@ export function userAgentFamily(ua: string): string {
 export function resourcePattern(resource: string): string {
   const clean = resource.split('?', 1)[0] ?? resource;
   const parts = clean.split('/');
-  const head = parts.slice(0, 2).map((p) => p.replace(/[0-9a-f]{8,}|\d+/gi, '#'));
+  const head = parts.slice(0, 2).map((p) => p.replace(/[0-9a-f]{8,}|(?<=^|[=_./-])\d+/gi, '#'));
   return parts.length > 2 ? `${head.join('/')}/*` : parts.length === 2 ? `${head[0]}/*` : (head[0] ?? '');
 }
 

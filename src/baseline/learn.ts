@@ -68,16 +68,20 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
 
   for (const dim of Object.keys(f.values) as Dimension[]) {
     const v = f.values[dim];
-    if (v !== undefined) recordValue(p.maps[dim], v, f.t, f.day, legit, rules, c.maxEntriesPerMap, 0.02);
+    // Single IPs churn by nature and matter least; their map gets a quarter of the cap.
+    const cap = dim === 'ip' ? Math.max(8, Math.floor(c.maxEntriesPerMap / 4)) : c.maxEntriesPerMap;
+    if (v !== undefined) recordValue(p.maps[dim], v, f.t, f.day, legit, rules, cap, 0.02);
   }
   if (isNew) pushBounded(p.novel, f.t, c.enumerationNew * 2);
 
   if (t - p.hoursDecayedAt >= HOUR_MS) {
     const factor = Math.pow(0.5, (t - p.hoursDecayedAt) / (c.hourHalfLifeDays * 86_400_000));
     for (let i = 0; i < 168; i++) p.hours[i] = (p.hours[i] ?? 0) * factor;
+    p.hoursTotal *= factor;
     p.hoursDecayedAt = t;
   }
   p.hours[f.hourOfWeek] = (p.hours[f.hourOfWeek] ?? 0) + 1;
+  p.hoursTotal += 1;
 
   const window = Math.floor(f.t / rules.rateWindowMs);
   if (window !== p.rate.window) {

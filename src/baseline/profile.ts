@@ -20,6 +20,8 @@ export interface ValueStats {
 /** A bounded map of values of one dimension; the least useful entry is evicted when full. */
 export interface ValueMap {
   entries: Record<string, ValueStats>;
+  /** Number of entries (kept so that the size check costs nothing per event). */
+  size: number;
   /** EWMA of "this observation was a never-seen value": how much this dimension churns. */
   newRate: number;
 }
@@ -43,6 +45,8 @@ export interface IdentityProfile {
   maps: Record<Dimension, ValueMap>;
   /** Hour-of-week activity (index 0 = Monday 00:00 UTC), exponentially decayed. */
   hours: number[];
+  /** Sum of `hours`, kept alongside so detectors need not add 168 numbers per event. */
+  hoursTotal: number;
   hoursDecayedAt: number;
   rate: { window: number; count: number } & MeanVar;
   /** Volume per action (log1p of bytes and rows), bounded to the busiest actions. */
@@ -69,7 +73,7 @@ export interface IdentityProfile {
 }
 
 export function emptyValueMap(): ValueMap {
-  return { entries: {}, newRate: 0 };
+  return { entries: {}, size: 0, newRate: 0 };
 }
 
 export function emptyProfile(identity: string, sketchWidth: number): IdentityProfile {
@@ -83,6 +87,7 @@ export function emptyProfile(identity: string, sketchWidth: number): IdentityPro
     events: 0,
     maps,
     hours: new Array<number>(168).fill(0),
+    hoursTotal: 0,
     hoursDecayedAt: 0,
     rate: { window: -1, count: 0, mean: 0, var: 0, n: 0 },
     volume: {},

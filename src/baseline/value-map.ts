@@ -38,9 +38,11 @@ export function recordValue(
   let e = liveEntry(map, value, t, rules);
   map.newRate += alpha * ((e ? 0 : 1) - map.newRate);
   if (!e) {
+    const existed = map.entries[value] !== undefined;
     e = { legit: 0, n: 0, first: t, last: t, days: 0, lastDay: -1 };
     map.entries[value] = e;
-    evictIfFull(map, cap, value);
+    // A forgotten entry being replaced does not grow the map.
+    if (!existed) evictIfFull(map, cap, value);
   }
   e.n += 1;
   if (legit) e.legit += 1;
@@ -51,21 +53,19 @@ export function recordValue(
   }
 }
 
+/**
+ * Evicts in bulk: only when the map passes its cap by an eighth is it cut back to the cap, so a
+ * churning dimension (hosted CI runner IPs) costs one sort per cap/8 new values, not one scan each.
+ */
 function evictIfFull(map: ValueMap, cap: number, keep: string): void {
-  const keys = Object.keys(map.entries);
-  if (keys.length <= cap) return;
-  let victim: string | null = null;
-  let worst = Infinity;
-  for (const k of keys) {
-    if (k === keep) continue;
-    const e = map.entries[k];
-    if (!e) continue;
-    // Stale first, then rarely seen: an entry's worth is its recency plus a bonus per sighting day.
-    const worth = e.last + e.days * 86_400_000;
-    if (worth < worst) {
-      worst = worth;
-      victim = k;
-    }
-  }
-  if (victim !== null) delete map.entries[victim];
+  map.size += 1;
+  if (map.size <= cap + Math.max(1, cap >> 3)) return;
+  // Stale first, then rarely seen: an entry's worth is its recency plus a bonus per sighting day.
+  const ranked = Object.entries(map.entries)
+    .filter(([k]) => k !== keep)
+    .map(([k, e]) => [k, e.last + e.days * 86_400_000] as const)
+    .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  const excess = map.size - cap;
+  for (let i = 0; i < excess && i < ranked.length; i++) delete map.entries[ranked[i]![0]];
+  map.size = Object.keys(map.entries).length;
 }

@@ -18,8 +18,7 @@ export function hourLabel(hourOfWeek: number): string {
 const WEEK_HISTORY_DAYS = 14;
 
 export function detectUnusualHour(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
-  let total = 0;
-  for (const h of p.hours) total += h;
+  const total = p.hoursTotal;
   if (total < 20) return;
   const at = (i: number): number => p.hours[(i + 168) % 168] ?? 0;
   const h = f.hourOfWeek;
