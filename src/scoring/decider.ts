@@ -10,6 +10,7 @@ import type { PolicyEngine } from '../policy/types.js';
 import type { BaselineStore, ProfileUpdate } from '../baseline/store.js';
 import { offsetAfter } from '../baseline/store.js';
 import type { IdentityProfile } from '../baseline/profile.js';
+import type { Finding } from '../baseline/finding.js';
 import { emptyProfile } from '../baseline/profile.js';
 import { compileBaselineRules } from '../baseline/config.js';
 import { extractFeatures } from '../baseline/features.js';
@@ -42,6 +43,23 @@ export interface BatchPosition {
 
 export interface Decider {
   decideBatch(events: readonly WardenEvent[], position?: BatchPosition): Promise<Decision[]>;
+}
+
+/**
+ * Points of an event's findings outside its main novelty (the larger of "what" and "where"). A
+ * new API call from the usual source at the usual hour has none, so its sightings count as a
+ * legitimate context and absorb it; the same call from a new network at 3 a.m. does not.
+ */
+export function contextPoints(findings: readonly Finding[]): number {
+  let what = 0;
+  let where = 0;
+  let total = 0;
+  for (const f of findings) {
+    total += f.weight;
+    if (f.family === 'what') what += f.weight;
+    else if (f.family === 'where') where += f.weight;
+  }
+  return total - Math.max(what, where);
 }
 
 export function createDecider(deps: DeciderDeps): Decider {
@@ -93,7 +111,7 @@ export function createDecider(deps: DeciderDeps): Decider {
         // A redelivered event is decided again (same id, same verdict in all but corner cases)
         // but never folded into the profile a second time.
         if (offset === null || offsetAfter(offset, watermark)) {
-          learnEvent(profile, event, f, rules, assessment.learning || combined.score < config.baseline.absorbBelowScore);
+          learnEvent(profile, event, f, rules, assessment.learning || (combined.anomalyVerdict === 'allow' && contextPoints(assessment.findings) < config.baseline.absorbBelowScore));
           const fb = feedback.get(event.id);
           if (fb) applyFeedback(profile, f, rules, fb);
           lastOffset.set(id, offset);
