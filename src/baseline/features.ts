@@ -50,9 +50,9 @@ export function serviceOf(action: string): string {
 
 export function extractFeatures(event: WardenEvent): EventFeatures {
   const t = Date.parse(event.time);
-  const d = new Date(t);
-  // Monday = 0 so the week reads naturally in `baseline show`.
-  const hourOfWeek = ((d.getUTCDay() + 6) % 7) * 24 + d.getUTCHours();
+  const day = Math.floor(t / DAY_MS);
+  // Monday = 0 so the week reads naturally in `baseline show` (1970-01-01 was a Thursday).
+  const hourOfWeek = (((day + 3) % 7) + 7) % 7 * 24 + Math.floor((t - day * DAY_MS) / 3_600_000);
   const values: Partial<Record<Dimension, string>> = { action: event.action, service: serviceOf(event.action) };
   if (event.resource) values.resource = resourcePattern(event.resource);
   const src = event.source;
@@ -67,7 +67,7 @@ export function extractFeatures(event: WardenEvent): EventFeatures {
   if (src?.workload) values.workload = src.workload;
   return {
     t,
-    day: Math.floor(t / DAY_MS),
+    day,
     hourOfWeek,
     values,
     failed: event.outcome === 'failure' || event.outcome === 'denied',
