@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { kafkaSchema, redisSchema } from './sections/kafka.js';
-import { loggingSchema, pipelineSchema, signingSchema } from './sections/pipeline.js';
+import { blocksSchema, loggingSchema, pipelineSchema, signingSchema } from './sections/pipeline.js';
 import { eventsSchema } from './sections/events.js';
 import { identitySchema, policySchema } from './sections/identity.js';
 import { baselineSchema, modelSchema, scoringSchema } from './sections/baseline.js';
+import { gatewaySchema } from './sections/gateway.js';
 
 export const wardenConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
@@ -20,7 +21,9 @@ export const wardenConfigSchema = z.strictObject({
   scoring: scoringSchema.prefault({}),
   model: modelSchema.prefault({}),
   signing: signingSchema.prefault({}),
+  blocks: blocksSchema.prefault({}),
   logging: loggingSchema.prefault({}),
+  gateway: gatewaySchema.prefault({}),
 });
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;

@@ -5,8 +5,8 @@
 import type { WardenConfig } from '../config/schema.js';
 import type { Decision } from '../decisions/decision.js';
 import type { WardenEvent } from '../events/event.js';
-import type { IdentityResolver } from '../identity/types.js';
-import type { PolicyEngine } from '../policy/types.js';
+import type { IdentityResolution, IdentityResolver } from '../identity/types.js';
+import type { PolicyEngine, PolicyEvaluation } from '../policy/types.js';
 import type { BaselineStore, ProfileUpdate } from '../baseline/store.js';
 import { offsetAfter } from '../baseline/store.js';
 import type { IdentityProfile } from '../baseline/profile.js';
@@ -21,6 +21,7 @@ import { applyFeedback, suppressedCodes } from '../baseline/feedback.js';
 import { decisionIdFor } from '../decisions/ids.js';
 import type { ModelScorer } from './model-port.js';
 import { combine } from './combine.js';
+import type { Combined } from './combine.js';
 import { thresholdsFor } from './thresholds.js';
 
 export interface DeciderDeps {
@@ -41,8 +42,17 @@ export interface BatchPosition {
   offsets: readonly string[];
 }
 
+export interface DecideOptions {
+  /**
+   * The baseline store is unreachable: decide on identity and policy only, mark the decisions
+   * `degraded`, and learn nothing. With `pipeline.failMode: closed`, actions an enforce-mode
+   * policy rule governs are blocked until the store is back.
+   */
+  storeUnavailable?: boolean;
+}
+
 export interface Decider {
-  decideBatch(events: readonly WardenEvent[], position?: BatchPosition): Promise<Decision[]>;
+  decideBatch(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<Decision[]>;
 }
 
 /**
@@ -70,8 +80,63 @@ export function createDecider(deps: DeciderDeps): Decider {
   for (const r of deps.feedback ?? []) feedback.set(r.eventId, r);
   const sketchWidth = config.baseline.sequenceSketchWidth;
 
+  function decision(event: WardenEvent, identity: IdentityResolution, evaluation: PolicyEvaluation, combined: Combined, modelVersion: string | null): Decision {
+    const out: Decision = {
+      decisionId: decisionIdFor(event.id, policy.version, modelVersion),
+      eventId: event.id,
+      identity: identity.identityId,
+      owner: identity.owner,
+      action: event.action,
+      resource: event.resource ?? null,
+      eventTime: event.time,
+      decidedAt: deps.clock ? deps.clock().toISOString() : event.time,
+      verdict: combined.verdict,
+      score: combined.score,
+      mode: config.scoring.mode,
+      reasons: combined.reasons,
+      policy: { id: evaluation.policyId, version: policy.version },
+      model: modelVersion,
+    };
+    if (combined.wouldBe !== undefined) out.wouldBe = combined.wouldBe;
+    return out;
+  }
+
+  /** Identity + policy only, for when the store is down (see DecideOptions). */
+  function decideWithoutStore(event: WardenEvent): Decision {
+    const identity = resolver.resolve(event);
+    const evaluation = policy.evaluate(event, identity);
+    const combined = combine({
+      identity,
+      policy: evaluation,
+      findings: [],
+      learning: false,
+      learningWeight: config.baseline.learningWeight,
+      familyCap: config.scoring.familyCap,
+      model: null,
+      modelWeight: config.scoring.modelWeight,
+      suppressed: new Set(),
+      thresholds: thresholdsFor(config.scoring, identity.class, event.environment ?? identity.environment, evaluation.thresholds),
+      mode: config.scoring.mode,
+    });
+    const closed = config.pipeline.failMode === 'closed' && evaluation.protected;
+    const reasons = [
+      ...combined.reasons,
+      {
+        code: 'STORE_UNAVAILABLE',
+        detail: closed ? 'baseline store unavailable; failMode closed blocks policy-protected actions' : 'baseline store unavailable; decided on identity and policy only',
+        weight: 0,
+      },
+    ];
+    const verdict = closed && config.scoring.mode === 'enforce' ? 'block' : combined.verdict;
+    const wouldBe = closed && config.scoring.mode === 'shadow' ? 'block' : combined.wouldBe;
+    const out = decision(event, identity, evaluation, { ...combined, verdict, reasons, ...(wouldBe ? { wouldBe } : {}) }, null);
+    out.degraded = true;
+    return out;
+  }
+
   return {
-    async decideBatch(events, position) {
+    async decideBatch(events, position, options) {
+      if (options?.storeUnavailable) return events.map(decideWithoutStore);
       const partition = position?.partition ?? null;
       const resolutions = events.map((e) => resolver.resolve(e));
       const scores = model ? await model.scoreBatch(events, resolutions) : null;
@@ -117,25 +182,7 @@ export function createDecider(deps: DeciderDeps): Decider {
           lastOffset.set(id, offset);
         }
 
-        const modelVersion = model?.version ?? null;
-        const decision: Decision = {
-          decisionId: decisionIdFor(event.id, policy.version, modelVersion),
-          eventId: event.id,
-          identity: id,
-          owner: identity.owner,
-          action: event.action,
-          resource: event.resource ?? null,
-          eventTime: event.time,
-          decidedAt: deps.clock ? deps.clock().toISOString() : event.time,
-          verdict: combined.verdict,
-          score: combined.score,
-          mode: config.scoring.mode,
-          reasons: combined.reasons,
-          policy: { id: evaluation.policyId, version: policy.version },
-          model: modelVersion,
-        };
-        if (combined.wouldBe !== undefined) decision.wouldBe = combined.wouldBe;
-        decisions.push(decision);
+        decisions.push(decision(event, identity, evaluation, combined, model?.version ?? null));
       }
 
       const updates: ProfileUpdate[] = [];

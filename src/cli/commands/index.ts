@@ -1,19 +1,43 @@
 /** Every CLI command, in the order `warden --help` lists them. */
 import type { Command } from 'commander';
-import { registerConfigCommand } from './config.js';
-import { registerReplayCommand } from './replay.js';
 import { registerBaselineCommand } from './baseline.js';
-import { registerFeedbackCommand } from './feedback.js';
-import { registerSimulateCommand } from './simulate.js';
+import { registerBlockCommand } from './block.js';
+import { registerBlocksCommand } from './blocks.js';
+import { registerConfigCommand } from './config.js';
 import { registerEvalCommand } from './eval.js';
+import { registerExplainCommand } from './explain.js';
+import { registerFeedbackCommand } from './feedback.js';
+import { registerGatewayCommand } from './gateway.js';
+import { registerIdentitiesCommand } from './identities.js';
+import { registerKeysCommand } from './keys.js';
+import { registerNormalizeCommand } from './normalize.js';
+import { registerPolicyCommand } from './policy.js';
+import { registerReplayCommand } from './replay.js';
+import { registerRunCommand } from './run.js';
+import { registerSimulateCommand } from './simulate.js';
+import { registerTopicsCommand } from './topics.js';
+import { registerUnblockCommand } from './unblock.js';
+import { registerVerifyCommand } from './verify.js';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: readonly RegisterCommand[] = [
-  registerConfigCommand,
+  registerRunCommand,
   registerReplayCommand,
-  registerBaselineCommand,
-  registerFeedbackCommand,
+  registerNormalizeCommand,
   registerSimulateCommand,
   registerEvalCommand,
+  registerBaselineCommand,
+  registerFeedbackCommand,
+  registerPolicyCommand,
+  registerExplainCommand,
+  registerIdentitiesCommand,
+  registerGatewayCommand,
+  registerBlockCommand,
+  registerUnblockCommand,
+  registerBlocksCommand,
+  registerTopicsCommand,
+  registerKeysCommand,
+  registerVerifyCommand,
+  registerConfigCommand,
 ];

@@ -26,3 +26,10 @@ export const signingSchema = z.strictObject({
   /** PEM (SPKI) Ed25519 public key enforcers verify with. */
   publicKeyFile: z.string().default('.warden/keys/warden.pub'),
 });
+
+export const blocksSchema = z.strictObject({
+  /** How long an automatic block lasts unless renewed by another block decision. @defaultValue 3600 */
+  ttlSeconds: z.number().int().positive().default(3600),
+  /** Block the whole identity, or only the credential (token) used in the blocked event when known. */
+  scope: z.enum(['identity', 'token']).default('identity'),
+});

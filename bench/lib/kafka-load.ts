@@ -1,0 +1,103 @@
+/**
+ * Kafka load tools for the live benchmarks: a bulk loader, a fixed-rate producer, a pass-through
+ * consumer (the ceiling: same Kafka settings as `warden run`, no deciding) and an output watcher.
+ */
+import type { Consumer, Kafka, Message } from 'kafkajs';
+
+export async function produceAll(kafka: Kafka, topic: string, messages: Message[], batch = 2000): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let i = 0; i < messages.length; i += batch) {
+    await producer.send({ topic, messages: messages.slice(i, i + batch), acks: -1 });
+  }
+  await producer.disconnect();
+}
+
+/**
+ * Sends `make(i)` at `rate` messages/s for `seconds`, in 10 ms ticks; calls `onSent(i, ms)` with
+ * the time each message was handed to the producer. Bounded: stops after seconds × rate messages.
+ */
+export async function produceAtRate(
+  kafka: Kafka,
+  topic: string,
+  make: (i: number) => Message,
+  rate: number,
+  seconds: number,
+  onSent: (i: number, atMs: number) => void,
+): Promise<number> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const total = Math.round(rate * seconds);
+  const start = performance.now();
+  let sent = 0;
+  const inflight: Promise<unknown>[] = [];
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    if (due > sent) {
+      const messages: Message[] = [];
+      const now = Date.now();
+      for (let i = sent; i < due; i++) {
+        messages.push(make(i));
+        onSent(i, now);
+      }
+      sent = due;
+      inflight.push(producer.send({ topic, messages, acks: -1 }));
+      if (inflight.length > 50) await inflight.shift();
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(inflight);
+  await producer.disconnect();
+  return sent;
+}
+
+/** The ceiling: consume, parse, produce one small record per input, commit after the ack. */
+export async function startPassThrough(kafka: Kafka, input: string, output: string, groupId: string, maxBatch: number): Promise<Consumer> {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000 });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic: input, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 2,
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      for (let i = 0; i < batch.messages.length; i += maxBatch) {
+        const chunk = batch.messages.slice(i, i + maxBatch);
+        const out: Message[] = chunk.map((m) => {
+          const event = JSON.parse(m.value?.toString() ?? '{}') as { id?: string; identity?: { id?: string } };
+          return { key: event.identity?.id ?? null, value: JSON.stringify({ eventId: event.id }) };
+        });
+        await producer.sendBatch({ topicMessages: [{ topic: output, messages: out }], acks: -1 });
+        const last = chunk[chunk.length - 1]?.offset ?? batch.lastOffset();
+        resolveOffset(last);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await heartbeat();
+      }
+    },
+  });
+  const stop = consumer.disconnect.bind(consumer);
+  consumer.disconnect = async () => {
+    await stop();
+    await producer.disconnect();
+  };
+  return consumer;
+}
+
+/** Follows an output topic; `onRecord(eventId, atMs)` for each record (decisions or pass-through). */
+export async function watchOutput(kafka: Kafka, topic: string, groupId: string, onRecord: (eventId: string, atMs: number) => void): Promise<Consumer> {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      for (const m of batch.messages) {
+        const record = JSON.parse(m.value?.toString() ?? '{}') as { eventId?: string };
+        if (record.eventId) onRecord(record.eventId, now);
+      }
+    },
+  });
+  return consumer;
+}

@@ -1,0 +1,336 @@
+#!/usr/bin/env node
+// Local development services without Docker: a single-node KRaft Apache Kafka 3.9.1 broker
+// assembled from Maven Central jars, and Redis (the one on 127.0.0.1:6379, or one we start).
+//
+//   node scripts/services.mjs up | down | status | restart-kafka
+//
+// WARDEN_KAFKA_BROKERS / WARDEN_REDIS_URL point at existing infrastructure instead: then `up`
+// only checks that it answers. Everything this script creates lives under .warden/ (ignored).
+// It stops only processes it started itself, found through its own pid files.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const STATE = join(ROOT, '.warden');
+const KAFKA = join(STATE, 'kafka');
+const KAFKA_LIBS = join(KAFKA, 'libs');
+const KAFKA_DATA = join(KAFKA, 'data');
+const KAFKA_PID = join(KAFKA, 'broker.pid');
+const KAFKA_LOG = join(KAFKA, 'broker.log');
+const KAFKA_PROPS = join(KAFKA, 'server.properties');
+const REDIS_PID = join(STATE, 'redis', 'redis.pid');
+const KAFKA_PORT = 9092;
+const CONTROLLER_PORT = 9093;
+const REDIS_PORT = 6379;
+const READY_TIMEOUT_MS = 90_000;
+
+class ServiceError extends Error {}
+
+const log = (msg) => console.log(`services: ${msg}`);
+
+/** Resolves true when a TCP connection to host:port opens within timeoutMs. */
+export function tcpAnswers(host, port, timeoutMs = 1000) {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (ok) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+/** Sends a Redis PING (inline command) and resolves true on +PONG or an auth error (it answers). */
+function redisAnswers(host, port, timeoutMs = 1000) {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    let buf = '';
+    const finish = (ok) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d) => {
+      buf += d.toString();
+      if (buf.includes('\r\n')) finish(buf.startsWith('+PONG') || buf.startsWith('-NOAUTH'));
+    });
+    socket.once('error', () => finish(false));
+  });
+}
+
+function parseHostPort(hostPort, defaultPort) {
+  const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(hostPort.trim());
+  if (!m) throw new ServiceError(`cannot parse address "${hostPort}"`);
+  return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+}
+
+function readPid(file) {
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+function alive(pid) {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(check, timeoutMs, onTick) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    if (onTick && !onTick()) return false;
+    await sleep(250);
+  }
+  return false;
+}
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { encoding: 'utf8', ...options });
+  if (result.error) throw new ServiceError(`${cmd} could not run: ${result.error.message}`);
+  if (result.status !== 0) {
+    throw new ServiceError(`${cmd} ${args.join(' ')} failed (exit ${result.status}):\n${(result.stderr || result.stdout || '').slice(-2000)}`);
+  }
+  return result.stdout.trim();
+}
+
+function which(cmd) {
+  const result = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka
+
+function brokerJarsPresent() {
+  return existsSync(KAFKA_LIBS) && readdirSync(KAFKA_LIBS).some((f) => f.startsWith('kafka_2.13-3.9.1'));
+}
+
+function fetchBrokerJars() {
+  if (brokerJarsPresent()) return;
+  if (!which('java')) throw new ServiceError('Java is not installed; the Kafka broker needs Java 17 (apt-get install openjdk-17-jre-headless).');
+  if (!which('mvn')) throw new ServiceError('Maven is not installed; it fetches the Kafka jars from Maven Central (apt-get install maven).');
+  log('fetching Kafka 3.9.1 jars from Maven Central (once)…');
+  const started = Date.now();
+  mkdirSync(KAFKA_LIBS, { recursive: true });
+  run('mvn', [
+    '-q', '-B', '-f', join(ROOT, 'scripts/kafka/pom.xml'),
+    'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies',
+    '-DincludeScope=runtime', `-DoutputDirectory=${KAFKA_LIBS}`,
+  ]);
+  if (!brokerJarsPresent()) throw new ServiceError(`Maven finished but ${KAFKA_LIBS} has no kafka_2.13 jar`);
+  log(`jars ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${readdirSync(KAFKA_LIBS).length} files)`);
+}
+
+function writeBrokerConfig() {
+  mkdirSync(KAFKA_DATA, { recursive: true });
+  // log.dirs must be absolute: StorageTool resolves relative paths against its working directory.
+  const props = [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${CONTROLLER_PORT}`,
+    `listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${KAFKA_DATA}`,
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=1',
+    'group.initial.rebalance.delay.ms=0',
+    'num.network.threads=2',
+    'num.io.threads=2',
+    'auto.create.topics.enable=true',
+    '',
+  ].join('\n');
+  writeFileSync(KAFKA_PROPS, props);
+}
+
+function classpath() {
+  return `${KAFKA_LIBS}/*`;
+}
+
+function formatStorage() {
+  if (existsSync(join(KAFKA_DATA, 'meta.properties'))) return;
+  // A fresh data dir with a fresh cluster id: re-formatting with a new id is an error (pitfall 2).
+  rmSync(KAFKA_DATA, { recursive: true, force: true });
+  mkdirSync(KAFKA_DATA, { recursive: true });
+  const clusterId = run('java', ['-cp', classpath(), 'kafka.tools.StorageTool', 'random-uuid']).split('\n').pop();
+  run('java', ['-Xmx256m', '-cp', classpath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', KAFKA_PROPS, '--ignore-formatted']);
+}
+
+function kafkaTarget() {
+  const list = process.env.WARDEN_KAFKA_BROKERS;
+  if (list) return { external: true, ...parseHostPort(list.split(',')[0], KAFKA_PORT) };
+  return { external: false, host: '127.0.0.1', port: KAFKA_PORT };
+}
+
+export async function kafkaUp() {
+  const target = kafkaTarget();
+  if (target.external) {
+    if (await tcpAnswers(target.host, target.port, 3000)) return log(`kafka: using WARDEN_KAFKA_BROKERS (${target.host}:${target.port} answers)`);
+    throw new ServiceError(`kafka: WARDEN_KAFKA_BROKERS is set but ${target.host}:${target.port} does not answer`);
+  }
+  const pid = readPid(KAFKA_PID);
+  if (await tcpAnswers(target.host, target.port)) {
+    log(alive(pid) ? `kafka: already running (pid ${pid}) on 127.0.0.1:${KAFKA_PORT}` : `kafka: a broker not started by this script answers on 127.0.0.1:${KAFKA_PORT}; using it`);
+    return;
+  }
+  if (alive(pid)) {
+    // Our broker is starting (or hung): wait for it rather than starting a second one.
+    log(`kafka: pid ${pid} is starting, waiting…`);
+  } else {
+    const started = Date.now();
+    fetchBrokerJars();
+    writeBrokerConfig();
+    formatStorage();
+    const tmp = join(KAFKA, 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    const out = openSync(KAFKA_LOG, 'a');
+    const child = spawn(
+      'java',
+      [
+        '-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
+        `-Dlog4j.configuration=file:${join(ROOT, 'scripts/kafka/log4j.properties')}`,
+        `-DZstdTempFolder=${tmp}`, `-Dorg.xerial.snappy.tempdir=${tmp}`,
+        '-cp', classpath(), 'kafka.Kafka', KAFKA_PROPS,
+      ],
+      { detached: true, stdio: ['ignore', out, out] },
+    );
+    closeSync(out);
+    child.unref();
+    writeFileSync(KAFKA_PID, String(child.pid));
+    const ok = await waitFor(() => tcpAnswers(target.host, target.port), READY_TIMEOUT_MS, () => alive(child.pid));
+    if (!ok) {
+      const tail = existsSync(KAFKA_LOG) ? readFileSync(KAFKA_LOG, 'utf8').split('\n').slice(-25).join('\n') : '';
+      if (alive(child.pid)) process.kill(child.pid, 'SIGKILL');
+      rmSync(KAFKA_PID, { force: true });
+      throw new ServiceError(`kafka: broker did not answer on 127.0.0.1:${KAFKA_PORT} within ${READY_TIMEOUT_MS / 1000} s. Last log lines (${KAFKA_LOG}):\n${tail}`);
+    }
+    log(`kafka: started (pid ${child.pid}) on 127.0.0.1:${KAFKA_PORT}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s; log: .warden/kafka/broker.log`);
+    return;
+  }
+  if (!(await waitFor(() => tcpAnswers(target.host, target.port), READY_TIMEOUT_MS, () => alive(pid)))) {
+    throw new ServiceError(`kafka: pid ${pid} never answered on ${KAFKA_PORT}; see .warden/kafka/broker.log`);
+  }
+  log(`kafka: running (pid ${pid})`);
+}
+
+async function stopPid(pid, name, graceMs = 20_000) {
+  if (!alive(pid)) return false;
+  process.kill(pid, 'SIGTERM');
+  if (!(await waitFor(async () => !alive(pid), graceMs))) {
+    log(`${name}: pid ${pid} ignored SIGTERM for ${graceMs / 1000} s, sending SIGKILL`);
+    process.kill(pid, 'SIGKILL');
+    await waitFor(async () => !alive(pid), 5000);
+  }
+  return true;
+}
+
+export async function kafkaDown() {
+  const pid = readPid(KAFKA_PID);
+  if (await stopPid(pid, 'kafka')) log(`kafka: stopped (pid ${pid})`);
+  else log('kafka: no broker started by this script is running');
+  rmSync(KAFKA_PID, { force: true });
+}
+
+/** Stops and starts our broker, keeping its data: used by the broker-restart integration tests. */
+export async function kafkaRestart() {
+  if (kafkaTarget().external) throw new ServiceError('kafka: cannot restart an external broker (WARDEN_KAFKA_BROKERS is set)');
+  await kafkaDown();
+  await kafkaUp();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis
+
+function redisTarget() {
+  const url = process.env.WARDEN_REDIS_URL;
+  if (url) {
+    const u = new URL(url);
+    return { external: true, host: u.hostname || '127.0.0.1', port: Number(u.port || REDIS_PORT) };
+  }
+  return { external: false, host: '127.0.0.1', port: REDIS_PORT };
+}
+
+export async function redisUp() {
+  const target = redisTarget();
+  if (await redisAnswers(target.host, target.port)) return log(`redis: answering on ${target.host}:${target.port}`);
+  if (target.external) throw new ServiceError(`redis: WARDEN_REDIS_URL is set but ${target.host}:${target.port} does not answer`);
+  const server = which('redis-server');
+  if (!server) throw new ServiceError('redis: nothing answers on 127.0.0.1:6379 and redis-server is not installed (apt-get install redis-server), or set WARDEN_REDIS_URL');
+  mkdirSync(dirname(REDIS_PID), { recursive: true });
+  run(server, [
+    '--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
+    '--pidfile', REDIS_PID, '--dir', dirname(REDIS_PID), '--logfile', join(dirname(REDIS_PID), 'redis.log'),
+  ]);
+  if (!(await waitFor(() => redisAnswers(target.host, target.port), 10_000))) throw new ServiceError('redis: started redis-server but it does not answer; see .warden/redis/redis.log');
+  log(`redis: started (pid ${readPid(REDIS_PID)}) on 127.0.0.1:${REDIS_PORT}`);
+}
+
+export async function redisDown() {
+  const pid = readPid(REDIS_PID);
+  if (await stopPid(pid, 'redis', 5000)) log(`redis: stopped (pid ${pid})`);
+  rmSync(REDIS_PID, { force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function status() {
+  const k = kafkaTarget();
+  const r = redisTarget();
+  const kPid = readPid(KAFKA_PID);
+  const kUp = await tcpAnswers(k.host, k.port);
+  const rUp = await redisAnswers(r.host, r.port);
+  log(`kafka ${k.host}:${k.port}: ${kUp ? 'up' : 'down'}${alive(kPid) ? ` (started here, pid ${kPid})` : k.external ? ' (external)' : ''}`);
+  log(`redis ${r.host}:${r.port}: ${rUp ? 'up' : 'down'}${alive(readPid(REDIS_PID)) ? ` (started here, pid ${readPid(REDIS_PID)})` : ''}`);
+  return kUp && rUp;
+}
+
+async function cli(command) {
+  switch (command) {
+    case 'up':
+      await redisUp();
+      await kafkaUp();
+      return 0;
+    case 'down':
+      await kafkaDown();
+      await redisDown();
+      return 0;
+    case 'status':
+      return (await status()) ? 0 : 1;
+    case 'restart-kafka':
+      await kafkaRestart();
+      return 0;
+    default:
+      console.error('usage: node scripts/services.mjs up | down | status | restart-kafka');
+      return 2;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  cli(process.argv[2]).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err instanceof ServiceError ? err.message : err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,51 @@
+/**
+ * Prometheus metrics (prom-client). One registry per pipeline instance so tests and several
+ * pipelines in one process do not collide. Names follow `warden_<thing>_<unit>`.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface PipelineMetrics {
+  registry: Registry;
+  eventsIn: Counter<'topic' | 'format'>;
+  decisions: Counter<'verdict' | 'mode'>;
+  dlq: Counter<'reason'>;
+  blocksPublished: Counter<'state'>;
+  batchSeconds: Histogram<'stage'>;
+  endToEndLagSeconds: Histogram;
+  storeErrors: Counter<'kind'>;
+  degraded: Gauge;
+  consumerLag: Gauge<'topic' | 'partition'>;
+  policyVersion: Gauge<'version'>;
+  modelInfo: Gauge<'version' | 'backend'>;
+}
+
+export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}): PipelineMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'warden_' });
+  const registers = [registry];
+  return {
+    registry,
+    eventsIn: new Counter({ name: 'warden_events_in_total', help: 'Audit events normalized, by input topic and source format', labelNames: ['topic', 'format'], registers }),
+    decisions: new Counter({ name: 'warden_decisions_total', help: 'Decisions published, by verdict and mode', labelNames: ['verdict', 'mode'], registers }),
+    dlq: new Counter({ name: 'warden_dlq_total', help: 'Records sent to the dead-letter topic, by reason', labelNames: ['reason'], registers }),
+    blocksPublished: new Counter({ name: 'warden_blocks_published_total', help: 'Block and lift records published', labelNames: ['state'], registers }),
+    batchSeconds: new Histogram({
+      name: 'warden_batch_duration_seconds',
+      help: 'Time to process one batch, by stage (normalize, decide, publish, commit, total)',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    endToEndLagSeconds: new Histogram({
+      name: 'warden_end_to_end_lag_seconds',
+      help: 'From the audit record\'s Kafka timestamp to its decision being acknowledged',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    storeErrors: new Counter({ name: 'warden_store_errors_total', help: 'Baseline store errors', labelNames: ['kind'], registers }),
+    degraded: new Gauge({ name: 'warden_degraded', help: '1 while decisions are made without the baseline store (failMode)', registers }),
+    consumerLag: new Gauge({ name: 'warden_consumer_lag_messages', help: 'High watermark minus the last processed offset, per input partition', labelNames: ['topic', 'partition'], registers }),
+    policyVersion: new Gauge({ name: 'warden_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'], registers }),
+    modelInfo: new Gauge({ name: 'warden_model_info', help: 'The model version and tfjs backend in use (value 1)', labelNames: ['version', 'backend'], registers }),
+  };
+}

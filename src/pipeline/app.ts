@@ -1,0 +1,88 @@
+/**
+ * One running Warden instance: the decision pipeline, its HTTP endpoints and an ordered graceful
+ * close (stop fetching → finish and commit the batch in hand → close producer and consumer →
+ * close the store → close HTTP). The stages (normalizers, decider, store) are built elsewhere and
+ * passed in, so tests and the demo can assemble an instance the same way `warden run` does.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { WardenConfig } from '../config/schema.js';
+import { createSigner } from '../decisions/signing.js';
+import { WardenError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { createPipelineMetrics } from '../observability/metrics.js';
+import type { PipelineMetrics } from '../observability/metrics.js';
+import { startHttpServer } from './http-server.js';
+import { createKafka } from './kafka-client.js';
+import type { BatchDecider, RecordNormalizer } from './ports.js';
+import { DecisionPipeline } from './runner.js';
+
+export interface WardenStages {
+  normalizers: ReadonlyMap<string, RecordNormalizer>;
+  decider: BatchDecider;
+  /** Is the baseline store reachable (for /readyz)? */
+  storeHealthy: () => Promise<boolean>;
+  /** Closes the store and anything else the stages hold. */
+  close: () => Promise<void>;
+}
+
+export interface WardenApp {
+  pipeline: DecisionPipeline;
+  metrics: PipelineMetrics;
+  /** The URL of the HTTP endpoints once started. */
+  url: string;
+  stop: () => Promise<void>;
+}
+
+export function readSigningKey(config: WardenConfig): string {
+  try {
+    return readFileSync(config.signing.privateKeyFile, 'utf8');
+  } catch (cause) {
+    throw new WardenError(
+      'WARDEN_KEY_INVALID',
+      `cannot read the signing key ${config.signing.privateKeyFile}: create one with \`warden keys generate\``,
+      { cause },
+    );
+  }
+}
+
+export async function startWardenApp(
+  config: WardenConfig,
+  logger: Logger,
+  stages: WardenStages,
+  options: { routes?: (app: FastifyInstance) => void; metrics?: PipelineMetrics } = {},
+): Promise<WardenApp> {
+  const metrics = options.metrics ?? createPipelineMetrics();
+  const signer = createSigner(readSigningKey(config));
+  const kafka = createKafka(config, logger);
+  const pipeline = new DecisionPipeline({ config, kafka, normalizers: stages.normalizers, decider: stages.decider, signer, logger, metrics });
+  const http = await startHttpServer({
+    host: config.pipeline.http.host,
+    port: config.pipeline.http.port,
+    registry: metrics.registry,
+    readiness: [
+      { name: 'kafka', check: () => pipeline.ready },
+      { name: 'store', check: stages.storeHealthy },
+    ],
+    routes: options.routes,
+  });
+  logger.info({ url: http.url, signingKeyId: signer.keyId }, 'warden listening');
+  try {
+    await pipeline.start();
+  } catch (err) {
+    await http.app.close();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('stopping: finishing the batch in hand');
+      await pipeline.stop();
+      await stages.close();
+      await http.app.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { pipeline, metrics, url: http.url, stop };
+}

@@ -1,0 +1,248 @@
+/**
+ * `warden run`: the live pipeline. A kafkajs consumer-group member reads audit records batch by
+ * batch, normalizes them, decides every event through the same decider replay uses, signs the
+ * decisions, and publishes decisions, block records and dead letters in one `sendBatch`. The
+ * batch's offsets are committed only after the broker acknowledged everything it produced
+ * (at-least-once decisions with deterministic ids; exactly-once baseline effect in the store).
+ */
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
+import type { WardenConfig } from '../config/schema.js';
+import { blockKey } from '../decisions/block-record.js';
+import type { Decision } from '../decisions/decision.js';
+import type { Signer } from '../decisions/signing.js';
+import { isWardenError } from '../errors.js';
+import type { WardenEvent } from '../events/event.js';
+import type { Logger } from '../observability/logger.js';
+import type { PipelineMetrics } from '../observability/metrics.js';
+import { BlockTracker } from './block-tracker.js';
+import { deadLetterMessage, decideFailure } from './dead-letters.js';
+import type { BatchDecider, DeadLetter, RecordNormalizer } from './ports.js';
+
+export interface PipelineDeps {
+  config: WardenConfig;
+  kafka: Kafka;
+  /** Normalizer per input topic (the topic's configured format). */
+  normalizers: ReadonlyMap<string, RecordNormalizer>;
+  decider: BatchDecider;
+  signer: Signer;
+  logger: Logger;
+  metrics: PipelineMetrics;
+  /** Wall clock in ms, for `decidedAt`-independent bookkeeping (block expiry, lag). */
+  now?: () => number;
+}
+
+interface Chunk {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+}
+
+function isStoreUnavailable(err: unknown): boolean {
+  return isWardenError(err) && (err.code === 'WARDEN_STORE_UNAVAILABLE' || (err.code !== 'WARDEN_STORE_SCRIPT' && err.retriable));
+}
+
+export class DecisionPipeline {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly blocks: BlockTracker;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private joined = false;
+  private running = false;
+  private degraded = false;
+
+  constructor(private readonly deps: PipelineDeps) {
+    const { config, kafka } = deps;
+    this.log = deps.logger.child({ component: 'pipeline' });
+    this.now = deps.now ?? Date.now;
+    this.blocks = new BlockTracker(config.blocks);
+    this.consumer = kafka.consumer({
+      groupId: config.kafka.groupId,
+      sessionTimeout: config.kafka.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
+      // Latency over throughput at low load: a fetch returns as soon as anything is there.
+      maxWaitTimeInMs: 50,
+      retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const c = this.consumer.events;
+    this.consumer.on(c.GROUP_JOIN, (e) => {
+      this.joined = true;
+      this.log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
+    });
+    this.consumer.on(c.REBALANCING, () => this.log.info('consumer group rebalancing'));
+    this.consumer.on(c.CRASH, (e) => {
+      this.joined = false;
+      this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    });
+    this.consumer.on(c.DISCONNECT, () => {
+      this.joined = false;
+    });
+  }
+
+  /** True once the consumer is in the group and fetching. */
+  get ready(): boolean {
+    return this.running && this.joined;
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.deps;
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: config.kafka.inputs.map((i) => i.topic), fromBeginning: true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: config.pipeline.maxInFlightBatches,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Graceful stop: finish the batch in hand, commit it, then close consumer and producer. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const max = this.deps.config.pipeline.maxBatchSize;
+    for (let i = 0; i < batch.messages.length; i += max) {
+      if (!isRunning() || isStale()) return;
+      const messages = batch.messages.slice(i, i + max);
+      await this.processChunk({ topic, partition, messages });
+      const last = messages[messages.length - 1]?.offset ?? batch.lastOffset();
+      resolveOffset(last);
+      const started = this.now();
+      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      this.deps.metrics.batchSeconds.observe({ stage: 'commit' }, (this.now() - started) / 1000);
+      this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
+      await heartbeat();
+    }
+  }
+
+  private async processChunk(chunk: Chunk): Promise<void> {
+    const { metrics } = this.deps;
+    const t0 = this.now();
+    const normalize = this.deps.normalizers.get(chunk.topic);
+    const events: WardenEvent[] = [];
+    const offsets: string[] = [];
+    const produced: number[] = [];
+    const deadLetters: DeadLetter[] = [];
+    for (const message of chunk.messages) {
+      const origin = { topic: chunk.topic, partition: chunk.partition, offset: message.offset };
+      if (!normalize || message.value === null) {
+        deadLetters.push({
+          reason: normalize ? 'EMPTY_RECORD' : 'UNKNOWN_FORMAT',
+          message: normalize ? 'the record has no value (tombstone)' : `no normalizer configured for topic ${chunk.topic}`,
+          format: null,
+          origin,
+          raw: message.value?.toString('utf8') ?? '',
+        });
+        continue;
+      }
+      const result = normalize(message.value, origin);
+      for (const event of result.events) {
+        events.push(event);
+        offsets.push(message.offset);
+        produced.push(Number(message.timestamp));
+      }
+      deadLetters.push(...result.rejects);
+    }
+    const t1 = this.now();
+    metrics.batchSeconds.observe({ stage: 'normalize' }, (t1 - t0) / 1000);
+
+    const decided = await this.decide(events, { partition: `${chunk.topic}:${chunk.partition}`, offsets });
+    deadLetters.push(...decided.failures);
+    const t2 = this.now();
+    metrics.batchSeconds.observe({ stage: 'decide' }, (t2 - t1) / 1000);
+
+    await this.publish(decided.decisions, decided.events, deadLetters);
+    const t3 = this.now();
+    metrics.batchSeconds.observe({ stage: 'publish' }, (t3 - t2) / 1000);
+    metrics.batchSeconds.observe({ stage: 'total' }, (t3 - t0) / 1000);
+    for (const ts of produced) if (Number.isFinite(ts)) metrics.endToEndLagSeconds.observe(Math.max(0, t3 - ts) / 1000);
+    const formats = new Map<string, number>();
+    for (const e of events) formats.set(e.sourceFormat ?? 'unknown', (formats.get(e.sourceFormat ?? 'unknown') ?? 0) + 1);
+    for (const [format, n] of formats) metrics.eventsIn.inc({ topic: chunk.topic, format }, n);
+  }
+
+  /**
+   * Decides a batch. A store outage degrades to identity + policy (failMode) instead of stalling
+   * the stream; any other failure is narrowed to the events that cause it, which go to the DLQ.
+   */
+  private async decide(
+    events: WardenEvent[],
+    position: { partition: string; offsets: string[] },
+  ): Promise<{ decisions: Decision[]; events: WardenEvent[]; failures: DeadLetter[] }> {
+    if (events.length === 0) return { decisions: [], events, failures: [] };
+    const { decider, metrics } = this.deps;
+    try {
+      // While degraded, every batch tries the store first: the first success ends the outage.
+      const decisions = await decider.decideBatch(events, position);
+      this.setDegraded(false);
+      return { decisions, events, failures: [] };
+    } catch (err) {
+      if (isStoreUnavailable(err)) {
+        metrics.storeErrors.inc({ kind: 'unavailable' });
+        this.setDegraded(true, err);
+        return { decisions: await decider.decideBatch(events, position, { storeUnavailable: true }), events, failures: [] };
+      }
+      this.log.error({ err, partition: position.partition }, 'deciding a batch failed; retrying event by event');
+    }
+    const decisions: Decision[] = [];
+    const kept: WardenEvent[] = [];
+    const failures: DeadLetter[] = [];
+    for (const [i, event] of events.entries()) {
+      const [topic = '', partition = '0'] = position.partition.split(':');
+      try {
+        decisions.push(...(await decider.decideBatch([event], { partition: position.partition, offsets: [position.offsets[i] ?? '0'] })));
+        kept.push(event);
+      } catch (err) {
+        failures.push(decideFailure(event, err, { topic, partition: Number(partition), offset: position.offsets[i] }));
+      }
+    }
+    return { decisions, events: kept, failures };
+  }
+
+  private setDegraded(degraded: boolean, cause?: unknown): void {
+    if (degraded === this.degraded) return;
+    this.degraded = degraded;
+    this.deps.metrics.degraded.set(degraded ? 1 : 0);
+    if (degraded) this.log.error({ err: cause, failMode: this.deps.config.pipeline.failMode }, 'baseline store unavailable: deciding without it');
+    else this.log.info('baseline store is back');
+  }
+
+  private async publish(decisions: Decision[], events: WardenEvent[], deadLetters: DeadLetter[]): Promise<void> {
+    const { config, signer, metrics } = this.deps;
+    const nowMs = this.now();
+    const decisionMessages: Message[] = [];
+    const blockMessages: Message[] = [];
+    for (const [i, decision] of decisions.entries()) {
+      const signed = signer.sign(decision);
+      decisionMessages.push({
+        key: decision.identity,
+        value: JSON.stringify(signed),
+        headers: { 'warden-verdict': decision.verdict, 'warden-decision-id': decision.decisionId },
+      });
+      metrics.decisions.inc({ verdict: decision.verdict, mode: decision.mode });
+      const block = this.blocks.recordFor(decision, events[i]?.identity.tokenId, nowMs);
+      if (block) {
+        blockMessages.push({ key: blockKey(block.identity, block.tokenId), value: JSON.stringify(signer.sign(block)) });
+        metrics.blocksPublished.inc({ state: 'block' });
+      }
+    }
+    const topicMessages: TopicMessages[] = [];
+    if (decisionMessages.length > 0) topicMessages.push({ topic: config.kafka.topics.decisions, messages: decisionMessages });
+    if (blockMessages.length > 0) topicMessages.push({ topic: config.kafka.topics.blocks, messages: blockMessages });
+    if (deadLetters.length > 0) {
+      topicMessages.push({ topic: config.kafka.topics.dlq, messages: deadLetters.map((d) => deadLetterMessage(d)) });
+      for (const d of deadLetters) metrics.dlq.inc({ reason: d.reason });
+    }
+    if (topicMessages.length === 0) return;
+    await this.producer.sendBatch({ topicMessages, acks: -1 });
+  }
+}

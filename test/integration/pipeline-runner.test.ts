@@ -1,0 +1,133 @@
+/**
+ * The pipeline runner against the real broker: one signed decision per valid event, every
+ * reject in the DLQ with its reason, offsets committed only for what was published. The stages
+ * here are simple stand-ins (a JSON normalizer, a decider that allows all but `iam:*`), so that
+ * this test is about the runner's Kafka behaviour; the full stack is tested in pipeline.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin } from 'kafkajs';
+import { parseConfig } from '../../src/config/load.js';
+import type { Decision } from '../../src/decisions/decision.js';
+import { createVerifier } from '../../src/decisions/signing.js';
+import type { WardenEvent } from '../../src/events/event.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { startWardenApp } from '../../src/pipeline/app.js';
+import type { WardenStages } from '../../src/pipeline/app.js';
+import type { RecordNormalizer } from '../../src/pipeline/ports.js';
+import { createTopics, eventually, testKafka } from './helpers/services.js';
+import { wardenSetup } from './helpers/warden-process.js';
+import { readFileSync } from 'node:fs';
+
+const jsonNormalizer: RecordNormalizer = (record, origin) => {
+  try {
+    const event = JSON.parse(typeof record === 'string' ? record : Buffer.from(record).toString('utf8')) as WardenEvent;
+    if (!event.identity?.id) return { events: [], rejects: [{ reason: 'MISSING_IDENTITY', message: 'no identity', format: 'warden', origin, raw: String(record) }] };
+    return { events: [event], rejects: [] };
+  } catch {
+    return { events: [], rejects: [{ reason: 'MALFORMED_JSON', message: 'not JSON', format: null, origin, raw: Buffer.from(record).toString('utf8') }] };
+  }
+};
+
+function stages(): WardenStages {
+  return {
+    normalizers: new Map(),
+    decider: {
+      async decideBatch(events) {
+        return events.map((e): Decision => {
+          const block = e.action.startsWith('iam:');
+          return {
+            decisionId: `d-${e.id}`,
+            eventId: e.id,
+            identity: e.identity.id,
+            owner: null,
+            action: e.action,
+            resource: e.resource ?? null,
+            eventTime: e.time,
+            decidedAt: e.time,
+            verdict: block ? 'block' : 'allow',
+            score: block ? 90 : 0,
+            mode: 'enforce',
+            reasons: block ? [{ code: 'POLICY_DENY', detail: 'iam is denied', weight: 90 }] : [],
+            policy: { id: null, version: 'test' },
+            model: null,
+          };
+        });
+      },
+    },
+    storeHealthy: async () => true,
+    close: async () => undefined,
+  };
+}
+
+describe('pipeline runner on the real broker', () => {
+  const kafka = testKafka();
+  let admin: Admin;
+  beforeAll(async () => {
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.disconnect();
+  });
+
+  it('publishes one signed decision per valid event, dead-letters the rest, and blocks', async () => {
+    const setup = wardenSetup();
+    const config = parseConfig(readFileSync(setup.configFile, 'utf8'), setup.configFile);
+    const drop = await createTopics(admin, Object.values(setup.topics), 2);
+    const valid = Array.from({ length: 400 }, (_, i) => ({
+      id: `e${i}`,
+      time: new Date(Date.UTC(2026, 10, 20, 10, 0, i)).toISOString(),
+      identity: { id: `svc-${i % 5}` },
+      action: i === 399 ? 'iam:CreateAccessKey' : 's3:GetObject',
+    }));
+    const bad = ['{not json', JSON.stringify({ id: 'x', time: '2026-11-20T10:00:00Z', action: 'a' })];
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: setup.topics.input,
+      messages: [...valid.slice(0, 200).map((v) => ({ key: v.identity.id, value: JSON.stringify(v) })), ...bad.map((value) => ({ key: 'bad', value })), ...valid.slice(200).map((v) => ({ key: v.identity.id, value: JSON.stringify(v) }))],
+    });
+    await producer.disconnect();
+
+    const s = stages();
+    const app = await startWardenApp(config, silentLogger, { ...s, normalizers: new Map([[setup.topics.input, jsonNormalizer]]) });
+    const decisions: Array<Decision & { sig: string }> = [];
+    const dlq: Array<{ reason: string; raw: string; origin: { offset: string } }> = [];
+    const blocks: Array<{ identity: string; state: string; sig: string }> = [];
+    const watcher = kafka.consumer({ groupId: `${setup.groupId}-watch` });
+    await watcher.connect();
+    await watcher.subscribe({ topics: [setup.topics.decisions, setup.topics.dlq, setup.topics.blocks], fromBeginning: true });
+    await watcher.run({
+      eachMessage: async ({ topic, message }) => {
+        const value: unknown = JSON.parse(message.value?.toString() ?? 'null');
+        if (topic === setup.topics.decisions) decisions.push(value as Decision & { sig: string });
+        else if (topic === setup.topics.dlq) dlq.push(value as (typeof dlq)[number]);
+        else blocks.push(value as (typeof blocks)[number]);
+      },
+    });
+    try {
+      await eventually(() => decisions.length >= 400 && dlq.length >= 2 && blocks.length >= 1, 60_000, 'decisions, dead letters and the block');
+      expect(new Set(decisions.map((d) => d.eventId)).size).toBe(400);
+      const verifier = createVerifier([setup.publicKeyPem]);
+      expect(decisions.every((d) => verifier.verify(d))).toBe(true);
+      expect(dlq.map((d) => d.reason).sort()).toEqual(['MALFORMED_JSON', 'MISSING_IDENTITY']);
+      expect(dlq.find((d) => d.reason === 'MALFORMED_JSON')?.raw).toBe('{not json');
+      expect(blocks).toHaveLength(1);
+      expect(blocks[0]).toMatchObject({ identity: 'svc-4', state: 'block' });
+      expect(verifier.verify(blocks[0] ?? {})).toBe(true);
+      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      expect(metrics).toMatch(/warden_decisions_total\{verdict="allow",mode="enforce"\} 399/);
+      expect(metrics).toMatch(/warden_dlq_total\{reason="MALFORMED_JSON"\} 1/);
+    } finally {
+      await watcher.disconnect();
+      await app.stop();
+    }
+    // Everything consumed was committed: the group's offsets sit at the end of each partition.
+    const offsets = await admin.fetchOffsets({ groupId: setup.groupId, topics: [setup.topics.input] });
+    const ends = await admin.fetchTopicOffsets(setup.topics.input);
+    for (const p of offsets[0]?.partitions ?? []) {
+      expect(p.offset).toBe(ends.find((e) => e.partition === p.partition)?.high);
+    }
+    await drop();
+  });
+});
