@@ -36,7 +36,20 @@ export function userAgentFamily(ua: string): string {
  * Generalises a resource so that ordinary churn (object keys, build numbers, dates, ids) maps
  * onto one pattern: `arn:aws:s3:::prod-artifacts/app-1234.tgz` → `arn:aws:s3:::prod-artifacts/*`.
  */
+const patternCache = new Map<string, string>();
+const PATTERN_CACHE_MAX = 50_000;
+
 export function resourcePattern(resource: string): string {
+  // Resources repeat heavily; the pattern is a pure function of the string, so memoise it.
+  const cached = patternCache.get(resource);
+  if (cached !== undefined) return cached;
+  const pattern = computePattern(resource);
+  if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.clear();
+  patternCache.set(resource, pattern);
+  return pattern;
+}
+
+function computePattern(resource: string): string {
   const clean = resource.split('?', 1)[0] ?? resource;
   const parts = clean.split('/');
   const head = parts.slice(0, 2).map((p) => p.replace(/[0-9a-f]{8,}|(?<=^|[=_./-])\d+/gi, '#'));

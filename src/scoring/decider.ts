@@ -23,6 +23,7 @@ import type { ModelScorer } from './model-port.js';
 import { combine } from './combine.js';
 import type { Combined } from './combine.js';
 import { thresholdsFor } from './thresholds.js';
+import type { Thresholds } from './thresholds.js';
 
 export interface DeciderDeps {
   config: WardenConfig;
@@ -79,6 +80,17 @@ export function createDecider(deps: DeciderDeps): Decider {
   const feedback = new Map<string, FeedbackRecord>();
   for (const r of deps.feedback ?? []) feedback.set(r.eventId, r);
   const sketchWidth = config.baseline.sequenceSketchWidth;
+  // Thresholds depend only on (class, environment) unless a policy overrides them: compute once.
+  const thresholdCache = new Map<string, Thresholds>();
+  const cachedThresholds = (cls: string | null, env: string | null): Thresholds => {
+    const key = `${cls ?? ''}\u0000${env ?? ''}`;
+    let t = thresholdCache.get(key);
+    if (!t) {
+      t = thresholdsFor(config.scoring, cls, env);
+      thresholdCache.set(key, t);
+    }
+    return t;
+  };
 
   function decision(event: WardenEvent, identity: IdentityResolution, evaluation: PolicyEvaluation, combined: Combined, modelVersion: string | null): Decision {
     const out: Decision = {
@@ -167,7 +179,7 @@ export function createDecider(deps: DeciderDeps): Decider {
           model: scores?.[i] ?? null,
           modelWeight: config.scoring.modelWeight,
           suppressed: suppressedCodes(profile, f.t),
-          thresholds: thresholdsFor(config.scoring, identity.class, event.environment ?? identity.environment, evaluation.thresholds),
+          thresholds: evaluation.thresholds ? thresholdsFor(config.scoring, identity.class, event.environment ?? identity.environment, evaluation.thresholds) : cachedThresholds(identity.class, event.environment ?? identity.environment),
           mode: config.scoring.mode,
         });
 
