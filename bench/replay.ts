@@ -67,6 +67,16 @@ const ceiling = await timeIt('ceiling: read + parse only', async () => {
   return n;
 });
 const memory = await timeIt('replay, memory store', () => replay(new MemoryBaselineStore()));
+{
+  // Memory per identity: the serialised profile size (what Redis stores), bounded by the caps.
+  const store = new MemoryBaselineStore();
+  await replay(store);
+  const sizes: number[] = [];
+  for (const id of store.identities()) sizes.push(JSON.stringify(await store.get(id)).length);
+  sizes.sort((a, b) => a - b);
+  const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+  console.log(`profile size (maxEntriesPerMap ${config.baseline.maxEntriesPerMap}): median ${kb(sizes[Math.floor(sizes.length / 2)] ?? 0)}, max ${kb(sizes[sizes.length - 1] ?? 0)} over ${sizes.length} identities`);
+}
 const redis = new Redis(process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const prefix = `bench-${process.pid}-${Date.now()}`;
 let redisRate = 0;
