@@ -20,7 +20,16 @@ function fromEpoch(n: number): number | undefined {
   return n < EPOCH_MS_THRESHOLD ? n * 1000 : n;
 }
 
+// Already canonical UTC (CloudTrail, most JSON sources): Date.parse is exact and fast for it.
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
+
 function fromString(s: string): number | undefined {
+  if (CANONICAL.test(s)) {
+    const ms = Date.parse(s);
+    // V8 accepts 30 February in ISO strings and rolls it over; the slow path refuses it.
+    if (!Number.isNaN(ms) && new Date(ms).getUTCDate() === Number(s.slice(8, 10))) return ms;
+    return undefined;
+  }
   const t = s.trim();
   if (/^\d+(\.\d+)?$/.test(t)) return fromEpoch(Number(t));
   const m = DATE_TIME.exec(t);
