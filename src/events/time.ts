@@ -24,12 +24,6 @@ function fromEpoch(n: number): number | undefined {
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
 
 function fromString(s: string): number | undefined {
-  if (CANONICAL.test(s)) {
-    const ms = Date.parse(s);
-    // V8 accepts 30 February in ISO strings and rolls it over; the slow path refuses it.
-    if (!Number.isNaN(ms) && new Date(ms).getUTCDate() === Number(s.slice(8, 10))) return ms;
-    return undefined;
-  }
   const t = s.trim();
   if (/^\d+(\.\d+)?$/.test(t)) return fromEpoch(Number(t));
   const m = DATE_TIME.exec(t);
@@ -55,6 +49,14 @@ function fromString(s: string): number | undefined {
 
 /** ISO string of a source timestamp, or undefined when it is missing or not a plausible time. */
 export function toIsoTime(value: unknown): string | undefined {
+  // Hot path: already canonical (`…:ssZ` / `…:ss.sssZ`); no Date objects needed unless the day
+  // could have rolled over (V8 reads 30 February as 2 March).
+  if (typeof value === 'string' && CANONICAL.test(value)) {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms) || ms < MIN_TIME || ms > MAX_TIME) return undefined;
+    if (Number(value.slice(8, 10)) > 28 && new Date(ms).getUTCDate() !== Number(value.slice(8, 10))) return undefined;
+    return value.length === 24 ? value : `${value.slice(0, 19)}.000Z`;
+  }
   let ms: number | undefined;
   if (typeof value === 'number') ms = fromEpoch(value);
   else if (typeof value === 'string' && value.length <= 64) ms = fromString(value);
