@@ -9,3 +9,5 @@ export { loadConfig, parseConfig } from './config/load.js';
 export { wardenConfigSchema } from './config/schema.js';
 export type { WardenConfig } from './config/schema.js';
 export { WARDEN_VERSION } from './version.js';
+export { createNormalizer, formatNames, FORMATS, REJECT_REASONS, DEFAULT_PRIVILEGED_ACTIONS, wardenEventSchema } from './events/index.js';
+export type { Normalizer, NormalizerOptions, NormalizeResult, Reject, RejectReason, RecordOrigin } from './events/index.js';
