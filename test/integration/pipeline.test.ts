@@ -37,6 +37,8 @@ function setupFor(extra: Record<string, unknown> = {}): WardenTestSetup {
 
 class DecisionLog {
   readonly byEvent = new Map<string, Decision & { sig: string }>();
+  /** Distinct decisions (by decisionId) per event id: more than one would be a double decision. */
+  readonly idsPerEvent = new Map<string, Set<string>>();
   readonly dlq: Array<{ reason: string; origin: { offset?: string } }> = [];
   total = 0;
   consumer: Consumer | undefined;
@@ -53,6 +55,9 @@ class DecisionLog {
           const d = value as Decision & { sig: string };
           this.total++;
           this.byEvent.set(d.eventId, d);
+          const ids = this.idsPerEvent.get(d.eventId) ?? new Set<string>();
+          ids.add(d.decisionId);
+          this.idsPerEvent.set(d.eventId, ids);
         }
       },
     });
@@ -121,7 +126,9 @@ describe('warden run on the real broker and Redis', () => {
       expect(log.dlq.length).toBe(3);
       // CloudTrail records in the same topic are auto-detected and decided too.
       expect([...log.byEvent.values()].filter((d) => !some.some((e) => e.id === d.eventId)).length).toBeGreaterThan(0);
-      expect(log.total).toBe(log.byEvent.size);
+      // Exactly one decision per event (the real CloudTrail samples reuse some event ids, so count the native ones).
+      expect(some.every((e) => log.idsPerEvent.get(e.id)?.size === 1)).toBe(true);
+      expect(log.total).toBeGreaterThanOrEqual(some.length + 20);
     } finally {
       await stopWarden(w);
       await log.stop();
@@ -216,9 +223,12 @@ describe('warden run on the real broker and Redis', () => {
     await eventually(() => log.byEvent.size >= 500, 90_000, 'decisions before the restart');
     await run('node', ['scripts/services.mjs', 'restart-kafka'], { timeout: 120_000 });
     await produce(setup, eventValues(events.slice(1000, 1800)), eventKeys(events.slice(1000, 1800)));
-    await eventually(() => events.slice(0, 1800).every((e) => log.byEvent.has(e.id)), 120_000, 'every event decided after the restart');
+    await eventually(() => events.slice(0, 1800).every((e) => log.byEvent.has(e.id)), 150_000, 'every event decided after the restart').catch((err: unknown) => {
+      console.error(w.logs.slice(-40).join('\n'));
+      throw err;
+    });
     await stopWarden(w);
     await log.stop();
     expect(w.child.exitCode).toBe(0);
-  });
+  }, 300_000);
 });
