@@ -74,7 +74,7 @@ async function stop(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-async function benchGateway(topic: string): Promise<void> {
+async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Promise<number> {
   // The upstream runs in this process (two cores: one for the load generator and upstream, one
   // for the gateway); that makes the direct path, if anything, cheaper, so the added figure is
   // conservative.
@@ -86,7 +86,7 @@ async function benchGateway(topic: string): Promise<void> {
   upstreamServer.keepAliveTimeout = 65_000;
   await new Promise<void>((r) => upstreamServer.listen(0, '127.0.0.1', r));
   const upstream = { url: `http://127.0.0.1:${(upstreamServer.address() as AddressInfo).port}` };
-  const gw = await spawnServer(['gateway', upstream.url, brokers.join(','), topic, Buffer.from(pair.publicKeyPem).toString('base64')]);
+  const gw = await spawnServer([role, upstream.url, brokers.join(','), topic, Buffer.from(pair.publicKeyPem).toString('base64')]);
   const urls = { upstreamUrl: upstream.url, gatewayUrl: gw.url, activeBlocks: gw.activeBlocks ?? 0 };
   const direct = new Pool(urls.upstreamUrl, { connections: 64 });
   const viaGateway = new Pool(urls.gatewayUrl, { connections: 64 });
@@ -100,6 +100,12 @@ async function benchGateway(topic: string): Promise<void> {
   };
   // Warm up connections and JIT.
   for (let i = 0; i < 500; i++) await Promise.all([one(direct, []), one(viaGateway, [])]);
+  const cpu = (): Promise<NodeJS.CpuUsage> =>
+    new Promise((resolve) => {
+      gw.child.once('message', (m) => resolve((m as { cpu: NodeJS.CpuUsage }).cpu));
+      gw.child.send('cpu');
+    });
+  const cpuBefore = await cpu();
   const d: number[] = [];
   const g: number[] = [];
   const start = performance.now();
@@ -116,20 +122,33 @@ async function benchGateway(topic: string): Promise<void> {
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - start) / 1000;
+  const cpuAfter = await cpu();
+  const cpuUsPerRequest = (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / REQUESTS;
   d.sort((a, b) => a - b);
   g.sort((a, b) => a - b);
   const added50 = pct(g, 50) - pct(d, 50);
   const added99 = pct(g, 99) - pct(d, 99);
+  if (role === 'bare-proxy') {
+    console.log(`ceiling: bare undici proxy (no identification, check, metrics) p50 ${ms(pct(g, 50))}  p99 ${ms(pct(g, 99))} (direct p99 ${ms(pct(d, 99))})  CPU per request ${cpuUsPerRequest.toFixed(0)} µs`);
+    await direct.close();
+    await viaGateway.close();
+    await stop(gw.child);
+    upstreamServer.closeAllConnections();
+    await new Promise((r) => upstreamServer.close(r));
+    return cpuUsPerRequest;
+  }
   console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores; other processes count)`);
   console.log(`gateway @ ${(REQUESTS / elapsed).toFixed(0)} req/s per path (${REQUESTS} each, ${urls.activeBlocks} blocks in the table):`);
   console.log(`  direct  p50 ${ms(pct(d, 50))}  p90 ${ms(pct(d, 90))}  p99 ${ms(pct(d, 99))}  max ${ms(d.at(-1) ?? NaN)}`);
   console.log(`  gateway p50 ${ms(pct(g, 50))}  p90 ${ms(pct(g, 90))}  p99 ${ms(pct(g, 99))}  max ${ms(g.at(-1) ?? NaN)}`);
   console.log(`  added   p50 ${ms(added50)}  p99 ${ms(added99)}  (bar 1 ms: ratio ${added99.toFixed(2)})`);
+  console.log(`  gateway CPU per proxied request: ${cpuUsPerRequest.toFixed(0)} µs (user+system; load-independent)`);
   await direct.close();
   await viaGateway.close();
   await stop(gw.child);
   upstreamServer.closeAllConnections();
   await new Promise((r) => upstreamServer.close(r));
+  return cpuUsPerRequest;
 }
 
 async function benchTimeToEnforce(topic: string): Promise<void> {
@@ -170,7 +189,9 @@ async function main(): Promise<void> {
     await producer.connect();
     await producer.send({ topic, messages: Array.from({ length: 1000 }, (_, i) => signer.sign(record(`svc-blocked-${i}`))).map((r) => ({ key: blockKey(r.identity), value: JSON.stringify(r) })) });
     await producer.disconnect();
-    await benchGateway(topic);
+    const gatewayCpu = await benchGateway(topic, 'gateway');
+    const bareCpu = await benchGateway(topic, 'bare-proxy');
+    console.log(`gateway CPU per request vs bare proxy: ratio ${(gatewayCpu / bareCpu).toFixed(2)}`);
     await benchTimeToEnforce(topic);
   } finally {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
