@@ -93,5 +93,7 @@ export function registerGatewayCommand(program: Command): void {
       });
       await gateway.close();
       await enforcer.close();
+      // A Kafka connect attempt still backing off must not hold the process after a clean stop.
+      setTimeout(() => process.exit(), 1000).unref();
     });
 }
