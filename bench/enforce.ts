@@ -62,7 +62,7 @@ function benchCheck(): void {
 }
 
 function spawnServer(args: string[]): Promise<{ child: ChildProcess; url: string; activeBlocks?: number }> {
-  const child = fork(fileURLToPath(new URL('./enforce-server.ts', import.meta.url)), args, { execArgv: process.execArgv });
+  const child = fork(fileURLToPath(new URL('./enforce-server.ts', import.meta.url)), args, { execArgv: [...process.execArgv, ...(process.env.GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean)] });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve({ child, ...(m as { url: string; activeBlocks?: number }) }));
     child.once('exit', (code) => reject(new Error(`bench server ${args[0]} exited ${code}`)));
@@ -91,15 +91,17 @@ async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Prom
   const direct = new Pool(urls.upstreamUrl, { connections: 64 });
   const viaGateway = new Pool(urls.gatewayUrl, { connections: 64 });
   const headers = { 'x-warden-identity': 'svc-reporter' };
+  const checkPool = new Pool(urls.gatewayUrl, { connections: 64 });
+  const checkHeaders = { ...headers, 'x-original-uri': '/api/items', 'x-original-method': 'GET' };
   const one = async (pool: Pool, out: number[]): Promise<void> => {
     const t = process.hrtime.bigint();
-    const res = await pool.request({ method: 'GET', path: '/api/items', headers });
+    const res = pool === checkPool ? await pool.request({ method: 'GET', path: '/v1/check', headers: checkHeaders }) : await pool.request({ method: 'GET', path: '/api/items', headers });
     await res.body.text();
     if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
     out.push(Number(process.hrtime.bigint() - t) / 1e6);
   };
   // Warm up connections and JIT.
-  for (let i = 0; i < 500; i++) await Promise.all([one(direct, []), one(viaGateway, [])]);
+  for (let i = 0; i < 3000; i++) await Promise.all([one(direct, []), one(viaGateway, [])]);
   const cpu = (): Promise<NodeJS.CpuUsage> =>
     new Promise((resolve) => {
       gw.child.once('message', (m) => resolve((m as { cpu: NodeJS.CpuUsage }).cpu));
@@ -108,6 +110,7 @@ async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Prom
   const cpuBefore = await cpu();
   const d: number[] = [];
   const g: number[] = [];
+  const c: number[] = [];
   const start = performance.now();
   const pending: Promise<void>[] = [];
   let sent = 0;
@@ -117,21 +120,26 @@ async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Prom
       // Alternate which goes first so neither path is favoured.
       if (sent % 2 === 0) pending.push(one(direct, d), one(viaGateway, g));
       else pending.push(one(viaGateway, g), one(direct, d));
+      // The nginx auth_request / Envoy ext_authz path: only the gateway's local check, no proxying.
+      if (role === 'gateway') pending.push(one(checkPool, c));
     }
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - start) / 1000;
   const cpuAfter = await cpu();
-  const cpuUsPerRequest = (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / REQUESTS;
+  // The gateway process serves the proxied requests and, in the gateway run, as many /v1/check calls.
+  const cpuUsPerRequest = (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / (role === 'gateway' ? 2 * REQUESTS : REQUESTS);
   d.sort((a, b) => a - b);
   g.sort((a, b) => a - b);
+  c.sort((a, b) => a - b);
   const added50 = pct(g, 50) - pct(d, 50);
   const added99 = pct(g, 99) - pct(d, 99);
   if (role === 'bare-proxy') {
     console.log(`ceiling: bare undici proxy (no identification, check, metrics) p50 ${ms(pct(g, 50))}  p99 ${ms(pct(g, 99))} (direct p99 ${ms(pct(d, 99))})  CPU per request ${cpuUsPerRequest.toFixed(0)} µs`);
     await direct.close();
     await viaGateway.close();
+    await checkPool.close();
     await stop(gw.child);
     upstreamServer.closeAllConnections();
     await new Promise((r) => upstreamServer.close(r));
@@ -142,9 +150,11 @@ async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Prom
   console.log(`  direct  p50 ${ms(pct(d, 50))}  p90 ${ms(pct(d, 90))}  p99 ${ms(pct(d, 99))}  max ${ms(d.at(-1) ?? NaN)}`);
   console.log(`  gateway p50 ${ms(pct(g, 50))}  p90 ${ms(pct(g, 90))}  p99 ${ms(pct(g, 99))}  max ${ms(g.at(-1) ?? NaN)}`);
   console.log(`  added   p50 ${ms(added50)}  p99 ${ms(added99)}  (bar 1 ms: ratio ${added99.toFixed(2)})`);
-  console.log(`  gateway CPU per proxied request: ${cpuUsPerRequest.toFixed(0)} µs (user+system; load-independent)`);
+  console.log(`  /v1/check round trip (what nginx auth_request adds) p50 ${ms(pct(c, 50))}  p90 ${ms(pct(c, 90))}  p99 ${ms(pct(c, 99))}  max ${ms(c.at(-1) ?? NaN)}  (bar 1 ms: ratio ${pct(c, 99).toFixed(2)})`);
+  console.log(`  gateway CPU per request (proxied and /v1/check alike): ${cpuUsPerRequest.toFixed(0)} µs (user+system; load-independent)`);
   await direct.close();
   await viaGateway.close();
+  await checkPool.close();
   await stop(gw.child);
   upstreamServer.closeAllConnections();
   await new Promise((r) => upstreamServer.close(r));
