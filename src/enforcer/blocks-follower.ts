@@ -5,7 +5,7 @@
  * no group state outlives the process for long (an empty group without offsets is dropped by the
  * broker). Connection failures are retried with backoff for as long as the follower is open.
  */
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 
 export interface BlocksFollowerOptions {
@@ -26,6 +26,7 @@ const MAX_BACKOFF_MS = 10_000;
 
 export class BlocksFollower {
   private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
   private closed = false;
   private caughtUp = false;
   /** partition → end offset at start (what "caught up" means). */
@@ -46,8 +47,11 @@ export class BlocksFollower {
     this.wake?.();
     const consumer = this.consumer;
     this.consumer = null;
-    await consumer?.disconnect().catch(() => undefined);
-    await this.loop;
+    await Promise.all([consumer?.disconnect().catch(() => undefined), this.admin?.disconnect().catch(() => undefined)]);
+    // A connect attempt in flight may keep retrying for a while; do not hold shutdown for it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
   }
 
   private async runUntilClosed(): Promise<void> {
@@ -80,12 +84,14 @@ export class BlocksFollower {
 
   private async fetchTargets(): Promise<void> {
     const admin = this.options.kafka.admin();
+    this.admin = admin;
     await admin.connect();
     try {
       const offsets = await admin.fetchTopicOffsets(this.options.topic);
       this.options.onContact();
       if (this.targets === null) this.targets = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
     } finally {
+      this.admin = null;
       await admin.disconnect().catch(() => undefined);
     }
     this.checkCaughtUp();

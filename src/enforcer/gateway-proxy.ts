@@ -4,7 +4,6 @@
  * established replaces any the client sent, so the upstream can trust it.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 
@@ -62,32 +61,36 @@ export class UpstreamProxy {
   async forward(request: IncomingMessage, response: ServerResponse, context: ForwardContext): Promise<number> {
     const method = (request.method ?? 'GET') as Dispatcher.HttpMethod;
     const hasBody = !(method === 'GET' || method === 'HEAD') || request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
-    let upstream: Dispatcher.ResponseData;
+    let status = 0;
     try {
-      upstream = await this.pool.request({
-        method,
-        path: this.basePath + (request.url ?? '/'),
-        headers: forwardHeaders(request.headers, request, context, this.options.identityHeader),
-        body: hasBody ? request : null,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-      });
+      // stream() writes the upstream body straight into our response: no intermediate Readable.
+      await this.pool.stream(
+        {
+          method,
+          path: this.basePath + (request.url ?? '/'),
+          headers: forwardHeaders(request.headers, request, context, this.options.identityHeader),
+          body: hasBody ? request : null,
+          headersTimeout: this.options.timeoutMs,
+          bodyTimeout: this.options.timeoutMs,
+        },
+        ({ statusCode, headers }) => {
+          status = statusCode;
+          response.writeHead(statusCode, responseHeaders(headers));
+          return response;
+        },
+      );
     } catch (err) {
+      if (response.headersSent) {
+        // The client went away or the upstream broke off mid-body: close our side too.
+        response.destroy();
+        return status;
+      }
       const timeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
-      const status = timeout ? 504 : 502;
-      if (!response.headersSent) {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: timeout ? 'upstream timeout' : 'upstream unavailable' }));
-      } else response.destroy();
-      return status;
+      status = timeout ? 504 : 502;
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: timeout ? 'upstream timeout' : 'upstream unavailable' }));
     }
-    response.writeHead(upstream.statusCode, responseHeaders(upstream.headers));
-    try {
-      await pipeline(upstream.body, response);
-    } catch {
-      // The client went away or the upstream broke off mid-body: both ends are already closed.
-    }
-    return upstream.statusCode;
+    return status;
   }
 
   async close(): Promise<void> {

@@ -9,12 +9,13 @@ import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/sections/gateway.js';
 import { silentLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import { decide } from './gateway-decide.js';
 import type { BlockChecker, DecideContext, GatewayVerdict } from './gateway-decide.js';
+import type { EnforcerStats } from './enforcer.js';
 import { UpstreamProxy } from './gateway-proxy.js';
 import type { Identifier } from './identify.js';
 import type { InlineDecider } from './inline.js';
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   tls?: { cert: string; key: string; ca?: string; requestClientCert: boolean };
   /** Ready when the block table has caught up (`/_warden/readyz`). */
   isReady?: () => boolean;
+  /** The enforcer's counters, exported on `/_warden/metrics`. */
+  enforcerStats?: () => EnforcerStats;
   logger?: Logger;
 }
 
@@ -72,6 +75,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, blocked, unidentified, stale, inline_block, inline_error)', labelNames: ['outcome'], registers: [registry] });
   const checks = new Counter({ name: 'warden_gateway_checks_total', help: 'Check endpoint answers by outcome', labelNames: ['outcome'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'warden_gateway_upstream_errors_total', help: 'Requests the upstream did not answer (502/504)', registers: [registry] });
+  const stats = options.enforcerStats;
+  if (stats) {
+    const gauge = (name: string, help: string, read: (s: EnforcerStats) => number): void => {
+      new Gauge({ name, help, registers: [registry], collect() { this.set(read(stats())); } });
+    };
+    gauge('warden_enforcer_active_blocks', 'Blocks in the local table', (s) => s.activeBlocks);
+    gauge('warden_enforcer_stale', '1 while the block table is stale (not caught up, or no contact for maxStalenessMs)', (s) => (s.stale ? 1 : 0));
+    gauge('warden_enforcer_seconds_since_contact', 'Seconds since the last successful fetch or heartbeat', (s) => s.msSinceContact / 1000);
+    gauge('warden_enforcer_records_rejected', 'Block records dropped: unsigned, forged, malformed or mis-keyed', (s) => s.recordsRejected);
+    gauge('warden_enforcer_records_out_of_date', 'Validly signed block records older than one already applied (replays)', (s) => s.recordsOutOfDate);
+  }
   const context: DecideContext = {
     checker: options.checker,
     unidentified: config.unidentified,

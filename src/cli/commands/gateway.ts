@@ -84,7 +84,7 @@ export function registerGatewayCommand(program: Command): void {
       } catch (err) {
         logger.warn({ err, failMode: gw.failMode }, 'serving before the block table caught up');
       }
-      const gateway = await startGateway({ config: gw, checker: enforcer, identifier, ...(tls ? { tls } : {}), isReady: () => enforcer.stats().ready, logger });
+      const gateway = await startGateway({ config: gw, checker: enforcer, identifier, ...(tls ? { tls } : {}), isReady: () => enforcer.stats().ready, enforcerStats: () => enforcer.stats(), logger });
       console.log(`warden gateway on ${gateway.url}${gw.upstream ? ` → ${gw.upstream}` : ''} (check: ${gateway.url}${gw.checkPath}, identify: ${gw.identify.mode}, failMode: ${gw.failMode})`);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
@@ -93,5 +93,7 @@ export function registerGatewayCommand(program: Command): void {
       });
       await gateway.close();
       await enforcer.close();
+      // A Kafka connect attempt still backing off must not hold the process after a clean stop.
+      setTimeout(() => process.exit(), 1000).unref();
     });
 }

@@ -68,7 +68,7 @@ beforeAll(async () => {
   await enforcer.ready(60_000);
   const config = gatewaySchema.parse({ listen: { port: 0 }, upstream: upstreamUrl, identify: { mode: 'bearer' } });
   const identifier = createIdentifier(config.identify, new Map([[sha256Hex('secret-deployer-token'), { identity: 'svc-deployer', tokenId: 'tok-1' }]]));
-  gateway = await startGateway({ config, checker: enforcer, identifier, isReady: () => enforcer.stats().ready });
+  gateway = await startGateway({ config, checker: enforcer, identifier, isReady: () => enforcer.stats().ready, enforcerStats: () => enforcer.stats() });
 });
 
 afterAll(async () => {
@@ -131,5 +131,7 @@ describe('warden gateway in front of a real upstream, blocks through the real br
     await ready.body.dump();
     const metrics = await (await request(`${gateway.url}/_warden/metrics`)).body.text();
     expect(metrics).toMatch(/warden_gateway_requests_total\{outcome="blocked"\} [1-9]/);
+    expect(metrics).toMatch(/warden_enforcer_stale 0/);
+    expect(metrics).toMatch(/warden_enforcer_active_blocks 0/);
   });
 });
