@@ -8,6 +8,7 @@ import { blocksSchema, loggingSchema, pipelineSchema, signingSchema } from './se
 import { eventsSchema } from './sections/events.js';
 import { identitySchema, policySchema } from './sections/identity.js';
 import { baselineSchema, modelSchema, scoringSchema } from './sections/baseline.js';
+import { gatewaySchema } from './sections/gateway.js';
 
 export const wardenConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
@@ -22,6 +23,7 @@ export const wardenConfigSchema = z.strictObject({
   signing: signingSchema.prefault({}),
   blocks: blocksSchema.prefault({}),
   logging: loggingSchema.prefault({}),
+  gateway: gatewaySchema.prefault({}),
 });
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;

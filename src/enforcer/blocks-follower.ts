@@ -1,0 +1,140 @@
+/**
+ * Follows the compacted blocks topic from its beginning with kafkajs. kafkajs has no manual
+ * assign(), so every follower joins a consumer group of its own (unique id per process) and never
+ * commits offsets: each start re-reads the whole table, every enforcer sees every partition, and
+ * no group state outlives the process for long (an empty group without offsets is dropped by the
+ * broker). Connection failures are retried with backoff for as long as the follower is open.
+ */
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../observability/logger.js';
+
+export interface BlocksFollowerOptions {
+  kafka: Kafka;
+  topic: string;
+  groupId: string;
+  logger: Logger;
+  /** Messages of one fetched batch, in offset order. */
+  onMessages: (messages: KafkaMessage[]) => void;
+  /** A fetch or heartbeat succeeded: the table is as fresh as the broker's. */
+  onContact: () => void;
+  /** Every partition has been read up to the end offsets it had when the follower started. */
+  onCaughtUp: () => void;
+}
+
+const MIN_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 10_000;
+
+export class BlocksFollower {
+  private consumer: Consumer | null = null;
+  private closed = false;
+  private caughtUp = false;
+  /** partition → end offset at start (what "caught up" means). */
+  private targets: Map<number, number> | null = null;
+  /** partition → next offset to read. */
+  private readonly positions = new Map<number, number>();
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly options: BlocksFollowerOptions) {}
+
+  start(): void {
+    this.loop ??= this.runUntilClosed();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    const consumer = this.consumer;
+    this.consumer = null;
+    await consumer?.disconnect().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async runUntilClosed(): Promise<void> {
+    let backoff = MIN_BACKOFF_MS;
+    while (!this.closed) {
+      try {
+        await this.runOnce();
+        return;
+      } catch (err) {
+        if (this.closed) return;
+        this.options.logger.warn({ err, topic: this.options.topic, retryInMs: backoff }, 'cannot follow the blocks topic; retrying');
+        const consumer = this.consumer;
+        this.consumer = null;
+        await consumer?.disconnect().catch(() => undefined);
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async fetchTargets(): Promise<void> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.options.topic);
+      this.options.onContact();
+      if (this.targets === null) this.targets = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    this.checkCaughtUp();
+  }
+
+  private async runOnce(): Promise<void> {
+    await this.fetchTargets();
+    if (this.closed) return;
+    const { kafka, topic, groupId, logger } = this.options;
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, retry: { retries: 5 } });
+    this.consumer = consumer;
+    const contact = (): void => this.options.onContact();
+    consumer.on(consumer.events.FETCH, contact);
+    consumer.on(consumer.events.HEARTBEAT, contact);
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      logger.warn({ err: error, restart }, 'blocks consumer crashed');
+      // kafkajs restarts by itself after retriable errors; after the others, start over here.
+      if (!restart && !this.closed) {
+        this.loop = this.restartLater();
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        this.options.onMessages(batch.messages);
+        const last = batch.messages.at(-1);
+        if (last) this.positions.set(batch.partition, Number(last.offset) + 1);
+        if (!this.caughtUp) this.checkCaughtUp();
+      },
+    });
+  }
+
+  private async restartLater(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    await consumer?.disconnect().catch(() => undefined);
+    await this.sleep(MIN_BACKOFF_MS);
+    if (!this.closed) await this.runUntilClosed();
+  }
+
+  private checkCaughtUp(): void {
+    if (this.caughtUp || this.targets === null) return;
+    for (const [partition, end] of this.targets) {
+      if ((this.positions.get(partition) ?? 0) < end) return;
+    }
+    this.caughtUp = true;
+    this.options.onCaughtUp();
+  }
+}

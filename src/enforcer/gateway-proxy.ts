@@ -1,0 +1,96 @@
+/**
+ * Forwards an allowed request to the upstream with undici (one connection pool, kept alive) and
+ * streams the answer back. Hop-by-hop headers are dropped both ways; the identity the gateway
+ * established replaces any the client sent, so the upstream can trust it.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Pool, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+
+export interface UpstreamOptions {
+  url: string;
+  connections: number;
+  timeoutMs: number;
+  identityHeader: string;
+}
+
+export interface ForwardContext {
+  identity: string;
+  tokenId?: string;
+  secure: boolean;
+}
+
+function forwardHeaders(source: IncomingHttpHeaders, request: IncomingMessage, context: ForwardContext, identityHeader: string): Record<string, string | string[]> {
+  const connectionListed = new Set(String(source.connection ?? '').toLowerCase().split(',').map((h) => h.trim()));
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || connectionListed.has(name)) continue;
+    out[name] = value;
+  }
+  const ip = request.socket.remoteAddress ?? '';
+  const prior = source['x-forwarded-for'];
+  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ip}` : ip;
+  out['x-forwarded-proto'] = context.secure ? 'https' : 'http';
+  if (source.host) out['x-forwarded-host'] = source.host;
+  out[identityHeader] = context.identity;
+  return out;
+}
+
+function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+export class UpstreamProxy {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
+  constructor(private readonly options: UpstreamOptions) {
+    const url = new URL(options.url);
+    this.pool = new Pool(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.basePath = url.pathname.replace(/\/$/, '');
+  }
+
+  /** Forwards the request; resolves with the upstream status (or the 502/504 the gateway answered). */
+  async forward(request: IncomingMessage, response: ServerResponse, context: ForwardContext): Promise<number> {
+    const method = (request.method ?? 'GET') as Dispatcher.HttpMethod;
+    const hasBody = !(method === 'GET' || method === 'HEAD') || request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await this.pool.request({
+        method,
+        path: this.basePath + (request.url ?? '/'),
+        headers: forwardHeaders(request.headers, request, context, this.options.identityHeader),
+        body: hasBody ? request : null,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+      });
+    } catch (err) {
+      const timeout = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
+      const status = timeout ? 504 : 502;
+      if (!response.headersSent) {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: timeout ? 'upstream timeout' : 'upstream unavailable' }));
+      } else response.destroy();
+      return status;
+    }
+    response.writeHead(upstream.statusCode, responseHeaders(upstream.headers));
+    try {
+      await pipeline(upstream.body, response);
+    } catch {
+      // The client went away or the upstream broke off mid-body: both ends are already closed.
+    }
+    return upstream.statusCode;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

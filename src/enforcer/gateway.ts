@@ -1,0 +1,177 @@
+/**
+ * `warden gateway`: an HTTP(S) server that (1) answers `/v1/check` for nginx `auth_request` and
+ * Envoy ext_authz, and (2) when an upstream is configured, proxies every other request to it
+ * unless the caller is blocked. Plain node:http rather than a framework: the proxy path must
+ * stream bodies untouched and add well under a millisecond. Its own endpoints live under
+ * `/_warden/` so they never shadow the upstream's paths.
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Counter, Registry } from 'prom-client';
+import type { GatewayConfig } from '../config/sections/gateway.js';
+import { silentLogger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
+import { decide } from './gateway-decide.js';
+import type { BlockChecker, DecideContext, GatewayVerdict } from './gateway-decide.js';
+import { UpstreamProxy } from './gateway-proxy.js';
+import type { Identifier } from './identify.js';
+import type { InlineDecider } from './inline.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  checker: BlockChecker;
+  identifier: Identifier;
+  /** Inline mode: scores each request before it is forwarded. */
+  inline?: InlineDecider;
+  /** TLS material (PEM) when the gateway terminates TLS / mTLS itself. */
+  tls?: { cert: string; key: string; ca?: string; requestClientCert: boolean };
+  /** Ready when the block table has caught up (`/_warden/readyz`). */
+  isReady?: () => boolean;
+  logger?: Logger;
+}
+
+export interface Gateway {
+  /** `http://host:port` the gateway listens on. */
+  url: string;
+  port: number;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+/** Header values must be printable ASCII; reasons are free text. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 256);
+}
+
+function decisionHeaders(verdict: GatewayVerdict): Record<string, string> {
+  const headers: Record<string, string> = { 'x-warden-decision': verdict.allowed ? 'allow' : 'block' };
+  if (verdict.caller) headers['x-warden-identity'] = headerSafe(verdict.caller.identity);
+  if (verdict.decisionId) headers['x-warden-decision-id'] = headerSafe(verdict.decisionId);
+  if (verdict.reason) headers['x-warden-reason'] = headerSafe(verdict.reason);
+  return headers;
+}
+
+function sendDenied(response: ServerResponse, verdict: GatewayVerdict): void {
+  const body = JSON.stringify({
+    error: verdict.status === 401 ? 'unidentified' : 'blocked',
+    identity: verdict.caller?.identity ?? null,
+    reason: verdict.reason ?? null,
+    decisionId: verdict.decisionId ?? null,
+    expiresAt: verdict.expiresAt ?? null,
+  });
+  response.writeHead(verdict.status, { ...decisionHeaders(verdict), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  response.end(body);
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, identifier } = options;
+  const log = (options.logger ?? silentLogger).child({ component: 'gateway' });
+  const registry = new Registry();
+  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, blocked, unidentified, stale, inline_block, inline_error)', labelNames: ['outcome'], registers: [registry] });
+  const checks = new Counter({ name: 'warden_gateway_checks_total', help: 'Check endpoint answers by outcome', labelNames: ['outcome'], registers: [registry] });
+  const upstreamErrors = new Counter({ name: 'warden_gateway_upstream_errors_total', help: 'Requests the upstream did not answer (502/504)', registers: [registry] });
+  const context: DecideContext = {
+    checker: options.checker,
+    unidentified: config.unidentified,
+    failMode: config.failMode,
+    ...(options.inline ? { inline: { decide: options.inline, timeoutMs: config.inlineTimeoutMs } } : {}),
+  };
+  const proxy = config.upstream
+    ? new UpstreamProxy({ url: config.upstream, connections: config.upstreamConnections, timeoutMs: config.upstreamTimeoutMs, identityHeader: config.identify.header.toLowerCase() })
+    : null;
+  const checkPath = config.checkPath;
+  const secure = options.tls !== undefined;
+
+  const answerCheck = (request: IncomingMessage, response: ServerResponse, path: string): void => {
+    const headers = request.headers;
+    const originalUri = typeof headers['x-original-uri'] === 'string' ? headers['x-original-uri'] : path.slice(checkPath.length) || '/';
+    const method = typeof headers['x-original-method'] === 'string' ? headers['x-original-method'] : (request.method ?? 'GET');
+    const render = (verdict: GatewayVerdict): void => {
+      checks.inc({ outcome: verdict.outcome });
+      if (!verdict.allowed) return sendDenied(response, verdict);
+      response.writeHead(200, { ...decisionHeaders(verdict), 'content-length': 0, 'cache-control': 'no-store' });
+      response.end();
+    };
+    const verdict = decide(context, { caller: identifier.forCheck(headers), method, uri: originalUri, sourceIp: null, headers });
+    if (verdict instanceof Promise) void verdict.then(render);
+    else render(verdict);
+  };
+
+  const answerProxy = (request: IncomingMessage, response: ServerResponse): void => {
+    const caller = identifier.forRequest(request);
+    const forward = (verdict: GatewayVerdict): void => {
+      requests.inc({ outcome: verdict.outcome });
+      if (!verdict.allowed) {
+        request.resume();
+        return sendDenied(response, verdict);
+      }
+      if (!proxy) {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: 'no upstream configured; this gateway answers only ' + checkPath }));
+        return;
+      }
+      const identity = verdict.caller?.identity ?? '';
+      void proxy.forward(request, response, { identity, ...(verdict.caller?.tokenId ? { tokenId: verdict.caller.tokenId } : {}), secure }).then((status) => {
+        if (status === 502 || status === 504) {
+          upstreamErrors.inc();
+          log.warn({ status, identity, uri: request.url }, 'upstream did not answer');
+        }
+      });
+    };
+    const verdict = decide(context, { caller, method: request.method ?? 'GET', uri: request.url ?? '/', sourceIp: request.socket.remoteAddress ?? null, headers: request.headers });
+    if (verdict instanceof Promise) void verdict.then(forward);
+    else forward(verdict);
+  };
+
+  const answerOwn = async (path: string, response: ServerResponse): Promise<void> => {
+    if (path === '/_warden/metrics') {
+      const body = await registry.metrics();
+      response.writeHead(200, { 'content-type': registry.contentType });
+      response.end(body);
+      return;
+    }
+    const ready = path === '/_warden/healthz' || (options.isReady?.() ?? true);
+    const known = path === '/_warden/healthz' || path === '/_warden/readyz';
+    response.writeHead(known ? (ready ? 200 : 503) : 404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(known ? { status: ready ? 'ok' : 'not ready' } : { error: 'not found' }));
+  };
+
+  const handler = (request: IncomingMessage, response: ServerResponse): void => {
+    const url = request.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path === checkPath || path.startsWith(checkPath + '/')) return answerCheck(request, response, path);
+    if (path.startsWith('/_warden/')) {
+      void answerOwn(path, response);
+      return;
+    }
+    answerProxy(request, response);
+  };
+
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca ? { ca: options.tls.ca } : {}), requestCert: options.tls.requestClientCert, rejectUnauthorized: false }, handler)
+    : createHttpServer(handler);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `${secure ? 'https' : 'http'}://${host}:${address.port}`;
+  log.info({ url, upstream: config.upstream ?? null, identify: config.identify.mode }, 'gateway listening');
+  return {
+    url,
+    port: address.port,
+    registry,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await proxy?.close();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Resolves each event's identity (and token) to an owner and raises clarity findings. Findings
+ * are de-duplicated: the first event of an identity opens a finding (`opened: true`, the one that
+ * pages), later events of the same identity repeat it quietly (`opened: false`) until
+ * `reopenAfterMs` of event time has passed, so an unknown bot produces one alert, not a flood.
+ * Pure: state lives in this object and advances only with the events it is given.
+ */
+import type { WardenEvent } from '../events/event.js';
+import type { Verdict } from '../decisions/decision.js';
+import { findRecord } from './inventory.js';
+import type { Inventory } from './inventory.js';
+import type { IdentityFinding, IdentityRecord, IdentityResolution, IdentityResolver } from './types.js';
+
+export interface IdentityResolverOptions {
+  /** Verdict a clarity finding demands (config `identity.unknownIdentity`). @defaultValue 'alert' */
+  unknownIdentity?: Exclude<Verdict, 'allow'>;
+  /** Event time after which a still-open finding is raised again as new. @defaultValue 24 h */
+  reopenAfterMs?: number;
+  /** Bound on remembered open findings (oldest forgotten first), so attacker-chosen ids cannot grow memory without limit. @defaultValue 100000 */
+  maxOpenFindings?: number;
+}
+
+/** Risk points each finding adds; clarity findings are serious by themselves. */
+export const FINDING_WEIGHTS = { UNKNOWN_IDENTITY: 60, UNOWNED_TOKEN: 50, SHARED_TOKEN: 60 } as const;
+type FindingCode = keyof typeof FINDING_WEIGHTS;
+
+const RECORD_CACHE_LIMIT = 50_000;
+
+export function createIdentityResolver(inventory: Inventory, options: IdentityResolverOptions = {}): IdentityResolver {
+  const verdict = options.unknownIdentity ?? 'alert';
+  const reopenAfterMs = options.reopenAfterMs ?? 24 * 3600_000;
+  const maxOpen = options.maxOpenFindings ?? 100_000;
+  const openedAt = new Map<string, number>();
+  // Glob matching costs a regex per pattern; an identity's record never changes within one inventory.
+  const recordCache = new Map<string, IdentityRecord | null>();
+
+  function recordOf(id: string): IdentityRecord | null {
+    let record = recordCache.get(id);
+    if (record === undefined) {
+      record = findRecord(inventory, id);
+      if (recordCache.size >= RECORD_CACHE_LIMIT) recordCache.clear();
+      recordCache.set(id, record);
+    }
+    return record;
+  }
+
+  function finding(identityId: string, code: FindingCode, detail: string, time: number): IdentityFinding {
+    const key = `${code}\u0000${identityId}`;
+    const last = openedAt.get(key);
+    const opened = last === undefined || !(time - last < reopenAfterMs);
+    if (opened) {
+      openedAt.delete(key);
+      if (openedAt.size >= maxOpen) {
+        const oldest = openedAt.keys().next().value;
+        if (oldest !== undefined) openedAt.delete(oldest);
+      }
+      openedAt.set(key, time);
+    }
+    return { code, detail, weight: FINDING_WEIGHTS[code], verdict, opened };
+  }
+
+  return {
+    resolve(event: WardenEvent): IdentityResolution {
+      const identityId = event.identity.id;
+      const record = recordOf(identityId);
+      const tokenId = event.identity.tokenId;
+      const holders = tokenId === undefined ? undefined : inventory.tokens.get(tokenId);
+      const findings: IdentityFinding[] = [];
+      const time = Date.parse(event.time);
+      if (record === null) {
+        findings.push(finding(identityId, 'UNKNOWN_IDENTITY', `${identityId} is not in the inventory (${inventory.file}); no owner is accountable`, time));
+      }
+      if (tokenId !== undefined) {
+        if (holders !== undefined && (record === null || !holders.includes(record))) {
+          const others = holders.map((h) => `${h.id} (${h.owner})`).join(', ');
+          findings.push(finding(identityId, 'SHARED_TOKEN', `token ${tokenId} is declared for ${others}, not for ${identityId}`, time));
+        } else if (holders === undefined && record !== null && (record.tokens?.length ?? 0) > 0) {
+          findings.push(finding(identityId, 'UNOWNED_TOKEN', `token ${tokenId} is not declared for ${identityId} or any other identity`, time));
+        }
+      }
+      const owner = record?.owner ?? (holders?.length === 1 ? holders[0]?.owner ?? null : null);
+      return {
+        identityId,
+        owner,
+        record,
+        class: record?.class ?? null,
+        environment: record?.environment ?? event.environment ?? null,
+        criticality: record?.criticality ?? null,
+        findings,
+      };
+    },
+  };
+}

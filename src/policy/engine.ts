@@ -1,0 +1,177 @@
+/**
+ * The policy engine: evaluates one event against every policy whose scope covers its identity.
+ * Pure and deterministic in event order; rate-limit windows use event time and live inside the
+ * engine. Precedence (docs/policy.md "Precedence"):
+ *   1. `off` rules, and every rule when the global mode is `off`, are ignored; the effective mode
+ *      of a rule is the weakest of the global mode and its own (global `shadow` shadows all).
+ *   2. Each rule in scope whose filter matches is checked; a policy's allow rules together form
+ *      its allow-list and an action outside it is POLICY_NOT_ALLOWED.
+ *   3. A violation is suspended by an exception of the same policy that is unexpired at event
+ *      time and covers the identity, action and resource. An exception suspends deny rules only
+ *      when it names them in `rules`; without `rules` it suspends every other kind.
+ *   4. Strongest verdict wins (block > alert); enforce violations set `verdict`, shadow ones
+ *      `shadowVerdict`. Several policies in scope all apply (their allow-lists intersect).
+ */
+import type { WardenEvent } from '../events/event.js';
+import type { Reason, Verdict } from '../decisions/decision.js';
+import type { IdentityResolution } from '../identity/types.js';
+import type { MatchedRule, PolicyEngine, PolicyEvaluation, RuleMode } from './types.js';
+import type { CompiledPolicy, CompiledRule, PolicySet } from './compiled.js';
+import { createScopeIndex } from './scope-index.js';
+import { createRateLimiter } from './rate-limit.js';
+import type { RateLimiter } from './rate-limit.js';
+import { findException, violationOf } from './violation.js';
+import type { ActiveRule } from './violation.js';
+
+export interface PolicyEngineOptions {
+  /** Global mode (config `policy.mode`). @defaultValue 'enforce' */
+  mode?: RuleMode;
+  /** Called for every rule an event reached (in scope, filter matched): `policy test` coverage. */
+  onRuleTouched?: (policyId: string, ruleId: string) => void;
+}
+
+interface ActivePolicy {
+  policy: CompiledPolicy;
+  checks: ActiveRule[];
+  allow: ActiveRule[];
+  /** The allow rule a violation is reported against: strongest mode, then strongest verdict. */
+  allowRepresentative: ActiveRule | null;
+  thresholds: ActiveRule[];
+}
+
+const RANK: Record<Verdict, number> = { allow: 0, alert: 1, block: 2 };
+const stronger = (a: Verdict | null, b: Verdict): Verdict => (a === null || RANK[b] > RANK[a] ? b : a);
+
+function effectiveMode(global: RuleMode, own: RuleMode): RuleMode {
+  if (global === 'off' || own === 'off') return 'off';
+  return global === 'shadow' || own === 'shadow' ? 'shadow' : 'enforce';
+}
+
+function activate(set: PolicySet, global: RuleMode): ActivePolicy[] {
+  return set.policies.map((policy) => {
+    const active = policy.rules
+      .map((rule): ActiveRule => ({ rule, mode: effectiveMode(global, rule.mode) as ActiveRule['mode'], limiter: limiterFor(rule) }))
+      .filter((a) => (a.mode as RuleMode) !== 'off');
+    const allow = active.filter((a) => a.rule.kind === 'allow');
+    const rank = (a: ActiveRule): number => (a.mode === 'enforce' ? 10 : 0) + (a.rule.verdict === 'block' ? 1 : 0);
+    const allowRepresentative = allow.reduce<ActiveRule | null>((best, a) => (best === null || rank(a) > rank(best) ? a : best), null);
+    return {
+      policy,
+      checks: active.filter((a) => a.rule.kind !== 'allow' && a.rule.kind !== 'thresholds'),
+      allow,
+      allowRepresentative,
+      thresholds: active.filter((a) => a.rule.kind === 'thresholds' && a.mode === 'enforce'),
+    };
+  });
+}
+
+function limiterFor(rule: CompiledRule): RateLimiter | undefined {
+  return rule.rate ? createRateLimiter(rule.rate.max, rule.rate.windowMs) : undefined;
+}
+
+function filterMatches(rule: CompiledRule, event: WardenEvent): boolean {
+  if (rule.actions !== null && !rule.actions.matches(event.action)) return false;
+  if (rule.resources !== null && (event.resource === undefined || !rule.resources.matches(event.resource))) return false;
+  return true;
+}
+
+export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions = {}): PolicyEngine {
+  const global = options.mode ?? 'enforce';
+  const touched = options.onRuleTouched;
+  const active = global === 'off' ? [] : activate(set, global).filter((p) => p.checks.length + p.allow.length + p.thresholds.length > 0);
+  const index = createScopeIndex(active);
+
+  function evaluate(event: WardenEvent, identity: IdentityResolution): PolicyEvaluation {
+    const policies = index.lookup({
+      identityId: identity.identityId,
+      class: identity.class,
+      environment: event.environment ?? identity.environment,
+      owner: identity.owner,
+    });
+    let verdict: Verdict | null = null;
+    let shadowVerdict: Verdict | null = null;
+    let policyId: string | null = null;
+    let shadowPolicyId: string | null = null;
+    let reasons: Reason[] | null = null;
+    let matched: MatchedRule[] | null = null;
+    let excepted = false;
+    let isProtected = false;
+    let thresholds: { alertAt?: number; blockAt?: number } | undefined;
+    if (policies.length === 0) return { verdict, shadowVerdict, reasons: [], matched: [], policyId, excepted, protected: isProtected };
+    const timeMs = Date.parse(event.time);
+
+    const report = (ap: ActivePolicy, ar: ActiveRule, detail: string): void => {
+      const v = violationOf(ar, detail);
+      const exception = findException(ap.policy, ar.rule, event, timeMs);
+      matched ??= [];
+      reasons ??= [];
+      if (exception) {
+        excepted = true;
+        touched?.(ap.policy.id, `exception:${exception.id}`);
+        matched.push({ policyId: ap.policy.id, ruleId: exception.id, mode: ar.mode, effect: 'exception' });
+        reasons.push({ code: 'POLICY_EXCEPTION', detail: `${exception.id} suspends ${ap.policy.id}/${ar.rule.id} until ${exception.expires}: ${exception.reason}`, weight: 0 });
+        return;
+      }
+      matched.push({ policyId: ap.policy.id, ruleId: ar.rule.id, mode: ar.mode, effect: v.effect });
+      reasons.push(v.reason);
+      if (ar.mode === 'enforce') {
+        if (verdict === null || RANK[ar.rule.verdict] > RANK[verdict]) policyId = ap.policy.id;
+        verdict = stronger(verdict, ar.rule.verdict);
+      } else {
+        if (shadowVerdict === null || RANK[ar.rule.verdict] > RANK[shadowVerdict]) shadowPolicyId = ap.policy.id;
+        shadowVerdict = stronger(shadowVerdict, ar.rule.verdict);
+      }
+    };
+
+    for (const ap of policies) {
+      for (const ar of ap.checks) {
+        const rule = ar.rule;
+        if (!filterMatches(rule, event)) continue;
+        touched?.(ap.policy.id, rule.id);
+        if (ar.mode === 'enforce') isProtected = true;
+        if (rule.kind === 'deny') report(ap, ar, `${event.action} is denied`);
+        else if (rule.window) {
+          if (!rule.window.contains(timeMs)) report(ap, ar, `${rule.window.describe(timeMs)} is outside the allowed hours`);
+        } else if (rule.source) {
+          const problem = rule.source.check(event);
+          if (problem !== null) report(ap, ar, problem);
+        } else if (ar.limiter && rule.rate) {
+          if (ar.limiter.hit(identity.identityId, timeMs)) report(ap, ar, `more than ${rule.rate.max} calls per ${rule.rate.per}`);
+        }
+      }
+      if (ap.allowRepresentative !== null) {
+        if (ap.allowRepresentative.mode === 'enforce') isProtected = true;
+        const hit = ap.allow.find((a) => filterMatches(a.rule, event));
+        if (hit) touched?.(ap.policy.id, hit.rule.id);
+        else {
+          touched?.(ap.policy.id, ap.allowRepresentative.rule.id);
+          const what = event.resource === undefined ? event.action : `${event.action} on ${event.resource}`;
+          report(ap, ap.allowRepresentative, `${what} is outside the allow-list of ${ap.policy.id}`);
+        }
+      }
+      for (const ar of ap.thresholds) {
+        const t = ar.rule.thresholds;
+        if (!t) continue;
+        touched?.(ap.policy.id, ar.rule.id);
+        thresholds ??= {};
+        if (t.alertAt !== undefined) thresholds.alertAt = Math.min(thresholds.alertAt ?? 100, t.alertAt);
+        if (t.blockAt !== undefined) thresholds.blockAt = Math.min(thresholds.blockAt ?? 100, t.blockAt);
+        matched ??= [];
+        matched.push({ policyId: ap.policy.id, ruleId: ar.rule.id, mode: 'enforce', effect: 'thresholds' });
+      }
+    }
+    const result: PolicyEvaluation = {
+      verdict,
+      shadowVerdict,
+      reasons: reasons ?? [],
+      matched: matched ?? [],
+      policyId: policyId ?? shadowPolicyId,
+      excepted,
+      protected: isProtected,
+    };
+    if (thresholds) result.thresholds = thresholds;
+    return result;
+  }
+
+  return { version: set.version, evaluate };
+}

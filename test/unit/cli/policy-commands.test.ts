@@ -1,0 +1,131 @@
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync, cpSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+
+let out: string[];
+let err: string[];
+let dir: string;
+
+beforeEach(() => {
+  out = [];
+  err = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  process.exitCode = undefined;
+  dir = mkdtempSync(join(tmpdir(), 'warden-policy-'));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = (...args: string[]) => main(['node', 'warden', ...args]);
+const events = (list: object[]) => {
+  const file = join(dir, 'events.ndjson');
+  writeFileSync(file, list.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  return file;
+};
+const deploy = { time: '2026-11-25T10:00:00Z', identity: { id: 'arn:aws:iam::123456789012:role/ci-deployer' }, environment: 'prod', source: { ip: '10.20.1.1', workload: 'ci-runner-1' } };
+
+describe('warden policy', () => {
+  it('validate accepts the shipped policies and tests', async () => {
+    expect(await run('policy', 'validate', 'config/policies')).toBe(0);
+    expect(out.join('\n')).toMatch(/ok: 3 policies, \d+ rules, 3 test files/);
+  });
+
+  it('validate lists every problem across files with file:line:column field', async () => {
+    writeFileSync(join(dir, 'a.yaml'), 'policy: a\nrules:\n  - { id: r, kind: time-window, timezone: Nowhere/City, windows: ["Mon 09:00-10:00"] }\n');
+    writeFileSync(join(dir, 'b.yaml'), 'policy: b\nrules:\n  - { id: r, kind: source, cidrs: [10.0.0.0/99] }\n');
+    expect(await run('policy', 'validate', dir)).toBe(1);
+    const text = err.join('\n');
+    expect(text).toContain('WARDEN_POLICY_INVALID');
+    expect(text).toMatch(/a\.yaml:3:\d+ rules\[0\]\.timezone: unknown time zone/);
+    expect(text).toMatch(/b\.yaml:3:\d+ rules\[0\]\.cidrs\[0\]/);
+  });
+
+  it('test passes the shipped examples with full coverage', async () => {
+    expect(await run('policy', 'test', 'config/policies', '--require-coverage')).toBe(0);
+    expect(out.join('\n')).toMatch(/(\d+) passed, 0 failed/);
+    expect(out.join('\n')).not.toContain('untested:');
+  });
+
+  it('test fails with exit 1, shows the difference, and lists untested rules', async () => {
+    cpSync('config/identities.yaml', join(dir, 'identities.yaml'));
+    const pol = join(dir, 'policies');
+    mkdirSync(pol);
+    writeFileSync(join(pol, 'p.yaml'), 'policy: p\nrules:\n  - { id: no-iam, kind: deny, actions: ["iam:*"] }\n  - { id: never, kind: deny, actions: ["x:*"] }\n');
+    writeFileSync(join(pol, 'p.test.yaml'), `identities: ../identities.yaml\ncases:\n  - name: wrong expectation\n    event: { time: "2026-11-25T10:00:00Z", identity: { id: svc-etl-nightly }, action: iam:CreateUser }\n    expect: { verdict: alert, reasons: [POLICY_DENY] }\n`);
+    const code = await run('policy', 'test', pol);
+    const text = out.join('\n');
+    expect(err).toEqual([]);
+    expect(code).toBe(1);
+    expect(text).toContain('FAIL wrong expectation');
+    expect(text).toContain('verdict: expected alert, got block');
+    expect(text).toContain('untested: p/never');
+    expect(text).toContain('0 passed, 1 failed');
+  });
+
+  it('diff lists the verdicts a change flips on recorded events', async () => {
+    const base = join(dir, 'base');
+    const head = join(dir, 'head');
+    cpSync('config/policies', base, { recursive: true });
+    cpSync('config/policies', head, { recursive: true });
+    // The change: deployers may now also run ECS tasks, but lose ListBucket.
+    const file = join(head, 'ci-deployer.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"s3:ListBucket", ', '"ecs:RunTask", '));
+    const input = events([
+      { ...deploy, id: 'a', action: 'ecs:RunTask' },
+      { ...deploy, id: 'b', action: 's3:ListBucket' },
+      { ...deploy, id: 'c', action: 's3:PutObject' },
+    ]);
+    expect(await run('policy', 'diff', '--base', base, '--head', head, '--input', input, '--fail-on-flip')).toBe(1);
+    const text = out.join('\n');
+    expect(text).toMatch(/- a .*ecs:RunTask .*block -> allow/);
+    expect(text).toMatch(/\+ b .*s3:ListBucket .*allow -> block/);
+    expect(text).toContain('3 events, 2 verdicts flipped');
+    expect(text).toMatch(/allow -> allow\s+1/);
+  });
+
+  it('diff against the same policies flips nothing', async () => {
+    const input = events([{ ...deploy, id: 'a', action: 'iam:CreateUser' }]);
+    expect(await run('policy', 'diff', '--base', 'config/policies', '--head', 'config/policies', '--input', input)).toBe(0);
+    expect(out.join('\n')).toContain('1 events, 0 verdicts flipped');
+  });
+});
+
+describe('warden explain', () => {
+  it('says which rules fired and why', async () => {
+    expect(await run('explain', '--event', JSON.stringify({ ...deploy, id: 'x', action: 'iam:CreateAccessKey', time: '2026-11-28T03:00:00Z' }))).toBe(0);
+    const text = out.join('\n');
+    expect(text).toContain('owner team-platform');
+    expect(text).toContain('ci-deployer/no-iam-changes [enforce] deny');
+    expect(text).toContain('POLICY_TIME_WINDOW');
+    expect(text).toContain('Sat 04:00 Europe/Paris');
+    expect(text).toMatch(/verdict\s+block/);
+  });
+
+  it('refuses an event that is not usable', async () => {
+    expect(await run('explain', '--event', '{"id":"x"}')).toBe(2);
+    expect(err.join('\n')).toContain('missing or invalid time');
+  });
+});
+
+describe('warden identities report', () => {
+  it('reports owned, unowned, stale identities and shared tokens', async () => {
+    const input = events([
+      { ...deploy, id: '1', action: 's3:GetObject', identity: { id: 'arn:aws:iam::123456789012:role/ci-deployer', tokenId: 'AKIAEXAMPLEDEPLOY001' } },
+      { ...deploy, id: '2', action: 's3:GetObject', identity: { id: 'mystery-bot', tokenId: 'AKIAEXAMPLEDEPLOY001' } },
+    ]);
+    writeFileSync(input, readFileSync(input, 'utf8') + 'not json\n');
+    expect(await run('identities', 'report', '--input', input, '--json', '--fail-on-unowned')).toBe(1);
+    const report = JSON.parse(out.join('\n')) as { owned: { id: string }[]; unowned: { id: string }[]; stale: { id: string }[]; sharedTokens: { token: string }[] };
+    expect(report.owned.map((s) => s.id)).toEqual(['arn:aws:iam::123456789012:role/ci-deployer']);
+    expect(report.unowned.map((s) => s.id)).toEqual(['mystery-bot']);
+    expect(report.stale.map((s) => s.id)).toContain('svc-etl-nightly');
+    expect(report.sharedTokens.map((t) => t.token)).toEqual(['AKIAEXAMPLEDEPLOY001']);
+    expect(err.join('\n')).toContain(':3: skipped: not JSON');
+  });
+});
