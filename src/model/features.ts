@@ -36,7 +36,7 @@ export function serviceOf(action: string): string {
 }
 
 /**
- * The first two `/`-separated segments of a resource with digit runs collapsed, so that
+ * The first two `/`-separated segments of a resource with numeric tokens collapsed, so that
  * `arn:aws:s3:::prod-artifacts/app-123.tgz` and `…/app-124.tgz` share a prefix.
  */
 export function resourcePrefix(resource: string): string {
@@ -47,7 +47,8 @@ export function resourcePrefix(resource: string): string {
   } else {
     end = resource.length;
   }
-  return resource.slice(0, end).replace(/\d+/g, '#');
+  // Only digit runs that start a token (`app-123`, `:1111:`), so `k8s` and `s3` keep their names.
+  return resource.slice(0, end).replace(/(^|[^A-Za-z\d])\d+/g, '$1#');
 }
 
 /** `terraform` from `terraform/1.9`, `aws-cli` from `aws-cli/2.15 Python/3.11`. */

@@ -21,16 +21,17 @@ function invalid(dir: string, message: string, cause?: unknown): WardenError {
   return new WardenError('WARDEN_MODEL_INVALID', `model ${dir}: ${message}`, { cause });
 }
 
-async function readJson(dir: string, file: string): Promise<{ text: string; value: unknown }> {
-  const path = join(dir, file);
-  let text: string;
+async function readText(dir: string, file: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(join(dir, file), 'utf8');
   } catch (err) {
     throw invalid(dir, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, err);
   }
+}
+
+function parseJson(dir: string, file: string, text: string): unknown {
   try {
-    return { text, value: JSON.parse(text) as unknown };
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw invalid(dir, `${file} is not valid JSON (${(err as Error).message})`, err);
   }
@@ -76,18 +77,18 @@ export interface LoadModelOptions {
 
 /** Loads and validates `dir/meta.json` + its weights; throws WARDEN_MODEL_INVALID on any problem. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<ModelScorer> {
-  const metaJson = await readJson(dir, META_FILE);
-  const parsedMeta = metaSchema.safeParse(metaJson.value);
+  const parsedMeta = metaSchema.safeParse(parseJson(dir, META_FILE, await readText(dir, META_FILE)));
   if (!parsedMeta.success) throw invalid(dir, zodMessage(META_FILE, parsedMeta.error));
   const meta = parsedMeta.data;
   checkSchema(dir, meta);
 
-  const weightsJson = await readJson(dir, meta.weightsFile);
-  const sha = createHash('sha256').update(weightsJson.text).digest('hex');
+  // Checked before parsing: a torn or swapped weights file gets the message that explains it.
+  const weightsText = await readText(dir, meta.weightsFile);
+  const sha = createHash('sha256').update(weightsText).digest('hex');
   if (sha !== meta.weightsSha256) {
     throw invalid(dir, `${meta.weightsFile} does not match meta.json (sha256 ${sha.slice(0, 12)}… ≠ ${meta.weightsSha256.slice(0, 12)}…): corrupt, or copied from another model`);
   }
-  const parsedWeights = weightsSchema.safeParse(weightsJson.value);
+  const parsedWeights = weightsSchema.safeParse(parseJson(dir, meta.weightsFile, weightsText));
   if (!parsedWeights.success) throw invalid(dir, zodMessage(meta.weightsFile, parsedWeights.error));
   const arch = meta.architecture;
   const raw = parsedWeights.data.layers;

@@ -9,6 +9,7 @@ import { registerIdentitiesCommand } from './identities.js';
 import { registerKeysCommand } from './keys.js';
 import { registerPolicyCommand } from './policy.js';
 import { registerTopicsCommand } from './topics.js';
+import { registerTrainCommand } from './train.js';
 import { registerUnblockCommand } from './unblock.js';
 import { registerVerifyCommand } from './verify.js';
 
@@ -19,6 +20,7 @@ export const commands: readonly RegisterCommand[] = [
   registerPolicyCommand,
   registerExplainCommand,
   registerIdentitiesCommand,
+  registerTrainCommand,
   registerTopicsCommand,
   registerKeysCommand,
   registerVerifyCommand,
