@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   WARDEN_SERVICE_START: 'A local development service (Kafka broker, Redis) could not be started.',
   WARDEN_USAGE: 'A command was called with missing or conflicting arguments.',
   WARDEN_INPUT_NOT_FOUND: 'An input file does not exist or cannot be read.',
+  WARDEN_OUTPUT_FAILED: 'An output file (normalized events, rejects) cannot be created or written.',
 } as const;
 
 export type WardenErrorCode = keyof typeof ERROR_CODES;

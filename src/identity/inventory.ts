@@ -65,12 +65,21 @@ export function compileInventory(records: readonly IdentityRecord[], file = '<in
 /** Parses and validates inventory text; every problem is reported with file, line, column and field. */
 export function parseInventory(text: string, file: string): Inventory {
   const source = parseYamlSource(text, file, 'WARDEN_IDENTITIES_INVALID');
-  const raw: unknown = source.doc.toJS() ?? {};
+  const raw: unknown = source.doc.toJS() ?? null;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new WardenValidationError('WARDEN_IDENTITIES_INVALID', [
+      { file, line: 1, column: 1, message: 'the inventory must be a YAML mapping with an identities list' },
+    ]);
+  }
   const result = inventorySchema.safeParse(raw);
   if (!result.success) throw new WardenValidationError('WARDEN_IDENTITIES_INVALID', zodIssues(source, result.error));
   const issues: ValidationIssue[] = [];
   const seen = new Map<string, number>();
   result.data.identities.forEach((record, i) => {
+    if (/^[*?]+$/.test(record.id)) {
+      const path = ['identities', i, 'id'];
+      issues.push({ file, ...locate(source, path), field: `identities[${i}].id`, message: `"${record.id}" would make every identity known and owned by ${record.owner}; list identities or narrower patterns` });
+    }
     const first = seen.get(record.id);
     if (first !== undefined) {
       const path = ['identities', i, 'id'];

@@ -1,8 +1,8 @@
 /**
  * Hot reload of the policy folder: on a file change (fs.watch, debounced) or SIGHUP the folder is
  * loaded again and, if valid, a new engine replaces the running one. An invalid change is refused:
- * the error is logged and emitted, and the previous engine keeps deciding. Rate-limit windows
- * start afresh with a new engine (they are part of the engine's state).
+ * the error is logged and emitted, and the previous engine keeps deciding. Rate-limit windows of
+ * unchanged rules carry over to the new engine.
  */
 import { EventEmitter } from 'node:events';
 import { watch } from 'node:fs';
@@ -73,7 +73,7 @@ export class PolicyReloader extends EventEmitter<PolicyReloaderEvents> {
       return { ok: false, error, version: previous };
     }
     if (set.version === previous) return { ok: true, version: previous, changed: false };
-    this.#engine = createPolicyEngine(set, { mode: this.#options.mode });
+    this.#engine = createPolicyEngine(set, { mode: this.#options.mode, previous: this.#engine });
     this.#log.info({ version: set.version, previous }, 'policies reloaded');
     this.emit('reload', set.version, previous);
     return { ok: true, version: set.version, changed: true };

@@ -58,8 +58,8 @@ export class DecisionPipeline {
     this.blocks = new BlockTracker(config.blocks);
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: config.kafka.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
       // Latency over throughput at low load: a fetch returns as soon as anything is there.
       maxWaitTimeInMs: 50,
       retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5000 },

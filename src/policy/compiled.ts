@@ -22,6 +22,8 @@ export interface CompiledRule {
   readonly source?: CompiledSource;
   readonly rate?: { readonly max: number; readonly windowMs: number; readonly per: string };
   readonly thresholds?: { readonly alertAt?: number; readonly blockAt?: number };
+  /** The rule's own scope, narrowing the policy's (every listed field must match). */
+  readonly scope?: CompiledScope;
   /** Line of the rule in its file, for explanations and coverage listings. */
   readonly line?: number;
 }
@@ -38,6 +40,7 @@ export interface CompiledException {
   readonly expires: string;
   readonly reason: string;
   readonly ticket?: string;
+  readonly line?: number;
 }
 
 export interface CompiledScope {

@@ -17,7 +17,8 @@ import type { Reason, Verdict } from '../decisions/decision.js';
 import type { IdentityResolution } from '../identity/types.js';
 import type { MatchedRule, PolicyEngine, PolicyEvaluation, RuleMode } from './types.js';
 import type { CompiledPolicy, CompiledRule, PolicySet } from './compiled.js';
-import { createScopeIndex } from './scope-index.js';
+import { createScopeIndex, scopeMatches } from './scope-index.js';
+import type { ScopeSubject } from './scope-index.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { RateLimiter } from './rate-limit.js';
 import { findException, violationOf } from './violation.js';
@@ -28,10 +29,19 @@ export interface PolicyEngineOptions {
   mode?: RuleMode;
   /** Called for every rule an event reached (in scope, filter matched): `policy test` coverage. */
   onRuleTouched?: (policyId: string, ruleId: string) => void;
+  /**
+   * The engine this one replaces (hot reload): rate-limit windows of rules whose policy id, rule
+   * id, `max` and `per` are unchanged carry over, so a reload does not reset them.
+   */
+  previous?: PolicyEngine;
 }
+
+/** Rate limiters of each engine, by `policy/rule/max/per`, for carrying state across reloads. */
+const limitersOf = new WeakMap<PolicyEngine, Map<string, RateLimiter>>();
 
 interface ActivePolicy {
   policy: CompiledPolicy;
+  active: ActiveRule[];
   checks: ActiveRule[];
   allow: ActiveRule[];
   /** The allow rule a violation is reported against: strongest mode, then strongest verdict. */
@@ -47,26 +57,41 @@ function effectiveMode(global: RuleMode, own: RuleMode): RuleMode {
   return global === 'shadow' || own === 'shadow' ? 'shadow' : 'enforce';
 }
 
-function activate(set: PolicySet, global: RuleMode): ActivePolicy[] {
+function activate(set: PolicySet, global: RuleMode, limiters: Map<string, RateLimiter>, previous: Map<string, RateLimiter> | undefined): ActivePolicy[] {
+  const limiterFor = (rule: CompiledRule): RateLimiter | undefined => {
+    if (!rule.rate) return undefined;
+    const key = `${rule.policyId}/${rule.id}/${rule.rate.max}/${rule.rate.windowMs}`;
+    const limiter = previous?.get(key) ?? createRateLimiter(rule.rate.max, rule.rate.windowMs);
+    limiters.set(key, limiter);
+    return limiter;
+  };
   return set.policies.map((policy) => {
     const active = policy.rules
       .map((rule): ActiveRule => ({ rule, mode: effectiveMode(global, rule.mode) as ActiveRule['mode'], limiter: limiterFor(rule) }))
       .filter((a) => (a.mode as RuleMode) !== 'off');
-    const allow = active.filter((a) => a.rule.kind === 'allow');
-    const rank = (a: ActiveRule): number => (a.mode === 'enforce' ? 10 : 0) + (a.rule.verdict === 'block' ? 1 : 0);
-    const allowRepresentative = allow.reduce<ActiveRule | null>((best, a) => (best === null || rank(a) > rank(best) ? a : best), null);
-    return {
-      policy,
-      checks: active.filter((a) => a.rule.kind !== 'allow' && a.rule.kind !== 'thresholds'),
-      allow,
-      allowRepresentative,
-      thresholds: active.filter((a) => a.rule.kind === 'thresholds' && a.mode === 'enforce'),
-    };
+    return shape(policy, active);
   });
 }
 
-function limiterFor(rule: CompiledRule): RateLimiter | undefined {
-  return rule.rate ? createRateLimiter(rule.rate.max, rule.rate.windowMs) : undefined;
+function shape(policy: CompiledPolicy, active: ActiveRule[]): ActivePolicy {
+  const allow = active.filter((a) => a.rule.kind === 'allow');
+  const rank = (a: ActiveRule): number => (a.mode === 'enforce' ? 10 : 0) + (a.rule.verdict === 'block' ? 1 : 0);
+  const allowRepresentative = allow.reduce<ActiveRule | null>((best, a) => (best === null || rank(a) > rank(best) ? a : best), null);
+  return {
+    policy,
+    active,
+    checks: active.filter((a) => a.rule.kind !== 'allow' && a.rule.kind !== 'thresholds'),
+    allow,
+    allowRepresentative,
+    thresholds: active.filter((a) => a.rule.kind === 'thresholds' && a.mode === 'enforce'),
+  };
+}
+
+/** Drops rules whose own scope excludes the subject; done once per subject, cached by the index. */
+function narrow(ap: ActivePolicy, subject: ScopeSubject): ActivePolicy | null {
+  if (!ap.active.some((a) => a.rule.scope)) return ap;
+  const kept = ap.active.filter((a) => !a.rule.scope || scopeMatches(a.rule.scope, subject));
+  return kept.length > 0 ? shape(ap.policy, kept) : null;
 }
 
 function filterMatches(rule: CompiledRule, event: WardenEvent): boolean {
@@ -78,8 +103,10 @@ function filterMatches(rule: CompiledRule, event: WardenEvent): boolean {
 export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions = {}): PolicyEngine {
   const global = options.mode ?? 'enforce';
   const touched = options.onRuleTouched;
-  const active = global === 'off' ? [] : activate(set, global).filter((p) => p.checks.length + p.allow.length + p.thresholds.length > 0);
-  const index = createScopeIndex(active);
+  const limiters = new Map<string, RateLimiter>();
+  const previous = options.previous ? limitersOf.get(options.previous) : undefined;
+  const active = global === 'off' ? [] : activate(set, global, limiters, previous).filter((p) => p.checks.length + p.allow.length + p.thresholds.length > 0);
+  const index = createScopeIndex(active, narrow);
 
   function evaluate(event: WardenEvent, identity: IdentityResolution): PolicyEvaluation {
     const policies = index.lookup({
@@ -113,7 +140,9 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
         return;
       }
       matched.push({ policyId: ap.policy.id, ruleId: ar.rule.id, mode: ar.mode, effect: v.effect });
-      reasons.push(v.reason);
+      const expired = findException(ap.policy, ar.rule, event, -Infinity);
+      // Say why an exception someone relies on did not apply: the first question on a page.
+      reasons.push(expired ? { ...v.reason, detail: `${v.reason.detail} (exception ${expired.id} expired ${expired.expires})` } : v.reason);
       if (ar.mode === 'enforce') {
         if (verdict === null || RANK[ar.rule.verdict] > RANK[verdict]) policyId = ap.policy.id;
         verdict = stronger(verdict, ar.rule.verdict);
@@ -173,5 +202,7 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
     return result;
   }
 
-  return { version: set.version, evaluate };
+  const engine: PolicyEngine = { version: set.version, evaluate };
+  limitersOf.set(engine, limiters);
+  return engine;
 }

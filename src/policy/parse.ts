@@ -11,11 +11,11 @@ import type { YamlSource } from '../config/yaml-source.js';
 import { compilePatterns } from '../config/glob.js';
 import type { PatternList } from '../config/glob.js';
 import { policyFileSchema } from './schema.js';
-import type { ExceptionSpec, RuleSpec } from './schema.js';
+import type { ExceptionSpec, RuleSpec, ScopeSpec } from './schema.js';
 import { checkTimezone, compileWindows } from './time-window.js';
 import { checkCidr, compileSource, normalizeAsn } from './source.js';
 import { parseDuration } from './duration.js';
-import type { CompiledException, CompiledPolicy, CompiledRule } from './compiled.js';
+import type { CompiledException, CompiledPolicy, CompiledRule, CompiledScope } from './compiled.js';
 import type { RuleMode } from './types.js';
 
 const list = (p: readonly string[] | undefined): PatternList | null => (p === undefined ? null : compilePatterns(p));
@@ -29,6 +29,10 @@ export function parseExpiry(text: string): number | null {
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return null;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;
+}
+
+function compileScope(scope: ScopeSpec): CompiledScope {
+  return { identities: list(scope.identities), classes: list(scope.classes), environments: list(scope.environments), owners: list(scope.owners) };
 }
 
 interface Ctx {
@@ -52,6 +56,7 @@ function compileRule(ctx: Ctx, policyId: string, policyMode: RuleMode, rule: Rul
     weight: rule.weight ?? (rule.verdict === 'block' ? 80 : 50),
     actions: list(rule.kind === 'thresholds' ? undefined : rule.actions),
     resources: list(rule.kind === 'thresholds' ? undefined : rule.resources),
+    scope: rule.scope ? compileScope(rule.scope) : undefined,
     line: locate(ctx.source, at).line,
   };
   switch (rule.kind) {
@@ -114,6 +119,7 @@ function compileException(ctx: Ctx, policyId: string, rules: readonly CompiledRu
     expires: ex.expires,
     reason: ex.reason,
     ticket: ex.ticket,
+    line: locate(ctx.source, at).line,
   };
 }
 
@@ -147,12 +153,7 @@ export function parsePolicyFile(text: string, file: string): CompiledPolicy {
     line: locate(source, ['policy']).line,
     description: spec.description,
     mode: spec.mode,
-    scope: {
-      identities: list(spec.scope.identities),
-      classes: list(spec.scope.classes),
-      environments: list(spec.scope.environments),
-      owners: list(spec.scope.owners),
-    },
+    scope: compileScope(spec.scope),
     rules,
     exceptions,
     hash: createHash('sha256').update(text).digest('hex'),

@@ -9,6 +9,13 @@ const text = z.string().trim().min(1, 'must not be empty');
 const patterns = z.array(text).min(1, 'list at least one pattern');
 export const ruleModeSchema = z.enum(['enforce', 'shadow', 'off']);
 
+export const scopeSchema = z.strictObject({
+  identities: patterns.optional(),
+  classes: patterns.optional(),
+  environments: patterns.optional(),
+  owners: patterns.optional(),
+});
+
 const ruleCommon = {
   id: name,
   description: z.string().optional(),
@@ -18,6 +25,8 @@ const ruleCommon = {
   verdict: z.enum(['alert', 'block']).default('block'),
   /** Risk points the reason carries. @defaultValue 80 for block, 50 for alert */
   weight: z.number().min(0).max(100).optional(),
+  /** Narrows the policy's scope for this rule (identities, classes, environments, owners). */
+  scope: scopeSchema.optional(),
 };
 
 /** Narrowing filters: the rule only looks at events whose action/resource match. */
@@ -84,13 +93,6 @@ export const exceptionSchema = z.strictObject({
   ticket: z.string().optional(),
 });
 
-export const scopeSchema = z.strictObject({
-  identities: patterns.optional(),
-  classes: patterns.optional(),
-  environments: patterns.optional(),
-  owners: patterns.optional(),
-});
-
 export const policyFileSchema = z.strictObject({
   policy: name,
   description: z.string().optional(),
@@ -105,3 +107,4 @@ export const policyFileSchema = z.strictObject({
 export type PolicyFileSpec = z.output<typeof policyFileSchema>;
 export type RuleSpec = z.output<typeof ruleSchema>;
 export type ExceptionSpec = z.output<typeof exceptionSchema>;
+export type ScopeSpec = z.output<typeof scopeSchema>;

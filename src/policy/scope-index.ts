@@ -25,12 +25,26 @@ export function scopeMatches(scope: CompiledScope, s: ScopeSubject): boolean {
   );
 }
 
+interface CacheEntry<T> {
+  class: string | null;
+  environment: string | null;
+  owner: string | null;
+  policies: readonly T[];
+}
+
 export interface ScopeIndex<T> {
   lookup(s: ScopeSubject): readonly T[];
 }
 
-/** Builds a cached index over `items`, each tied to a policy's scope. `limit` bounds the cache. */
-export function createScopeIndex<T extends { policy: CompiledPolicy }>(items: readonly T[], limit = 100_000): ScopeIndex<T> {
+/**
+ * Builds a cached index over `items`, each tied to a policy's scope. `narrow` may trim an item for
+ * one subject (rules with their own scope) or drop it (null). `limit` bounds the cache.
+ */
+export function createScopeIndex<T extends { policy: CompiledPolicy }>(
+  items: readonly T[],
+  narrow: (item: T, subject: ScopeSubject) => T | null = (item) => item,
+  limit = 100_000,
+): ScopeIndex<T> {
   // Exact identity ids narrow candidates without running a single glob.
   const byExactId = new Map<string, T[]>();
   const rest: T[] = [];
@@ -44,19 +58,25 @@ export function createScopeIndex<T extends { policy: CompiledPolicy }>(items: re
       }
     } else rest.push(item);
   }
-  const cache = new Map<string, readonly T[]>();
+  // identity id → the (class, environment, owner) variants seen with it; almost always one.
+  const cache = new Map<string, CacheEntry<T>[]>();
   return {
     lookup(s) {
-      const key = `${s.identityId}\u0000${s.class ?? ''}\u0000${s.environment ?? ''}\u0000${s.owner ?? ''}`;
-      let hit = cache.get(key);
-      if (hit === undefined) {
-        const candidates = new Set([...(byExactId.get(s.identityId) ?? []), ...rest]);
-        // Keep file order so explanations list policies in a stable order.
-        hit = items.filter((item) => candidates.has(item) && scopeMatches(item.policy.scope, s));
-        if (cache.size >= limit) cache.clear();
-        cache.set(key, hit);
+      const variants = cache.get(s.identityId);
+      if (variants !== undefined) {
+        for (const v of variants) if (v.class === s.class && v.environment === s.environment && v.owner === s.owner) return v.policies;
       }
-      return hit;
+      const candidates = new Set([...(byExactId.get(s.identityId) ?? []), ...rest]);
+      // Keep file order so explanations list policies in a stable order.
+      const policies = items
+        .filter((item) => candidates.has(item) && scopeMatches(item.policy.scope, s))
+        .map((item) => narrow(item, s))
+        .filter((item): item is T => item !== null);
+      if (cache.size >= limit) cache.clear();
+      const entry = { class: s.class, environment: s.environment, owner: s.owner, policies };
+      if (variants !== undefined && cache.has(s.identityId)) variants.push(entry);
+      else cache.set(s.identityId, [entry]);
+      return policies;
     },
   };
 }

@@ -104,8 +104,10 @@ export function compileWindows(timezone: string, specs: readonly string[], error
   };
   return {
     timezone,
-    contains: (timeMs) => bits[localMinuteOfWeek(timeMs)] === 1,
+    // An unreadable event time is outside every window (fail closed), never an exception.
+    contains: (timeMs) => Number.isFinite(timeMs) && bits[localMinuteOfWeek(timeMs)] === 1,
     describe(timeMs) {
+      if (!Number.isFinite(timeMs)) return `an unreadable event time (${timezone})`;
       const m = localMinuteOfWeek(timeMs);
       const day = DAYS[Math.floor(m / 1440)] ?? 'sun';
       const hh = String(Math.floor((m % 1440) / 60)).padStart(2, '0');

@@ -1,13 +1,20 @@
 /** Every CLI command, in the order `warden --help` lists them. */
 import type { Command } from 'commander';
+import { registerBaselineCommand } from './baseline.js';
 import { registerBlockCommand } from './block.js';
 import { registerBlocksCommand } from './blocks.js';
 import { registerConfigCommand } from './config.js';
+import { registerEvalCommand } from './eval.js';
 import { registerExplainCommand } from './explain.js';
+import { registerFeedbackCommand } from './feedback.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerIdentitiesCommand } from './identities.js';
 import { registerKeysCommand } from './keys.js';
+import { registerNormalizeCommand } from './normalize.js';
 import { registerPolicyCommand } from './policy.js';
+import { registerReplayCommand } from './replay.js';
+import { registerRunCommand } from './run.js';
+import { registerSimulateCommand } from './simulate.js';
 import { registerTopicsCommand } from './topics.js';
 import { registerTrainCommand } from './train.js';
 import { registerUnblockCommand } from './unblock.js';
@@ -16,16 +23,23 @@ import { registerVerifyCommand } from './verify.js';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: readonly RegisterCommand[] = [
-  registerConfigCommand,
+  registerRunCommand,
+  registerReplayCommand,
+  registerNormalizeCommand,
+  registerSimulateCommand,
+  registerEvalCommand,
+  registerTrainCommand,
+  registerBaselineCommand,
+  registerFeedbackCommand,
   registerPolicyCommand,
   registerExplainCommand,
   registerIdentitiesCommand,
-  registerTrainCommand,
-  registerTopicsCommand,
-  registerKeysCommand,
-  registerVerifyCommand,
   registerGatewayCommand,
   registerBlockCommand,
   registerUnblockCommand,
   registerBlocksCommand,
+  registerTopicsCommand,
+  registerKeysCommand,
+  registerVerifyCommand,
+  registerConfigCommand,
 ];

@@ -35,6 +35,13 @@ export function registerPolicyCommand(program: Command): void {
         }
       }
       if (issues.length > 0) throw new WardenValidationError('WARDEN_POLICY_INVALID', issues);
+      // Expired exceptions are harmless (ignored) but dead: say so, so they get cleaned up.
+      const now = Date.now();
+      for (const p of set?.policies ?? []) {
+        for (const e of p.exceptions) {
+          if (e.expiresMs <= now) console.log(`warning: ${p.file}:${e.line ?? '?'} exception ${e.id} expired ${e.expires}; it no longer applies, remove it`);
+        }
+      }
       const rules = set?.policies.reduce((n, p) => n + p.rules.length, 0) ?? 0;
       console.log(`ok: ${set?.policies.length ?? 0} policies, ${rules} rules, ${tests.length} test files (version ${set?.version ?? '-'})`);
     });

@@ -16,6 +16,13 @@ function git(args: string[]): string {
 export function loadPolicyAtRef(ref: string, dir: string): PolicySet {
   // Paths are taken relative to the current directory, like `git show ref:./dir/file`.
   const prefix = dir.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/$/, '');
+  git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  // A folder that did not exist at the ref means "no policies then": the diff shows everything new.
+  const exists = git(['ls-tree', '--name-only', ref, '--', `./${prefix}`]).trim() !== '';
+  if (!exists) {
+    console.error(`note: ${prefix} does not exist at ${ref}; comparing against no policies`);
+    return parsePolicyTexts([]);
+  }
   const files = git(['ls-tree', '--name-only', `${ref}:./${prefix}`])
     .split('\n')
     .filter((f) => f !== '' && isPolicyFile(f))

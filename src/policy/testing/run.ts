@@ -48,6 +48,6 @@ export function runSuite(suite: PolicyTestSuite, factory: DeciderFactory): CaseR
 export function allRuleKeys(set: PolicySet): { key: string; file: string; line?: number }[] {
   return set.policies.flatMap((p) => [
     ...p.rules.filter((r) => r.mode !== 'off').map((r) => ({ key: `${p.id}/${r.id}`, file: p.file, line: r.line })),
-    ...p.exceptions.map((e) => ({ key: `${p.id}/exception:${e.id}`, file: p.file, line: p.line })),
+    ...p.exceptions.map((e) => ({ key: `${p.id}/exception:${e.id}`, file: p.file, line: e.line })),
   ]);
 }

@@ -54,8 +54,11 @@ export function wardenSetup(overrides: Record<string, unknown> = {}, files: Reco
     pipeline: { maxBatchSize: 200, http: { host: '127.0.0.1', port: 0 } },
     signing: { privateKeyFile: join(dir, 'warden.key'), publicKeyFile: join(dir, 'warden.pub') },
     logging: { level: 'info' },
-    ...overrides,
   };
+  for (const [section, value] of Object.entries(overrides)) {
+    const current = (config as Record<string, unknown>)[section];
+    (config as Record<string, unknown>)[section] = current && typeof current === 'object' && value && typeof value === 'object' ? { ...current, ...value } : value;
+  }
   const configFile = join(dir, 'warden.yaml');
   writeFileSync(configFile, stringify(config));
   return { dir, configFile, topics, groupId: config.kafka.groupId, keyPrefix: id, publicKeyPem: keys.publicKeyPem };

@@ -36,6 +36,12 @@ describe('warden policy', () => {
     expect(out.join('\n')).toMatch(/ok: 3 policies, \d+ rules, 3 test files/);
   });
 
+  it('validate warns about exceptions that have expired (wall clock), without failing', async () => {
+    writeFileSync(join(dir, 'a.yaml'), 'policy: a\nrules:\n  - { id: r, kind: deny, actions: [x] }\nexceptions:\n  - { id: old, expires: 2020-01-01, reason: "long gone migration" }\n');
+    expect(await run('policy', 'validate', dir)).toBe(0);
+    expect(out.join('\n')).toMatch(/warning: .*a\.yaml:5 exception old expired 2020-01-01/);
+  });
+
   it('validate lists every problem across files with file:line:column field', async () => {
     writeFileSync(join(dir, 'a.yaml'), 'policy: a\nrules:\n  - { id: r, kind: time-window, timezone: Nowhere/City, windows: ["Mon 09:00-10:00"] }\n');
     writeFileSync(join(dir, 'b.yaml'), 'policy: b\nrules:\n  - { id: r, kind: source, cidrs: [10.0.0.0/99] }\n');
@@ -50,6 +56,14 @@ describe('warden policy', () => {
     expect(await run('policy', 'test', 'config/policies', '--require-coverage')).toBe(0);
     expect(out.join('\n')).toMatch(/(\d+) passed, 0 failed/);
     expect(out.join('\n')).not.toContain('untested:');
+  });
+
+  it('test --json gives CI one document with cases and coverage', async () => {
+    expect(await run('policy', 'test', 'config/policies', '--json')).toBe(0);
+    const doc = JSON.parse(out.join('\n')) as { failed: number; cases: { passed: boolean }[]; coverage: { untested: unknown[]; total: number } };
+    expect(doc.failed).toBe(0);
+    expect(doc.cases.length).toBeGreaterThan(20);
+    expect(doc.coverage).toMatchObject({ untested: [] });
   });
 
   it('test fails with exit 1, shows the difference, and lists untested rules', async () => {
@@ -87,6 +101,14 @@ describe('warden policy', () => {
     expect(text).toMatch(/\+ b .*s3:ListBucket .*allow -> block/);
     expect(text).toContain('3 events, 2 verdicts flipped');
     expect(text).toMatch(/allow -> allow\s+1/);
+  });
+
+  it('diff reads the base from a git ref', async () => {
+    const input = events([{ ...deploy, id: 'a', action: 's3:PutObject' }]);
+    expect(await run('policy', 'diff', '--base', 'HEAD', '--input', input)).toBe(0);
+    expect(out.join('\n')).toMatch(/base [0-9a-f]{16} \(HEAD\)/);
+    expect(await run('policy', 'diff', '--base', 'no-such-ref-xyz', '--input', input)).toBe(2);
+    expect(err.join('\n')).toContain('--base must be a folder or a git ref');
   });
 
   it('diff against the same policies flips nothing', async () => {

@@ -47,6 +47,9 @@ describe('inventory matching', () => {
     ['tokens not a list', 'identities:\n  - { id: a, owner: t, tokens: AKIA1 }\n', 'identities[0].tokens', 2],
     ['duplicate id', 'identities:\n  - { id: a, owner: t }\n  - { id: a, owner: u }\n', 'identities[1].id', 3],
     ['no identities key', 'identitys: []\n', 'identitys', 1],
+    ['empty file', '', undefined, 1],
+    ['a list instead of a mapping', '- { id: a, owner: t }\n', undefined, 1],
+    ['catch-all id', 'identities:\n  - { id: a, owner: t }\n  - { id: "*", owner: t }\n', 'identities[1].id', 3],
   ])('rejects %s with file, line and field', (_what, text, field, line) => {
     try {
       parseInventory(text, 'inv.yaml');
@@ -56,6 +59,7 @@ describe('inventory matching', () => {
       const e = err as WardenValidationError;
       expect(e.code).toBe('WARDEN_IDENTITIES_INVALID');
       expect(e.issues.find((i) => i.field === field)).toMatchObject({ file: 'inv.yaml', line });
+      expect(e.message).toMatch(/^inv\.yaml:\d+/);
     }
   });
 });

@@ -203,3 +203,66 @@ rules: [ { id: n, kind: source, cidrs: ["10.0.0.0/8", "192.168.4.0/22", "172.16.
     expect(evaluate(e, { action: 'x', source: { ip: '172.16.5.10' } }).verdict).toBe('block');
   });
 });
+
+describe('policy engine: operations', () => {
+  it('says which exception expired when a violation it used to cover comes back', () => {
+    const engine = engineFrom([`
+policy: ex
+rules: [ { id: allowed, kind: allow, actions: ["s3:GetObject"] } ]
+exceptions: [ { id: migration, actions: ["s3:PutObject"], expires: 2026-11-01, reason: "one-off migration INC-1" } ]
+`]);
+    expect(evaluate(engine, { action: 's3:PutObject' }).reasons[0]?.detail).toContain('(exception migration expired 2026-11-01)');
+  });
+
+  it('carries rate-limit windows of unchanged rules across a reload', () => {
+    const text = 'policy: r\nrules: [ { id: rl, kind: rate-limit, max: 2, per: 1h, verdict: alert } ]\n';
+    const first = engineFrom([text]);
+    evaluate(first, { action: 'x', time: '2026-11-25T10:00:00Z' });
+    evaluate(first, { action: 'x', time: '2026-11-25T10:01:00Z' });
+    const reloaded = engineFrom([`${text}# edited\n`], { previous: first });
+    expect(evaluate(reloaded, { action: 'x', time: '2026-11-25T10:02:00Z' }).verdict).toBe('alert');
+    const changed = engineFrom([text.replace('max: 2', 'max: 3')], { previous: first });
+    expect(evaluate(changed, { action: 'x', time: '2026-11-25T10:02:00Z' }).verdict).toBeNull();
+  });
+});
+
+describe('exceptions scoped to identities', () => {
+  it('cover only the identities they name', () => {
+    const engine = engineFrom([`
+policy: p
+rules: [ { id: a, kind: allow, actions: ["s3:GetObject"] } ]
+exceptions: [ { id: e, identities: ["svc-migrator-*"], expires: 2027-01-01, reason: "data migration CHG-1" } ]
+`]);
+    expect(evaluate(engine, { action: 's3:PutObject' }, who('svc-migrator-1')).verdict).toBeNull();
+    expect(evaluate(engine, { action: 's3:PutObject' }, who('svc-other')).verdict).toBe('block');
+  });
+});
+
+describe('rules with their own scope', () => {
+  it('apply only to the identities, environments or classes they name within the policy', () => {
+    const engine = engineFrom([`
+policy: team
+rules:
+  - { id: reads, kind: allow, actions: ["s3:Get*"] }
+  - { id: prod-writes, kind: allow, actions: ["s3:PutObject"], scope: { environments: [prod] } }
+  - { id: bots-no-delete, kind: deny, actions: ["s3:Delete*"], scope: { identities: ["bot-*"] } }
+`]);
+    expect(evaluate(engine, { action: 's3:PutObject', environment: 'prod' }).verdict).toBeNull();
+    expect(evaluate(engine, { action: 's3:PutObject', environment: 'dev' }).verdict).toBe('block');
+    expect(codes(evaluate(engine, { action: 's3:DeleteObject' }, who('bot-1')))).toEqual(['POLICY_DENY', 'POLICY_NOT_ALLOWED']);
+    expect(codes(evaluate(engine, { action: 's3:DeleteObject' }, who('svc-1')))).toEqual(['POLICY_NOT_ALLOWED']);
+  });
+});
+
+describe('robustness', () => {
+  it('an unreadable event time fails closed on time windows and never matches an exception', () => {
+    const engine = engineFrom([`
+policy: t
+rules: [ { id: hours, kind: time-window, windows: ["* 00:00-24:00"] }, { id: rl, kind: rate-limit, max: 1, per: 1m } ]
+exceptions: [ { id: e, expires: 2099-01-01, reason: "covers everything for now" } ]
+`]);
+    const r = evaluate(engine, { action: 'x', time: 'not a time' });
+    expect(r.verdict).toBe('block');
+    expect(r.reasons[0]?.detail).toContain('unreadable event time');
+  });
+});

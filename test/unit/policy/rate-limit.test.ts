@@ -8,12 +8,14 @@ describe('rate limiter', () => {
     expect(rl.hit('a', 1150)).toBe(false); // 200 and 1150 only... 100 left the window at 1100
   });
 
-  it('forgets the least recently seen identity beyond its bound', () => {
+  it('beyond its bound, forgets an identity whose window went quiet before an active one', () => {
     const rl = createRateLimiter(1, 1000, 2);
-    rl.hit('a', 0);
+    rl.hit('a', 0); // a goes quiet
     rl.hit('b', 0);
-    rl.hit('c', 0); // evicts a
-    expect(rl.hit('a', 10)).toBe(false);
-    expect(rl.hit('c', 20)).toBe(true);
+    rl.hit('b', 1500); // b is active (window exceeded is false: 1500 - 0 >= 1000)
+    rl.hit('a', 100); // a's window: still holds 0 → exceeded, but a stays first in line
+    rl.hit('c', 1600); // evicts a (quiet since 100), keeps b
+    expect(rl.hit('b', 1700)).toBe(true); // b's window survived: 1500 and 1700
+    expect(rl.hit('a', 1800)).toBe(false); // a starts afresh
   });
 });

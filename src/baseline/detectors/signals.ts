@@ -1,0 +1,91 @@
+/**
+ * Single-event signals: failure bursts, denied-then-success, rare transitions, concurrent token
+ * use, first privileged action, unusual destructive action and enumeration.
+ */
+import type { WardenEvent } from '../../events/event.js';
+import type { Finding } from '../finding.js';
+import type { EventFeatures } from '../features.js';
+import type { IdentityProfile } from '../profile.js';
+import type { BaselineRules } from '../config.js';
+import { liveEntry, novelty } from '../value-map.js';
+import { sketchEstimate } from '../sketch.js';
+
+export function detectFailures(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
+  const w = rules.config.weights;
+  if (f.failed) {
+    let recent = 1;
+    for (const ft of p.failures) if (f.t - ft <= rules.windowMs) recent++;
+    // An identity that fails a quarter of its calls anyway (a flaky monitor) is not bursting.
+    if (recent >= rules.config.failureBurst && p.failRate < 0.25) {
+      out.push({ code: 'FAILURE_BURST', detail: `${recent} failed or denied calls in ${rules.config.burstWindowSeconds}s`, weight: w.FAILURE_BURST, family: 'failures' });
+    }
+    return;
+  }
+  if (p.deniedRun >= 3 && f.t - p.deniedAt <= rules.windowMs) {
+    out.push({ code: 'DENIED_THEN_SUCCESS', detail: `succeeded after ${p.deniedRun} denied calls in a row`, weight: w.DENIED_THEN_SUCCESS, family: 'failures' });
+  }
+}
+
+export function transitionKey(from: string, to: string): string {
+  return `${from}\u0000${to}`;
+}
+
+export function detectRareSequence(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
+  const action = f.values.action ?? '';
+  const prev = p.prevAction;
+  if (prev === null || prev === action) return;
+  const from = liveEntry(p.maps.action, prev, f.t, rules);
+  if (!from || from.n < rules.config.sequenceMinFrom) return;
+  // A new action is already a finding of its own; rarity is about known actions in a new order.
+  if (novelty(liveEntry(p.maps.action, action, f.t, rules), rules) > 0) return;
+  if (sketchEstimate(p.transitions, transitionKey(prev, action)) > 0) return;
+  out.push({ code: 'RARE_SEQUENCE', detail: `${action} never followed ${prev} before`, weight: rules.config.weights.RARE_SEQUENCE, family: 'what' });
+}
+
+export function detectConcurrentToken(p: IdentityProfile, event: WardenEvent, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
+  const token = event.identity.tokenId;
+  if (!token) return;
+  const last = p.tokens[token];
+  if (!last || f.t - last.at > rules.concurrentMs) return;
+  const asn = f.values.asn ?? null;
+  const country = f.values.country ?? null;
+  const apart = (asn !== null && last.asn !== null && asn !== last.asn) || (country !== null && last.country !== null && country !== last.country);
+  if (!apart) return;
+  out.push({
+    code: 'CONCURRENT_TOKEN_USE',
+    detail: `token ${token} used from ${asn ?? country ?? '?'} ${Math.round((f.t - last.at) / 1000)}s after use from ${last.asn ?? last.country ?? '?'}`,
+    weight: rules.config.weights.CONCURRENT_TOKEN_USE,
+    family: 'signal',
+  });
+}
+
+export function detectPrivilegedAndDestructive(p: IdentityProfile, event: WardenEvent, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
+  const w = rules.config.weights;
+  const absorb = rules.config.absorbAfterSightings;
+  if (event.privileged === true && p.privilegedLegit < absorb) {
+    const weight = Math.round(w.FIRST_PRIVILEGED * (1 - p.privilegedLegit / absorb));
+    out.push({ code: 'FIRST_PRIVILEGED', detail: `privileged ${event.action}; ${p.privilegedLegit} earlier privileged calls`, weight, family: 'signal' });
+  }
+  if (f.destructive) {
+    const nov = novelty(liveEntry(p.maps.action, event.action, f.t, rules), rules);
+    const weight = Math.round(w.DESTRUCTIVE_ACTION * nov);
+    if (weight >= 1) out.push({ code: 'DESTRUCTIVE_ACTION', detail: `destructive ${event.action} is not part of this identity's routine`, weight, family: 'signal' });
+  }
+}
+
+/** True when the event brings an action, service or resource pattern the identity has no entry for. */
+export function bringsNewValue(p: IdentityProfile, f: EventFeatures, rules: BaselineRules): boolean {
+  for (const dim of ['action', 'service', 'resource'] as const) {
+    const v = f.values[dim];
+    if (v !== undefined && !liveEntry(p.maps[dim], v, f.t, rules)) return true;
+  }
+  return false;
+}
+
+export function detectEnumeration(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
+  if (!bringsNewValue(p, f, rules)) return;
+  let recent = 1;
+  for (const nt of p.novel) if (f.t - nt <= rules.windowMs) recent++;
+  if (recent < rules.config.enumerationNew) return;
+  out.push({ code: 'ENUMERATION', detail: `${recent} new actions/services/resources in ${rules.config.burstWindowSeconds}s`, weight: rules.config.weights.ENUMERATION, family: 'signal' });
+}

@@ -1,0 +1,77 @@
+/** Features of one event that the detectors share, computed once per event. */
+import type { WardenEvent } from '../events/event.js';
+import type { Dimension } from './profile.js';
+
+export interface EventFeatures {
+  t: number;
+  day: number;
+  hourOfWeek: number;
+  values: Partial<Record<Dimension, string>>;
+  failed: boolean;
+  denied: boolean;
+  destructive: boolean;
+}
+
+const DAY_MS = 86_400_000;
+const DESTRUCTIVE = /(delete|drop|truncate|destroy|terminate|remove|purge|wipe|deregister)/i;
+
+/** `a.b.c.0/24` for IPv4, the first three groups (`/48`) for IPv6. */
+export function networkOf(ip: string): string {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/.exec(ip);
+  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
+  if (ip.includes(':')) {
+    const groups = ip.toLowerCase().split(':').slice(0, 3);
+    return `${groups.join(':')}::/48`;
+  }
+  return ip;
+}
+
+/** `terraform/1.9 (+https…)` → `terraform`; `aws-cli/2.15 Python/3.11` → `aws-cli`. */
+export function userAgentFamily(ua: string): string {
+  const first = ua.trim().split(/[\s/;(]/, 1)[0] ?? '';
+  return first.toLowerCase() || 'unknown';
+}
+
+/**
+ * Generalises a resource so that ordinary churn (object keys, build numbers, dates, ids) maps
+ * onto one pattern: `arn:aws:s3:::prod-artifacts/app-1234.tgz` → `arn:aws:s3:::prod-artifacts/*`.
+ */
+export function resourcePattern(resource: string): string {
+  const clean = resource.split('?', 1)[0] ?? resource;
+  const parts = clean.split('/');
+  const head = parts.slice(0, 2).map((p) => p.replace(/[0-9a-f]{8,}|(?<=^|[=_./-])\d+/gi, '#'));
+  return parts.length > 2 ? `${head.join('/')}/*` : parts.length === 2 ? `${head[0]}/*` : (head[0] ?? '');
+}
+
+export function serviceOf(action: string): string {
+  const i = action.indexOf(':');
+  return i > 0 ? action.slice(0, i) : action;
+}
+
+export function extractFeatures(event: WardenEvent): EventFeatures {
+  const t = Date.parse(event.time);
+  const d = new Date(t);
+  // Monday = 0 so the week reads naturally in `baseline show`.
+  const hourOfWeek = ((d.getUTCDay() + 6) % 7) * 24 + d.getUTCHours();
+  const values: Partial<Record<Dimension, string>> = { action: event.action, service: serviceOf(event.action) };
+  if (event.resource) values.resource = resourcePattern(event.resource);
+  const src = event.source;
+  if (src?.ip) {
+    values.ip = src.ip;
+    values.net = networkOf(src.ip);
+  }
+  if (src?.asn) values.asn = src.asn;
+  if (src?.country) values.country = src.country;
+  if (src?.region) values.region = src.region;
+  if (src?.userAgent) values.ua = userAgentFamily(src.userAgent);
+  if (src?.workload) values.workload = src.workload;
+  return {
+    t,
+    day: Math.floor(t / DAY_MS),
+    hourOfWeek,
+    values,
+    failed: event.outcome === 'failure' || event.outcome === 'denied',
+    denied: event.outcome === 'denied',
+    destructive: DESTRUCTIVE.test(event.action),
+  };
+}

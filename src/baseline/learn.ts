@@ -1,0 +1,128 @@
+/** Folds one event into an identity's profile (see assess.ts for the ownership rule). */
+import type { WardenEvent } from '../events/event.js';
+import type { EventFeatures } from './features.js';
+import type { Dimension, IdentityProfile, MeanVar } from './profile.js';
+import type { BaselineRules } from './config.js';
+import { recordValue } from './value-map.js';
+import { sketchAdd } from './sketch.js';
+import { bringsNewValue, transitionKey } from './detectors/signals.js';
+
+const HOUR_MS = 3_600_000;
+const MAX_TOKENS = 32;
+
+/** EWMA mean/variance; the first observations use a plain running mean so warm-up is quick. */
+export function ewma(stats: MeanVar, x: number, alpha: number): void {
+  if (stats.n === 0) {
+    stats.mean = x;
+    stats.var = 0;
+  } else {
+    const a = Math.max(alpha, 1 / (stats.n + 1));
+    const diff = x - stats.mean;
+    const incr = a * diff;
+    stats.mean += incr;
+    stats.var = (1 - a) * (stats.var + diff * incr);
+  }
+  stats.n += 1;
+}
+
+function pushBounded(list: number[], t: number, max: number): void {
+  list.push(t);
+  if (list.length > max) list.splice(0, list.length - max);
+}
+
+const MAX_VOLUME_ACTIONS = 64;
+
+function learnVolume(p: IdentityProfile, event: WardenEvent, alpha: number): void {
+  const hasBytes = typeof event.bytes === 'number' && event.bytes >= 0;
+  const hasRows = typeof event.rows === 'number' && event.rows >= 0;
+  if (!hasBytes && !hasRows) return;
+  let v = p.volume[event.action];
+  if (!v) {
+    const keys = Object.keys(p.volume);
+    if (keys.length >= MAX_VOLUME_ACTIONS) {
+      let least = keys[0] ?? '';
+      for (const k of keys) if ((p.volume[k]?.bytes.n ?? 0) + (p.volume[k]?.rows.n ?? 0) < (p.volume[least]?.bytes.n ?? 0) + (p.volume[least]?.rows.n ?? 0)) least = k;
+      delete p.volume[least];
+    }
+    v = { bytes: { mean: 0, var: 0, n: 0 }, rows: { mean: 0, var: 0, n: 0 } };
+    p.volume[event.action] = v;
+  }
+  if (hasBytes) ewma(v.bytes, Math.log1p(event.bytes as number), alpha);
+  if (hasRows) ewma(v.rows, Math.log1p(event.rows as number), alpha);
+}
+
+/**
+ * `legit` says whether the event came from a legitimate context (its decision was allow, or the
+ * identity is learning). Only legitimate sightings absorb a new value quickly; any sighting still
+ * counts towards the distinct-days rule.
+ */
+export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatures, rules: BaselineRules, legit: boolean): IdentityProfile {
+  const c = rules.config;
+  if (p.events === 0) {
+    p.firstSeen = f.t;
+    p.hoursDecayedAt = f.t;
+  }
+  // Out-of-order events (older than the latest) still teach values but never move clocks back.
+  const t = Math.max(f.t, p.lastSeen);
+  const isNew = bringsNewValue(p, f, rules);
+
+  for (const dim of Object.keys(f.values) as Dimension[]) {
+    const v = f.values[dim];
+    // Single IPs churn by nature and matter least; their map gets a quarter of the cap.
+    const cap = dim === 'ip' ? Math.max(8, Math.floor(c.maxEntriesPerMap / 4)) : c.maxEntriesPerMap;
+    if (v !== undefined) recordValue(p.maps[dim], v, f.t, f.day, legit, rules, cap, 0.02);
+  }
+  if (isNew) pushBounded(p.novel, f.t, c.enumerationNew * 2);
+
+  if (t - p.hoursDecayedAt >= HOUR_MS) {
+    const factor = Math.pow(0.5, (t - p.hoursDecayedAt) / (c.hourHalfLifeDays * 86_400_000));
+    for (let i = 0; i < 168; i++) p.hours[i] = (p.hours[i] ?? 0) * factor;
+    p.hoursTotal *= factor;
+    p.hoursDecayedAt = t;
+  }
+  p.hours[f.hourOfWeek] = (p.hours[f.hourOfWeek] ?? 0) + 1;
+  p.hoursTotal += 1;
+
+  const window = Math.floor(f.t / rules.rateWindowMs);
+  if (window !== p.rate.window) {
+    if (p.rate.window >= 0 && window > p.rate.window) {
+      const count = p.rate.count;
+      const stats: MeanVar = { mean: p.rate.mean, var: p.rate.var, n: p.rate.n };
+      ewma(stats, count, c.ewmaAlpha);
+      p.rate = { window, count: 0, ...stats };
+    } else if (p.rate.window < 0) {
+      p.rate.window = window;
+    }
+  }
+  if (window === p.rate.window) p.rate.count += 1;
+
+  learnVolume(p, event, c.ewmaAlpha);
+
+  p.failRate += 0.02 * ((f.failed ? 1 : 0) - p.failRate);
+  if (f.failed) pushBounded(p.failures, f.t, c.failureBurst * 2);
+  if (f.denied) {
+    p.deniedRun += 1;
+    p.deniedAt = f.t;
+  } else if (!f.failed) {
+    p.deniedRun = 0;
+  }
+
+  if (p.prevAction !== null && p.prevAction !== event.action) sketchAdd(p.transitions, transitionKey(p.prevAction, event.action));
+  p.prevAction = event.action;
+
+  const token = event.identity.tokenId;
+  if (token) {
+    p.tokens[token] = { net: f.values.net ?? null, asn: f.values.asn ?? null, country: f.values.country ?? null, region: f.values.region ?? null, at: f.t };
+    const keys = Object.keys(p.tokens);
+    if (keys.length > MAX_TOKENS) {
+      let oldest = keys[0] ?? '';
+      for (const k of keys) if ((p.tokens[k]?.at ?? 0) < (p.tokens[oldest]?.at ?? 0)) oldest = k;
+      delete p.tokens[oldest];
+    }
+  }
+  if (event.privileged === true && legit) p.privilegedLegit += 1;
+
+  p.events += 1;
+  p.lastSeen = t;
+  return p;
+}

@@ -1,0 +1,105 @@
+/**
+ * The per-identity behavioural profile. Plain JSON (numbers, strings, arrays, records) so that
+ * every store keeps it byte-for-byte the same and `baseline export` can print it.
+ */
+
+/** What Warden knows about one value (an action, a /24, a country…) of one identity. */
+export interface ValueStats {
+  /** Sightings from a legitimate context (the decision was allow). */
+  legit: number;
+  /** All sightings. */
+  n: number;
+  /** Event time (ms) of the first and the latest sighting. */
+  first: number;
+  last: number;
+  /** Distinct UTC days the value was seen on, and the latest such day. */
+  days: number;
+  lastDay: number;
+}
+
+/** A bounded map of values of one dimension; the least useful entry is evicted when full. */
+export interface ValueMap {
+  entries: Record<string, ValueStats>;
+  /** Number of entries (kept so that the size check costs nothing per event). */
+  size: number;
+  /** EWMA of "this observation was a never-seen value": how much this dimension churns. */
+  newRate: number;
+}
+
+export const DIMENSIONS = ['action', 'service', 'resource', 'ip', 'net', 'asn', 'country', 'region', 'ua', 'workload'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export interface MeanVar {
+  mean: number;
+  var: number;
+  n: number;
+}
+
+export interface IdentityProfile {
+  v: 1;
+  identity: string;
+  /** Event time (ms) of the first and latest event. */
+  firstSeen: number;
+  lastSeen: number;
+  events: number;
+  maps: Record<Dimension, ValueMap>;
+  /** Hour-of-week activity (index 0 = Monday 00:00 UTC), exponentially decayed. */
+  hours: number[];
+  /** Sum of `hours`, kept alongside so detectors need not add 168 numbers per event. */
+  hoursTotal: number;
+  hoursDecayedAt: number;
+  rate: { window: number; count: number } & MeanVar;
+  /** Volume per action (log1p of bytes and rows), bounded to the busiest actions. */
+  volume: Record<string, { bytes: MeanVar; rows: MeanVar }>;
+  /** EWMA of the share of failed/denied calls. */
+  failRate: number;
+  /** Event times of recent failures, newest last (bounded). */
+  failures: number[];
+  /** Run of consecutive denied calls and the time of the latest. */
+  deniedRun: number;
+  deniedAt: number;
+  /** Event times of recent events that introduced a new action/service/resource (bounded). */
+  novel: number[];
+  /** Previous action, for transition counts. */
+  prevAction: string | null;
+  /** Count-min sketch (2 rows) of action transitions. */
+  transitions: number[];
+  /** Latest use of each token: network, ASN, country, region and time (bounded). */
+  tokens: Record<string, { net: string | null; asn: string | null; country: string | null; region: string | null; at: number }>;
+  /** Privileged actions seen from a legitimate context. */
+  privilegedLegit: number;
+  /** Reason codes an operator marked benign, with the event time until which they weigh less. */
+  suppressed: Record<string, number>;
+}
+
+export function emptyValueMap(): ValueMap {
+  return { entries: {}, size: 0, newRate: 0 };
+}
+
+export function emptyProfile(identity: string, sketchWidth: number): IdentityProfile {
+  const maps = {} as Record<Dimension, ValueMap>;
+  for (const d of DIMENSIONS) maps[d] = emptyValueMap();
+  return {
+    v: 1,
+    identity,
+    firstSeen: 0,
+    lastSeen: 0,
+    events: 0,
+    maps,
+    hours: new Array<number>(168).fill(0),
+    hoursTotal: 0,
+    hoursDecayedAt: 0,
+    rate: { window: -1, count: 0, mean: 0, var: 0, n: 0 },
+    volume: {},
+    failRate: 0,
+    failures: [],
+    deniedRun: 0,
+    deniedAt: 0,
+    novel: [],
+    prevAction: null,
+    transitions: new Array<number>(sketchWidth * 2).fill(0),
+    tokens: {},
+    privilegedLegit: 0,
+    suppressed: {},
+  };
+}

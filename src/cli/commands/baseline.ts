@@ -1,0 +1,78 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
+import type { WardenConfig } from '../../config/schema.js';
+import { WardenError } from '../../errors.js';
+import type { IdentityProfile } from '../../baseline/profile.js';
+import { describeProfile } from '../../baseline/describe.js';
+import type { BaselineStore } from '../../baseline/store.js';
+import { openStore } from '../stores.js';
+import { readJsonLines } from '../ndjson.js';
+
+interface SourceFlags {
+  config: string;
+  file?: string;
+  keyPrefix?: string;
+}
+
+/** Profiles come from a file (`replay --profiles-out`) or from Redis. */
+async function withProfile<T>(flags: SourceFlags, run: (config: WardenConfig, store: BaselineStore | null, file: IdentityProfile[] | null) => Promise<T>): Promise<T> {
+  const config = loadConfig(flags.config);
+  if (flags.file) return run(config, null, await readJsonLines<IdentityProfile>(flags.file));
+  const store = openStore('redis', config, flags.keyPrefix);
+  try {
+    return await run(config, store, null);
+  } finally {
+    await store.close();
+  }
+}
+
+function sourceOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'warden.yaml (Redis connection and key prefix)', DEFAULT_CONFIG_FILE)
+    .option('--file <file>', 'read profiles from a file written by `warden replay --profiles-out` instead of Redis')
+    .option('--key-prefix <prefix>', 'Redis key prefix (default: redis.keyPrefix; replays use <prefix>:replay)');
+}
+
+async function find(identity: string, store: BaselineStore | null, file: IdentityProfile[] | null): Promise<IdentityProfile> {
+  const p = file ? (file.find((x) => x.identity === identity) ?? null) : await store!.get(identity);
+  if (!p) throw new WardenError('WARDEN_USAGE', `no baseline for identity ${identity}`);
+  return p;
+}
+
+export function registerBaselineCommand(program: Command): void {
+  const baseline = program.command('baseline').description('inspect, reset, export and import per-identity baselines');
+  sourceOptions(baseline.command('show').argument('<identity>').description('what Warden believes is normal for an identity'))
+    .option('--json', 'print the raw profile')
+    .action(async (identity: string, flags: SourceFlags & { json?: boolean }) => {
+      await withProfile(flags, async (config, store, file) => {
+        const p = await find(identity, store, file);
+        console.log(flags.json ? JSON.stringify(p, null, 2) : describeProfile(p, config.baseline.absorbAfterSightings, config.baseline.absorbAfterDays).join('\n'));
+      });
+    });
+  sourceOptions(baseline.command('reset').argument('<identity>').description('forget an identity\'s baseline (it starts learning again)'))
+    .action(async (identity: string, flags: SourceFlags) => {
+      if (flags.file) throw new WardenError('WARDEN_USAGE', 'reset works on Redis; edit or regenerate a profiles file instead');
+      await withProfile(flags, async (_config, store) => {
+        const existed = await store!.reset(identity);
+        console.log(existed ? `reset baseline of ${identity}` : `${identity} had no baseline`);
+      });
+    });
+  sourceOptions(baseline.command('export').argument('<identity>').description('write an identity\'s profile as JSON'))
+    .requiredOption('--out <file>', 'JSON file')
+    .action(async (identity: string, flags: SourceFlags & { out: string }) => {
+      await withProfile(flags, async (_config, store, file) => {
+        writeFileSync(flags.out, `${JSON.stringify(await find(identity, store, file))}\n`);
+        console.log(`exported ${identity} to ${flags.out}`);
+      });
+    });
+  sourceOptions(baseline.command('import').argument('<file>').description('load a profile written by `baseline export` into Redis'))
+    .action(async (input: string, flags: SourceFlags) => {
+      const profile = JSON.parse(readFileSync(input, 'utf8')) as IdentityProfile;
+      if (profile.v !== 1 || typeof profile.identity !== 'string') throw new WardenError('WARDEN_USAGE', `${input} is not a profile written by warden baseline export`);
+      await withProfile({ ...flags, file: undefined }, async (_config, store) => {
+        await store!.put(profile);
+        console.log(`imported ${profile.identity}`);
+      });
+    });
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
+import { createLogger } from '../../observability/logger.js';
+import { startWardenApp } from '../../pipeline/app.js';
+import { buildStages } from '../../pipeline/stages.js';
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run the live pipeline: audit events from Kafka → signed decisions, blocks and dead letters')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
+    .option('--identities <file>', 'identity inventory (default: identity.inventory)')
+    .option('--policies <dir>', 'policy folder (default: policy.dir)')
+    .action(async (opts: { config: string; identities?: string; policies?: string }) => {
+      const config = loadConfig(opts.config);
+      const logger = createLogger({ level: config.logging.level });
+      const stages = await buildStages(config, logger, { inventory: opts.identities, policyDir: opts.policies });
+      const app = await startWardenApp(config, logger, stages);
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string): void => {
+          logger.info({ signal }, 'signal received');
+          app.stop().then(resolve, (err: unknown) => {
+            logger.error({ err }, 'error while stopping');
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.on('SIGHUP', () => stages.reload?.());
+      });
+      logger.flush();
+    });
+}

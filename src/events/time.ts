@@ -1,0 +1,54 @@
+/**
+ * Event-time parsing. Sources disagree (RFC 3339 with nanoseconds, epoch seconds or
+ * milliseconds, `YYYY-MM-DD hh:mm:ss` with or without a zone); everything becomes an ISO 8601
+ * UTC string with milliseconds. A time without a zone is read as UTC, never as the host's local
+ * time, so the same record gives the same event on every machine.
+ */
+
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,:]?(\d+))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+
+// Epoch values below this are seconds, above it milliseconds (1e11 s is the year 5138).
+const EPOCH_MS_THRESHOLD = 1e11;
+const MIN_TIME = Date.UTC(1990, 0, 1);
+const MAX_TIME = Date.UTC(2200, 0, 1);
+
+function fromEpoch(n: number): number | undefined {
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  if (n >= 1e17) return n / 1e6; // nanoseconds
+  if (n >= 1e14) return n / 1e3; // microseconds
+  return n < EPOCH_MS_THRESHOLD ? n * 1000 : n;
+}
+
+function fromString(s: string): number | undefined {
+  const t = s.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return fromEpoch(Number(t));
+  const m = DATE_TIME.exec(t);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', sec = '0', frac = '', zone] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 60) return undefined;
+  // A fraction of more than 3 digits (nanoseconds) is truncated to milliseconds; a fraction of
+  // exactly 8 digits after seconds glued without a dot (seen in exports) is treated the same way.
+  const ms = frac === '' ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
+  let utc = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(sec), ms);
+  // Date.UTC rolls 30 February over into March; a calendar that does that is a bad timestamp.
+  if (new Date(utc).getUTCDate() !== day) return undefined;
+  if (zone && zone !== 'Z' && zone !== 'z' && zone !== 'UTC' && zone !== 'GMT') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
+    utc -= sign * offset * 60_000;
+  }
+  return utc;
+}
+
+/** ISO string of a source timestamp, or undefined when it is missing or not a plausible time. */
+export function toIsoTime(value: unknown): string | undefined {
+  let ms: number | undefined;
+  if (typeof value === 'number') ms = fromEpoch(value);
+  else if (typeof value === 'string' && value.length <= 64) ms = fromString(value);
+  if (ms === undefined || !Number.isFinite(ms) || ms < MIN_TIME || ms > MAX_TIME) return undefined;
+  return new Date(ms).toISOString();
+}

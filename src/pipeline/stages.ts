@@ -1,0 +1,63 @@
+/**
+ * Builds the stages a live instance runs (normalizers per input topic, identity resolver, hot-
+ * reloaded policies, Redis baseline store, decider) from config. `warden run`, the demo and the
+ * benchmarks assemble an instance through this one function.
+ */
+import type { WardenConfig } from '../config/schema.js';
+import { createNormalizer } from '../events/index.js';
+import { loadInventory } from '../identity/load.js';
+import { createIdentityResolver } from '../identity/resolver.js';
+import type { Logger } from '../observability/logger.js';
+import type { PolicyEngine } from '../policy/types.js';
+import { RedisBaselineStore } from '../baseline/store-redis.js';
+import type { BaselineStore } from '../baseline/store.js';
+import { createDecider } from '../scoring/decider.js';
+import type { WardenStages } from './app.js';
+import { PolicyReloader } from './policy-reloader.js';
+import type { RecordNormalizer } from './ports.js';
+import { connectRedis } from './redis-connection.js';
+
+export interface StageOverrides {
+  inventory?: string;
+  policyDir?: string;
+  /** Use this store instead of Redis (the demo's embedded mode, tests). */
+  store?: BaselineStore;
+}
+
+export interface BuiltStages extends WardenStages {
+  policies: PolicyReloader;
+  reload: () => void;
+}
+
+export async function buildStages(config: WardenConfig, logger: Logger, overrides: StageOverrides = {}): Promise<BuiltStages> {
+  const inventory = loadInventory(overrides.inventory ?? config.identity.inventory);
+  const resolver = createIdentityResolver(inventory, { unknownIdentity: config.identity.unknownIdentity });
+  const policies = new PolicyReloader({ dir: overrides.policyDir ?? config.policy.dir, mode: config.policy.mode, logger });
+  policies.watch();
+  // The decider reads the engine in force for every event, so a reload applies from the next batch on.
+  const policy: PolicyEngine = {
+    get version() {
+      return policies.engine.version;
+    },
+    evaluate: (event, identity) => policies.engine.evaluate(event, identity),
+  };
+  const redis = overrides.store ? null : connectRedis(config, logger);
+  const store = overrides.store ?? new RedisBaselineStore(redis!, { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
+  const decider = createDecider({ config, resolver, policy, store, clock: () => new Date() });
+  const normalizers = new Map<string, RecordNormalizer>();
+  for (const input of config.kafka.inputs) normalizers.set(input.topic, createNormalizer({ format: input.format, events: config.events }));
+  logger.info({ policyVersion: policies.version, identities: config.identity.inventory, inputs: config.kafka.inputs }, 'stages ready');
+  return {
+    normalizers,
+    decider,
+    policies,
+    reload: () => {
+      policies.reload();
+    },
+    storeHealthy: async () => (redis ? (await redis.ping().catch(() => null)) === 'PONG' : true),
+    close: async () => {
+      policies.close();
+      await store.close();
+    },
+  };
+}

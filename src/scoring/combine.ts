@@ -1,0 +1,82 @@
+/**
+ * Combines identity findings, the policy evaluation, baseline findings and the optional model
+ * score into one risk (0..100), readable weighted reasons, and a verdict.
+ */
+import type { Reason, Verdict, DecisionMode } from '../decisions/decision.js';
+import type { IdentityResolution } from '../identity/types.js';
+import type { PolicyEvaluation } from '../policy/types.js';
+import type { Finding } from '../baseline/finding.js';
+import type { ModelScore } from './model-port.js';
+import type { Thresholds } from './thresholds.js';
+import { strongest, verdictForScore } from './thresholds.js';
+
+export interface CombineInput {
+  identity: IdentityResolution;
+  policy: PolicyEvaluation;
+  findings: readonly Finding[];
+  learning: boolean;
+  learningWeight: number;
+  familyCap: number;
+  model: ModelScore | null;
+  modelWeight: number;
+  /** Reason codes an operator marked benign for this identity (weigh a quarter). */
+  suppressed: ReadonlySet<string>;
+  thresholds: Thresholds;
+  mode: DecisionMode;
+}
+
+export interface Combined {
+  score: number;
+  reasons: Reason[];
+  verdict: Verdict;
+  wouldBe?: Verdict;
+  /** The verdict that anomaly scoring alone would give (used to decide what the baseline learns). */
+  anomalyVerdict: Verdict;
+}
+
+/** Scales findings so that each family adds at most `cap` points, keeping their proportions. */
+function capFamilies(findings: readonly Finding[], cap: number, factor: number, suppressed: ReadonlySet<string>): Reason[] {
+  const sums = new Map<string, number>();
+  const weighted = findings.map((f) => ({ f, w: f.weight * factor * (suppressed.has(f.code) ? 0.25 : 1) }));
+  for (const { f, w } of weighted) if (f.family !== 'signal') sums.set(f.family, (sums.get(f.family) ?? 0) + w);
+  return weighted.map(({ f, w }) => {
+    const sum = sums.get(f.family) ?? 0;
+    const scaled = f.family !== 'signal' && sum > cap ? (w * cap) / sum : w;
+    return { code: f.code, detail: f.detail, weight: Math.round(scaled * 10) / 10 };
+  });
+}
+
+export function combine(input: CombineInput): Combined {
+  const reasons: Reason[] = [];
+  for (const f of input.identity.findings) reasons.push({ code: f.code, detail: f.detail, weight: f.weight });
+  for (const r of input.policy.reasons) reasons.push(r);
+  const factor = input.learning ? input.learningWeight : 1;
+  const baseline = capFamilies(input.findings, input.familyCap, factor, input.suppressed);
+  reasons.push(...baseline);
+  if (input.learning && input.findings.length > 0) reasons.push({ code: 'LEARNING', detail: `findings weigh ×${input.learningWeight} while the identity is learning`, weight: 0 });
+  const suppressedHit = input.findings.some((f) => input.suppressed.has(f.code));
+  if (suppressedHit) reasons.push({ code: 'OPERATOR_FEEDBACK', detail: 'an operator marked similar findings benign; they weigh a quarter', weight: 0 });
+  if (input.model && input.model.anomaly > 0) {
+    const w = Math.round(input.modelWeight * Math.min(1, input.model.anomaly) * 10) / 10;
+    if (w >= 1) reasons.push({ code: 'MODEL_ANOMALY', detail: input.model.detail ?? `model anomaly ${input.model.anomaly.toFixed(2)}`, weight: w });
+  }
+
+  let total = 0;
+  for (const r of reasons) total += r.weight;
+  let score = Math.min(100, Math.round(total));
+  const anomalyVerdict = verdictForScore(score, input.thresholds);
+  // An exception lets an action through policy; anomaly scoring may still alert, never block.
+  const anomaly: Verdict = input.policy.excepted && anomalyVerdict === 'block' ? 'alert' : anomalyVerdict;
+  const identityVerdict = strongest(...input.identity.findings.map((f) => f.verdict));
+  const verdict = strongest(anomaly, input.policy.verdict, identityVerdict);
+  if (input.policy.verdict === 'block') score = Math.max(score, input.thresholds.blockAt);
+
+  reasons.sort((a, b) => b.weight - a.weight || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const wouldBeRaw = strongest(verdict, input.policy.shadowVerdict);
+  if (input.mode === 'shadow') {
+    return verdict === 'allow' && wouldBeRaw === 'allow'
+      ? { score, reasons, verdict: 'allow', anomalyVerdict }
+      : { score, reasons, verdict: 'allow', wouldBe: wouldBeRaw, anomalyVerdict };
+  }
+  return wouldBeRaw !== verdict ? { score, reasons, verdict, wouldBe: wouldBeRaw, anomalyVerdict } : { score, reasons, verdict, anomalyVerdict };
+}

@@ -1,0 +1,179 @@
+/**
+ * The one decision path, used by `warden replay` and by the live pipeline: identity → policy →
+ * baseline → model → combine → learn, per batch, with one store load and one store write.
+ */
+import type { WardenConfig } from '../config/schema.js';
+import type { Decision } from '../decisions/decision.js';
+import type { WardenEvent } from '../events/event.js';
+import type { IdentityResolution, IdentityResolver } from '../identity/types.js';
+import type { PolicyEngine, PolicyEvaluation } from '../policy/types.js';
+import type { BaselineStore, ProfileUpdate } from '../baseline/store.js';
+import { offsetAfter } from '../baseline/store.js';
+import type { IdentityProfile } from '../baseline/profile.js';
+import { emptyProfile } from '../baseline/profile.js';
+import { compileBaselineRules } from '../baseline/config.js';
+import { extractFeatures } from '../baseline/features.js';
+import { assessEvent } from '../baseline/assess.js';
+import { learnEvent } from '../baseline/learn.js';
+import type { FeedbackRecord } from '../baseline/feedback.js';
+import { applyFeedback, suppressedCodes } from '../baseline/feedback.js';
+import { decisionIdFor } from '../decisions/ids.js';
+import type { ModelScorer } from './model-port.js';
+import { combine } from './combine.js';
+import type { Combined } from './combine.js';
+import { thresholdsFor } from './thresholds.js';
+
+export interface DeciderDeps {
+  config: WardenConfig;
+  resolver: IdentityResolver;
+  policy: PolicyEngine;
+  store: BaselineStore;
+  model?: ModelScorer | null;
+  /** Operator feedback to apply when its event is met. */
+  feedback?: readonly FeedbackRecord[];
+  /** Live pipeline: the wall clock for `decidedAt`. Replay leaves it unset (event time). */
+  clock?: () => Date;
+}
+
+export interface BatchPosition {
+  partition: string;
+  /** One offset per event, in order. */
+  offsets: readonly string[];
+}
+
+export interface DecideOptions {
+  /**
+   * The baseline store is unreachable: decide on identity and policy only, mark the decisions
+   * `degraded`, and learn nothing. With `pipeline.failMode: closed`, actions an enforce-mode
+   * policy rule governs are blocked until the store is back.
+   */
+  storeUnavailable?: boolean;
+}
+
+export interface Decider {
+  decideBatch(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<Decision[]>;
+}
+
+export function createDecider(deps: DeciderDeps): Decider {
+  const { config, resolver, policy, store } = deps;
+  const model = deps.model ?? null;
+  const rules = compileBaselineRules(config.baseline);
+  const feedback = new Map<string, FeedbackRecord>();
+  for (const r of deps.feedback ?? []) feedback.set(r.eventId, r);
+  const sketchWidth = config.baseline.sequenceSketchWidth;
+
+  function decision(event: WardenEvent, identity: IdentityResolution, evaluation: PolicyEvaluation, combined: Combined, modelVersion: string | null): Decision {
+    const out: Decision = {
+      decisionId: decisionIdFor(event.id, policy.version, modelVersion),
+      eventId: event.id,
+      identity: identity.identityId,
+      owner: identity.owner,
+      action: event.action,
+      resource: event.resource ?? null,
+      eventTime: event.time,
+      decidedAt: deps.clock ? deps.clock().toISOString() : event.time,
+      verdict: combined.verdict,
+      score: combined.score,
+      mode: config.scoring.mode,
+      reasons: combined.reasons,
+      policy: { id: evaluation.policyId, version: policy.version },
+      model: modelVersion,
+    };
+    if (combined.wouldBe !== undefined) out.wouldBe = combined.wouldBe;
+    return out;
+  }
+
+  /** Identity + policy only, for when the store is down (see DecideOptions). */
+  function decideWithoutStore(event: WardenEvent): Decision {
+    const identity = resolver.resolve(event);
+    const evaluation = policy.evaluate(event, identity);
+    const combined = combine({
+      identity,
+      policy: evaluation,
+      findings: [],
+      learning: false,
+      learningWeight: config.baseline.learningWeight,
+      familyCap: config.scoring.familyCap,
+      model: null,
+      modelWeight: config.scoring.modelWeight,
+      suppressed: new Set(),
+      thresholds: thresholdsFor(config.scoring, identity.class, event.environment ?? identity.environment, evaluation.thresholds),
+      mode: config.scoring.mode,
+    });
+    const closed = config.pipeline.failMode === 'closed' && evaluation.protected;
+    const reasons = [
+      ...combined.reasons,
+      {
+        code: 'STORE_UNAVAILABLE',
+        detail: closed ? 'baseline store unavailable; failMode closed blocks policy-protected actions' : 'baseline store unavailable; decided on identity and policy only',
+        weight: 0,
+      },
+    ];
+    const verdict = closed && config.scoring.mode === 'enforce' ? 'block' : combined.verdict;
+    const wouldBe = closed && config.scoring.mode === 'shadow' ? 'block' : combined.wouldBe;
+    const out = decision(event, identity, evaluation, { ...combined, verdict, reasons, ...(wouldBe ? { wouldBe } : {}) }, null);
+    out.degraded = true;
+    return out;
+  }
+
+  return {
+    async decideBatch(events, position, options) {
+      if (options?.storeUnavailable) return events.map(decideWithoutStore);
+      const partition = position?.partition ?? null;
+      const resolutions = events.map((e) => resolver.resolve(e));
+      const scores = model ? await model.scoreBatch(events, resolutions) : null;
+      const loaded = await store.load(resolutions.map((r) => r.identityId), partition);
+      const profiles = new Map<string, IdentityProfile>();
+      const lastOffset = new Map<string, string | null>();
+      const decisions: Decision[] = [];
+
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i] as WardenEvent;
+        const identity = resolutions[i]!;
+        const id = identity.identityId;
+        let profile = profiles.get(id);
+        if (!profile) {
+          profile = loaded.get(id)?.profile ?? emptyProfile(id, sketchWidth);
+          profiles.set(id, profile);
+        }
+        const f = extractFeatures(event);
+        const evaluation = policy.evaluate(event, identity);
+        const assessment = assessEvent(profile, event, f, rules);
+        const combined = combine({
+          identity,
+          policy: evaluation,
+          findings: assessment.findings,
+          learning: assessment.learning,
+          learningWeight: config.baseline.learningWeight,
+          familyCap: config.scoring.familyCap,
+          model: scores?.[i] ?? null,
+          modelWeight: config.scoring.modelWeight,
+          suppressed: suppressedCodes(profile, f.t),
+          thresholds: thresholdsFor(config.scoring, identity.class, event.environment ?? identity.environment, evaluation.thresholds),
+          mode: config.scoring.mode,
+        });
+
+        const offset = position?.offsets[i] ?? null;
+        const watermark = loaded.get(id)?.watermark ?? null;
+        // A redelivered event is decided again (same id, same verdict in all but corner cases)
+        // but never folded into the profile a second time.
+        if (offset === null || offsetAfter(offset, watermark)) {
+          learnEvent(profile, event, f, rules, assessment.learning || combined.score < config.baseline.absorbBelowScore);
+          const fb = feedback.get(event.id);
+          if (fb) applyFeedback(profile, f, rules, fb);
+          lastOffset.set(id, offset);
+        }
+
+        decisions.push(decision(event, identity, evaluation, combined, model?.version ?? null));
+      }
+
+      const updates: ProfileUpdate[] = [];
+      for (const [identity, offset] of lastOffset) {
+        const profile = profiles.get(identity);
+        if (profile) updates.push({ identity, profile, offset });
+      }
+      if (updates.length > 0) await store.apply(updates, partition);
+      return decisions;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/** Which alert/block thresholds apply to an event: policy > identity class > environment > defaults. */
+import type { WardenConfig } from '../config/schema.js';
+import type { Verdict } from '../decisions/decision.js';
+
+export interface Thresholds {
+  alertAt: number;
+  blockAt: number;
+}
+
+export function thresholdsFor(
+  scoring: WardenConfig['scoring'],
+  identityClass: string | null,
+  environment: string | null,
+  policy?: { alertAt?: number; blockAt?: number },
+): Thresholds {
+  const env = environment !== null ? scoring.environments[environment] : undefined;
+  const cls = identityClass !== null ? scoring.classes[identityClass] : undefined;
+  return {
+    alertAt: policy?.alertAt ?? cls?.alertAt ?? env?.alertAt ?? scoring.alertAt,
+    blockAt: policy?.blockAt ?? cls?.blockAt ?? env?.blockAt ?? scoring.blockAt,
+  };
+}
+
+const RANK: Record<Verdict, number> = { allow: 0, alert: 1, block: 2 };
+
+export function strongest(...verdicts: Array<Verdict | null | undefined>): Verdict {
+  let best: Verdict = 'allow';
+  for (const v of verdicts) if (v && RANK[v] > RANK[best]) best = v;
+  return best;
+}
+
+export function verdictForScore(score: number, t: Thresholds): Verdict {
+  return score >= t.blockAt ? 'block' : score >= t.alertAt ? 'alert' : 'allow';
+}

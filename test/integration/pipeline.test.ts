@@ -1,0 +1,224 @@
+/**
+ * `warden run` as a real process against the real broker and Redis: one decision per valid event,
+ * dead letters with reasons, no loss and no double counting across kill -9, a second instance
+ * taking over, Redis restarting and the broker restarting mid-stream.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin, Consumer } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
+import { simulate } from '../../src/simulator/generate.js';
+import type { WardenEvent } from '../../src/events/event.js';
+import { createVerifier } from '../../src/decisions/signing.js';
+import type { Decision } from '../../src/decisions/decision.js';
+import { RedisBaselineStore } from '../../src/baseline/store-redis.js';
+import { createTopics, deleteKeys, eventually, redisUrl, testKafka, uniqueName } from './helpers/services.js';
+import { startWarden, wardenSetup } from './helpers/warden-process.js';
+import type { RunningWarden, WardenTestSetup } from './helpers/warden-process.js';
+import { startOwnRedis } from './helpers/own-redis.js';
+
+const run = promisify(execFile);
+const sim = simulate({ seed: 5, days: 8, fleet: 10 });
+const events: WardenEvent[] = sim.events.slice(0, 4000);
+const inventory = stringify({ identities: sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] })) });
+
+function setupFor(extra: Record<string, unknown> = {}): WardenTestSetup {
+  const setup = wardenSetup(extra, { 'identities.yaml': inventory });
+  mkdirSync(join(setup.dir, 'policies'));
+  // Point the config at the files next to it.
+  const text = readFileSync(setup.configFile, 'utf8');
+  writeFileSync(setup.configFile, `${text}identity:\n  inventory: ${join(setup.dir, 'identities.yaml')}\npolicy:\n  dir: ${join(setup.dir, 'policies')}\n`);
+  return setup;
+}
+
+class DecisionLog {
+  readonly byEvent = new Map<string, Decision & { sig: string }>();
+  readonly dlq: Array<{ reason: string; origin: { offset?: string } }> = [];
+  total = 0;
+  consumer: Consumer | undefined;
+
+  async follow(setup: WardenTestSetup, kafka = testKafka()): Promise<void> {
+    this.consumer = kafka.consumer({ groupId: uniqueName('it-watch'), maxWaitTimeInMs: 50 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [setup.topics.decisions, setup.topics.dlq], fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const value: unknown = JSON.parse(message.value?.toString() ?? 'null');
+        if (topic === setup.topics.dlq) this.dlq.push(value as (typeof this.dlq)[number]);
+        else {
+          const d = value as Decision & { sig: string };
+          this.total++;
+          this.byEvent.set(d.eventId, d);
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+async function produce(setup: WardenTestSetup, values: string[], keys: (string | null)[]): Promise<void> {
+  const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let i = 0; i < values.length; i += 500) {
+    await producer.send({ topic: setup.topics.input, messages: values.slice(i, i + 500).map((value, j) => ({ key: keys[i + j] ?? null, value })) });
+  }
+  await producer.disconnect();
+}
+
+const eventValues = (list: readonly WardenEvent[]): string[] => list.map((e) => JSON.stringify(e));
+const eventKeys = (list: readonly WardenEvent[]): string[] => list.map((e) => e.identity.id);
+
+async function stopWarden(w: RunningWarden): Promise<void> {
+  if (w.child.exitCode !== null) return;
+  w.child.kill('SIGTERM');
+  await w.exited;
+}
+
+describe('warden run on the real broker and Redis', () => {
+  const kafka = testKafka();
+  let admin: Admin;
+  const cleanups: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    for (const c of cleanups) await c().catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  async function topicsFor(setup: WardenTestSetup, partitions = 4): Promise<void> {
+    cleanups.push(await createTopics(admin, [setup.topics.input, setup.topics.decisions, setup.topics.dlq, setup.topics.blocks], partitions));
+    const redis = new Redis(redisUrl());
+    cleanups.push(async () => {
+      await deleteKeys(redis, setup.keyPrefix);
+      redis.disconnect();
+    });
+  }
+
+  it('decides every valid event exactly once, signed, and dead-letters every bad record with its reason', async () => {
+    const setup = setupFor();
+    await topicsFor(setup);
+    const cloudtrail = readFileSync('test/fixtures/real-audit/cloudtrail.jsonl', 'utf8').split('\n').filter(Boolean).slice(0, 20);
+    const bad = ['{"truncated": ', JSON.stringify({ id: 'no-identity', time: '2026-11-20T10:00:00Z', action: 's3:GetObject' }), JSON.stringify({ id: 'bad-time', time: 'yesterday', identity: { id: 'x' }, action: 'a:b' })];
+    const some = events.slice(0, 1500);
+    await produce(setup, [...eventValues(some.slice(0, 700)), ...bad, ...cloudtrail, ...eventValues(some.slice(700))], [...eventKeys(some.slice(0, 700)), ...bad.map(() => 'bad'), ...cloudtrail.map(() => 'ct'), ...eventKeys(some.slice(700))]);
+    const log = new DecisionLog();
+    await log.follow(setup);
+    const w = startWarden(setup);
+    try {
+      await eventually(() => some.every((e) => log.byEvent.has(e.id)) && log.dlq.length >= 3, 90_000, 'decisions for all events');
+      const verifier = createVerifier([setup.publicKeyPem]);
+      expect([...log.byEvent.values()].every((d) => verifier.verify(d))).toBe(true);
+      expect(log.dlq.map((d) => d.reason).sort()).toEqual(expect.arrayContaining(['MALFORMED_JSON']));
+      expect(log.dlq.length).toBe(3);
+      // CloudTrail records in the same topic are auto-detected and decided too.
+      expect([...log.byEvent.values()].filter((d) => !some.some((e) => e.id === d.eventId)).length).toBeGreaterThan(0);
+      expect(log.total).toBe(log.byEvent.size);
+    } finally {
+      await stopWarden(w);
+      await log.stop();
+    }
+    expect(await w.exited).toBe(0);
+  });
+
+  it('after kill -9 and a restart every event is decided and the baselines equal a clean run', async () => {
+    const crashed = setupFor();
+    await topicsFor(crashed);
+    await produce(crashed, eventValues(events), eventKeys(events));
+    const log = new DecisionLog();
+    await log.follow(crashed);
+    let w = startWarden(crashed);
+    await eventually(() => log.byEvent.size >= 1200, 90_000, '1200 decisions before the crash');
+    w.child.kill('SIGKILL');
+    await w.exited;
+    w = startWarden(crashed);
+    await eventually(() => events.every((e) => log.byEvent.has(e.id)), 120_000, 'every event decided after the restart');
+    await stopWarden(w);
+    await log.stop();
+
+    // A clean run on the same input with its own group and key prefix.
+    const clean = setupFor();
+    await topicsFor(clean);
+    await produce(clean, eventValues(events), eventKeys(events));
+    const cleanLog = new DecisionLog();
+    await cleanLog.follow(clean);
+    const c = startWarden(clean);
+    await eventually(() => events.every((e) => cleanLog.byEvent.has(e.id)), 120_000, 'clean run complete');
+    await stopWarden(c);
+    await cleanLog.stop();
+
+    const redis = new Redis(redisUrl());
+    const a = new RedisBaselineStore(redis, { keyPrefix: crashed.keyPrefix, ttlMs: 86_400_000 });
+    const b = new RedisBaselineStore(redis, { keyPrefix: clean.keyPrefix, ttlMs: 86_400_000 });
+    for (const id of new Set(events.map((e) => e.identity.id))) {
+      expect(await a.get(id), id).toEqual(await b.get(id));
+    }
+    redis.disconnect();
+  });
+
+  it('a second instance in the group takes over the partitions of one that was killed', async () => {
+    const setup = setupFor({ kafka: { sessionTimeoutMs: 10_000 } });
+    await topicsFor(setup);
+    const log = new DecisionLog();
+    await log.follow(setup);
+    const w1 = startWarden(setup);
+    const w2 = startWarden(setup);
+    await Promise.all([w1.joined, w2.joined]);
+    await produce(setup, eventValues(events.slice(0, 1000)), eventKeys(events.slice(0, 1000)));
+    await eventually(() => log.byEvent.size >= 500, 90_000, 'both instances deciding');
+    w2.child.kill('SIGKILL');
+    await w2.exited;
+    await produce(setup, eventValues(events.slice(1000, 2500)), eventKeys(events.slice(1000, 2500)));
+    await eventually(() => events.slice(0, 2500).every((e) => log.byEvent.has(e.id)), 120_000, 'the survivor decided everything');
+    await stopWarden(w1);
+    await log.stop();
+  });
+
+  it('keeps deciding while Redis restarts: degraded decisions during the outage, full ones after', async () => {
+    const own = await startOwnRedis();
+    const setup = setupFor({ redis: { url: own.url, keyPrefix: uniqueName('it-own') } });
+    await topicsFor(setup);
+    const log = new DecisionLog();
+    await log.follow(setup);
+    const w = startWarden(setup);
+    await w.joined;
+    await produce(setup, eventValues(events.slice(0, 800)), eventKeys(events.slice(0, 800)));
+    await eventually(() => events.slice(0, 800).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions before the outage');
+    await own.stop();
+    await produce(setup, eventValues(events.slice(800, 1200)), eventKeys(events.slice(800, 1200)));
+    await eventually(() => events.slice(800, 1200).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions during the outage');
+    expect(events.slice(800, 1200).every((e) => log.byEvent.get(e.id)?.degraded === true)).toBe(true);
+    await own.start();
+    await new Promise((r) => setTimeout(r, 3000));
+    await produce(setup, eventValues(events.slice(1200, 1600)), eventKeys(events.slice(1200, 1600)));
+    await eventually(() => events.slice(1200, 1600).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions after the outage');
+    expect(log.byEvent.get(events[1599]!.id)?.degraded).toBeUndefined();
+    await stopWarden(w);
+    await log.stop();
+    await own.stop();
+  });
+
+  it.skipIf(Boolean(process.env.WARDEN_KAFKA_BROKERS))('survives a broker restart mid-stream without losing an event', async () => {
+    const setup = setupFor();
+    await topicsFor(setup);
+    const log = new DecisionLog();
+    await log.follow(setup);
+    const w = startWarden(setup);
+    await produce(setup, eventValues(events.slice(0, 1000)), eventKeys(events.slice(0, 1000)));
+    await eventually(() => log.byEvent.size >= 500, 90_000, 'decisions before the restart');
+    await run('node', ['scripts/services.mjs', 'restart-kafka'], { timeout: 120_000 });
+    await produce(setup, eventValues(events.slice(1000, 1800)), eventKeys(events.slice(1000, 1800)));
+    await eventually(() => events.slice(0, 1800).every((e) => log.byEvent.has(e.id)), 120_000, 'every event decided after the restart');
+    await stopWarden(w);
+    await log.stop();
+    expect(w.child.exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,77 @@
+/** Whatever the bytes, no normalizer throws, and every record comes out as events or rejects. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createNormalizer, FORMATS } from '../../../src/events/index.js';
+
+const formats = ['auto', ...FORMATS];
+const normalizers = formats.map((format) => createNormalizer({ format }));
+const origin = { topic: 'audit.events', partition: 3, offset: '42' };
+
+// JSON values shaped like the formats' envelopes, with arbitrary leaves, to reach deep code paths.
+const leaf = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
+const keys = fc.constantFrom('Records', 'detail', 'detail-type', 'userIdentity', 'eventName', 'eventSource', 'eventTime', 'type', 'arn',
+  'kind', 'items', 'apiVersion', 'auditID', 'stage', 'verb', 'user', 'username', 'objectRef', 'protoPayload', 'authenticationInfo',
+  'principalEmail', 'methodName', 'timestamp', 'action', 'actor', 'created_at', '@timestamp', 'message', 'id', 'time', 'identity');
+const shaped = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small' }, leaf, tie('object'), fc.array(tie('value'), { maxLength: 3 })),
+  object: fc.dictionary(keys, tie('value'), { maxKeys: 6 }),
+})).value;
+
+/** `[]`, `{"Records":[]}` and an EventList without items hold no record to lose. */
+function isEmptyContainer(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(isEmptyContainer);
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const list = Array.isArray(v.Records) ? v.Records : Array.isArray(v.items) ? v.items : undefined;
+  return list !== undefined && list.every(isEmptyContainer);
+}
+
+describe('normalizers never throw', () => {
+  it('on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        for (const n of normalizers) {
+          const r = n(bytes, origin);
+          expect(Array.isArray(r.events) && Array.isArray(r.rejects)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it('on arbitrary strings', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        for (const n of normalizers) n(text, origin);
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it('on arbitrary JSON shaped like audit envelopes, losing no record', () => {
+    fc.assert(
+      fc.property(shaped, (value) => {
+        const text = JSON.stringify(value);
+        for (const n of normalizers) {
+          const r = n(text, origin);
+          if (r.events.length === 0 && (r.skipped ?? 0) === 0 && !isEmptyContainer(value)) {
+            expect(r.rejects.length).toBeGreaterThan(0);
+          }
+          for (const reject of r.rejects) expect(reject.origin).toEqual(origin);
+          for (const e of r.events) {
+            expect(typeof e.id).toBe('string');
+            expect(e.identity.id.length).toBeGreaterThan(0);
+            expect(new Date(e.time).toISOString()).toBe(e.time);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('on arbitrary JSON from fast-check', () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        for (const n of normalizers) n(text, origin);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
