@@ -5,10 +5,14 @@ import type { BackendName } from '../../model/backend.js';
 import { buildModel } from '../../model/build.js';
 import { readAttackIds, readEvents } from '../../model/training-data.js';
 import { writeModel } from '../../model/write.js';
+import { loadInventory } from '../../identity/load.js';
+import { createIdentityResolver } from '../../identity/resolver.js';
+import type { WardenEvent } from '../../events/event.js';
 
 interface TrainFlags {
   input: string;
   labels?: string;
+  identities?: string;
   format: string;
   out: string;
   epochs: string;
@@ -26,12 +30,20 @@ function int(name: string, value: string, min: number): number {
   return n;
 }
 
+/** Classes from the inventory when one is given: the pipeline ranks events against the same ones. */
+function classing(file: string | undefined): { classOf?: (e: WardenEvent) => string | null; classBy?: string } {
+  if (file === undefined) return {};
+  const resolver = createIdentityResolver(loadInventory(file), { unknownIdentity: 'alert' });
+  return { classOf: (e) => resolver.resolve(e).class, classBy: `inventory ${file}` };
+}
+
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
     .description('train the autoencoder on benign history and write a model directory (meta.json + weights.json)')
     .requiredOption('-i, --input <file>', 'NDJSON of native Warden events (e.g. the simulator\'s events.jsonl)')
     .option('--labels <file>', 'NDJSON labels ({eventId, attack}); events labelled as attacks are left out of training')
+    .option('--identities <file>', 'identity inventory: per-class thresholds use its classes (default: the events\' identity.type)')
     .option('--format <format>', 'input format (only the native format, warden, for now)', 'warden')
     .requiredOption('-o, --out <dir>', 'model directory to write, e.g. models/NAME')
     .option('--epochs <n>', 'maximum epochs (early stopping usually ends sooner)', '40')
@@ -55,7 +67,7 @@ export function registerTrainCommand(program: Command): void {
 
       const started = Date.now();
       const artifact = await buildModel(
-        { events, input: opts.input, droppedAttackEvents: all.length - events.length },
+        { events, input: opts.input, droppedAttackEvents: all.length - events.length, ...classing(opts.identities) },
         {
           epochs: int('epochs', opts.epochs, 1),
           batchSize: int('batch-size', opts.batchSize, 1),

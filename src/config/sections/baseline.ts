@@ -111,11 +111,9 @@ export const modelSchema = z
     path: z.string().min(1).default('models/default'),
     /** Reload the model when its files change; a bad model is refused and the old one keeps serving. @defaultValue true */
     watch: z.boolean().default(true),
-    /** Risk points (0..100) the model's reason adds at full weight. @defaultValue 25 */
-    weight: z.number().min(0).max(100).default(25),
     /** Percentile of the identity class's benign reconstruction error from which the model adds a reason. @defaultValue 99.5 */
     minPercentile: z.number().min(50).max(100).default(99.5),
-    /** Percentile at which the reason carries its full weight (half weight at minPercentile). @defaultValue 99.95 */
+    /** Percentile at which the reason carries its full weight, `scoring.modelWeight` (half of it at minPercentile). @defaultValue 99.95 */
     fullWeightPercentile: z.number().min(50).max(100).default(99.95),
   })
   .refine((m) => m.fullWeightPercentile >= m.minPercentile, {
