@@ -18,6 +18,8 @@ export interface ModelEventScore {
   /** The reason to put on the decision, already weighted; null when the model has nothing to say. */
   reason: Reason | null;
   percentile: number;
+  /** Raw reconstruction error (for analysis: it does not saturate where the percentile reaches 100). */
+  error: number;
 }
 
 export interface ModelPortOptions extends ModelReasonOptions {
@@ -57,8 +59,9 @@ export class AutoencoderPort {
     return events.map((_, i) => {
       const reason = modelReason(result, i, this.options, { version: scorer.version, identityClass: classes[i] ?? null });
       const percentile = result.percentile[i] ?? 0;
-      if (!reason) return { anomaly: 0, reason: null, percentile };
-      return { anomaly: this.options.weight > 0 ? reason.weight / this.options.weight : 0, detail: reason.detail, reason, percentile };
+      const error = result.error[i] ?? 0;
+      if (!reason) return { anomaly: 0, reason: null, percentile, error };
+      return { anomaly: this.options.weight > 0 ? reason.weight / this.options.weight : 0, detail: reason.detail, reason, percentile, error };
     });
   }
 }

@@ -14,8 +14,8 @@ export interface ModelReasonOptions {
 }
 
 function formatPercentile(p: number): string {
-  if (p >= 100) return 'beyond every benign event';
-  return `p${p >= 99.9 ? p.toFixed(2) : p.toFixed(1)}`;
+  if (p >= 100) return 'above every benign event';
+  return `at p${p >= 99.9 ? p.toFixed(2) : p.toFixed(1)} of benign traffic`;
 }
 
 /**
@@ -44,6 +44,6 @@ export function modelReason(result: ScoreResult, row: number, options: ModelReas
     .map((c) => `${c.name} ${Math.round((100 * c.value) / (total || 1))}%`);
 
   const against = context.identityClass ? `class ${context.identityClass}` : 'all identities';
-  const detail = `reconstruction error ${formatPercentile(p)} of benign traffic (${against}, model ${context.version})${top.length ? `; unusual: ${top.join(', ')}` : ''}`;
+  const detail = `reconstruction error ${formatPercentile(p)} (${against}, model ${context.version})${top.length ? `; unusual: ${top.join(', ')}` : ''}`;
   return { code: 'MODEL_ANOMALY', detail, weight };
 }

@@ -8,7 +8,7 @@ import { mulberry32, shuffledIndices } from './random.js';
 import type { DenseLayer } from './scorer.js';
 
 export interface TrainOptions {
-  /** Maximum passes over the training rows. @defaultValue 40 */
+  /** Maximum passes over the training rows. @defaultValue 100 */
   epochs?: number;
   /** @defaultValue 256 */
   batchSize?: number;
@@ -16,7 +16,7 @@ export interface TrainOptions {
   seed?: number;
   /** Share of rows held out to decide early stopping. @defaultValue 0.1 */
   validationFraction?: number;
-  /** Epochs without validation improvement before stopping. @defaultValue 4 */
+  /** Epochs without validation improvement before stopping. @defaultValue 5 */
   patience?: number;
   /** Adam learning rate. @defaultValue 0.003 */
   learningRate?: number;
@@ -65,10 +65,10 @@ function snapshot(model: tf.LayersModel): DenseLayer[] {
 
 /** Trains on `rows` feature rows of width `dim` (row-major). */
 export async function trainAutoencoder(features: Float32Array, rows: number, dim: number, options: TrainOptions = {}): Promise<TrainResult> {
-  const epochs = options.epochs ?? 40;
+  const epochs = options.epochs ?? 100;
   const batchSize = options.batchSize ?? 256;
   const seed = options.seed ?? 1;
-  const patience = options.patience ?? 4;
+  const patience = options.patience ?? 5;
   const hidden = options.hidden ?? [32, 8, 32];
   if (rows < 20) throw new Error(`need at least 20 events to train, got ${rows}`);
   const random = mulberry32(seed);

@@ -46,11 +46,11 @@ export function registerTrainCommand(program: Command): void {
     .option('--identities <file>', 'identity inventory: per-class thresholds use its classes (default: the events\' identity.type)')
     .option('--format <format>', 'input format (only the native format, warden, for now)', 'warden')
     .requiredOption('-o, --out <dir>', 'model directory to write, e.g. models/NAME')
-    .option('--epochs <n>', 'maximum epochs (early stopping usually ends sooner)', '40')
+    .option('--epochs <n>', 'maximum epochs (early stopping usually ends sooner)', '100')
     .option('--batch-size <n>', 'mini-batch size', '256')
     .option('--seed <n>', 'seed of the initialisers, split and shuffles', '1')
     .option('--validation <share>', 'share of events held out for early stopping', '0.1')
-    .option('--patience <n>', 'epochs without validation improvement before stopping', '4')
+    .option('--patience <n>', 'epochs without validation improvement before stopping', '5')
     .option('--min-class-rows <n>', 'events an identity class needs for its own thresholds', '500')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: best available)')
     .action(async (opts: TrainFlags) => {

@@ -90,7 +90,7 @@ describe('inference and reasons', () => {
     expect(reason?.code).toBe('MODEL_ANOMALY');
     expect(reason?.weight).toBeGreaterThanOrEqual(15);
     expect(reason?.weight).toBeLessThanOrEqual(30);
-    expect(reason?.detail).toMatch(/benign traffic/);
+    expect(reason?.detail).toMatch(/benign (traffic|event)/);
     expect(reason?.detail).toContain(scorer.version);
     expect(reason?.detail).toMatch(/unusual: \w+ \d+%/);
     const quiet = modelReason({ ...r, percentile: Float32Array.of(50, 50) }, 1, { minPercentile: 99.5, fullWeightPercentile: 99.95, weight: 30 }, { version: scorer.version });
