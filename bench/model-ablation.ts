@@ -180,6 +180,12 @@ for (const kind of kinds) {
   console.log(`| ${kind} | ${points.map((p) => `${agg.get(`without@${p}`)?.get(kind)?.join('/') ?? '-'} → ${agg.get(`with@${p}`)?.get(kind)?.join('/') ?? '-'}`).join(' | ')} |`);
 }
 console.log(`| **all** | ${points.map((p) => `${total(agg.get(`without@${p}`))} → ${total(agg.get(`with@${p}`))}`).join(' | ')} |`);
+console.log(`| benign FP (mean, actual) | ${points.map((p) => `${mean(fpSeen.get(`without@${p}`))} → ${mean(fpSeen.get(`with@${p}`))}`).join(' | ')} |`);
+const avgTtd = (k: string): string => {
+  const xs = ttd.get(k) ?? [];
+  return (xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)).toFixed(2);
+};
+console.log(`| mean events to detect | ${points.map((p) => `${avgTtd(`without@${p}`)} → ${avgTtd(`with@${p}`)}`).join(' | ')} |`);
 console.log(`\nModel alone (flag when its reconstruction error is above the benign threshold), per kind:\n`);
 console.log(`| attack kind | ${points.slice(1).map((p) => `benign FP ≤ ${Number(p) * 100}%`).join(' | ')} |`);
 console.log(`|---|${points.slice(1).map(() => '---').join('|')}|`);
