@@ -2,7 +2,9 @@
  * Replay throughput: simulate a fleet, write it as NDJSON, then time (1) the ceiling: reading and
  * parsing the same file without deciding, (2) replay with the memory store, (3) replay with the
  * Redis store (127.0.0.1:6379 or WARDEN_REDIS_URL; a unique key prefix, removed afterwards).
- * Usage: npx tsx bench/replay.ts [fleet=200] [days=14]
+ * Each figure is the best of 3 runs after a warm-up run (JIT), as a live instance would be warm.
+ * Usage: node --max-semi-space-size=64 --import tsx bench/replay.ts [fleet=100] [days=14]
+ * (a larger young generation halves garbage-collection time; see BENCHMARKS.md).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,7 @@ import { MemoryBaselineStore } from '../src/baseline/store-memory.js';
 import { RedisBaselineStore } from '../src/baseline/store-redis.js';
 import type { BaselineStore } from '../src/baseline/store.js';
 
-const fleet = Number(process.argv[2] ?? 200);
+const fleet = Number(process.argv[2] ?? 100);
 const days = Number(process.argv[3] ?? 14);
 const config = parseConfig('{}', 'bench');
 const sim = simulate({ seed: 42, days, fleet });
@@ -28,12 +30,23 @@ writeFileSync(file, sim.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
 const records = sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env }));
 
 async function timeIt(label: string, run: () => Promise<number>): Promise<number> {
-  const t0 = performance.now();
-  const n = await run();
-  const s = (performance.now() - t0) / 1000;
-  const rate = n / s;
-  console.log(`${label.padEnd(34)} ${n} events in ${s.toFixed(2)}s = ${Math.round(rate)} ev/s`);
-  return rate;
+  await run();
+  let best = 0;
+  let bestCpu = 0;
+  let n = 0;
+  for (let i = 0; i < 3; i++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    n = await run();
+    const s = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    if (n / s > best) {
+      best = n / s;
+      bestCpu = n / ((cpu.user + cpu.system) / 1e6);
+    }
+  }
+  console.log(`${label.padEnd(34)} ${n} events: ${Math.round(best)} ev/s wall, ${Math.round(bestCpu)} ev per CPU-second`);
+  return best;
 }
 
 async function replay(store: BaselineStore): Promise<number> {
@@ -54,6 +67,16 @@ const ceiling = await timeIt('ceiling: read + parse only', async () => {
   return n;
 });
 const memory = await timeIt('replay, memory store', () => replay(new MemoryBaselineStore()));
+{
+  // Memory per identity: the serialised profile size (what Redis stores), bounded by the caps.
+  const store = new MemoryBaselineStore();
+  await replay(store);
+  const sizes: number[] = [];
+  for (const id of store.identities()) sizes.push(JSON.stringify(await store.get(id)).length);
+  sizes.sort((a, b) => a - b);
+  const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+  console.log(`profile size (maxEntriesPerMap ${config.baseline.maxEntriesPerMap}): median ${kb(sizes[Math.floor(sizes.length / 2)] ?? 0)}, max ${kb(sizes[sizes.length - 1] ?? 0)} over ${sizes.length} identities`);
+}
 const redis = new Redis(process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const prefix = `bench-${process.pid}-${Date.now()}`;
 let redisRate = 0;

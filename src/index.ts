@@ -39,3 +39,5 @@ export { createStageDecider } from './policy/decide.js';
 export type { StageDecision, EventDecider, DeciderFactory } from './policy/decide.js';
 export { loadPolicyDir, loadPolicyFiles } from './config/policy-dir.js';
 export { PolicyReloader } from './pipeline/policy-reloader.js';
+export { createNormalizer, formatNames, FORMATS, REJECT_REASONS, DEFAULT_PRIVILEGED_ACTIONS, wardenEventSchema } from './events/index.js';
+export type { Normalizer, NormalizerOptions, NormalizeResult, Reject, RejectReason, RecordOrigin } from './events/index.js';

@@ -36,7 +36,20 @@ export function userAgentFamily(ua: string): string {
  * Generalises a resource so that ordinary churn (object keys, build numbers, dates, ids) maps
  * onto one pattern: `arn:aws:s3:::prod-artifacts/app-1234.tgz` → `arn:aws:s3:::prod-artifacts/*`.
  */
+const patternCache = new Map<string, string>();
+const PATTERN_CACHE_MAX = 50_000;
+
 export function resourcePattern(resource: string): string {
+  // Resources repeat heavily; the pattern is a pure function of the string, so memoise it.
+  const cached = patternCache.get(resource);
+  if (cached !== undefined) return cached;
+  const pattern = computePattern(resource);
+  if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.clear();
+  patternCache.set(resource, pattern);
+  return pattern;
+}
+
+function computePattern(resource: string): string {
   const clean = resource.split('?', 1)[0] ?? resource;
   const parts = clean.split('/');
   const head = parts.slice(0, 2).map((p) => p.replace(/[0-9a-f]{8,}|(?<=^|[=_./-])\d+/gi, '#'));
@@ -50,9 +63,9 @@ export function serviceOf(action: string): string {
 
 export function extractFeatures(event: WardenEvent): EventFeatures {
   const t = Date.parse(event.time);
-  const d = new Date(t);
-  // Monday = 0 so the week reads naturally in `baseline show`.
-  const hourOfWeek = ((d.getUTCDay() + 6) % 7) * 24 + d.getUTCHours();
+  const day = Math.floor(t / DAY_MS);
+  // Monday = 0 so the week reads naturally in `baseline show` (1970-01-01 was a Thursday).
+  const hourOfWeek = (((day + 3) % 7) + 7) % 7 * 24 + Math.floor((t - day * DAY_MS) / 3_600_000);
   const values: Partial<Record<Dimension, string>> = { action: event.action, service: serviceOf(event.action) };
   if (event.resource) values.resource = resourcePattern(event.resource);
   const src = event.source;
@@ -67,7 +80,7 @@ export function extractFeatures(event: WardenEvent): EventFeatures {
   if (src?.workload) values.workload = src.workload;
   return {
     t,
-    day: Math.floor(t / DAY_MS),
+    day,
     hourOfWeek,
     values,
     failed: event.outcome === 'failure' || event.outcome === 'denied',

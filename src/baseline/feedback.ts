@@ -36,7 +36,16 @@ export function applyFeedback(p: IdentityProfile, f: EventFeatures, rules: Basel
   for (const code of record.codes) p.suppressed[code] = f.t + SUPPRESS_MS;
 }
 
-export function suppressedCodes(p: IdentityProfile, t: number): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+export function suppressedCodes(p: IdentityProfile, t: number): ReadonlySet<string> {
+  // Hot path: almost no identity has feedback; do not allocate for them.
+  let any = false;
+  for (const _ in p.suppressed) {
+    any = true;
+    break;
+  }
+  if (!any) return NONE;
   const out = new Set<string>();
   for (const [code, until] of Object.entries(p.suppressed)) if (until >= t) out.add(code);
   return out;

@@ -1,7 +1,8 @@
 /** Folds one event into an identity's profile (see assess.ts for the ownership rule). */
 import type { WardenEvent } from '../events/event.js';
 import type { EventFeatures } from './features.js';
-import type { Dimension, IdentityProfile, MeanVar } from './profile.js';
+import type { IdentityProfile, MeanVar } from './profile.js';
+import { DIMENSIONS } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { recordValue } from './value-map.js';
 import { sketchAdd } from './sketch.js';
@@ -66,7 +67,7 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
   const t = Math.max(f.t, p.lastSeen);
   const isNew = bringsNewValue(p, f, rules);
 
-  for (const dim of Object.keys(f.values) as Dimension[]) {
+  for (const dim of DIMENSIONS) {
     const v = f.values[dim];
     // Single IPs churn by nature and matter least; their map gets a quarter of the cap.
     const cap = dim === 'ip' ? Math.max(8, Math.floor(c.maxEntriesPerMap / 4)) : c.maxEntriesPerMap;

@@ -68,11 +68,23 @@ function globToSource(glob: string): string {
   return inBraces ? glob.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : out;
 }
 
+const CACHE_LIMIT = 50_000;
+
 export type PrivilegedMatcher = (action: string) => boolean;
 
 /** Compiles patterns into one case-insensitive matcher; an empty list matches nothing. */
 export function compilePrivileged(patterns: readonly string[]): PrivilegedMatcher {
   if (patterns.length === 0) return () => false;
   const re = new RegExp(`^(?:${patterns.map(globToSource).join('|')})$`, 'i');
-  return (action) => re.test(action);
+  // Actions are few and repeat endlessly; the regex (dozens of alternatives) is not cheap.
+  const cache = new Map<string, boolean>();
+  return (action) => {
+    let hit = cache.get(action);
+    if (hit === undefined) {
+      hit = re.test(action);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(action, hit);
+    }
+    return hit;
+  };
 }

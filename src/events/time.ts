@@ -20,6 +20,9 @@ function fromEpoch(n: number): number | undefined {
   return n < EPOCH_MS_THRESHOLD ? n * 1000 : n;
 }
 
+// Already canonical UTC (CloudTrail, most JSON sources): Date.parse is exact and fast for it.
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
+
 function fromString(s: string): number | undefined {
   const t = s.trim();
   if (/^\d+(\.\d+)?$/.test(t)) return fromEpoch(Number(t));
@@ -46,6 +49,14 @@ function fromString(s: string): number | undefined {
 
 /** ISO string of a source timestamp, or undefined when it is missing or not a plausible time. */
 export function toIsoTime(value: unknown): string | undefined {
+  // Hot path: already canonical (`…:ssZ` / `…:ss.sssZ`); no Date objects needed unless the day
+  // could have rolled over (V8 reads 30 February as 2 March).
+  if (typeof value === 'string' && CANONICAL.test(value)) {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms) || ms < MIN_TIME || ms > MAX_TIME) return undefined;
+    if (Number(value.slice(8, 10)) > 28 && new Date(ms).getUTCDate() !== Number(value.slice(8, 10))) return undefined;
+    return value.length === 24 ? value : `${value.slice(0, 19)}.000Z`;
+  }
   let ms: number | undefined;
   if (typeof value === 'number') ms = fromEpoch(value);
   else if (typeof value === 'string' && value.length <= 64) ms = fromString(value);

@@ -13,7 +13,7 @@ export interface RecordOrigin {
 
 /** Stable reasons a record is rejected (documented in docs/formats.md). */
 export const REJECT_REASONS = {
-  MALFORMED_JSON: 'The record is not valid JSON (and not a pgaudit log line).',
+  MALFORMED_JSON: 'The record is not valid JSON (and not a pgaudit log line), or not valid UTF-8.',
   TOO_LARGE: 'The record is larger than `events.maxRecordBytes`.',
   TOO_DEEP: 'The JSON nests deeper than `events.maxDepth`.',
   UNKNOWN_FORMAT: 'Auto-detection recognised no format; force one with `--format` or declare a mapping.',

@@ -16,6 +16,7 @@ import { startHttpServer } from './http-server.js';
 import { createKafka } from './kafka-client.js';
 import type { BatchDecider, RecordNormalizer } from './ports.js';
 import { DecisionPipeline } from './runner.js';
+import { ensureTopics, topicSpecs } from './topics.js';
 
 export interface WardenStages {
   normalizers: ReadonlyMap<string, RecordNormalizer>;
@@ -64,6 +65,16 @@ export async function startWardenApp(
     };
     show(stages.model.current);
     stages.model.onSwap(show);
+  }
+  if (config.kafka.createTopics) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const created = await ensureTopics(admin, topicSpecs(config));
+      if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
+    } finally {
+      await admin.disconnect();
+    }
   }
   const pipeline = new DecisionPipeline({ config, kafka, normalizers: stages.normalizers, decider: stages.decider, signer, logger, metrics });
   const http = await startHttpServer({

@@ -31,6 +31,24 @@ export class NdjsonWriter {
     return new NdjsonWriter(stream, path, true);
   }
 
+  /** Waits for `event` or an error, removing both listeners either way (no listener build-up). */
+  private settled(event: 'drain' | 'finish'): Promise<void> {
+    if (this.failure) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.stream.off(event, done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on(event, done);
+      this.stream.on('error', done);
+    });
+  }
+
+  private drained(): Promise<void> {
+    return this.settled('drain');
+  }
+
   private check(): void {
     if (this.failure) throw new WardenError('WARDEN_OUTPUT_FAILED', `cannot write ${this.name}: ${this.failure.message}`, { cause: this.failure });
   }
@@ -46,7 +64,7 @@ export class NdjsonWriter {
     if (this.buffer === '') return;
     const data = this.buffer;
     this.buffer = '';
-    if (!this.stream.write(data)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    if (!this.stream.write(data)) await this.drained();
     this.check();
   }
 
@@ -54,7 +72,7 @@ export class NdjsonWriter {
     await this.flush();
     if (this.owned) {
       this.stream.end();
-      await Promise.race([once(this.stream, 'finish'), once(this.stream, 'error')]);
+      await this.settled('finish');
     }
     this.check();
   }

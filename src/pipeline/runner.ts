@@ -5,6 +5,7 @@
  * batch's offsets are committed only after the broker acknowledged everything it produced
  * (at-least-once decisions with deterministic ids; exactly-once baseline effect in the store).
  */
+import { Partitioners } from 'kafkajs';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import { blockKey } from '../decisions/block-record.js';
@@ -64,7 +65,7 @@ export class DecisionPipeline {
       maxWaitTimeInMs: 50,
       retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5000 },
     });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const c = this.consumer.events;
     this.consumer.on(c.GROUP_JOIN, (e) => {
       this.joined = true;

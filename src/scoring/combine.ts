@@ -47,6 +47,10 @@ function capFamilies(findings: readonly Finding[], cap: number, factor: number, 
 }
 
 export function combine(input: CombineInput): Combined {
+  // Hot path: most events have nothing to say.
+  if (input.findings.length === 0 && input.identity.findings.length === 0 && input.policy.reasons.length === 0 && !input.model && input.policy.verdict === null && input.policy.shadowVerdict === null) {
+    return { score: 0, reasons: [], verdict: 'allow', anomalyVerdict: 'allow' };
+  }
   const reasons: Reason[] = [];
   for (const f of input.identity.findings) reasons.push({ code: f.code, detail: f.detail, weight: f.weight });
   for (const r of input.policy.reasons) reasons.push(r);

@@ -10,6 +10,7 @@ import type { PolicyEngine, PolicyEvaluation } from '../policy/types.js';
 import type { BaselineStore, ProfileUpdate } from '../baseline/store.js';
 import { offsetAfter } from '../baseline/store.js';
 import type { IdentityProfile } from '../baseline/profile.js';
+import type { Finding } from '../baseline/finding.js';
 import { emptyProfile } from '../baseline/profile.js';
 import { compileBaselineRules } from '../baseline/config.js';
 import { extractFeatures } from '../baseline/features.js';
@@ -22,6 +23,7 @@ import type { ModelScorer } from './model-port.js';
 import { combine } from './combine.js';
 import type { Combined } from './combine.js';
 import { thresholdsFor } from './thresholds.js';
+import type { Thresholds } from './thresholds.js';
 
 export interface DeciderDeps {
   config: WardenConfig;
@@ -54,6 +56,23 @@ export interface Decider {
   decideBatch(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<Decision[]>;
 }
 
+/**
+ * Points of an event's findings outside its main novelty (the larger of "what" and "where"). A
+ * new API call from the usual source at the usual hour has none, so its sightings count as a
+ * legitimate context and absorb it; the same call from a new network at 3 a.m. does not.
+ */
+export function contextPoints(findings: readonly Finding[]): number {
+  let what = 0;
+  let where = 0;
+  let total = 0;
+  for (const f of findings) {
+    total += f.weight;
+    if (f.family === 'what') what += f.weight;
+    else if (f.family === 'where') where += f.weight;
+  }
+  return total - Math.max(what, where);
+}
+
 export function createDecider(deps: DeciderDeps): Decider {
   const { config, resolver, policy, store } = deps;
   const model = deps.model ?? null;
@@ -61,6 +80,17 @@ export function createDecider(deps: DeciderDeps): Decider {
   const feedback = new Map<string, FeedbackRecord>();
   for (const r of deps.feedback ?? []) feedback.set(r.eventId, r);
   const sketchWidth = config.baseline.sequenceSketchWidth;
+  // Thresholds depend only on (class, environment) unless a policy overrides them: compute once.
+  const thresholdCache = new Map<string, Thresholds>();
+  const cachedThresholds = (cls: string | null, env: string | null): Thresholds => {
+    const key = `${cls ?? ''}\u0000${env ?? ''}`;
+    let t = thresholdCache.get(key);
+    if (!t) {
+      t = thresholdsFor(config.scoring, cls, env);
+      thresholdCache.set(key, t);
+    }
+    return t;
+  };
 
   function decision(event: WardenEvent, identity: IdentityResolution, evaluation: PolicyEvaluation, combined: Combined, modelVersion: string | null): Decision {
     const out: Decision = {
@@ -149,7 +179,7 @@ export function createDecider(deps: DeciderDeps): Decider {
           model: scores?.[i] ?? null,
           modelWeight: config.scoring.modelWeight,
           suppressed: suppressedCodes(profile, f.t),
-          thresholds: thresholdsFor(config.scoring, identity.class, event.environment ?? identity.environment, evaluation.thresholds),
+          thresholds: evaluation.thresholds ? thresholdsFor(config.scoring, identity.class, event.environment ?? identity.environment, evaluation.thresholds) : cachedThresholds(identity.class, event.environment ?? identity.environment),
           mode: config.scoring.mode,
         });
 
@@ -158,7 +188,7 @@ export function createDecider(deps: DeciderDeps): Decider {
         // A redelivered event is decided again (same id, same verdict in all but corner cases)
         // but never folded into the profile a second time.
         if (offset === null || offsetAfter(offset, watermark)) {
-          learnEvent(profile, event, f, rules, assessment.learning || combined.score < config.baseline.absorbBelowScore);
+          learnEvent(profile, event, f, rules, assessment.learning || (combined.anomalyVerdict === 'allow' && contextPoints(assessment.findings) < config.baseline.absorbBelowScore));
           const fb = feedback.get(event.id);
           if (fb) applyFeedback(profile, f, rules, fb);
           lastOffset.set(id, offset);

@@ -2,6 +2,7 @@
 import type { Finding, FindingFamily } from '../finding.js';
 import type { EventFeatures } from '../features.js';
 import type { Dimension, IdentityProfile } from '../profile.js';
+import { DIMENSIONS } from '../profile.js';
 import type { BaselineRules } from '../config.js';
 import type { DetectorWeights } from '../../config/sections/baseline.js';
 import { liveEntry, novelty } from '../value-map.js';
@@ -28,7 +29,7 @@ export function detectNovelty(p: IdentityProfile, f: EventFeatures, rules: Basel
   const weights = rules.config.weights;
   // A never-used read call is ordinary drift far more often than a never-used write.
   const whatFactor = readOnly ? rules.config.readOnlyNoveltyFactor : 1;
-  for (const dim of Object.keys(f.values) as Dimension[]) {
+  for (const dim of DIMENSIONS) {
     const value = f.values[dim];
     if (value === undefined) continue;
     const map = p.maps[dim];

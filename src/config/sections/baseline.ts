@@ -41,8 +41,9 @@ export const baselineSchema = z.strictObject({
   /** A new value is absorbed as normal after this many sightings from a legitimate context. @defaultValue 3 */
   absorbAfterSightings: z.number().int().positive().default(3),
   /**
-   * Only events scoring below this count as a legitimate context for absorbing new values: a
-   * suspicious event that did not alert does not teach the baseline its own novelty. @defaultValue 25
+   * A sighting counts as coming from a legitimate context (and absorbs its new values) when the
+   * event was allowed and its findings outside its main novelty (the larger of what/where) add up
+   * to less than this. @defaultValue 25
    */
   absorbBelowScore: z.number().min(0).max(100).default(25),
   /** …or once it has been seen (from any context) on this many distinct days. @defaultValue 2 */

@@ -25,6 +25,8 @@ export const kafkaSchema = z.strictObject({
   brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
   clientId: z.string().default('warden'),
   groupId: z.string().default('warden'),
+  /** Create missing input, decisions, blocks and DLQ topics at start (`warden topics create` does it explicitly). */
+  createTopics: z.boolean().default(true),
   /** How long the group waits for a silent member before giving its partitions to others. @defaultValue 30000 */
   sessionTimeoutMs: z.number().int().min(6000).max(300_000).default(30_000),
   tls: tlsSchema.default(false),

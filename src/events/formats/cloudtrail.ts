@@ -18,6 +18,7 @@ const RESOURCE_PARAMS = [
   'userName', 'groupName', 'policyName', 'trailName', 'name', 'queueUrl', 'tableName', 'clusterName',
   'repositoryName', 'stackName', 'dBInstanceIdentifier', 'instanceId', 'groupId', 'detectorId', 'bucketName',
 ] as const;
+const RESOURCE_RANK = new Map<string, number>(RESOURCE_PARAMS.map((name, i) => [name, i]));
 
 function sessionName(arn: string | undefined): string | undefined {
   // arn:aws:sts::123456789012:assumed-role/RoleName/session-name
@@ -99,11 +100,20 @@ function resourceOf(r: JsonObject): string | undefined {
     const key = str(params.key);
     return `arn:aws:s3:::${bucket}${key ? `/${key}` : ''}`;
   }
-  for (const name of RESOURCE_PARAMS) {
-    const value = str(params[name]);
-    if (value) return value;
+  // Walk the (few) parameters present rather than probing for every known name.
+  let best: string | undefined;
+  let bestRank: number = RESOURCE_PARAMS.length;
+  for (const key in params) {
+    const rank = RESOURCE_RANK.get(key);
+    if (rank !== undefined && rank < bestRank) {
+      const value = str(params[key]);
+      if (value) {
+        best = value;
+        bestRank = rank;
+      }
+    }
   }
-  return undefined;
+  return best;
 }
 
 /** Normalizes one CloudTrail record (not an envelope). */

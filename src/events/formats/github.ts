@@ -25,8 +25,10 @@ export function looksLikeGitHub(v: JsonObject): boolean {
 }
 
 export function normalizeGitHub(e: JsonObject, _ctx: FormatContext, sink: Sink): void {
-  const actor = str(e.actor);
-  if (!actor) return sink.reject('MISSING_IDENTITY', 'GitHub audit entry has no actor', e);
+  // Without a login, the numeric actor id still identifies who acted (renamed or deleted accounts).
+  const actorId = str(e.actor_id);
+  const actor = str(e.actor) ?? (actorId ? `github-id:${actorId}` : undefined);
+  if (!actor) return sink.reject('MISSING_IDENTITY', 'GitHub audit entry has no actor or actor_id', e);
   const action = str(e.action);
   if (!action) return sink.reject('MISSING_ACTION', 'GitHub audit entry has no action', e);
   const rawTime = e['@timestamp'] ?? e.created_at ?? e.timestamp;

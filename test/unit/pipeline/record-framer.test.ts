@@ -71,4 +71,16 @@ describe('RecordFramer', () => {
       }),
     );
   });
+
+  it('returns exactly the records of any NDJSON file, never throwing on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.array(fc.dictionary(fc.string(), fc.jsonValue()), { maxLength: 8 }), fc.integer({ min: 1, max: 50 }), (objects, size) => {
+        const lines = objects.map((o) => JSON.stringify(o));
+        expect(frame(lines.map((l) => `${l}\n`).join(''), size).map((r) => r.record)).toEqual(lines);
+      }),
+    );
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), fc.integer({ min: 1, max: 9 }), (text, size) => {
+      frame(text, size);
+    }));
+  });
 });
