@@ -25,6 +25,8 @@ export interface WardenStages {
   storeHealthy: () => Promise<boolean>;
   /** Closes the store and anything else the stages hold. */
   close: () => Promise<void>;
+  /** The hot-swapped learned model, when enabled: its version and backend go to /metrics. */
+  model?: { readonly current: { version: string; backend: string }; onSwap(listener: (m: { version: string; backend: string }) => void): void } | null;
 }
 
 export interface WardenApp {
@@ -56,6 +58,14 @@ export async function startWardenApp(
   const metrics = options.metrics ?? createPipelineMetrics();
   const signer = createSigner(readSigningKey(config));
   const kafka = createKafka(config, logger);
+  if (stages.model) {
+    const show = (m: { version: string; backend: string }): void => {
+      metrics.modelInfo.reset();
+      metrics.modelInfo.set({ version: m.version, backend: m.backend }, 1);
+    };
+    show(stages.model.current);
+    stages.model.onSwap(show);
+  }
   if (config.kafka.createTopics) {
     const admin = kafka.admin();
     await admin.connect();

@@ -16,6 +16,7 @@ import type { WardenStages } from './app.js';
 import { PolicyReloader } from './policy-reloader.js';
 import type { RecordNormalizer } from './ports.js';
 import { connectRedis } from './redis-connection.js';
+import { openModelStage } from './model-stage.js';
 
 export interface StageOverrides {
   inventory?: string;
@@ -43,7 +44,8 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
   };
   const redis = overrides.store ? null : connectRedis(config, logger);
   const store = overrides.store ?? new RedisBaselineStore(redis!, { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
-  const decider = createDecider({ config, resolver, policy, store, clock: () => new Date() });
+  const model = await openModelStage(config, logger);
+  const decider = createDecider({ config, resolver, policy, store, clock: () => new Date(), model: model?.port ?? null });
   const normalizers = new Map<string, RecordNormalizer>();
   for (const input of config.kafka.inputs) normalizers.set(input.topic, createNormalizer({ format: input.format, events: config.events }));
   logger.info({ policyVersion: policies.version, identities: config.identity.inventory, inputs: config.kafka.inputs }, 'stages ready');
@@ -51,12 +53,14 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
     normalizers,
     decider,
     policies,
+    model: model?.holder ?? null,
     reload: () => {
       policies.reload();
     },
     storeHealthy: async () => (redis ? (await redis.ping().catch(() => null)) === 'PONG' : true),
     close: async () => {
       policies.close();
+      await model?.holder.dispose();
       await store.close();
     },
   };

@@ -16,6 +16,7 @@ import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerSimulateCommand } from './simulate.js';
 import { registerTopicsCommand } from './topics.js';
+import { registerTrainCommand } from './train.js';
 import { registerUnblockCommand } from './unblock.js';
 import { registerVerifyCommand } from './verify.js';
 
@@ -27,6 +28,7 @@ export const commands: readonly RegisterCommand[] = [
   registerNormalizeCommand,
   registerSimulateCommand,
   registerEvalCommand,
+  registerTrainCommand,
   registerBaselineCommand,
   registerFeedbackCommand,
   registerPolicyCommand,

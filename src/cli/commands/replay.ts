@@ -7,6 +7,8 @@ import { WardenError } from '../../errors.js';
 import type { FeedbackRecord } from '../../baseline/feedback.js';
 import { MemoryBaselineStore } from '../../baseline/store-memory.js';
 import { createDecider } from '../../scoring/decider.js';
+import { openModelStage } from '../../pipeline/model-stage.js';
+import { silentLogger } from '../../observability/logger.js';
 import { replayEvents } from '../../pipeline/replay.js';
 import type { ReplaySummary } from '../../pipeline/replay.js';
 import { createEmptyPolicy, createInventoryResolver, loadInventory } from '../decision-context.js';
@@ -57,7 +59,9 @@ export function registerReplayCommand(program: Command): void {
       const records = flags.identities ? loadInventory(flags.identities) : null;
       const feedback = flags.feedback ? await readJsonLines<FeedbackRecord>(flags.feedback) : [];
       const store = openStore(parseStoreKind(flags.store), config, flags.keyPrefix ?? `${config.redis.keyPrefix}:replay`);
-      const decider = createDecider({ config, resolver: createInventoryResolver(records, config), policy: createEmptyPolicy(), store, feedback });
+      // The model of the config (when enabled), fixed for the whole replay: no hot swap mid-backtest.
+      const model = await openModelStage(config, silentLogger, { watch: false });
+      const decider = createDecider({ config, resolver: createInventoryResolver(records, config), policy: createEmptyPolicy(), store, feedback, model: model?.port ?? null });
       const out = createWriteStream(flags.out, 'utf8');
       const bar = flags.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'replay {value} events | {speed}/s', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       const started = performance.now();
@@ -83,6 +87,7 @@ export function registerReplayCommand(program: Command): void {
       } finally {
         bar?.stop();
         await store.close();
+        await model?.holder.dispose();
       }
     });
 }

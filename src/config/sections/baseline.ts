@@ -103,7 +103,21 @@ export const scoringSchema = z.strictObject({
   modelWeight: z.number().min(0).max(100).default(30),
 });
 
-export const modelSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  path: z.string().default('models/default'),
-});
+/** The learned model (docs/model.md). Off until the ablation in BENCHMARKS.md shows it adds recall. */
+export const modelSchema = z
+  .strictObject({
+    /** Score events with the autoencoder. @defaultValue false */
+    enabled: z.boolean().default(false),
+    /** Model directory (meta.json + weights.json). @defaultValue 'models/default' */
+    path: z.string().min(1).default('models/default'),
+    /** Reload the model when its files change; a bad model is refused and the old one keeps serving. @defaultValue true */
+    watch: z.boolean().default(true),
+    /** Percentile of the identity class's benign reconstruction error from which the model adds a reason. @defaultValue 99.5 */
+    minPercentile: z.number().min(50).max(100).default(99.5),
+    /** Percentile at which the reason carries its full weight, `scoring.modelWeight` (half of it at minPercentile). @defaultValue 99.95 */
+    fullWeightPercentile: z.number().min(50).max(100).default(99.95),
+  })
+  .refine((m) => m.fullWeightPercentile >= m.minPercentile, {
+    message: 'fullWeightPercentile must be at least minPercentile',
+    path: ['fullWeightPercentile'],
+  });

@@ -1,0 +1,28 @@
+/** The learned model: features, training, loading, batch inference, hot swap. See docs/model.md. */
+export { FEATURE_SCHEMA_VERSION, FEATURE_DIMENSION, FEATURE_NAMES, FEATURE_GROUPS, FEATURE_LAYOUT, FEATURE_SCHEMA_FINGERPRINT } from './feature-schema.js';
+export type { FeatureGroup, GroupLayout } from './feature-schema.js';
+export { writeFeatures, serviceOf, resourcePrefix, userAgentFamily, networkOf } from './features.js';
+export { ContextTracker, advanceContext } from './context.js';
+export type { EventContext, ContextState, ContextTrackerOptions } from './context.js';
+export { FeatureExtractor } from './extractor.js';
+export { selectBackend } from './backend.js';
+export type { BackendName, SelectBackendOptions } from './backend.js';
+export { trainAutoencoder } from './train.js';
+export type { TrainOptions, TrainResult, EpochInfo } from './train.js';
+export { buildModel } from './build.js';
+export type { BuildModelInput, BuildModelOptions, ModelArtifact } from './build.js';
+export { writeModel } from './write.js';
+export { loadModel } from './load.js';
+export type { LoadModelOptions } from './load.js';
+export { ModelScorer } from './scorer.js';
+export type { ScoreResult, DenseLayer } from './scorer.js';
+export { modelReason } from './reason.js';
+export type { ModelReasonOptions } from './reason.js';
+export { ModelHolder } from './holder.js';
+export type { ModelHolderOptions, ReloadOutcome } from './holder.js';
+export { AutoencoderPort } from './port.js';
+export type { ModelEventScore, ModelPortOptions } from './port.js';
+export { readEvents, readAttackIds, isAttackLabel } from './training-data.js';
+export { percentileOf, errorDistribution, PERCENTILE_LEVELS } from './percentiles.js';
+export type { ErrorDistribution } from './percentiles.js';
+export type { ModelMeta } from './artifact.js';
