@@ -224,7 +224,7 @@ describe('warden run on the real broker and Redis', () => {
     await run('node', ['scripts/services.mjs', 'restart-kafka'], { timeout: 120_000 });
     await produce(setup, eventValues(events.slice(1000, 1800)), eventKeys(events.slice(1000, 1800)));
     await eventually(() => events.slice(0, 1800).every((e) => log.byEvent.has(e.id)), 150_000, 'every event decided after the restart').catch((err: unknown) => {
-      console.error(w.logs.slice(-40).join('\n'));
+      process.stderr.write(`${w.logs.slice(-40).join('\n')}\n`);
       throw err;
     });
     await stopWarden(w);
