@@ -4,6 +4,7 @@ import { registerBaselineCommand } from './baseline.js';
 import { registerBlockCommand } from './block.js';
 import { registerBlocksCommand } from './blocks.js';
 import { registerConfigCommand } from './config.js';
+import { registerDemoCommand } from './demo.js';
 import { registerEvalCommand } from './eval.js';
 import { registerExplainCommand } from './explain.js';
 import { registerFeedbackCommand } from './feedback.js';
@@ -23,6 +24,7 @@ import { registerVerifyCommand } from './verify.js';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: readonly RegisterCommand[] = [
+  registerDemoCommand,
   registerRunCommand,
   registerReplayCommand,
   registerNormalizeCommand,

@@ -18,7 +18,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export function testKafka(clientId = uniqueName('test')): Kafka {
-  return new Kafka({ clientId, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200 } });
+  return new Kafka({ clientId, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 3000 } });
 }
 
 export function testRedis(): Redis {

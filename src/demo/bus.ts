@@ -1,0 +1,154 @@
+/**
+ * How the demo moves audit events, decisions and blocks: through the real Kafka broker and a real
+ * `warden run` instance (with Redis), or — when those cannot run here — through the same decider
+ * in process, with an in-memory store and block table ("embedded mode"). Both drive the same
+ * gateway through the same BlockChecker interface.
+ */
+import { stringify } from 'yaml';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import type { Consumer, Producer } from 'kafkajs';
+import { parseConfig } from '../config/load.js';
+import type { WardenConfig } from '../config/schema.js';
+import type { Decision } from '../decisions/decision.js';
+import { createSigner } from '../decisions/signing.js';
+import type { KeyPairPem } from '../decisions/signing.js';
+import type { WardenEvent } from '../events/event.js';
+import { createEnforcer } from '../enforcer/enforcer.js';
+import type { Enforcer } from '../enforcer/enforcer.js';
+import { BlockTable } from '../enforcer/block-table.js';
+import type { BlockChecker } from '../enforcer/gateway-decide.js';
+import { MemoryBaselineStore } from '../baseline/store-memory.js';
+import { silentLogger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
+import { startWardenApp } from '../pipeline/app.js';
+import type { WardenApp } from '../pipeline/app.js';
+import { BlockTracker } from '../pipeline/block-tracker.js';
+import { buildStages } from '../pipeline/stages.js';
+import type { BuiltStages } from '../pipeline/stages.js';
+
+export interface DemoBus {
+  mode: 'kafka' | 'embedded';
+  checker: BlockChecker;
+  /** Feeds audit events in; resolves once they are handed over (not decided). */
+  publish(events: readonly WardenEvent[]): Promise<void>;
+  onDecision(listener: (d: Decision) => void): void;
+  stop(): Promise<void>;
+}
+
+export interface DemoFiles {
+  dir: string;
+  keys: KeyPairPem;
+  inventoryFile: string;
+  policyDir: string;
+  run: string;
+}
+
+export function demoConfig(files: DemoFiles, brokers: string[], redisUrl: string): WardenConfig {
+  const config = {
+    kafka: {
+      brokers,
+      clientId: files.run,
+      groupId: `${files.run}-warden`,
+      inputs: [{ topic: `${files.run}.audit`, format: 'warden' }],
+      topics: { decisions: `${files.run}.decisions`, blocks: `${files.run}.blocks`, dlq: `${files.run}.dlq` },
+    },
+    redis: { url: redisUrl, keyPrefix: files.run },
+    pipeline: { maxBatchSize: 500, http: { host: '127.0.0.1', port: 0 } },
+    identity: { inventory: files.inventoryFile },
+    policy: { dir: files.policyDir },
+    signing: { privateKeyFile: join(files.dir, 'warden.key'), publicKeyFile: join(files.dir, 'warden.pub') },
+    logging: { level: 'warn' },
+  };
+  const file = join(files.dir, 'warden.yaml');
+  writeFileSync(file, stringify(config));
+  return parseConfig(stringify(config), file, {});
+}
+
+/** The real thing: events to Kafka, `warden run` deciding, an enforcer following the blocks topic. */
+export async function kafkaBus(config: WardenConfig, files: DemoFiles, logger: Logger): Promise<DemoBus & { app: WardenApp }> {
+  const kafka = new Kafka({ clientId: `${files.run}-demo`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
+  const stages = await buildStages(config, logger);
+  const app = await startWardenApp(config, logger, stages);
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const listeners: Array<(d: Decision) => void> = [];
+  const decisions: Consumer = kafka.consumer({ groupId: `${files.run}-watch`, maxWaitTimeInMs: 20 });
+  await decisions.connect();
+  await decisions.subscribe({ topic: config.kafka.topics.decisions, fromBeginning: true });
+  await decisions.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        const d = JSON.parse(m.value?.toString() ?? 'null') as Decision;
+        for (const l of listeners) l(d);
+      }
+    },
+  });
+  const enforcer: Enforcer = createEnforcer({ kafka, topic: config.kafka.topics.blocks, publicKeys: [files.keys.publicKeyPem], failMode: 'open', logger });
+  await enforcer.ready(60_000);
+  return {
+    mode: 'kafka',
+    app,
+    checker: enforcer,
+    async publish(events) {
+      for (let i = 0; i < events.length; i += 1000) {
+        const messages = events.slice(i, i + 1000).map((e) => ({ key: e.identity.id, value: JSON.stringify(e) }));
+        await producer.send({ topic: config.kafka.inputs[0]?.topic ?? '', messages, acks: -1 });
+      }
+    },
+    onDecision(listener) {
+      listeners.push(listener);
+    },
+    async stop() {
+      await enforcer.close();
+      await decisions.disconnect();
+      await producer.disconnect();
+      await app.stop();
+    },
+  };
+}
+
+/** No broker, no Redis: the same decider in process, a memory store, blocks applied directly. */
+export async function embeddedBus(config: WardenConfig, files: DemoFiles): Promise<DemoBus> {
+  const stages: BuiltStages = await buildStages(config, silentLogger, { store: new MemoryBaselineStore() });
+  const decider = stages.decider;
+  const signer = createSigner(files.keys.privateKeyPem);
+  const table = new BlockTable();
+  const tracker = new BlockTracker(config.blocks);
+  const listeners: Array<(d: Decision) => void> = [];
+  let queue: Promise<void> = Promise.resolve();
+  let offset = 0;
+  return {
+    mode: 'embedded',
+    checker: {
+      check: (identity, tokenId, action) => {
+        const verdict = table.check(identity, tokenId, action, Date.now());
+        return verdict.allowed ? { allowed: true } : { allowed: false, reason: verdict.block?.reason, decisionId: verdict.block?.decisionId ?? undefined, expiresAt: verdict.block?.expiresAt ?? undefined };
+      },
+    },
+    publish(events) {
+      // One decider call at a time, in order, as one Kafka partition would deliver them.
+      queue = queue.then(async () => {
+        for (let i = 0; i < events.length; i += 500) {
+          const batch = events.slice(i, i + 500);
+          const offsets = batch.map(() => String(offset++));
+          const decided = await decider.decideBatch(batch, { partition: 'embedded:0', offsets });
+          decided.forEach((d, j) => {
+            const block = tracker.recordFor(d, batch[j]?.identity.tokenId, Date.now());
+            if (block) table.apply(signer.sign(block), Date.now());
+            for (const l of listeners) l(d);
+          });
+        }
+      });
+      return Promise.resolve();
+    },
+    onDecision(listener) {
+      listeners.push(listener);
+    },
+    async stop() {
+      await queue;
+      await stages.close();
+    },
+  };
+}

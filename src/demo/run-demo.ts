@@ -1,0 +1,198 @@
+/**
+ * `warden demo` — build it, break it, watch the guardrails hold. A week of history teaches Warden
+ * what a small fleet of machine identities normally does; then the fleet calls a sample API
+ * through `warden gateway`, a stolen CI token is used from an attacker's machine, and the
+ * terminal shows the decisions arriving and the attacker's requests turning into 403s.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { gatewaySchema } from '../config/sections/gateway.js';
+import type { Decision } from '../decisions/decision.js';
+import { generateKeyPair } from '../decisions/signing.js';
+import { startGateway } from '../enforcer/gateway.js';
+import { createIdentifier, sha256Hex } from '../enforcer/identify.js';
+import type { Logger } from '../observability/logger.js';
+import { demoConfig, embeddedBus, kafkaBus } from './bus.js';
+import type { DemoBus, DemoFiles } from './bus.js';
+import { DEMO_ATTACK, DEMO_FLEET, demoHistory, seededRandom } from './fleet.js';
+import type { DemoCall, DemoIdentity } from './fleet.js';
+import { startSampleApi } from './sample-api.js';
+
+export interface DemoOptions {
+  /** Seconds of benign live traffic before and after the attack. @defaultValue 12 */
+  liveSeconds: number;
+  /** Use the real broker and Redis (`kafka`) or the in-process mode (`embedded`). */
+  mode: 'kafka' | 'embedded';
+  brokers: string[];
+  redisUrl: string;
+  /** Folder for the demo's keys, inventory and policy. */
+  dir: string;
+  logger: Logger;
+  print: (line: string) => void;
+  color: boolean;
+}
+
+export interface DemoSummary {
+  mode: 'kafka' | 'embedded';
+  historyEvents: number;
+  benignRequests: number;
+  benignDenied: number;
+  benignAlerts: number;
+  attackRequests: number;
+  attackAllowed: number;
+  attackDenied: number;
+  /** From the first attack request to the first 403 it got, in ms. */
+  msToFirstDenial: number | null;
+  firstAttackDecision: Decision | null;
+}
+
+/** Event time runs 300× faster than the wall clock, so a few seconds of live calls look like an hour of work. */
+const SPEED = 300;
+
+function paint(color: boolean, code: number, text: string): string {
+  return color ? `\u001b[${code}m${text}\u001b[0m` : text;
+}
+
+function writeDemoFiles(dir: string, run: string): DemoFiles {
+  mkdirSync(join(dir, 'policies'), { recursive: true });
+  const keys = generateKeyPair();
+  writeFileSync(join(dir, 'warden.key'), keys.privateKeyPem, { mode: 0o600 });
+  writeFileSync(join(dir, 'warden.pub'), keys.publicKeyPem);
+  const inventoryFile = join(dir, 'identities.yaml');
+  writeFileSync(inventoryFile, stringify({ identities: DEMO_FLEET.map((i) => ({ id: i.id, owner: i.owner, class: i.class, environment: 'prod', tokens: [i.token] })) }));
+  writeFileSync(
+    join(dir, 'policies', 'ci-deployer.yaml'),
+    stringify({
+      policy: 'demo-ci-deployer',
+      description: 'The CI deployer never touches IAM.',
+      scope: { classes: ['ci-deployer'] },
+      rules: [{ id: 'no-iam', kind: 'deny', description: 'A deployer never lists users or mints credentials.', actions: ['iam:*'] }],
+    }),
+  );
+  return { dir, keys, inventoryFile, policyDir: join(dir, 'policies'), run };
+}
+
+function describeDecision(d: Decision): string {
+  const top = d.reasons
+    .filter((r) => r.weight > 0)
+    .slice(0, 4)
+    .map((r) => r.code)
+    .join(', ');
+  return `${d.verdict.toUpperCase()} risk ${d.score}${top ? ` (${top})` : ''}`;
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const { print, color } = options;
+  const run = `demo-${Date.now().toString(36)}`;
+  const files = writeDemoFiles(options.dir, run);
+  const config = demoConfig(files, options.brokers, options.redisUrl);
+  // History ends on a Tuesday at 10:00 UTC, in the middle of the deployer's working day.
+  const weekStart = Date.UTC(2026, 10, 17, 10, 0, 0);
+  const liveStart = Date.now();
+  const eventTime = (): Date => new Date(weekStart + (Date.now() - liveStart) * SPEED);
+
+  print(paint(color, 1, `Warden demo (${options.mode === 'kafka' ? 'Kafka broker + Redis + warden run' : 'embedded mode: no Kafka/Redis here, same decider in process'})`));
+  const bus: DemoBus = options.mode === 'kafka' ? await kafkaBus(config, files, options.logger) : await embeddedBus(config, files);
+
+  const decisions = new Map<string, Decision>();
+  const waiting = new Map<string, (d: Decision) => void>();
+  bus.onDecision((d) => {
+    decisions.set(d.eventId, d);
+    waiting.get(d.eventId)?.(d);
+  });
+
+  const history = demoHistory(new Date(weekStart), 7);
+  print(`1. Teaching Warden a week of normal work: ${history.length} audit events from ${DEMO_FLEET.length} machine identities…`);
+  const t0 = Date.now();
+  await bus.publish(history);
+  const lastId = history[history.length - 1]?.id ?? '';
+  while (!decisions.has(lastId)) await new Promise((r) => setTimeout(r, 50));
+  const historyAlerts = history.filter((e) => decisions.get(e.id)?.verdict !== 'allow').length;
+  print(`   decided in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${historyAlerts} of them alerted while the baselines were learning.`);
+
+  // Every live request through the gateway becomes an audit event of the sample API.
+  const api = await startSampleApi({ onAudit: (e) => void bus.publish([e]), eventTime });
+  const tokens = new Map(DEMO_FLEET.map((i) => [sha256Hex(i.token), { identity: i.id, tokenId: i.token }]));
+  const gatewayConfig = gatewaySchema.parse({ listen: { host: '127.0.0.1', port: 0 }, upstream: api.url, identify: { mode: 'bearer' } });
+  const gateway = await startGateway({ config: gatewayConfig, checker: bus.checker, identifier: createIdentifier(gatewayConfig.identify, tokens), logger: options.logger });
+  print(`2. Sample API behind the gateway at ${gateway.url}; the fleet goes back to work.`);
+
+  const summary: DemoSummary = {
+    mode: bus.mode,
+    historyEvents: history.length,
+    benignRequests: 0,
+    benignDenied: 0,
+    benignAlerts: 0,
+    attackRequests: 0,
+    attackAllowed: 0,
+    attackDenied: 0,
+    msToFirstDenial: null,
+    firstAttackDecision: null,
+  };
+  const call = async (identity: DemoIdentity, c: DemoCall, source: { ip: string; userAgent: string; workload?: string }): Promise<number> => {
+    const res = await fetch(`${gateway.url}${c.path}`, {
+      method: c.method,
+      headers: { authorization: `Bearer ${identity.token}`, 'user-agent': source.userAgent, 'x-demo-source-ip': source.ip, ...(source.workload ? { 'x-demo-workload': source.workload } : {}) },
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  const random = seededRandom(42);
+  const activeNow = DEMO_FLEET.filter((i) => i.hours.includes(eventTime().getUTCHours()));
+  const benign = async (until: number, fleet: readonly DemoIdentity[]): Promise<void> => {
+    while (Date.now() < until) {
+      const identity = fleet[Math.floor(random() * fleet.length)] ?? DEMO_FLEET[0]!;
+      const c = identity.calls[Math.floor(random() * identity.calls.length)] ?? identity.calls[0]!;
+      const status = await call(identity, c, { ip: identity.sourceIp, userAgent: identity.userAgent, workload: identity.workload });
+      summary.benignRequests++;
+      if (status === 403) summary.benignDenied++;
+      print(paint(color, 2, `   ${status}  ${identity.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}`));
+      await new Promise((r) => setTimeout(r, 700 + random() * 600));
+    }
+  };
+  await benign(Date.now() + options.liveSeconds * 500, activeNow);
+
+  print(paint(color, 1, `3. The CI deployer's token leaks. Someone uses it from ${DEMO_ATTACK.sourceIp} with ${DEMO_ATTACK.userAgent}:`));
+  const deployer = DEMO_FLEET.find((i) => i.id === DEMO_ATTACK.identity)!;
+  const attackStart = Date.now();
+  for (const c of DEMO_ATTACK.calls) {
+    const status = await call(deployer, c, { ip: DEMO_ATTACK.sourceIp, userAgent: DEMO_ATTACK.userAgent });
+    summary.attackRequests++;
+    if (status === 403) {
+      summary.attackDenied++;
+      summary.msToFirstDenial ??= Date.now() - attackStart;
+      print(paint(color, 31, `   403  ${deployer.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}   ← blocked at the gateway`));
+    } else {
+      summary.attackAllowed++;
+      print(paint(color, 33, `   ${status}  ${deployer.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}`));
+    }
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  const attackDecisions = [...decisions.values()].filter((d) => d.identity === deployer.id && DEMO_ATTACK.calls.some((c) => c.action === d.action));
+  summary.firstAttackDecision = attackDecisions[0] ?? null;
+  for (const d of attackDecisions.slice(0, 3)) print(paint(color, 36, `   decision ${d.decisionId.slice(0, 12)}… ${d.action}: ${describeDecision(d)}`));
+
+  print(`4. ${deployer.id} stays blocked until its owner rotates the token and runs \`warden unblock ${deployer.id}\`. The rest of the fleet keeps working:`);
+  await benign(Date.now() + options.liveSeconds * 500, activeNow.filter((i) => i.id !== deployer.id));
+
+  const historyIds = new Set(history.map((h) => h.id));
+  summary.benignAlerts = [...decisions.values()].filter((d) => !historyIds.has(d.eventId) && d.identity !== deployer.id && d.verdict !== 'allow').length;
+  await gateway.close();
+  await new Promise<void>((resolve) => api.server.close(() => resolve()));
+  await bus.stop();
+  return summary;
+}
+
+export function formatSummary(s: DemoSummary): string {
+  return [
+    'Summary',
+    `  mode:                         ${s.mode}`,
+    `  history decided:              ${s.historyEvents} events`,
+    `  live benign requests:         ${s.benignRequests} (${s.benignDenied} denied, ${s.benignAlerts} alerts)`,
+    `  attacker requests:            ${s.attackRequests} (${s.attackAllowed} got through, ${s.attackDenied} denied with 403)`,
+    `  first attack request → 403:   ${s.msToFirstDenial === null ? 'never' : `${s.msToFirstDenial} ms`}`,
+    `  first attack decision:        ${s.firstAttackDecision ? describeDecision(s.firstAttackDecision) : 'none'}`,
+  ].join('\n');
+}
