@@ -4,7 +4,7 @@
  */
 import { parseConfig } from '../src/config/load.js';
 import { simulate } from '../src/simulator/generate.js';
-import { createEmptyPolicy, createInventoryResolver } from '../src/cli/decision-context.js';
+import { createEmptyPolicy, createInventoryResolver } from '../test/helpers/decision-context.js';
 import { compareWithReferences, decideSimulation } from '../src/eval/run.js';
 import type { DetectionFigures } from '../src/eval/evaluate.js';
 

@@ -9,7 +9,7 @@
  */
 import { parseConfig } from '../src/config/load.js';
 import type { Decision } from '../src/decisions/decision.js';
-import { createEmptyPolicy, createInventoryResolver } from '../src/cli/decision-context.js';
+import { createEmptyPolicy, createInventoryResolver } from '../test/helpers/decision-context.js';
 import { MemoryBaselineStore } from '../src/baseline/store-memory.js';
 import { replayEvents } from '../src/pipeline/replay.js';
 import { createDecider } from '../src/scoring/decider.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load.js';
 import { simulate } from '../src/simulator/generate.js';
-import { createEmptyPolicy, createInventoryResolver } from '../src/cli/decision-context.js';
+import { createEmptyPolicy, createInventoryResolver } from '../test/helpers/decision-context.js';
 import { readEventsFile } from '../src/cli/ndjson.js';
 import { createDecider } from '../src/scoring/decider.js';
 import { replayEvents } from '../src/pipeline/replay.js';

@@ -10,7 +10,7 @@ import type { BaselineStore } from '../../src/baseline/store.js';
 import { createDecider } from '../../src/scoring/decider.js';
 import { replayEvents } from '../../src/pipeline/replay.js';
 import { simulate } from '../../src/simulator/generate.js';
-import { createEmptyPolicy, createInventoryResolver } from '../../src/cli/decision-context.js';
+import { createEmptyPolicy, createInventoryResolver } from '../helpers/decision-context.js';
 
 const url = process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const config = parseConfig('{}', 'test');

@@ -219,16 +219,29 @@ describe('warden run on the real broker and Redis', () => {
     const log = new DecisionLog();
     await log.follow(setup);
     const w = startWarden(setup);
-    await produce(setup, eventValues(events.slice(0, 1000)), eventKeys(events.slice(0, 1000)));
-    await eventually(() => log.byEvent.size >= 500, 90_000, 'decisions before the restart');
-    await run('node', ['scripts/services.mjs', 'restart-kafka'], { timeout: 120_000 });
-    await produce(setup, eventValues(events.slice(1000, 1800)), eventKeys(events.slice(1000, 1800)));
-    await eventually(() => events.slice(0, 1800).every((e) => log.byEvent.has(e.id)), 150_000, 'every event decided after the restart').catch((err: unknown) => {
-      process.stderr.write(`${w.logs.slice(-40).join('\n')}\n`);
-      throw err;
-    });
-    await stopWarden(w);
-    await log.stop();
+    await w.joined;
+    // One producer across the restart, as a real audit shipper would keep its connection.
+    const producer = testKafka().producer();
+    await producer.connect();
+    const send = async (list: readonly WardenEvent[]): Promise<void> => {
+      for (let i = 0; i < list.length; i += 200) {
+        await producer.send({ topic: setup.topics.input, messages: list.slice(i, i + 200).map((e) => ({ key: e.identity.id, value: JSON.stringify(e) })) });
+      }
+    };
+    try {
+      await send(events.slice(0, 600));
+      await eventually(() => events.slice(0, 600).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions before the restart');
+      await run('node', ['scripts/services.mjs', 'restart-kafka'], { timeout: 120_000 });
+      await send(events.slice(600, 1200));
+      await eventually(() => events.slice(0, 1200).every((e) => log.byEvent.has(e.id)), 120_000, 'every event decided after the restart').catch((err: unknown) => {
+        process.stderr.write(`${w.logs.slice(-40).join('\n')}\n`);
+        throw err;
+      });
+    } finally {
+      await producer.disconnect();
+      await stopWarden(w);
+      await log.stop();
+    }
     expect(w.child.exitCode).toBe(0);
   }, 300_000);
 });

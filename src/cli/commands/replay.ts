@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
-import { WardenError } from '../../errors.js';
 import type { FeedbackRecord } from '../../baseline/feedback.js';
 import { MemoryBaselineStore } from '../../baseline/store-memory.js';
 import { createDecider } from '../../scoring/decider.js';
@@ -11,8 +10,14 @@ import { openModelStage } from '../../pipeline/model-stage.js';
 import { silentLogger } from '../../observability/logger.js';
 import { replayEvents } from '../../pipeline/replay.js';
 import type { ReplaySummary } from '../../pipeline/replay.js';
-import { createEmptyPolicy, createInventoryResolver, loadInventory } from '../decision-context.js';
-import { readEventsFile, readJsonLines } from '../ndjson.js';
+import { readJsonLines } from '../ndjson.js';
+import { loadInventory } from '../../identity/load.js';
+import { createIdentityResolver } from '../../identity/resolver.js';
+import { loadPolicyDir } from '../../config/policy-dir.js';
+import { buildPolicySet } from '../../policy/policy-set.js';
+import { createPolicyEngine } from '../../policy/engine.js';
+import { readEvents } from '../../pipeline/read-events.js';
+import type { Reject } from '../../events/index.js';
 import { openStore, parseStoreKind } from '../stores.js';
 
 interface ReplayFlags {
@@ -20,6 +25,8 @@ interface ReplayFlags {
   format: string;
   store: string;
   identities?: string;
+  policies: string | false | undefined;
+  rejects?: string;
   config: string;
   out: string;
   feedback?: string;
@@ -40,10 +47,13 @@ export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
     .description('decide every event of a file with event time, exactly as live traffic would be decided')
-    .requiredOption('--input <file>', 'events file (NDJSON)')
-    .option('--format <format>', 'input format: auto or warden (native)', 'auto')
+    .requiredOption('--input <file>', 'audit records: any supported format, plain or gzip, - for stdin')
+    .option('--format <format>', 'input format: auto (per record), cloudtrail, k8s, github, gcp, pgaudit, warden or a mapping name', 'auto')
     .option('--store <kind>', 'baseline store: memory or redis', 'memory')
-    .option('--identities <file>', 'identity inventory (identities.yaml) for owners, classes and environments')
+    .option('--identities <file>', 'identity inventory (default: identity.inventory of the config)')
+    .option('--policies <dir>', 'policy folder (default: policy.dir of the config)')
+    .option('--no-policies', 'decide without policies (baselines and identity only)')
+    .option('--rejects <file>', 'write records that cannot be normalized here (JSON lines with reason and origin)')
     .option('--config <file>', 'warden.yaml', DEFAULT_CONFIG_FILE)
     .requiredOption('--out <file>', 'decisions file (one JSON line per input event)')
     .option('--feedback <file>', 'operator feedback file to apply (from `warden feedback`)')
@@ -52,22 +62,27 @@ export function registerReplayCommand(program: Command): void {
     .option('--batch-size <n>', 'events per decision batch (decisions do not depend on it)', '5000')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: ReplayFlags) => {
-      if (flags.format !== 'auto' && flags.format !== 'warden') {
-        throw new WardenError('WARDEN_USAGE', `--format ${flags.format} is not available in replay yet; use warden (native events)`);
-      }
       const config = loadConfig(flags.config);
-      const records = flags.identities ? loadInventory(flags.identities) : null;
+      const resolver = createIdentityResolver(loadInventory(flags.identities ?? config.identity.inventory), { unknownIdentity: config.identity.unknownIdentity });
+      const policySet = flags.policies === false ? buildPolicySet([]) : loadPolicyDir(flags.policies ?? config.policy.dir);
+      const policy = createPolicyEngine(policySet, { mode: config.policy.mode });
+      const rejects = flags.rejects ? createWriteStream(flags.rejects, 'utf8') : null;
+      let rejected = 0;
+      const onReject = (r: Reject): void => {
+        rejected++;
+        rejects?.write(`${JSON.stringify(r)}\n`);
+      };
       const feedback = flags.feedback ? await readJsonLines<FeedbackRecord>(flags.feedback) : [];
       const store = openStore(parseStoreKind(flags.store), config, flags.keyPrefix ?? `${config.redis.keyPrefix}:replay`);
       // The model of the config (when enabled), fixed for the whole replay: no hot swap mid-backtest.
       const model = await openModelStage(config, silentLogger, { watch: false });
-      const decider = createDecider({ config, resolver: createInventoryResolver(records, config), policy: createEmptyPolicy(), store, feedback, model: model?.port ?? null });
+      const decider = createDecider({ config, resolver, policy, store, feedback, model: model?.port ?? null });
       const out = createWriteStream(flags.out, 'utf8');
       const bar = flags.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'replay {value} events | {speed}/s', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       const started = performance.now();
       bar?.start(0, 0, { speed: 0 });
       try {
-        const summary = await replayEvents(readEventsFile(flags.input), decider, async (decisions) => {
+        const summary = await replayEvents(readEvents(flags.input, flags.format, config, onReject), decider, async (decisions) => {
           let text = '';
           for (const d of decisions) text += `${JSON.stringify(d)}\n`;
           if (!out.write(text)) await once(out, 'drain');
@@ -84,8 +99,10 @@ export function registerReplayCommand(program: Command): void {
           writeFileSync(flags.profilesOut, lines.join('\n') + (lines.length ? '\n' : ''));
         }
         printSummary(summary, (performance.now() - started) / 1000);
+        if (rejected > 0) console.log(`rejected: ${rejected} records could not be normalized${flags.rejects ? ` (see ${flags.rejects})` : ' (use --rejects FILE to keep them)'}`);
       } finally {
         bar?.stop();
+        rejects?.end();
         await store.close();
         await model?.holder.dispose();
       }

@@ -6,7 +6,7 @@ import { MemoryBaselineStore } from '../../../src/baseline/store-memory.js';
 import { createDecider } from '../../../src/scoring/decider.js';
 import type { Decider } from '../../../src/scoring/decider.js';
 import type { FeedbackRecord } from '../../../src/baseline/feedback.js';
-import { createEmptyPolicy, createInventoryResolver } from '../../../src/cli/decision-context.js';
+import { createEmptyPolicy, createInventoryResolver } from '../../helpers/decision-context.js';
 
 export const START = Date.parse('2026-11-02T00:00:00Z');
 export const HOUR = 3_600_000;

@@ -1,15 +1,15 @@
 /**
- * Minimal identity and policy wiring for `warden replay` until the identity and policy stages
- * land (the lead swaps in the real loaders at merge): an inventory read from identities.yaml just
+ * Test fixture: minimal identity and policy stages for baseline tests that are about the
+ * baseline alone: an inventory read from identities.yaml just
  * enough to give owners, classes and environments, and a policy engine with no rules.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { WardenConfig } from '../config/schema.js';
-import type { WardenEvent } from '../events/event.js';
-import type { IdentityRecord, IdentityResolution, IdentityResolver } from '../identity/types.js';
-import type { PolicyEngine, PolicyEvaluation } from '../policy/types.js';
-import { WardenError } from '../errors.js';
+import type { WardenConfig } from '../../src/config/schema.js';
+import type { WardenEvent } from '../../src/events/event.js';
+import type { IdentityRecord, IdentityResolution, IdentityResolver } from '../../src/identity/types.js';
+import type { PolicyEngine, PolicyEvaluation } from '../../src/policy/types.js';
+import { WardenError } from '../../src/errors.js';
 
 export function loadInventory(file: string): IdentityRecord[] {
   let doc: unknown;
