@@ -17,6 +17,7 @@ import { loadPolicyDir } from '../../config/policy-dir.js';
 import { buildPolicySet } from '../../policy/policy-set.js';
 import { createPolicyEngine } from '../../policy/engine.js';
 import { readEvents } from '../../pipeline/read-events.js';
+import { createNormalizer } from '../../events/index.js';
 import type { Reject } from '../../events/index.js';
 import { openStore, parseStoreKind } from '../stores.js';
 
@@ -63,6 +64,8 @@ export function registerReplayCommand(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(async (flags: ReplayFlags) => {
       const config = loadConfig(flags.config);
+      // Refuse an unknown --format before any output file is opened.
+      createNormalizer({ format: flags.format, events: config.events });
       const resolver = createIdentityResolver(loadInventory(flags.identities ?? config.identity.inventory), { unknownIdentity: config.identity.unknownIdentity });
       const policySet = flags.policies === false ? buildPolicySet([]) : loadPolicyDir(flags.policies ?? config.policy.dir);
       const policy = createPolicyEngine(policySet, { mode: config.policy.mode });

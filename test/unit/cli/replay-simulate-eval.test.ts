@@ -54,9 +54,21 @@ describe('warden simulate → replay → eval → feedback → baseline show', (
     expect(show.out).toMatch(/actions \(\d+/);
   });
 
-  it('rejects a replay format it cannot read yet with a usage error', async () => {
+  it('replays real CloudTrail records through the normalizers, keeping the unreadable ones aside', async () => {
+    const out = join(dir, 'ct.out');
+    const rejects = join(dir, 'ct.rejects');
+    const logs = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const code = await main(['node', 'warden', 'replay', '--input', 'test/fixtures/real-audit/cloudtrail.jsonl', '--format', 'cloudtrail', '--out', out, '--rejects', rejects, '--no-progress']);
+    logs.mockRestore();
+    expect(code).toBe(0);
+    const decisions = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { eventId: string; verdict: string });
+    expect(decisions.length).toBeGreaterThan(150);
+    expect(decisions.every((d) => ['allow', 'alert', 'block'].includes(d.verdict))).toBe(true);
+  });
+
+  it('rejects an unknown replay format with a usage error', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const code = await main(['node', 'warden', 'replay', '--input', 'x.jsonl', '--format', 'cloudtrail', '--out', join(dir, 'x.out')]);
+    const code = await main(['node', 'warden', 'replay', '--input', 'test/fixtures/real-audit/cloudtrail.jsonl', '--format', 'syslog', '--out', join(dir, 'x.out'), '--no-progress']);
     errors.mockRestore();
     expect(code).toBe(2);
   });
