@@ -26,6 +26,7 @@ function redisServerPath(): string {
 
 async function answers(url: string): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on('error', () => undefined);
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
