@@ -81,6 +81,7 @@ async function startWarden(name: string, input: string): Promise<WardenApp> {
 
 async function drain(name: string, output: string, n: number, start: () => Promise<{ stop: () => Promise<void> }>): Promise<number> {
   let seen = 0;
+  await createTopic(output);
   const watcher = await watchOutput(kafka, output, `${name}-watch`, () => {
     seen++;
   });
@@ -95,6 +96,7 @@ async function drain(name: string, output: string, n: number, start: () => Promi
 
 async function latency(name: string, input: string, output: string, rate: number, start: () => Promise<{ stop: () => Promise<void> }>): Promise<ReturnType<typeof summarize>> {
   await createTopic(input);
+  await createTopic(output);
   const sentAt = new Map<string, number>();
   const lat: number[] = [];
   const watcher: Consumer = await watchOutput(kafka, output, `${name}-watch`, (eventId, at) => {
@@ -118,7 +120,6 @@ process.stderr.write(`loading ${fmt(N)} events into ${input} (${PARTITIONS} part
 await produceAll(kafka, input, Array.from({ length: N }, (_, i) => message(eventAt(i))));
 
 const passName = `${run}-pass`;
-await createTopic(`${passName}.out`);
 const ceiling = await drain(passName, `${passName}.out`, N, async () => {
   const c = await startPassThrough(kafka, input, `${passName}.out`, `${passName}-g`, 1000);
   return { stop: () => c.disconnect() };
@@ -132,7 +133,6 @@ const warden = await drain(wardenName, `${wardenName}.decisions`, N, async () =>
 const rows: (string | number)[][] = [['offered load', 'consumer', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'n']];
 for (const rate of RATES) {
   const p = `${run}-pl${rate}`;
-  await createTopic(`${p}.out`);
   const pass = await latency(p, `${p}.in`, `${p}.out`, rate, async () => {
     const c = await startPassThrough(kafka, `${p}.in`, `${p}.out`, `${p}-g`, 1000);
     return { stop: () => c.disconnect() };
