@@ -4,6 +4,7 @@
  * gateway, so the live benign traffic looks like the history and the attack does not.
  */
 import type { WardenEvent } from '../events/event.js';
+import { mulberry32 } from '../model/random.js';
 
 export interface DemoCall {
   method: string;
@@ -124,17 +125,8 @@ export const DEMO_ATTACK: { identity: string; sourceIp: string; userAgent: strin
   ],
 };
 
-/** A deterministic pseudo-random generator (mulberry32) so the demo history is the same every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo's history is the same every run. */
+export const seededRandom = mulberry32;
 
 export function demoEvent(identity: DemoIdentity, c: DemoCall, time: Date, id: string, overrides: Partial<WardenEvent['source']> = {}): WardenEvent {
   return {

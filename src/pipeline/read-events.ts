@@ -9,8 +9,8 @@ import type { Reject } from '../events/index.js';
 import type { WardenEvent } from '../events/event.js';
 import { readRecords } from './file-source.js';
 
-export async function* readEvents(path: string, format: string, config: WardenConfig, onReject: (reject: Reject) => void): AsyncGenerator<WardenEvent> {
-  const normalize = createNormalizer({ format, events: config.events });
+export async function* readEvents(path: string, format: string, events: WardenConfig['events'] | undefined, onReject: (reject: Reject) => void): AsyncGenerator<WardenEvent> {
+  const normalize = createNormalizer({ format, ...(events ? { events } : {}) });
   for await (const { record, origin } of readRecords(path)) {
     const result = normalize(record, origin);
     for (const reject of result.rejects) onReject(reject);

@@ -85,7 +85,7 @@ export function registerReplayCommand(program: Command): void {
       const started = performance.now();
       bar?.start(0, 0, { speed: 0 });
       try {
-        const summary = await replayEvents(readEvents(flags.input, flags.format, config, onReject), decider, async (decisions) => {
+        const summary = await replayEvents(readEvents(flags.input, flags.format, config.events, onReject), decider, async (decisions) => {
           let text = '';
           for (const d of decisions) text += `${JSON.stringify(d)}\n`;
           if (!out.write(text)) await once(out, 'drain');

@@ -1,10 +1,9 @@
 /**
- * Reads native NDJSON WardenEvents (one JSON object a line). A line that is not a usable event is
- * reported with its line number, never silently skipped. The lead swaps in the shared
- * reader/normalizers at merge.
+ * Event input for the identity and policy commands: any supported audit format, and a check that
+ * an inline JSON value (`warden explain --event`) is a usable native event.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
+import { readEvents as readAnyEvents } from '../../pipeline/read-events.js';
 import { WardenError } from '../../errors.js';
 import type { WardenEvent } from '../../events/event.js';
 
@@ -23,23 +22,12 @@ export function toEvent(value: unknown): WardenEvent | string {
   return value as WardenEvent;
 }
 
-/** Yields events from an NDJSON file; bad lines go to `onBad`. */
-export async function* readEvents(file: string, onBad: (bad: BadLine) => void): AsyncGenerator<WardenEvent> {
-  if (!existsSync(file)) throw new WardenError('WARDEN_INPUT_NOT_FOUND', `input file not found: ${file}`);
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let n = 0;
-  for await (const text of lines) {
-    n++;
-    if (text.trim() === '') continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      onBad({ line: n, message: `not JSON: ${(err as Error).message}` });
-      continue;
-    }
-    const event = toEvent(parsed);
-    if (typeof event === 'string') onBad({ line: n, message: event });
-    else yield event;
-  }
+/**
+ * Yields events from a file of audit records in any supported format (plain or gzip, `-` for
+ * stdin) through the shared reader and normalizers; records that cannot be read go to `onBad`
+ * with their line and reason.
+ */
+export async function* readEvents(file: string, onBad: (bad: BadLine) => void, format = 'auto'): AsyncGenerator<WardenEvent> {
+  if (file !== '-' && !existsSync(file)) throw new WardenError('WARDEN_INPUT_NOT_FOUND', `input file not found: ${file}`);
+  yield* readAnyEvents(file, format, undefined, (r) => onBad({ line: r.origin.line ?? 0, message: `${r.reason}: ${r.message}` }));
 }

@@ -148,6 +148,6 @@ describe('warden identities report', () => {
     expect(report.unowned.map((s) => s.id)).toEqual(['mystery-bot']);
     expect(report.stale.map((s) => s.id)).toContain('svc-etl-nightly');
     expect(report.sharedTokens.map((t) => t.token)).toEqual(['AKIAEXAMPLEDEPLOY001']);
-    expect(err.join('\n')).toContain(':3: skipped: not JSON');
+    expect(err.join('\n')).toContain(':3: skipped: MALFORMED_JSON');
   });
 });
