@@ -28,12 +28,13 @@ import { produceAll, produceAtRate, startPassThrough, watchOutput } from './lib/
 import { fmt, summarize, table } from './lib/stats.js';
 
 const { values: args } = parseArgs({
-  options: { events: { type: 'string', default: '60000' }, rates: { type: 'string', default: '1000,5000' }, seconds: { type: 'string', default: '15' }, partitions: { type: 'string', default: '4' } },
+  options: { events: { type: 'string', default: '60000' }, rates: { type: 'string', default: '1000,5000' }, seconds: { type: 'string', default: '15' }, partitions: { type: 'string', default: '4' }, 'in-flight': { type: 'string', default: '2' } },
 });
 const N = Number(args.events);
-const RATES = String(args.rates).split(',').map(Number);
+const RATES = String(args.rates).split(',').filter(Boolean).map(Number);
 const SECONDS = Number(args.seconds);
 const PARTITIONS = Number(args.partitions);
+const IN_FLIGHT = Number(args['in-flight']);
 const brokers = (process.env.WARDEN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
 const run = `bench-${Date.now().toString(36)}`;
@@ -58,7 +59,7 @@ function configFor(name: string, input: string): WardenConfig {
   const text = stringify({
     kafka: { brokers, clientId: name, groupId: `${name}-g`, inputs: [{ topic: input, format: 'warden' }], topics: { decisions: `${name}.decisions`, blocks: `${name}.blocks`, dlq: `${name}.dlq` } },
     redis: { keyPrefix: name },
-    pipeline: { maxBatchSize: 1000, maxInFlightBatches: 2, http: { host: '127.0.0.1', port: 0 } },
+    pipeline: { maxBatchSize: 1000, maxInFlightBatches: IN_FLIGHT, http: { host: '127.0.0.1', port: 0 } },
     identity: { inventory: join(dir, 'identities.yaml') },
     policy: { dir: join(dir, 'policies') },
     signing: { privateKeyFile: join(dir, 'warden.key'), publicKeyFile: join(dir, 'warden.pub') },
