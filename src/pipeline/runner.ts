@@ -63,7 +63,17 @@ export class DecisionPipeline {
       heartbeatInterval: Math.min(3000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
       // Latency over throughput at low load: a fetch returns as soon as anything is there.
       maxWaitTimeInMs: 50,
-      retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5000 },
+      retry: {
+        retries: 30,
+        initialRetryTime: 300,
+        maxRetryTime: 5000,
+        // A long-running member never gives up: after any crash (a broker restart can surface as a
+        // non-retriable protocol error) the consumer rejoins and resumes from the committed offsets.
+        restartOnFailure: async (err: Error) => {
+          this.log.error({ err }, 'consumer failed; restarting it');
+          return this.running;
+        },
+      },
     });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const c = this.consumer.events;
