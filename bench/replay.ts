@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load.js';
 import { simulate } from '../src/simulator/generate.js';
 import { createEmptyPolicy, createInventoryResolver } from '../test/helpers/decision-context.js';
-import { readEventsFile } from '../src/cli/ndjson.js';
+import { readEventsFile } from './lib/native-events.js';
 import { createDecider } from '../src/scoring/decider.js';
 import { replayEvents } from '../src/pipeline/replay.js';
 import { MemoryBaselineStore } from '../src/baseline/store-memory.js';

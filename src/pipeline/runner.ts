@@ -207,8 +207,8 @@ export class DecisionPipeline {
     const decisions: Decision[] = [];
     const kept: WardenEvent[] = [];
     const failures: DeadLetter[] = [];
+    const [topic = '', partition = '0'] = position.partition.split(':');
     for (const [i, event] of events.entries()) {
-      const [topic = '', partition = '0'] = position.partition.split(':');
       try {
         decisions.push(...(await decider.decideBatch([event], { partition: position.partition, offsets: [position.offsets[i] ?? '0'] })));
         kept.push(event);
