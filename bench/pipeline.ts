@@ -1,40 +1,56 @@
 /**
- * Live pipeline benchmark: producer → Kafka → `warden run` (the same app, in process, Redis store)
- * → decisions, next to a pass-through consumer with the same Kafka settings (the ceiling), both in
- * the same run against the same broker.
+ * Live pipeline benchmark: producer → Kafka → `warden run` (the real CLI, a child process, Redis
+ * store, signed decisions) → decisions, next to a pass-through consumer with the same Kafka
+ * settings (the ceiling, also a child process), both in the same run against the same broker.
  *
  *   npm run services:up && npm run build && npx tsx bench/pipeline.ts [--events 60000] [--rates 1000,5000] [--seconds 15]
  *
- * 1. Sustained: N events are loaded first; each consumer then drains them → events/s.
+ * 1. Sustained: N events are loaded first; each consumer then drains them. Rate = events decided
+ *    after the consumer (all members, with --instances) joined its group / time from then to the
+ *    N-th output record seen by a watcher.
  * 2. Latency at fixed offered loads: events produced at R/s; produce → decision received p50/p99.
+ *
+ * `--instances 2` runs two `warden run` processes in one group (scale-out).
+ * `--node-options="--cpu-prof"` passes V8/Node flags to the `warden run` child (profiling, GC).
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Consumer, Message } from 'kafkajs';
-import { parseConfig } from '../src/config/load.js';
-import type { WardenConfig } from '../src/config/schema.js';
+import type { Message } from 'kafkajs';
 import { generateKeyPair } from '../src/decisions/signing.js';
-import { silentLogger } from '../src/observability/logger.js';
-import { startWardenApp } from '../src/pipeline/app.js';
-import type { WardenApp } from '../src/pipeline/app.js';
-import { buildStages } from '../src/pipeline/stages.js';
 import { simulate } from '../src/simulator/generate.js';
 import type { WardenEvent } from '../src/events/event.js';
-import { produceAll, produceAtRate, startPassThrough, watchOutput } from './lib/kafka-load.js';
+import { produceAll, produceAtRate, watchOutput } from './lib/kafka-load.js';
 import { fmt, summarize, table } from './lib/stats.js';
 
 const { values: args } = parseArgs({
-  options: { events: { type: 'string', default: '60000' }, rates: { type: 'string', default: '1000,5000' }, seconds: { type: 'string', default: '15' }, partitions: { type: 'string', default: '4' }, 'in-flight': { type: 'string', default: '2' } },
+  options: {
+    events: { type: 'string', default: '60000' },
+    rates: { type: 'string', default: '1000,5000' },
+    seconds: { type: 'string', default: '15' },
+    partitions: { type: 'string', default: '4' },
+    'in-flight': { type: 'string', default: '2' },
+    'batch-size': { type: 'string', default: '1000' },
+    'signing-batch': { type: 'string' },
+    'node-options': { type: 'string', default: '' },
+    only: { type: 'string' },
+    instances: { type: 'string', default: '1' },
+  },
 });
 const N = Number(args.events);
 const RATES = String(args.rates).split(',').filter(Boolean).map(Number);
 const SECONDS = Number(args.seconds);
 const PARTITIONS = Number(args.partitions);
 const IN_FLIGHT = Number(args['in-flight']);
+const BATCH = Number(args['batch-size']);
+const NODE_OPTIONS = String(args['node-options']).split(' ').filter(Boolean);
+const ONLY = args.only;
+const INSTANCES = Number(args.instances);
 const brokers = (process.env.WARDEN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
 const run = `bench-${Date.now().toString(36)}`;
@@ -55,17 +71,21 @@ writeFileSync(join(dir, 'warden.key'), keys.privateKeyPem);
 writeFileSync(join(dir, 'identities.yaml'), stringify({ identities: sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] })) }));
 mkdirSync(join(dir, 'policies'));
 
-function configFor(name: string, input: string): WardenConfig {
-  const text = stringify({
-    kafka: { brokers, clientId: name, groupId: `${name}-g`, inputs: [{ topic: input, format: 'warden' }], topics: { decisions: `${name}.decisions`, blocks: `${name}.blocks`, dlq: `${name}.dlq` } },
-    redis: { keyPrefix: name },
-    pipeline: { maxBatchSize: 1000, maxInFlightBatches: IN_FLIGHT, http: { host: '127.0.0.1', port: 0 } },
-    identity: { inventory: join(dir, 'identities.yaml') },
-    policy: { dir: join(dir, 'policies') },
-    signing: { privateKeyFile: join(dir, 'warden.key'), publicKeyFile: join(dir, 'warden.pub') },
-    logging: { level: 'error' },
-  });
-  return parseConfig(text, `${name}.yaml`, {});
+function wardenConfig(name: string, input: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    stringify({
+      kafka: { brokers, clientId: name, groupId: `${name}-g`, inputs: [{ topic: input, format: 'warden' }], topics: { decisions: `${name}.decisions`, blocks: `${name}.blocks`, dlq: `${name}.dlq` } },
+      redis: { keyPrefix: name },
+      pipeline: { maxBatchSize: BATCH, maxInFlightBatches: IN_FLIGHT, http: { host: '127.0.0.1', port: 0 } },
+      identity: { inventory: join(dir, 'identities.yaml') },
+      policy: { dir: join(dir, 'policies') },
+      signing: { privateKeyFile: join(dir, 'warden.key'), publicKeyFile: join(dir, 'warden.pub'), ...(args['signing-batch'] ? { batchSize: Number(args['signing-batch']) } : {}) },
+      logging: { level: 'info' },
+    }),
+  );
+  return file;
 }
 
 async function createTopic(topic: string): Promise<void> {
@@ -75,42 +95,108 @@ async function createTopic(topic: string): Promise<void> {
   await admin.disconnect();
 }
 
-async function startWarden(name: string, input: string): Promise<WardenApp> {
-  const config = configFor(name, input);
-  return startWardenApp(config, silentLogger, await buildStages(config, silentLogger));
+interface Child {
+  /** Resolves with the wall-clock ms at which the consumer joined its group. */
+  joined: Promise<number>;
+  /** CPU seconds (user + system) the process used so far, from /proc (Linux); NaN elsewhere. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
 }
 
-async function drain(name: string, output: string, n: number, start: () => Promise<{ stop: () => Promise<void> }>): Promise<number> {
-  let seen = 0;
-  await createTopic(output);
-  const watcher = await watchOutput(kafka, output, `${name}-watch`, () => {
-    seen++;
+const CLOCK_TICKS = 100;
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    // Fields after the command name: state is the 3rd; utime and stime are the 14th and 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Starts a consumer process; `marker` is the stdout text it prints once it joined its group. */
+function startChild(argv: string[], marker: string): Child {
+  const child: ChildProcess = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_KAFKA_BROKERS: brokers.join(',') } });
+  const joined = new Promise<number>((resolve, reject) => {
+    // Logs (warden's go to stderr) are only scanned for the marker; errors still reach the user.
+    const scan = (chunk: Buffer): void => {
+      const text = chunk.toString();
+      if (text.includes(marker)) resolve(Date.now());
+      if (process.env.BENCH_LOGS || text.includes('"level":50') || text.includes('"level":60') || text.includes('Error')) process.stderr.write(text);
+    };
+    child.stdout?.on('data', scan);
+    child.stderr?.on('data', scan);
+    child.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited with ${code} before joining`)));
   });
-  const t0 = performance.now();
-  const runner = await start();
-  while (seen < n) await new Promise((r) => setTimeout(r, 20));
-  const seconds = (performance.now() - t0) / 1000;
-  await runner.stop();
-  await watcher.disconnect();
-  return n / seconds;
+  joined.catch(() => undefined);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    joined,
+    cpuSeconds: () => cpuSecondsOf(child.pid),
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
-async function latency(name: string, input: string, output: string, rate: number, start: () => Promise<{ stop: () => Promise<void> }>): Promise<ReturnType<typeof summarize>> {
+const passThrough = (input: string, output: string, group: string): Child => startChild(['--import', 'tsx', 'bench/lib/pass-through-main.ts', input, output, group], 'ready');
+const wardenRun = (name: string, input: string): Child => startChild([...NODE_OPTIONS, 'bin/warden.js', 'run', '--config', wardenConfig(name, input)], 'joined consumer group');
+
+/** Several `warden run` processes in one consumer group (scale-out), seen as one consumer. */
+function wardenGroup(name: string, input: string, count: number): Child {
+  const members = Array.from({ length: count }, () => wardenRun(name, input));
+  // The last member to join completes the group's first rebalance: from then on all of them work.
+  const joined = Promise.all(members.map((m) => m.joined)).then((times) => Math.max(...times));
+  joined.catch(() => undefined);
+  return {
+    joined,
+    cpuSeconds: () => members.reduce((sum, m) => sum + m.cpuSeconds(), 0),
+    stop: async () => {
+      await Promise.all(members.map((m) => m.stop()));
+    },
+  };
+}
+
+/** Drains n loaded events: events/s and the consumer's CPU µs per event over the drain. */
+async function drain(output: string, n: number, start: () => Child): Promise<{ rate: number; cpuMicros: number }> {
+  let seen = 0;
+  let lastAt = 0;
+  await createTopic(output);
+  const watcher = await watchOutput(kafka, output, `${output}-watch`, (_id, at) => {
+    seen++;
+    lastAt = at;
+  });
+  const child = start();
+  const joinedAt = await child.joined;
+  // With several members, the first ones may have started before the group was complete.
+  const before = seen;
+  const cpu0 = child.cpuSeconds();
+  while (seen < n) await new Promise((r) => setTimeout(r, 20));
+  const cpu1 = child.cpuSeconds();
+  await child.stop();
+  await watcher.disconnect();
+  return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before) };
+}
+
+async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize>> {
   await createTopic(input);
   await createTopic(output);
   const sentAt = new Map<string, number>();
   const lat: number[] = [];
-  const watcher: Consumer = await watchOutput(kafka, output, `${name}-watch`, (eventId, at) => {
+  const watcher = await watchOutput(kafka, output, `${output}-watch`, (eventId, at) => {
     const t = sentAt.get(eventId);
     if (t !== undefined) lat.push(at - t);
   });
-  const runner = await start();
-  await new Promise((r) => setTimeout(r, 2000));
+  const child = start();
+  await child.joined;
+  await new Promise((r) => setTimeout(r, 1000));
   const offset = 1_000_000;
   const total = await produceAtRate(kafka, input, (i) => message(eventAt(offset + i)), rate, SECONDS, (i, at) => sentAt.set(eventAt(offset + i).id, at));
   const deadline = Date.now() + 30_000;
   while (lat.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  await runner.stop();
+  await child.stop();
   await watcher.disconnect();
   return summarize(lat);
 }
@@ -121,33 +207,27 @@ process.stderr.write(`loading ${fmt(N)} events into ${input} (${PARTITIONS} part
 await produceAll(kafka, input, Array.from({ length: N }, (_, i) => message(eventAt(i))));
 
 const passName = `${run}-pass`;
-const ceiling = await drain(passName, `${passName}.out`, N, async () => {
-  const c = await startPassThrough(kafka, input, `${passName}.out`, `${passName}-g`, 1000);
-  return { stop: () => c.disconnect() };
-});
+const none = { rate: Number.NaN, cpuMicros: Number.NaN };
+const ceiling = ONLY === 'warden' ? none : await drain(`${passName}.out`, N, () => passThrough(input, `${passName}.out`, `${passName}-g`));
 const wardenName = `${run}-warden`;
-const warden = await drain(wardenName, `${wardenName}.decisions`, N, async () => {
-  const app = await startWarden(wardenName, input);
-  return { stop: () => app.stop() };
-});
+const warden = ONLY === 'pass' ? none : await drain(`${wardenName}.decisions`, N, () => wardenGroup(wardenName, input, INSTANCES));
 
 const rows: (string | number)[][] = [['offered load', 'consumer', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'n']];
 for (const rate of RATES) {
-  const p = `${run}-pl${rate}`;
-  const pass = await latency(p, `${p}.in`, `${p}.out`, rate, async () => {
-    const c = await startPassThrough(kafka, `${p}.in`, `${p}.out`, `${p}-g`, 1000);
-    return { stop: () => c.disconnect() };
-  });
-  rows.push([`${fmt(rate)}/s`, 'pass-through', fmt(pass.p50, 1), fmt(pass.p90, 1), fmt(pass.p99, 1), fmt(pass.max, 1), pass.n]);
-  const w = `${run}-wl${rate}`;
-  const lat = await latency(w, `${w}.in`, `${w}.decisions`, rate, async () => {
-    const app = await startWarden(w, `${w}.in`);
-    return { stop: () => app.stop() };
-  });
-  rows.push([`${fmt(rate)}/s`, 'warden run', fmt(lat.p50, 1), fmt(lat.p90, 1), fmt(lat.p99, 1), fmt(lat.max, 1), lat.n]);
+  if (ONLY !== 'warden') {
+    const p = `${run}-pl${rate}`;
+    const pass = await latency(`${p}.in`, `${p}.out`, rate, () => passThrough(`${p}.in`, `${p}.out`, `${p}-g`));
+    rows.push([`${fmt(rate)}/s`, 'pass-through', fmt(pass.p50, 1), fmt(pass.p90, 1), fmt(pass.p99, 1), fmt(pass.max, 1), pass.n]);
+  }
+  if (ONLY !== 'pass') {
+    const w = `${run}-wl${rate}`;
+    const lat = await latency(`${w}.in`, `${w}.decisions`, rate, () => wardenGroup(w, `${w}.in`, INSTANCES));
+    rows.push([`${fmt(rate)}/s`, 'warden run', fmt(lat.p50, 1), fmt(lat.p90, 1), fmt(lat.p99, 1), fmt(lat.max, 1), lat.n]);
+  }
 }
 
-console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, node ${process.version}`);
-console.log(`sustained: pass-through ceiling ${fmt(ceiling)} events/s; warden run (Redis store, signed decisions) ${fmt(warden)} events/s = ${fmt((100 * warden) / ceiling)}% of the ceiling`);
+console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight, node ${process.version}`);
+console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
+console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs`);
 console.log(table(rows));
 process.exit(0);

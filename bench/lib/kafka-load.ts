@@ -52,8 +52,9 @@ export async function produceAtRate(
 }
 
 /** The ceiling: consume, parse, produce one small record per input, commit after the ack. */
-export async function startPassThrough(kafka: Kafka, input: string, output: string, groupId: string, maxBatch: number): Promise<Consumer> {
+export async function startPassThrough(kafka: Kafka, input: string, output: string, groupId: string, maxBatch: number, onJoin?: () => void): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000 });
+  if (onJoin) consumer.on(consumer.events.GROUP_JOIN, () => onJoin());
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   await consumer.connect();

@@ -35,6 +35,11 @@ export interface WardenApp {
   /** The URL of the HTTP endpoints once started. */
   url: string;
   stop: () => Promise<void>;
+  /**
+   * Settles with the error when the pipeline stopped by itself for good (a consumer crash kafkajs
+   * does not recover from); the app is stopped by then. The process should exit non-zero.
+   */
+  failed: Promise<Error>;
 }
 
 export function readSigningKey(config: WardenConfig): string {
@@ -56,7 +61,7 @@ export async function startWardenApp(
   options: { routes?: (app: FastifyInstance) => void; metrics?: PipelineMetrics } = {},
 ): Promise<WardenApp> {
   const metrics = options.metrics ?? createPipelineMetrics();
-  const signer = createSigner(readSigningKey(config));
+  const signer = createSigner(readSigningKey(config), { batchSize: config.signing.batchSize });
   const kafka = createKafka(config, logger);
   if (stages.model) {
     const show = (m: { version: string; backend: string }): void => {
@@ -105,5 +110,13 @@ export async function startWardenApp(
     })();
     return stopping;
   };
-  return { pipeline, metrics, url: http.url, stop };
+  const failed = new Promise<Error>((resolve) => {
+    pipeline.onFatal = (err) => {
+      logger.fatal({ err }, 'the consumer stopped and cannot restart itself; shutting down');
+      void stop()
+        .catch((stopErr: unknown) => logger.error({ err: stopErr }, 'error while stopping'))
+        .finally(() => resolve(err));
+    };
+  });
+  return { pipeline, metrics, url: http.url, stop, failed };
 }

@@ -6,12 +6,21 @@ import type { Message } from 'kafkajs';
 import type { WardenEvent } from '../events/event.js';
 import type { DeadLetter, KafkaOrigin } from './ports.js';
 
+/**
+ * Characters of `raw` a dead-letter record keeps. A record can be up to `events.maxRecordBytes`
+ * (1 MiB by default) and the broker refuses larger messages, so longer originals are cut; the
+ * dead letter then says so (`rawTruncated`, `rawLength`) and its `origin` points at the full
+ * record in the input topic.
+ */
+export const DEAD_LETTER_RAW_CHARS = 256 * 1024;
+
 export function deadLetterMessage(letter: DeadLetter): Message {
   const { origin } = letter;
   const key = origin.topic !== undefined ? `${origin.topic}/${origin.partition ?? 0}/${origin.offset ?? ''}` : `${origin.file ?? '-'}:${origin.line ?? 0}`;
+  const value = letter.raw.length > DEAD_LETTER_RAW_CHARS ? { ...letter, raw: letter.raw.slice(0, DEAD_LETTER_RAW_CHARS), rawTruncated: true, rawLength: letter.raw.length } : letter;
   return {
     key,
-    value: JSON.stringify(letter),
+    value: JSON.stringify(value),
     headers: { 'warden-reject-reason': letter.reason },
   };
 }

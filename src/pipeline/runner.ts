@@ -5,7 +5,7 @@
  * batch's offsets are committed only after the broker acknowledged everything it produced
  * (at-least-once decisions with deterministic ids; exactly-once baseline effect in the store).
  */
-import { Partitioners } from 'kafkajs';
+import kafkajs, { Partitioners } from 'kafkajs';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import { blockKey } from '../decisions/block-record.js';
@@ -18,6 +18,10 @@ import type { PipelineMetrics } from '../observability/metrics.js';
 import { BlockTracker } from './block-tracker.js';
 import { deadLetterMessage, decideFailure } from './dead-letters.js';
 import type { BatchDecider, DeadLetter, RecordNormalizer } from './ports.js';
+import { splitRequests } from './produce-requests.js';
+
+// kafkajs is CommonJS: its error classes are not visible to ESM named imports.
+const { KafkaJSError } = kafkajs;
 
 export interface PipelineDeps {
   config: WardenConfig;
@@ -49,6 +53,8 @@ export class DecisionPipeline {
   private readonly log: Logger;
   private readonly now: () => number;
   private joined = false;
+  /** Called when the consumer stopped for good while it should be running. */
+  onFatal?: (err: Error) => void;
   private running = false;
   private degraded = false;
 
@@ -85,6 +91,10 @@ export class DecisionPipeline {
     this.consumer.on(c.CRASH, (e) => {
       this.joined = false;
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      deps.metrics.consumerCrashes.inc({ restart: String(e.payload.restart) });
+      // kafkajs gives up on errors it does not consider retriable: the process cannot recover by
+      // itself, so it says so and lets its supervisor restart it (it resumes from the commits).
+      if (!e.payload.restart && this.running) this.onFatal?.(e.payload.error);
     });
     this.consumer.on(c.DISCONNECT, () => {
       this.joined = false;
@@ -118,7 +128,22 @@ export class DecisionPipeline {
     await this.producer.disconnect();
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  /**
+   * A failure of Warden's own code while handling a batch restarts the consumer from the committed
+   * offsets (with backoff) instead of stopping it, since kafkajs restarts only after errors it
+   * considers retriable. kafkajs's own errors pass through untouched: it rejoins the group on
+   * "rebalance in progress" by looking at their type.
+   */
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    try {
+      await this.handleBatch(payload);
+    } catch (err) {
+      if (err instanceof KafkaJSError) throw err;
+      throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
+    }
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const max = this.deps.config.pipeline.maxBatchSize;
     for (let i = 0; i < batch.messages.length; i += max) {
@@ -230,21 +255,28 @@ export class DecisionPipeline {
   private async publish(decisions: Decision[], events: WardenEvent[], deadLetters: DeadLetter[]): Promise<void> {
     const { config, signer, metrics } = this.deps;
     const nowMs = this.now();
+    const values = signer.signAll(decisions);
     const decisionMessages: Message[] = [];
     const blockMessages: Message[] = [];
+    const verdicts = new Map<string, number>();
     for (const [i, decision] of decisions.entries()) {
-      const signed = signer.sign(decision);
       decisionMessages.push({
         key: decision.identity,
-        value: JSON.stringify(signed),
-        headers: { 'warden-verdict': decision.verdict, 'warden-decision-id': decision.decisionId },
+        value: values[i] ?? null,
+        // The verdict as a header lets consumers that want only alerts and blocks skip the rest unparsed.
+        headers: { 'warden-verdict': decision.verdict },
       });
-      metrics.decisions.inc({ verdict: decision.verdict, mode: decision.mode });
+      const label = `${decision.verdict}:${decision.mode}`;
+      verdicts.set(label, (verdicts.get(label) ?? 0) + 1);
       const block = this.blocks.recordFor(decision, events[i]?.identity.tokenId, nowMs);
       if (block) {
         blockMessages.push({ key: blockKey(block.identity, block.tokenId), value: JSON.stringify(signer.sign(block)) });
         metrics.blocksPublished.inc({ state: 'block' });
       }
+    }
+    for (const [label, n] of verdicts) {
+      const [verdict = '', mode = ''] = label.split(':');
+      metrics.decisions.inc({ verdict, mode }, n);
     }
     const topicMessages: TopicMessages[] = [];
     if (decisionMessages.length > 0) topicMessages.push({ topic: config.kafka.topics.decisions, messages: decisionMessages });
@@ -253,7 +285,6 @@ export class DecisionPipeline {
       topicMessages.push({ topic: config.kafka.topics.dlq, messages: deadLetters.map((d) => deadLetterMessage(d)) });
       for (const d of deadLetters) metrics.dlq.inc({ reason: d.reason });
     }
-    if (topicMessages.length === 0) return;
-    await this.producer.sendBatch({ topicMessages, acks: -1 });
+    for (const request of splitRequests(topicMessages, config.pipeline.maxProduceBytes)) await this.producer.sendBatch({ topicMessages: request, acks: -1 });
   }
 }

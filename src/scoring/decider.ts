@@ -92,29 +92,31 @@ export function createDecider(deps: DeciderDeps): Decider {
     return t;
   };
 
-  function decision(event: WardenEvent, identity: IdentityResolution, evaluation: PolicyEvaluation, combined: Combined, modelVersion: string | null): Decision {
+  // Keys in sorted order, so that the canonical JSON the signer needs is one JSON.stringify.
+  function decision(event: WardenEvent, identity: IdentityResolution, evaluation: PolicyEvaluation, combined: Combined, modelVersion: string | null, decidedAt: string | null, degraded = false): Decision {
     const out: Decision = {
-      decisionId: decisionIdFor(event.id, policy.version, modelVersion),
-      eventId: event.id,
-      identity: identity.identityId,
-      owner: identity.owner,
       action: event.action,
-      resource: event.resource ?? null,
+      decidedAt: decidedAt ?? event.time,
+      decisionId: decisionIdFor(event.id, policy.version, modelVersion),
+      ...(degraded ? { degraded: true } : {}),
+      eventId: event.id,
       eventTime: event.time,
-      decidedAt: deps.clock ? deps.clock().toISOString() : event.time,
-      verdict: combined.verdict,
-      score: combined.score,
+      identity: identity.identityId,
       mode: config.scoring.mode,
-      reasons: combined.reasons,
-      policy: { id: evaluation.policyId, version: policy.version },
       model: modelVersion,
+      owner: identity.owner,
+      policy: { id: evaluation.policyId, version: policy.version },
+      reasons: combined.reasons,
+      resource: event.resource ?? null,
+      score: combined.score,
+      verdict: combined.verdict,
     };
     if (combined.wouldBe !== undefined) out.wouldBe = combined.wouldBe;
     return out;
   }
 
   /** Identity + policy only, for when the store is down (see DecideOptions). */
-  function decideWithoutStore(event: WardenEvent): Decision {
+  function decideWithoutStore(event: WardenEvent, decidedAt: string | null): Decision {
     const identity = resolver.resolve(event);
     const evaluation = policy.evaluate(event, identity);
     const combined = combine({
@@ -141,14 +143,14 @@ export function createDecider(deps: DeciderDeps): Decider {
     ];
     const verdict = closed && config.scoring.mode === 'enforce' ? 'block' : combined.verdict;
     const wouldBe = closed && config.scoring.mode === 'shadow' ? 'block' : combined.wouldBe;
-    const out = decision(event, identity, evaluation, { ...combined, verdict, reasons, ...(wouldBe ? { wouldBe } : {}) }, null);
-    out.degraded = true;
-    return out;
+    return decision(event, identity, evaluation, { ...combined, verdict, reasons, ...(wouldBe ? { wouldBe } : {}) }, null, decidedAt, true);
   }
 
   return {
     async decideBatch(events, position, options) {
-      if (options?.storeUnavailable) return events.map(decideWithoutStore);
+      // One wall-clock reading per batch: the batch is decided at one moment.
+      const decidedAt = deps.clock ? deps.clock().toISOString() : null;
+      if (options?.storeUnavailable) return events.map((e) => decideWithoutStore(e, decidedAt));
       const partition = position?.partition ?? null;
       const resolutions = events.map((e) => resolver.resolve(e));
       const scores = model ? await model.scoreBatch(events, resolutions) : null;
@@ -194,7 +196,7 @@ export function createDecider(deps: DeciderDeps): Decider {
           lastOffset.set(id, offset);
         }
 
-        decisions.push(decision(event, identity, evaluation, combined, model?.version ?? null));
+        decisions.push(decision(event, identity, evaluation, combined, model?.version ?? null, decidedAt));
       }
 
       const updates: ProfileUpdate[] = [];

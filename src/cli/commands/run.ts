@@ -28,6 +28,10 @@ export function registerRunCommand(program: Command): void {
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));
         process.on('SIGHUP', () => stages.reload?.());
+        void app.failed.then(() => {
+          process.exitCode = 1;
+          resolve();
+        });
       });
       logger.flush();
     });

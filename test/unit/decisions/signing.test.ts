@@ -16,6 +16,17 @@ describe('canonical JSON', () => {
   it('sorts keys at every depth and drops undefined', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[1,{"y":2,"z":1}]},"b":1}');
   });
+
+  it('gives the same text whatever the insertion order, integer-like keys and undefined included', () => {
+    const sorted = { a: 1, b: { c: [null, 'x', { d: 1, e: undefined }] }, z: 'end' };
+    const shuffled = { z: 'end', b: { c: [null, 'x', { e: undefined, d: 1 }] }, a: 1 };
+    expect(canonicalJson(shuffled)).toBe(canonicalJson(sorted));
+    expect(canonicalJson(sorted)).toBe('{"a":1,"b":{"c":[null,"x",{"d":1}]},"z":"end"}');
+    // JSON.stringify would put "2" before "10"; canonical order is by string.
+    expect(canonicalJson({ '10': 'a', '2': 'b', x: 1 })).toBe('{"10":"a","2":"b","x":1}');
+    expect(canonicalJson([undefined, 1])).toBe('[null,1]');
+    expect(canonicalJson({ at: new Date(0), n: null })).toBe('{"at":{},"n":null}');
+  });
 });
 
 describe('Ed25519 signing', () => {
@@ -47,6 +58,44 @@ describe('Ed25519 signing', () => {
     const both = createVerifier([keys.publicKeyPem, next.publicKeyPem]);
     expect(both.verify(createSigner(next.privateKeyPem).sign(decision))).toBe(true);
     expect(both.verify(signer.sign(decision))).toBe(true);
+  });
+
+  it('signs batches with one signature and a per-record inclusion proof', () => {
+    const batched = createSigner(keys.privateKeyPem, { batchSize: 8 });
+    const records = Array.from({ length: 21 }, (_, i) => ({ ...decision, decisionId: `d${i}`, score: i }));
+    const texts = batched.signAll(records);
+    expect(texts).toHaveLength(21);
+    const parsed = texts.map((t) => JSON.parse(t) as typeof decision & { sig: string });
+    expect(parsed.map((r) => r.decisionId)).toEqual(records.map((r) => r.decisionId));
+    expect(parsed[0]!.sig).toMatch(new RegExp(`^ed25519-merkle:${keys.keyId}:8:0:[A-Za-z0-9_.-]+:`));
+    expect(parsed[20]!.sig).toMatch(/^ed25519-merkle:[0-9a-f]{16}:5:4:/);
+    // Batches of 8, 8 and 5 share three signatures.
+    expect(new Set(parsed.map((r) => r.sig.split(':').pop())).size).toBe(3);
+    const fresh = createVerifier([keys.publicKeyPem]);
+    for (const r of parsed) expect(fresh.verify(r)).toBe(true);
+  });
+
+  it('rejects a batch-signed record that was altered, moved or signed by another key', () => {
+    const batched = createSigner(keys.privateKeyPem, { batchSize: 4 });
+    const [a, b] = batched.signAll([{ ...decision, decisionId: 'a' }, { ...decision, decisionId: 'b' }, { ...decision, decisionId: 'c' }]).map((t) => JSON.parse(t) as typeof decision & { sig: string });
+    expect(verifier.verify({ ...a!, verdict: 'allow' })).toBe(false);
+    expect(verifier.verify({ ...a!, sig: b!.sig })).toBe(false);
+    expect(verifier.verify({ ...a!, sig: a!.sig.replace(':3:0:', ':3:1:') })).toBe(false);
+    expect(verifier.verify({ ...a!, sig: a!.sig.replace(':3:0:', ':4:0:') })).toBe(false);
+    expect(verifier.verify({ ...a!, sig: a!.sig.replace(/:[^:]+$/, ':AAAA') })).toBe(false);
+    const foreign = createSigner(generateKeyPair().privateKeyPem, { batchSize: 4 }).signAll([decision, decision]).map((t) => JSON.parse(t) as object);
+    expect(verifier.verify(foreign[0]!)).toBe(false);
+    // The same altered record is rejected again once its batch signature is cached as valid.
+    expect(verifier.verify(a!)).toBe(true);
+    expect(verifier.verify({ ...a!, score: 1 })).toBe(false);
+  });
+
+  it('signAll with batch size 1 writes ordinary per-record signatures', () => {
+    const [text] = signer.signAll([decision]);
+    const record = JSON.parse(text!) as typeof decision & { sig: string };
+    expect(record.sig).toMatch(/^ed25519:[0-9a-f]{16}:/);
+    expect(verifier.verify(record)).toBe(true);
+    expect(() => createSigner(keys.privateKeyPem, { batchSize: 0 })).toThrow(/positive integer/);
   });
 
   it('refuses keys that are not Ed25519', () => {
