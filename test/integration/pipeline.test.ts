@@ -1,11 +1,12 @@
 /**
  * `warden run` as a real process against the real broker and Redis: one decision per valid event,
  * dead letters with reasons, no loss and no double counting across kill -9, a second instance
- * taking over, and Redis restarting mid-stream. (A broker restart is survived by consumers: see
- * services.test.ts.)
+ * taking over, Redis restarting and the broker restarting mid-stream.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Consumer } from 'kafkajs';
 import { Redis } from 'ioredis';
@@ -20,6 +21,7 @@ import { startWarden, wardenSetup } from './helpers/warden-process.js';
 import type { RunningWarden, WardenTestSetup } from './helpers/warden-process.js';
 import { startOwnRedis } from './helpers/own-redis.js';
 
+const run = promisify(execFile);
 const sim = simulate({ seed: 5, days: 8, fleet: 10 });
 const events: WardenEvent[] = sim.events.slice(0, 4000);
 const inventory = stringify({ identities: sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] })) });
@@ -210,4 +212,32 @@ describe('warden run on the real broker and Redis', () => {
     await log.stop();
     await own.stop();
   });
+
+  it.skipIf(Boolean(process.env.WARDEN_KAFKA_BROKERS))('survives a broker restart mid-stream without losing an event', async () => {
+    const setup = setupFor();
+    await topicsFor(setup);
+    const log = new DecisionLog();
+    await log.follow(setup);
+    const w = startWarden(setup);
+    await w.joined;
+    const dump = (err: unknown): never => {
+      process.stderr.write(`${w.logs.slice(-60).join('\n')}\n`);
+      throw err;
+    };
+    try {
+      await produce(setup, eventValues(events.slice(0, 600)), eventKeys(events.slice(0, 600)));
+      await eventually(() => events.slice(0, 600).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions before the restart').catch(dump);
+      await run('node', ['scripts/services.mjs', 'restart-kafka'], { timeout: 120_000 });
+      await produce(setup, eventValues(events.slice(600, 1200)), eventKeys(events.slice(600, 1200)));
+      await eventually(() => events.slice(0, 1200).every((e) => log.byEvent.has(e.id)), 120_000, 'every event decided after the restart').catch(dump);
+      expect(w.child.exitCode).toBeNull();
+      // Redelivered around the restart or not, each event has one decision id, and nothing was rejected.
+      for (const ids of log.idsPerEvent.values()) expect(ids.size).toBe(1);
+      expect(log.dlq).toEqual([]);
+    } finally {
+      await stopWarden(w);
+      await log.stop();
+    }
+    expect(w.child.exitCode).toBe(0);
+  }, 300_000);
 });

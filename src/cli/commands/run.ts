@@ -33,6 +33,14 @@ export function registerRunCommand(program: Command): void {
           resolve();
         });
       });
+      // Everything Warden opened is closed by now. A client library can still hold a timer or a
+      // socket (kafkajs can, after a broker restart): the process exits anyway, after a short
+      // grace, and names what was still open.
+      const exit = setTimeout(() => {
+        logger.warn({ open: process.getActiveResourcesInfo() }, 'resources still open after stopping; exiting anyway');
+        logger.flush(() => process.exit());
+      }, 2000);
+      exit.unref();
       logger.flush();
     });
 }
