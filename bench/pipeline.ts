@@ -8,7 +8,8 @@
  * 1. Sustained: N events are loaded first; each consumer then drains them. Rate = events decided
  *    after the consumer (all members, with --instances) joined its group / time from then to the
  *    N-th output record seen by a watcher.
- * 2. Latency at fixed offered loads: events produced at R/s; produce → decision received p50/p99.
+ * 2. Latency at fixed offered loads: events produced at R/s (after --warmup seconds at that rate,
+ *    not measured); produce → decision received p50/p99.
  *
  * `--instances 2` runs two `warden run` processes in one group (scale-out).
  * `--node-options="--cpu-prof"` passes V8/Node flags to the `warden run` child (profiling, GC).
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '60000' },
     rates: { type: 'string', default: '1000,5000' },
     seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
     partitions: { type: 'string', default: '4' },
     'in-flight': { type: 'string', default: '2' },
     'batch-size': { type: 'string', default: '1000' },
@@ -45,6 +47,7 @@ const { values: args } = parseArgs({
 const N = Number(args.events);
 const RATES = String(args.rates).split(',').filter(Boolean).map(Number);
 const SECONDS = Number(args.seconds);
+const WARMUP = Number(args.warmup);
 const PARTITIONS = Number(args.partitions);
 const IN_FLIGHT = Number(args['in-flight']);
 const BATCH = Number(args['batch-size']);
@@ -192,6 +195,8 @@ async function latency(input: string, output: string, rate: number, start: () =>
   const child = start();
   await child.joined;
   await new Promise((r) => setTimeout(r, 1000));
+  // Warm-up at the same rate (JIT, connections, first profile loads), not measured.
+  if (WARMUP > 0) await produceAtRate(kafka, input, (i) => message(eventAt(2_000_000 + i)), rate, WARMUP, () => undefined);
   const offset = 1_000_000;
   const total = await produceAtRate(kafka, input, (i) => message(eventAt(offset + i)), rate, SECONDS, (i, at) => sentAt.set(eventAt(offset + i).id, at));
   const deadline = Date.now() + 30_000;

@@ -40,6 +40,32 @@ afterAll(async () => {
 });
 
 describe('Redis baseline store', () => {
+  it('reuses the profiles it wrote while nobody else changed them, and rereads after a reset or another writer', async () => {
+    const keyPrefix = `${prefix}:kept`;
+    const store = new RedisBaselineStore(redis, { keyPrefix, ttlMs: 86_400_000 });
+    const d = decider(store);
+    const id = sim.events[0]!.identity.id;
+    const mine = sim.events.filter((e) => e.identity.id === id).slice(0, 60);
+    const at = (from: number, list: typeof mine) => ({ partition: 'audit-0', offsets: list.map((_, i) => String(from + i)) });
+    await d.decideBatch(mine.slice(0, 20), at(0, mine.slice(0, 20)));
+    expect(store.stats()).toEqual({ reused: 0, read: 0 });
+    await d.decideBatch(mine.slice(20, 30), at(20, mine.slice(20, 30)));
+    expect(store.stats()).toEqual({ reused: 1, read: 0 });
+    const mineNow = await new RedisBaselineStore(redis, { keyPrefix, ttlMs: 86_400_000 }).get(id);
+    // Another writer (an import, another instance): the next load reads its profile.
+    const other = new RedisBaselineStore(redis, { keyPrefix, ttlMs: 86_400_000 });
+    await other.put({ ...mineNow!, events: 12345 });
+    const loaded = await store.load([id], 'audit-0');
+    expect(loaded.get(id)?.profile?.events).toBe(12345);
+    expect(loaded.get(id)?.watermark).toBe('29');
+    expect(store.stats()).toEqual({ reused: 1, read: 1 });
+    // A reset by someone else: the identity starts over instead of resurrecting the kept copy.
+    await d.decideBatch(mine.slice(30, 40), at(30, mine.slice(30, 40)));
+    await other.reset(id);
+    const afterReset = await store.load([id], 'audit-0');
+    expect(afterReset.get(id)).toEqual({ profile: null, watermark: null });
+  });
+
   it('gives byte-identical decisions to the memory store on the same stream', async () => {
     const memory = await run(new MemoryBaselineStore(), 250);
     const store = new RedisBaselineStore(redis, { keyPrefix: `${prefix}:same`, ttlMs: 86_400_000 });

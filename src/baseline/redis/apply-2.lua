@@ -1,10 +1,12 @@
 --[[
   Stores one identity's updated profile together with its partition offset watermark, atomically,
-  so that a redelivered event is never folded into the profile twice.
+  so that a redelivered event is never folded into the profile twice. Every write bumps the
+  profile's version (field `__v` of the watermarks hash), which lets a client that kept the
+  profile it wrote skip reading it back while nobody else changed it.
 
   Input:
     KEYS[1] profile key         (string, JSON)
-    KEYS[2] watermarks key      (hash: partition -> highest applied offset)
+    KEYS[2] watermarks key      (hash: partition -> highest applied offset, and `__v`)
 
     ARGV[1] profile JSON
     ARGV[2] partition           ('' when replaying without positions)
@@ -12,8 +14,8 @@
     ARGV[4] ttl in milliseconds (idle identities expire)
 
   Output:
-     1  applied
-     0  skipped: the offset is at or below the stored watermark (already applied)
+     the new version (>= 1)  applied
+     0                       skipped: the offset is at or below the stored watermark (already applied)
 ]]
 if ARGV[3] ~= '' then
   local wm = redis.call('HGET', KEYS[2], ARGV[2])
@@ -21,7 +23,8 @@ if ARGV[3] ~= '' then
     return 0
   end
   redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
 end
+local version = redis.call('HINCRBY', KEYS[2], '__v', 1)
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
-return 1
+return version
