@@ -21,7 +21,7 @@ import { applyFeedback, suppressedCodes } from '../baseline/feedback.js';
 import { decisionIdFor } from '../decisions/ids.js';
 import type { ModelScorer } from './model-port.js';
 import { combine } from './combine.js';
-import type { Combined } from './combine.js';
+import type { CombineInput, Combined } from './combine.js';
 import { thresholdsFor } from './thresholds.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -115,23 +115,31 @@ export function createDecider(deps: DeciderDeps): Decider {
     return out;
   }
 
+  /** The combine step with the configured weights and the thresholds for this event. */
+  function combineFor(
+    event: WardenEvent,
+    identity: IdentityResolution,
+    evaluation: PolicyEvaluation,
+    baseline: Pick<CombineInput, 'findings' | 'learning' | 'model' | 'suppressed'>,
+  ): Combined {
+    const env = event.environment ?? identity.environment;
+    return combine({
+      identity,
+      policy: evaluation,
+      ...baseline,
+      learningWeight: config.baseline.learningWeight,
+      familyCap: config.scoring.familyCap,
+      modelWeight: config.scoring.modelWeight,
+      thresholds: evaluation.thresholds ? thresholdsFor(config.scoring, identity.class, env, evaluation.thresholds) : cachedThresholds(identity.class, env),
+      mode: config.scoring.mode,
+    });
+  }
+
   /** Identity + policy only, for when the store is down (see DecideOptions). */
   function decideWithoutStore(event: WardenEvent, decidedAt: string | null): Decision {
     const identity = resolver.resolve(event);
     const evaluation = policy.evaluate(event, identity);
-    const combined = combine({
-      identity,
-      policy: evaluation,
-      findings: [],
-      learning: false,
-      learningWeight: config.baseline.learningWeight,
-      familyCap: config.scoring.familyCap,
-      model: null,
-      modelWeight: config.scoring.modelWeight,
-      suppressed: new Set(),
-      thresholds: thresholdsFor(config.scoring, identity.class, event.environment ?? identity.environment, evaluation.thresholds),
-      mode: config.scoring.mode,
-    });
+    const combined = combineFor(event, identity, evaluation, { findings: [], learning: false, model: null, suppressed: new Set() });
     const closed = config.pipeline.failMode === 'closed' && evaluation.protected;
     const reasons = [
       ...combined.reasons,
@@ -171,18 +179,11 @@ export function createDecider(deps: DeciderDeps): Decider {
         const f = extractFeatures(event);
         const evaluation = policy.evaluate(event, identity);
         const assessment = assessEvent(profile, event, f, rules);
-        const combined = combine({
-          identity,
-          policy: evaluation,
+        const combined = combineFor(event, identity, evaluation, {
           findings: assessment.findings,
           learning: assessment.learning,
-          learningWeight: config.baseline.learningWeight,
-          familyCap: config.scoring.familyCap,
           model: scores?.[i] ?? null,
-          modelWeight: config.scoring.modelWeight,
           suppressed: suppressedCodes(profile, f.t),
-          thresholds: evaluation.thresholds ? thresholdsFor(config.scoring, identity.class, event.environment ?? identity.environment, evaluation.thresholds) : cachedThresholds(identity.class, event.environment ?? identity.environment),
-          mode: config.scoring.mode,
         });
 
         const offset = position?.offsets[i] ?? null;

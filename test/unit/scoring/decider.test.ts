@@ -4,6 +4,9 @@ import type { Decision } from '../../../src/decisions/decision.js';
 import { replayEvents } from '../../../src/pipeline/replay.js';
 import { simulate } from '../../../src/simulator/generate.js';
 import { DAY, HOUR, START, codes, decideAll, event, makeDecider, routine } from '../baseline/helpers.js';
+import { createDecider } from '../../../src/scoring/decider.js';
+import { MemoryBaselineStore } from '../../../src/baseline/store-memory.js';
+import { createInventoryResolver } from '../../helpers/decision-context.js';
 
 const sim = simulate({ seed: 11, days: 7, fleet: 6 });
 
@@ -47,5 +50,31 @@ describe('decider', () => {
     const [withoutTeaching] = await plain.decideBatch([odd(1)]);
     expect(after?.verdict).toBe('allow');
     expect(after!.score).toBeLessThan(withoutTeaching!.score);
+  });
+});
+
+describe('decider without its store (Redis down)', () => {
+  const protectedIam = {
+    version: 'p1',
+    evaluate: (e: { action: string }) => ({ verdict: null, shadowVerdict: null, reasons: [], matched: [], policyId: e.action.startsWith('iam:') ? 'no-iam' : null, excepted: false, protected: e.action.startsWith('iam:') }),
+  };
+  const deciderFor = (yaml: string) => createDecider({ config: parseConfig(yaml, 't'), resolver: createInventoryResolver(null, parseConfig(yaml, 't')), policy: protectedIam, store: new MemoryBaselineStore(), clock: () => new Date('2026-11-25T12:00:00Z') });
+  const events = [event(START, { action: 'iam:CreateAccessKey' }), event(START + HOUR, { action: 's3:GetObject' })];
+
+  it('failMode open: decides on identity and policy, marks the decisions degraded and learns nothing', async () => {
+    const store = new MemoryBaselineStore();
+    const d = createDecider({ config: parseConfig('{}', 't'), resolver: createInventoryResolver(null, parseConfig('{}', 't')), policy: protectedIam, store });
+    const out = await d.decideBatch(events, undefined, { storeUnavailable: true });
+    expect(out.map((x) => [x.verdict, x.degraded])).toEqual([['allow', true], ['allow', true]]);
+    expect(out.every((x) => x.reasons.some((r) => r.code === 'STORE_UNAVAILABLE'))).toBe(true);
+    expect(await store.get(events[0]!.identity.id)).toBeNull();
+  });
+
+  it('failMode closed: blocks the actions an enforce-mode policy governs (would-be block in shadow mode)', async () => {
+    const closed = await deciderFor('pipeline: { failMode: closed }').decideBatch(events, undefined, { storeUnavailable: true });
+    expect(closed.map((x) => x.verdict)).toEqual(['block', 'allow']);
+    expect(closed[0]!.decidedAt).toBe('2026-11-25T12:00:00.000Z');
+    const shadow = await deciderFor('pipeline: { failMode: closed }\nscoring: { mode: shadow }').decideBatch(events, undefined, { storeUnavailable: true });
+    expect(shadow.map((x) => [x.verdict, x.wouldBe])).toEqual([['allow', 'block'], ['allow', undefined]]);
   });
 });
