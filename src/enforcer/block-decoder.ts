@@ -29,7 +29,11 @@ function shapeProblem(value: unknown): string | null {
   return null;
 }
 
-export function decodeBlockMessage(key: Buffer | null, value: Buffer | null, verifier: Verifier): DecodeResult {
+/**
+ * The record a message carries, shape-checked but not verified: for readers to whom a forged
+ * record can do no harm (the pipeline only learns from lifts that it may publish a block again).
+ */
+export function parseBlockMessage(key: Buffer | null, value: Buffer | null): DecodeResult {
   if (value === null) return { ok: false, reason: 'tombstone', detail: `tombstone for ${key?.toString() ?? '(no key)'}` };
   let parsed: unknown;
   try {
@@ -40,14 +44,21 @@ export function decodeBlockMessage(key: Buffer | null, value: Buffer | null, ver
   const problem = shapeProblem(parsed);
   if (problem) return { ok: false, reason: 'malformed', detail: problem };
   const record = parsed as BlockRecord;
-  if (!verifier.verify(record)) {
-    return { ok: false, reason: 'bad-signature', detail: record.sig ? `signature does not verify (${record.sig.split(':').slice(0, 2).join(':')})` : 'unsigned' };
-  }
-  // Compaction works on the key: a signed record filed under another key would survive a later
-  // lift of its own key, so the two must agree.
+  // Compaction works on the key: a record filed under another key would survive a later lift of
+  // its own key, so the two must agree.
   const expected = blockKey(record.identity, record.tokenId);
   if (key !== null && key.toString('utf8') !== expected) {
     return { ok: false, reason: 'key-mismatch', detail: `key ${key.toString('utf8')} does not match record ${expected}` };
   }
   return { ok: true, record };
+}
+
+export function decodeBlockMessage(key: Buffer | null, value: Buffer | null, verifier: Verifier): DecodeResult {
+  const parsed = parseBlockMessage(key, value);
+  if (!parsed.ok) return parsed;
+  const { record } = parsed;
+  if (!verifier.verify(record)) {
+    return { ok: false, reason: 'bad-signature', detail: record.sig ? `signature does not verify (${record.sig.split(':').slice(0, 2).join(':')})` : 'unsigned' };
+  }
+  return parsed;
 }

@@ -5,12 +5,16 @@
  * batch's offsets are committed only after the broker acknowledged everything it produced
  * (at-least-once decisions with deterministic ids; exactly-once baseline effect in the store).
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import kafkajs, { Partitioners } from 'kafkajs';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import { blockKey } from '../decisions/block-record.js';
 import type { Decision } from '../decisions/decision.js';
 import type { Signer } from '../decisions/signing.js';
+import { parseBlockMessage } from '../enforcer/block-decoder.js';
+import { BlocksFollower } from '../enforcer/blocks-follower.js';
 import { isWardenError } from '../errors.js';
 import type { WardenEvent } from '../events/event.js';
 import type { Logger } from '../observability/logger.js';
@@ -50,6 +54,7 @@ export class DecisionPipeline {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly blocks: BlockTracker;
+  private readonly blocksFollower: BlocksFollower;
   private readonly log: Logger;
   private readonly now: () => number;
   private joined = false;
@@ -63,6 +68,16 @@ export class DecisionPipeline {
     this.log = deps.logger.child({ component: 'pipeline' });
     this.now = deps.now ?? Date.now;
     this.blocks = new BlockTracker(config.blocks);
+    // Every instance reads the whole blocks topic (its own group, no commits), like an enforcer.
+    this.blocksFollower = new BlocksFollower({
+      kafka,
+      topic: config.kafka.topics.blocks,
+      groupId: `${config.kafka.groupId}-blocks-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+      logger: this.log,
+      onMessages: (messages) => this.observeBlocks(messages),
+      onContact: () => undefined,
+      onCaughtUp: () => this.log.debug('read the blocks topic to its end'),
+    });
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
       sessionTimeout: config.kafka.sessionTimeoutMs,
@@ -112,12 +127,19 @@ export class DecisionPipeline {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: config.kafka.inputs.map((i) => i.topic), fromBeginning: true });
     this.running = true;
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: config.pipeline.maxInFlightBatches,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    this.blocksFollower.start();
+    try {
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: config.pipeline.maxInFlightBatches,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+    } catch (err) {
+      this.running = false;
+      await this.blocksFollower.close();
+      throw err;
+    }
   }
 
   /** Graceful stop: finish the batch in hand, commit it, then close consumer and producer. */
@@ -126,6 +148,21 @@ export class DecisionPipeline {
     this.running = false;
     await this.consumer.disconnect();
     await this.producer.disconnect();
+    await this.blocksFollower.close();
+  }
+
+  /** Lifts read back from the blocks topic let the next block decision publish again. */
+  private observeBlocks(messages: KafkaMessage[]): void {
+    for (const message of messages) {
+      const parsed = parseBlockMessage(message.key, message.value);
+      if (!parsed.ok) continue;
+      const { record } = parsed;
+      const wasInForce = this.blocks.inForce(record.identity, record.tokenId, this.now());
+      this.blocks.observe(record);
+      if (record.state === 'lift' && wasInForce && !this.blocks.inForce(record.identity, record.tokenId, this.now())) {
+        this.log.info({ identity: record.identity, tokenId: record.tokenId, source: record.source }, 'block lifted; the next block decision publishes a new block');
+      }
+    }
   }
 
   /**

@@ -15,6 +15,8 @@ import { startWardenApp } from '../../src/pipeline/app.js';
 import type { WardenStages } from '../../src/pipeline/app.js';
 import type { RecordNormalizer } from '../../src/pipeline/ports.js';
 import { createTopics, eventually, testKafka } from './helpers/services.js';
+import { publishSigned } from '../../src/cli/shared/blocks-io.js';
+import { operatorLiftRecord } from '../../src/enforcer/operator-records.js';
 import { wardenSetup } from './helpers/warden-process.js';
 import { readFileSync } from 'node:fs';
 
@@ -127,6 +129,46 @@ describe('pipeline runner on the real broker', () => {
     const ends = await admin.fetchTopicOffsets(setup.topics.input);
     for (const p of offsets[0]?.partitions ?? []) {
       expect(p.offset).toBe(ends.find((e) => e.partition === p.partition)?.high);
+    }
+    await drop();
+  });
+
+  it('publishes a new block at once after an operator lifts one (it follows the blocks topic)', async () => {
+    const setup = wardenSetup();
+    const config = parseConfig(readFileSync(setup.configFile, 'utf8'), setup.configFile);
+    const drop = await createTopics(admin, Object.values(setup.topics), 2);
+    const app = await startWardenApp(config, silentLogger, { ...stages(), normalizers: new Map([[setup.topics.input, jsonNormalizer]]) });
+    const blocks: Array<{ identity: string; state: string; source: string; createdAt: string }> = [];
+    const watcher = kafka.consumer({ groupId: `${setup.groupId}-watch` });
+    const producer = kafka.producer();
+    let n = 0;
+    const produceIam = async (): Promise<void> => {
+      n++;
+      await producer.send({ topic: setup.topics.input, messages: [{ key: 'svc-x', value: JSON.stringify({ id: `iam-${n}`, time: new Date().toISOString(), identity: { id: 'svc-x' }, action: 'iam:CreateAccessKey' }) }] });
+    };
+    try {
+      await Promise.all([watcher.connect(), producer.connect()]);
+      await watcher.subscribe({ topics: [setup.topics.blocks], fromBeginning: true });
+      await watcher.run({ eachMessage: async ({ message }) => void blocks.push(JSON.parse(message.value?.toString() ?? 'null') as (typeof blocks)[number]) });
+      await produceIam();
+      await produceIam();
+      await eventually(() => blocks.length >= 1, 60_000, 'the first block');
+      const lift = await publishSigned(config, silentLogger, operatorLiftRecord({ identity: 'svc-x', reason: 'false positive', operator: 'alice', nowMs: Date.now() }));
+      await eventually(() => blocks.length >= 2, 30_000, 'the lift');
+      // Without the lift the block in force would not be published again before half its TTL (an hour).
+      let last = 0;
+      await eventually(async () => {
+        if (blocks.length < 3 && Date.now() - last > 500) {
+          last = Date.now();
+          await produceIam();
+        }
+        return blocks.length >= 3;
+      }, 60_000, 'a new block after the lift');
+      expect(blocks.map((b) => [b.state, b.source])).toEqual([['block', 'warden'], ['lift', 'operator:alice'], ['block', 'warden']]);
+      expect(Date.parse(blocks[2]!.createdAt)).toBeGreaterThanOrEqual(Date.parse(lift.createdAt));
+    } finally {
+      await Promise.all([watcher.disconnect(), producer.disconnect()]);
+      await app.stop();
     }
     await drop();
   });
