@@ -19,6 +19,8 @@ export function redisOptions(config: WardenConfig, live: boolean): RedisOptions 
     // Live: fail fast while disconnected; batch tools (replay) may wait for a reconnect instead.
     enableOfflineQueue: !live,
     maxRetriesPerRequest: live ? 1 : 5,
+    // Live: a Redis that hangs (paused, overloaded, a dropped network path) degrades like one that is down.
+    ...(live ? { commandTimeout: config.redis.commandTimeoutMs } : {}),
     retryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 5), 3000),
   };
 }

@@ -50,6 +50,17 @@ function isStoreUnavailable(err: unknown): boolean {
   return isWardenError(err) && (err.code === 'WARDEN_STORE_UNAVAILABLE' || (err.code !== 'WARDEN_STORE_SCRIPT' && err.retriable));
 }
 
+const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP']);
+
+/** The kafkajs protocol error in `err`'s cause chain that says this member must rejoin its group. */
+export function groupMembershipError(err: unknown): Error | null {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && MEMBERSHIP_ERRORS.has(type)) return e;
+  }
+  return null;
+}
+
 export class DecisionPipeline {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
@@ -57,6 +68,7 @@ export class DecisionPipeline {
   private readonly blocksFollower: BlocksFollower;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly heartbeatMs: number;
   private joined = false;
   /** Called when the consumer stopped for good while it should be running. */
   onFatal?: (err: Error) => void;
@@ -78,10 +90,11 @@ export class DecisionPipeline {
       onContact: () => undefined,
       onCaughtUp: () => this.log.debug('read the blocks topic to its end'),
     });
+    this.heartbeatMs = Math.min(3000, Math.floor(config.kafka.sessionTimeoutMs / 3));
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
       sessionTimeout: config.kafka.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
+      heartbeatInterval: this.heartbeatMs,
       // Latency over throughput at low load: a fetch returns as soon as anything is there.
       maxWaitTimeInMs: 50,
       retry: {
@@ -175,15 +188,45 @@ export class DecisionPipeline {
     try {
       await this.handleBatch(payload);
     } catch (err) {
+      // A commit refused because the group moved on (this member was dropped, or a new generation
+      // began) reaches us wrapped as non-retriable, which would stop the consumer for good. The
+      // protocol error itself makes kafkajs rejoin; the batch is decided again (same ids).
+      const membership = groupMembershipError(err);
+      if (membership) throw membership;
       if (err instanceof KafkaJSError) throw err;
       throw new KafkaJSError(err instanceof Error ? err : String(err), { retriable: true });
     }
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  /**
+   * Backpressure: kafkajs fetches again only once the batches in hand are done, so while Redis or
+   * the producer is slow nothing more is read (at most `maxInFlightBatches` batches and one fetch
+   * response are held). Meanwhile the member keeps heartbeating, so a slow store or broker does not
+   * also cost a rebalance.
+   */
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { heartbeat } = payload;
+    let failed: unknown = null;
+    const keepAlive = setInterval(() => {
+      heartbeat().catch((err: unknown) => {
+        failed ??= err;
+      });
+    }, this.heartbeatMs);
+    try {
+      await this.handleChunks(payload, () => {
+        // A rebalance seen by the background heartbeat stops the batch at the next chunk.
+        if (failed !== null) throw failed;
+      });
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async handleChunks({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, check: () => void): Promise<void> {
     const { topic, partition } = batch;
     const max = this.deps.config.pipeline.maxBatchSize;
     for (let i = 0; i < batch.messages.length; i += max) {
+      check();
       if (!isRunning() || isStale()) return;
       const messages = batch.messages.slice(i, i + max);
       await this.processChunk({ topic, partition, messages });

@@ -213,6 +213,54 @@ describe('warden run on the real broker and Redis', () => {
     await own.stop();
   });
 
+  it('waits for a slow Redis without a rebalance, and degrades once a command times out', async () => {
+    const own = await startOwnRedis();
+    // The pause outlasts the session timeout: only the heartbeats sent while the batch waits keep
+    // the member in its group.
+    const setup = setupFor({ redis: { url: own.url, keyPrefix: uniqueName('it-slow'), commandTimeoutMs: 9000 }, kafka: { sessionTimeoutMs: 6000 } });
+    await topicsFor(setup);
+    const log = new DecisionLog();
+    await log.follow(setup);
+    const w = startWarden(setup);
+    const admin = new Redis(own.url);
+    const dump = (err: unknown): never => {
+      process.stderr.write(`${w.logs.slice(-40).join('\n')}\n`);
+      throw err;
+    };
+    try {
+      await w.joined;
+      await produce(setup, eventValues(events.slice(0, 400)), eventKeys(events.slice(0, 400)));
+      await eventually(() => events.slice(0, 400).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions before the pause').catch(dump);
+
+      // Slower than the session timeout, faster than the command timeout: Warden waits.
+      const paused = Date.now();
+      await admin.client('PAUSE', 7000, 'ALL');
+      await produce(setup, eventValues(events.slice(400, 700)), eventKeys(events.slice(400, 700)));
+      await eventually(() => events.slice(400, 700).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions after a 7 s pause').catch(dump);
+      expect(Date.now() - paused).toBeGreaterThanOrEqual(6500);
+      expect(events.slice(400, 700).some((e) => log.byEvent.get(e.id)?.degraded)).toBe(false);
+      expect(w.logs.filter((l) => l.includes('joined consumer group'))).toHaveLength(1);
+
+      // Longer than the command timeout: the waiting batch is decided without the store.
+      await admin.client('PAUSE', 11_000, 'ALL');
+      await produce(setup, eventValues(events.slice(700, 1000)), eventKeys(events.slice(700, 1000)));
+      await eventually(() => events.slice(700, 1000).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions during an 11 s pause').catch(dump);
+      const degraded = events.slice(700, 1000).filter((e) => log.byEvent.get(e.id)?.degraded);
+      expect(degraded.length).toBeGreaterThan(0);
+      expect(log.byEvent.get(degraded[0]!.id)?.reasons.map((r) => r.code)).toContain('STORE_UNAVAILABLE');
+      await eventually(async () => (await admin.ping()) === 'PONG', 30_000, 'the pause to end');
+      await produce(setup, eventValues(events.slice(1000, 1200)), eventKeys(events.slice(1000, 1200)));
+      await eventually(() => events.slice(1000, 1200).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions after the pause').catch(dump);
+      expect(log.byEvent.get(events[1199]!.id)?.degraded).toBeUndefined();
+      for (const ids of log.idsPerEvent.values()) expect(ids.size).toBe(1);
+    } finally {
+      admin.disconnect();
+      await stopWarden(w);
+      await log.stop();
+      await own.stop();
+    }
+  }, 180_000);
+
   it.skipIf(Boolean(process.env.WARDEN_KAFKA_BROKERS))('survives a broker restart mid-stream without losing an event', async () => {
     const setup = setupFor();
     await topicsFor(setup);

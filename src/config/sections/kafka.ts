@@ -58,4 +58,9 @@ export const redisSchema = z.strictObject({
   tls: tlsSchema.default(false),
   /** Prefix of every key Warden writes, so several deployments can share one Redis. */
   keyPrefix: z.string().default('warden'),
+  /**
+   * A live instance counts a command without an answer after this long as Redis being unavailable
+   * (decisions follow `pipeline.failMode` until it answers again). Batch tools wait instead.
+   */
+  commandTimeoutMs: z.number().int().positive().default(5000),
 });
