@@ -103,6 +103,8 @@ interface Child {
   joined: Promise<number>;
   /** CPU seconds (user + system) the process used so far, from /proc (Linux); NaN elsewhere. */
   cpuSeconds(): number;
+  /** The HTTP endpoints of `warden run` members (from their logs). */
+  urls: string[];
   stop(): Promise<void>;
 }
 
@@ -121,10 +123,13 @@ function cpuSecondsOf(pid: number | undefined): number {
 /** Starts a consumer process; `marker` is the stdout text it prints once it joined its group. */
 function startChild(argv: string[], marker: string): Child {
   const child: ChildProcess = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_KAFKA_BROKERS: brokers.join(',') } });
+  const urls: string[] = [];
   const joined = new Promise<number>((resolve, reject) => {
     // Logs (warden's go to stderr) are only scanned for the marker; errors still reach the user.
     const scan = (chunk: Buffer): void => {
       const text = chunk.toString();
+      const url = /"url":"(http[^"]+)".*warden listening/.exec(text)?.[1];
+      if (url) urls.push(url);
       if (text.includes(marker)) resolve(Date.now());
       if (process.env.BENCH_LOGS || text.includes('"level":50') || text.includes('"level":60') || text.includes('Error')) process.stderr.write(text);
     };
@@ -137,6 +142,7 @@ function startChild(argv: string[], marker: string): Child {
   return {
     joined,
     cpuSeconds: () => cpuSecondsOf(child.pid),
+    urls,
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -156,6 +162,9 @@ function wardenGroup(name: string, input: string, count: number): Child {
   return {
     joined,
     cpuSeconds: () => members.reduce((sum, m) => sum + m.cpuSeconds(), 0),
+    get urls() {
+      return members.flatMap((m) => m.urls);
+    },
     stop: async () => {
       await Promise.all(members.map((m) => m.stop()));
     },
@@ -183,6 +192,24 @@ async function drain(output: string, n: number, start: () => Child): Promise<{ r
   return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before) };
 }
 
+const stageLines: string[] = [];
+
+/** Mean time per batch in each stage of `warden run`, from its /metrics (all members). */
+async function stageSummary(urls: string[]): Promise<string> {
+  const sums = new Map<string, { sum: number; count: number }>();
+  for (const url of urls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const m of text.matchAll(/^warden_batch_duration_seconds_(sum|count)\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) {
+      const entry = sums.get(m[2]!) ?? { sum: 0, count: 0 };
+      if (m[1] === 'sum') entry.sum += Number(m[3]);
+      else entry.count += Number(m[3]);
+      sums.set(m[2]!, entry);
+    }
+  }
+  const parts = [...sums].map(([stage, { sum, count }]) => `${stage} ${fmt((1000 * sum) / Math.max(count, 1), 2)} ms`);
+  return `${fmt(sums.get('total')?.count ?? 0)} batches, mean per batch: ${parts.join(', ')}`;
+}
+
 async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize>> {
   await createTopic(input);
   await createTopic(output);
@@ -201,6 +228,7 @@ async function latency(input: string, output: string, rate: number, start: () =>
   const total = await produceAtRate(kafka, input, (i) => message(eventAt(offset + i)), rate, SECONDS, (i, at) => sentAt.set(eventAt(offset + i).id, at));
   const deadline = Date.now() + 30_000;
   while (lat.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (child.urls.length > 0) stageLines.push(`  ${fmt(rate)}/s: ${await stageSummary(child.urls)}`);
   await child.stop();
   await watcher.disconnect();
   return summarize(lat);
@@ -235,4 +263,5 @@ console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions
 console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
 console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs`);
 console.log(table(rows));
+if (stageLines.length > 0) console.log(`warden run stages (warm-up included):\n${stageLines.join('\n')}`);
 process.exit(0);

@@ -86,6 +86,21 @@ export async function startPassThrough(kafka: Kafka, input: string, output: stri
   return consumer;
 }
 
+const EVENT_ID = Buffer.from('"eventId":"');
+
+/**
+ * The `eventId` of an output record without parsing the rest: the watcher shares the CPU with the
+ * consumer under test, and parsing every ~1 KB decision would charge Warden for the measurement.
+ * A JSON string cannot hold an unescaped `"eventId":"`, so the first match is the key itself.
+ */
+export function eventIdOf(value: Buffer): string | null {
+  const at = value.indexOf(EVENT_ID);
+  if (at < 0) return null;
+  const start = at + EVENT_ID.length;
+  const end = value.indexOf(34, start);
+  return end < 0 ? null : value.toString('utf8', start, end);
+}
+
 /** Follows an output topic; `onRecord(eventId, atMs)` for each record (decisions or pass-through). */
 export async function watchOutput(kafka: Kafka, topic: string, groupId: string, onRecord: (eventId: string, atMs: number) => void): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 20 });
@@ -95,8 +110,8 @@ export async function watchOutput(kafka: Kafka, topic: string, groupId: string, 
     eachBatch: async ({ batch }) => {
       const now = Date.now();
       for (const m of batch.messages) {
-        const record = JSON.parse(m.value?.toString() ?? '{}') as { eventId?: string };
-        if (record.eventId) onRecord(record.eventId, now);
+        const eventId = m.value ? eventIdOf(m.value) : null;
+        if (eventId) onRecord(eventId, now);
       }
     },
   });
