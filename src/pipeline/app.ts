@@ -13,7 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import { createPipelineMetrics } from '../observability/metrics.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import { startHttpServer } from './http-server.js';
-import { createKafka } from './kafka-client.js';
+import { createKafka, kafkaAuthError } from './kafka-client.js';
 import type { BatchDecider, RecordNormalizer } from './ports.js';
 import { DecisionPipeline } from './runner.js';
 import { ensureTopics, topicSpecs } from './topics.js';
@@ -71,15 +71,25 @@ export async function startWardenApp(
     show(stages.model.current);
     stages.model.onSwap(show);
   }
+  // A start that fails half way closes what it opened (the store's connection would otherwise keep
+  // the process alive) and says what to fix when the cause is configuration.
+  const failStart = async (err: unknown, opened: { pipeline?: DecisionPipeline; http?: FastifyInstance } = {}): Promise<never> => {
+    await opened.pipeline?.abort();
+    await opened.http?.close();
+    await stages.close().catch(() => undefined);
+    throw kafkaAuthError(err, config) ?? err;
+  };
   if (config.kafka.createTopics) {
     const admin = kafka.admin();
-    await admin.connect();
     try {
+      await admin.connect();
       const created = await ensureTopics(admin, topicSpecs(config));
       if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
-    } finally {
-      await admin.disconnect();
+    } catch (err) {
+      await admin.disconnect().catch(() => undefined);
+      return failStart(err);
     }
+    await admin.disconnect();
   }
   const pipeline = new DecisionPipeline({ config, kafka, normalizers: stages.normalizers, decider: stages.decider, signer, logger, metrics });
   const http = await startHttpServer({
@@ -91,13 +101,12 @@ export async function startWardenApp(
       { name: 'store', check: stages.storeHealthy },
     ],
     routes: options.routes,
-  });
+  }).catch((err: unknown) => failStart(err));
   logger.info({ url: http.url, signingKeyId: signer.keyId }, 'warden listening');
   try {
     await pipeline.start();
   } catch (err) {
-    await http.app.close();
-    throw err;
+    return failStart(err, { pipeline, http: http.app });
   }
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -2,6 +2,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
+import { WardenError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { resolveSecret, tlsOptions } from './secrets.js';
 
@@ -24,7 +25,30 @@ function kafkaLogCreator(logger: Logger) {
     };
 }
 
-export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix = ''): Kafka {
+/** TLS verification failures: the same certificate will fail the same way on every retry. */
+const TLS_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_.*)$/;
+
+/**
+ * A Kafka error that configuration must fix (rejected SASL credentials, an untrusted broker
+ * certificate) as a WARDEN_KAFKA_AUTH error naming what to check, or null for any other error.
+ */
+export function kafkaAuthError(err: unknown, config: WardenConfig): WardenError | null {
+  const brokers = config.kafka.brokers.join(',');
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError') {
+      const sasl = config.kafka.sasl;
+      const who = sasl ? `user "${sasl.username}" (${sasl.mechanism})` : 'the client';
+      return new WardenError('WARDEN_KAFKA_AUTH', `Kafka at ${brokers} refused the SASL credentials of ${who}: ${e.message}. Check kafka.sasl.`, { cause: err });
+    }
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_CODES.test(code)) {
+      return new WardenError('WARDEN_KAFKA_AUTH', `TLS handshake with Kafka at ${brokers} failed: ${e.message} (${code}). Check kafka.tls (caFile, certFile, keyFile).`, { cause: err });
+    }
+  }
+  return null;
+}
+
+export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix = '', options: { retries?: number } = {}): Kafka {
   const kafkaConfig: KafkaConfig = {
     clientId: `${config.kafka.clientId}${clientIdSuffix}`,
     brokers: [...config.kafka.brokers],
@@ -32,7 +56,7 @@ export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix
     sasl: saslOptions(config.kafka),
     connectionTimeout: 5000,
     requestTimeout: 30_000,
-    retry: { retries: 20, initialRetryTime: 300, maxRetryTime: 5000 },
+    retry: { retries: options.retries ?? 20, initialRetryTime: 300, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
   };

@@ -155,6 +155,12 @@ export class DecisionPipeline {
     }
   }
 
+  /** Closes whatever a failed `start` opened (the producer, a consumer that never ran). */
+  async abort(): Promise<void> {
+    this.running = false;
+    await Promise.all([this.consumer.disconnect().catch(() => undefined), this.producer.disconnect().catch(() => undefined), this.blocksFollower.close()]);
+  }
+
   /** Graceful stop: finish the batch in hand, commit it, then close consumer and producer. */
   async stop(): Promise<void> {
     if (!this.running) return;

@@ -3,23 +3,7 @@
  * test:integration` brings them up first (scripts/services.mjs); this check makes a missing
  * service fail the run loudly instead of skipping tests.
  */
-import { connect } from 'node:net';
-import { kafkaBrokers, redisUrl } from './helpers/services.js';
-
-function answers(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host, port });
-    socket.setTimeout(3000, () => {
-      socket.destroy();
-      done(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
+import { kafkaBrokers, redisUrl, tcpAnswers as answers } from './helpers/services.js';
 
 export default async function setup(): Promise<void> {
   const [broker] = kafkaBrokers();

@@ -3,7 +3,7 @@
  * restart Redis (the shared one on 6379 is never touched).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -24,8 +24,16 @@ function redisServerPath(): string {
   return found.stdout.trim();
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+export interface OwnRedisOptions {
+  /** requirepass: clients must AUTH. */
+  password?: string;
+  /** TLS only (no plain port), with this server certificate; clients are not asked for one. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+}
+
+async function answers(url: string, options: OwnRedisOptions): Promise<boolean> {
+  const tls = options.tls ? { ca: readFileSync(options.tls.caFile, 'utf8') } : undefined;
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, ...(options.password ? { password: options.password } : {}), ...(tls ? { tls } : {}) });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -37,7 +45,7 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-export async function startOwnRedis(): Promise<OwnRedis> {
+export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnRedis> {
   const server = redisServerPath();
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
@@ -45,8 +53,12 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     // Persistence on so that a restart keeps the baselines, as a production Redis would.
-    child = spawn(server, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: 'ignore' });
-    await eventually(() => answers(url), 15_000, `redis-server on ${port}`);
+    const listen = options.tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile, '--tls-ca-cert-file', options.tls.caFile, '--tls-auth-clients', 'no']
+      : ['--port', String(port)];
+    const auth = options.password ? ['--requirepass', options.password] : [];
+    child = spawn(server, [...listen, ...auth, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: 'ignore' });
+    await eventually(() => answers(url, options), 15_000, `redis-server on ${port}`);
   };
   const stop = async (): Promise<void> => {
     const current = child;
