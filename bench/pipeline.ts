@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Message } from 'kafkajs';
 import { generateKeyPair } from '../src/decisions/signing.js';
@@ -264,4 +265,18 @@ console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; ward
 console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs`);
 console.log(table(rows));
 if (stageLines.length > 0) console.log(`warden run stages (warm-up included):\n${stageLines.join('\n')}`);
+
+// Leave nothing behind: this run's baselines in Redis and its topics on the broker.
+const redis = new Redis(process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379');
+let removed = 0;
+for await (const keys of redis.scanStream({ match: `${run}-*`, count: 1000 }) as AsyncIterable<string[]>) {
+  if (keys.length > 0) removed += await redis.unlink(...keys);
+}
+redis.disconnect();
+const admin = kafka.admin();
+await admin.connect();
+const topics = (await admin.listTopics()).filter((t) => t.startsWith(run));
+await admin.deleteTopics({ topics }).catch(() => undefined);
+await admin.disconnect();
+process.stderr.write(`cleaned up: ${fmt(removed)} Redis keys, ${topics.length} topics\n`);
 process.exit(0);
