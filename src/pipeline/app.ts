@@ -13,7 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import { createPipelineMetrics } from '../observability/metrics.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import { startHttpServer } from './http-server.js';
-import { createKafka, kafkaAuthError } from './kafka-client.js';
+import { checkKafkaTls, createKafka, kafkaAuthError } from './kafka-client.js';
 import type { BatchDecider, RecordNormalizer } from './ports.js';
 import { DecisionPipeline } from './runner.js';
 import { ensureTopics, topicSpecs } from './topics.js';
@@ -79,6 +79,7 @@ export async function startWardenApp(
     await stages.close().catch(() => undefined);
     throw kafkaAuthError(err, config) ?? err;
   };
+  await checkKafkaTls(config).catch((err: unknown) => failStart(err));
   if (config.kafka.createTopics) {
     const admin = kafka.admin();
     try {

@@ -1,4 +1,5 @@
 /** Builds the kafkajs client from config: brokers, TLS, SASL (PLAIN / SCRAM), retries, logging. */
+import { connect as tlsConnect } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
@@ -46,6 +47,34 @@ export function kafkaAuthError(err: unknown, config: WardenConfig): WardenError 
     }
   }
   return null;
+}
+
+/**
+ * With TLS on, tries one handshake with each broker before kafkajs starts: kafkajs retries a
+ * refused certificate like a lost connection (a minute and more), while the answer cannot change.
+ * Throws WARDEN_KAFKA_AUTH on a certificate error; anything else (a broker not up yet) is left to
+ * kafkajs's retries.
+ */
+export async function checkKafkaTls(config: WardenConfig, timeoutMs = 5000): Promise<void> {
+  const tls = tlsOptions(config.kafka.tls);
+  if (!tls) return;
+  for (const broker of config.kafka.brokers) {
+    const at = broker.lastIndexOf(':');
+    const host = broker.slice(0, at);
+    const port = Number(broker.slice(at + 1));
+    const failure = await new Promise<unknown>((resolve) => {
+      const socket = tlsConnect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host, ...tls });
+      const done = (err: unknown): void => {
+        socket.destroy();
+        resolve(err);
+      };
+      socket.setTimeout(timeoutMs, () => done(null));
+      socket.once('secureConnect', () => done(null));
+      socket.once('error', done);
+    });
+    const auth = failure ? kafkaAuthError(failure, config) : null;
+    if (auth) throw auth;
+  }
 }
 
 export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix = '', options: { retries?: number } = {}): Kafka {

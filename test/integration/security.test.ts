@@ -126,4 +126,19 @@ describe('secured Kafka (SASL over TLS) and Redis (AUTH over TLS)', () => {
     expect(w.logs.join('\n')).toMatch(/WARDEN_KAFKA_AUTH\s+Kafka at 127\.0\.0\.1:\d+ refused the SASL credentials of user "warden-scram" \(scram-sha-256\)/);
     expect(w.logs.join('\n')).not.toContain('not-the-password');
   }, 120_000);
+
+  it('a broker certificate the configured CA does not vouch for stops warden run at once too', async () => {
+    const setup = wardenSetup({
+      kafka: { brokers: [broker.brokers], tls: true, sasl: { mechanism: 'scram-sha-256', ...broker.users.scram } },
+      redis: { url: redis.url, password: REDIS_PASSWORD, tls: { caFile: redisCa } },
+    });
+    const started = Date.now();
+    const w = startWarden(setup);
+    const code = await Promise.race([w.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 30_000))]);
+    if (code === 'running') await stopWarden(w);
+    expect(code).toBe(1);
+    // kafkajs alone would retry the handshake for more than a minute.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(w.logs.join('\n')).toMatch(/WARDEN_KAFKA_AUTH\s+TLS handshake with Kafka at 127\.0\.0\.1:\d+ failed: .*Check kafka\.tls/);
+  }, 60_000);
 });
