@@ -148,17 +148,9 @@ function writeBrokerConfig() {
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${KAFKA_DATA}`,
-    'num.partitions=1',
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'transaction.state.log.num.partitions=1',
-    'group.initial.rebalance.delay.ms=0',
     'num.network.threads=2',
-    'num.io.threads=2',
     'auto.create.topics.enable=true',
-    '',
+    readFileSync(join(ROOT, 'scripts/kafka/single-node.properties'), 'utf8'),
   ].join('\n');
   writeFileSync(KAFKA_PROPS, props);
 }

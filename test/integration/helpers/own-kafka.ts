@@ -73,16 +73,8 @@ export async function startSecureKafka(): Promise<SecureKafka> {
       `listener.name.secure.ssl.keystore.password=${tls.password}`,
       `listener.name.secure.ssl.key.password=${tls.password}`,
       `log.dirs=${data}`,
-      'num.partitions=1',
-      'offsets.topic.replication.factor=1',
-      'offsets.topic.num.partitions=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'transaction.state.log.num.partitions=1',
-      'group.initial.rebalance.delay.ms=0',
       'num.network.threads=1',
-      'num.io.threads=2',
-      '',
+      readFileSync(resolve('scripts/kafka/single-node.properties'), 'utf8'),
     ].join('\n'),
   );
   const cp = `${LIBS}/*`;
