@@ -2,7 +2,7 @@
 // Local development services without Docker: a single-node KRaft Apache Kafka 3.9.1 broker
 // assembled from Maven Central jars, and Redis (the one on 127.0.0.1:6379, or one we start).
 //
-//   node scripts/services.mjs up | down | status | restart-kafka
+//   node scripts/services.mjs up | down | status | restart-kafka | kafka-jars
 //
 // WARDEN_KAFKA_BROKERS / WARDEN_REDIS_URL point at existing infrastructure instead: then `up`
 // only checks that it answers. Everything this script creates lives under .warden/ (ignored).
@@ -311,8 +311,13 @@ async function cli(command) {
     case 'restart-kafka':
       await kafkaRestart();
       return 0;
+    case 'kafka-jars':
+      // Only the jars (for tests that start brokers of their own), whoever runs the dev broker.
+      fetchBrokerJars();
+      log(`kafka jars: ${KAFKA_LIBS}`);
+      return 0;
     default:
-      console.error('usage: node scripts/services.mjs up | down | status | restart-kafka');
+      console.error('usage: node scripts/services.mjs up | down | status | restart-kafka | kafka-jars');
       return 2;
   }
 }

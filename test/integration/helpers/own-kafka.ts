@@ -1,7 +1,7 @@
 /**
  * A private single-node KRaft broker with a SASL_SSL listener (PLAIN, SCRAM-SHA-256 and
- * SCRAM-SHA-512 over TLS), started and stopped by the test itself from the jars that
- * `scripts/services.mjs up` fetched. The certificates come from openssl: a throwaway CA and a
+ * SCRAM-SHA-512 over TLS), started and stopped by the test itself from the Maven Central jars
+ * that `scripts/services.mjs` fetches. The certificates come from openssl: a throwaway CA and a
  * server certificate for 127.0.0.1. The shared dev broker on 9092 is never touched.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -43,9 +43,10 @@ export function makeCertificates(dir: string): { caFile: string; certFile: strin
 }
 
 export async function startSecureKafka(): Promise<SecureKafka> {
-  if (!existsSync(LIBS) || !readdirSync(LIBS).some((f) => f.startsWith('kafka_2.13-'))) {
-    throw new Error(`no Kafka jars in ${LIBS}: run \`npm run services:up\` first (it fetches them)`);
-  }
+  // The dev broker may be someone else's (already running, or WARDEN_KAFKA_BROKERS): fetch the jars here.
+  const jarsPresent = (): boolean => existsSync(LIBS) && readdirSync(LIBS).some((f) => f.startsWith('kafka_2.13-'));
+  if (!jarsPresent()) execFileSync(process.execPath, ['scripts/services.mjs', 'kafka-jars'], { stdio: 'pipe', timeout: 600_000 });
+  if (!jarsPresent()) throw new Error(`no Kafka jars in ${LIBS} after \`node scripts/services.mjs kafka-jars\``);
   const dir = mkdtempSync(join(tmpdir(), 'warden-kafka-sasl-'));
   const data = join(dir, 'data');
   mkdirSync(data);
