@@ -246,6 +246,8 @@ export async function kafkaDown() {
 /** Stops and starts our broker, keeping its data: used by the broker-restart integration tests. */
 export async function kafkaRestart() {
   if (kafkaTarget().external) throw new ServiceError('kafka: cannot restart an external broker (WARDEN_KAFKA_BROKERS is set)');
+  // Restarting a broker someone else runs would quietly do nothing: say so instead.
+  if (!alive(readPid(KAFKA_PID))) throw new ServiceError(`kafka: the broker on 127.0.0.1:${KAFKA_PORT} was not started by this script (from this folder); it will not restart it`);
   await kafkaDown();
   await kafkaUp();
 }

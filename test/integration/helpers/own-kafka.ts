@@ -79,9 +79,9 @@ export async function startSecureKafka(): Promise<SecureKafka> {
     ].join('\n'),
   );
   const cp = `${LIBS}/*`;
-  const clusterId = execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim().split('\n').pop() ?? '';
-  const scram = (mechanism: string): string => `${mechanism}=[name=${users.scram.username},password=${users.scram.password}]`;
   const log4j = `-Dlog4j.configuration=file:${resolve('scripts/kafka/log4j.properties')}`;
+  const clusterId = execFileSync('java', [log4j, '-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+  const scram = (mechanism: string): string => `${mechanism}=[name=${users.scram.username},password=${users.scram.password}]`;
   execFileSync('java', ['-Xmx256m', log4j, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '-S', scram('SCRAM-SHA-256'), '-S', scram('SCRAM-SHA-512')], { stdio: 'pipe' });
   const logFile = join(dir, 'broker.log');
   const out = openSync(logFile, 'a');

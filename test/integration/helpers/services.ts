@@ -1,4 +1,5 @@
 /** Connection helpers for integration tests: real services, unique names per test, cleanup. */
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -68,4 +69,19 @@ export function tcpAnswers(host: string, port: number, timeoutMs = 3000): Promis
     });
     socket.once('error', () => done(false));
   });
+}
+
+/**
+ * Whether `scripts/services.mjs restart-kafka` can restart the broker: only one it started from
+ * this folder (its pid file names a live process). The restart tests are skipped otherwise rather
+ * than passing without a restart.
+ */
+export function brokerRestartable(): boolean {
+  if (process.env.WARDEN_KAFKA_BROKERS) return false;
+  try {
+    process.kill(Number(readFileSync('.warden/kafka/broker.pid', 'utf8').trim()), 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
