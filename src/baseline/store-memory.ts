@@ -2,7 +2,9 @@
  * In-process store for replay and tests. For speed it hands the decider its own profile objects
  * instead of copies (the decider is the only writer, one batch at a time); profiles are plain
  * JSON-safe data, so this gives exactly the decisions the Redis store gives (an integration test
- * checks it byte for byte). `get` returns a copy.
+ * checks it byte for byte). `get` returns a copy. With `copies: true` it loads copies as an
+ * external store does, so a batch whose learning is never stored leaves no trace (tests of the
+ * live pipeline's order: publish, then learn).
  */
 import type { BaselineStore, LoadedProfile, ProfileUpdate } from './store.js';
 import { offsetAfter } from './store.js';
@@ -16,13 +18,15 @@ interface Entry {
 export class MemoryBaselineStore implements BaselineStore {
   private readonly entries = new Map<string, Entry>();
 
+  constructor(private readonly options: { copies?: boolean } = {}) {}
+
   async load(identities: readonly string[], partition: string | null): Promise<Map<string, LoadedProfile>> {
     const out = new Map<string, LoadedProfile>();
     for (const id of identities) {
       if (out.has(id)) continue;
       const e = this.entries.get(id);
       out.set(id, {
-        profile: e ? e.profile : null,
+        profile: e ? (this.options.copies ? structuredClone(e.profile) : e.profile) : null,
         watermark: e && partition !== null ? (e.watermarks.get(partition) ?? null) : null,
       });
     }

@@ -32,7 +32,7 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
     blocksPublished: new Counter({ name: 'warden_blocks_published_total', help: 'Block and lift records published', labelNames: ['state'], registers }),
     batchSeconds: new Histogram({
       name: 'warden_batch_duration_seconds',
-      help: 'Time to process one batch, by stage (normalize, decide, publish, commit, total)',
+      help: 'Time to process one batch, by stage (normalize, decide, publish, learn, commit, total)',
       labelNames: ['stage'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,

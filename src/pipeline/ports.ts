@@ -38,4 +38,9 @@ export interface DecideOptions {
 
 export interface BatchDecider {
   decideBatch(events: WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<Decision[]>;
+  /**
+   * Decides without storing the learning yet; `learn()` stores it. When a decider has it, the
+   * pipeline learns only after the batch's decisions are published.
+   */
+  decideThenLearn?(events: WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<{ decisions: Decision[]; learn(): Promise<void> }>;
 }

@@ -285,7 +285,11 @@ export class DecisionPipeline {
     await this.publish(decided.decisions, decided.events, deadLetters);
     const t3 = this.now();
     metrics.batchSeconds.observe({ stage: 'publish' }, (t3 - t2) / 1000);
-    metrics.batchSeconds.observe({ stage: 'total' }, (t3 - t0) / 1000);
+    await this.learn(decided.learn, chunk);
+    const t4 = this.now();
+    metrics.batchSeconds.observe({ stage: 'learn' }, (t4 - t3) / 1000);
+    metrics.batchSeconds.observe({ stage: 'total' }, (t4 - t0) / 1000);
+    // End-to-end lag is to the decision's acknowledgement, not to the learning after it.
     for (const ts of produced) if (Number.isFinite(ts)) metrics.endToEndLagSeconds.observe(Math.max(0, t3 - ts) / 1000);
     const formats = new Map<string, number>();
     for (const e of events) formats.set(e.sourceFormat ?? 'unknown', (formats.get(e.sourceFormat ?? 'unknown') ?? 0) + 1);
@@ -293,25 +297,46 @@ export class DecisionPipeline {
   }
 
   /**
+   * Stores what a published batch taught the baselines, before its offsets are committed. If Redis
+   * went away in between, the batch is decided again from the last commit (the same decisions,
+   * since nothing was learned) rather than committed unlearned. Any other store failure would
+   * repeat on every retry: it is counted and logged, and the stream goes on without that learning.
+   */
+  private async learn(learn: () => Promise<void>, chunk: Chunk): Promise<void> {
+    try {
+      await learn();
+    } catch (err) {
+      if (isStoreUnavailable(err)) {
+        this.deps.metrics.storeErrors.inc({ kind: 'unavailable' });
+        throw err;
+      }
+      this.deps.metrics.storeErrors.inc({ kind: 'script' });
+      this.log.error({ err, topic: chunk.topic, partition: chunk.partition, from: chunk.messages[0]?.offset }, 'storing the learning of a published batch failed; going on without it');
+    }
+  }
+
+  /**
    * Decides a batch. A store outage degrades to identity + policy (failMode) instead of stalling
    * the stream; any other failure is narrowed to the events that cause it, which go to the DLQ.
+   * The learning of the main path is stored by the returned `learn`, after publishing.
    */
   private async decide(
     events: WardenEvent[],
     position: { partition: string; offsets: string[] },
-  ): Promise<{ decisions: Decision[]; events: WardenEvent[]; failures: DeadLetter[] }> {
-    if (events.length === 0) return { decisions: [], events, failures: [] };
+  ): Promise<{ decisions: Decision[]; events: WardenEvent[]; failures: DeadLetter[]; learn: () => Promise<void> }> {
+    const nothing = async (): Promise<void> => undefined;
+    if (events.length === 0) return { decisions: [], events, failures: [], learn: nothing };
     const { decider, metrics } = this.deps;
     try {
       // While degraded, every batch tries the store first: the first success ends the outage.
-      const decisions = await decider.decideBatch(events, position);
+      const decided = decider.decideThenLearn ? await decider.decideThenLearn(events, position) : { decisions: await decider.decideBatch(events, position), learn: nothing };
       this.setDegraded(false);
-      return { decisions, events, failures: [] };
+      return { decisions: decided.decisions, events, failures: [], learn: decided.learn };
     } catch (err) {
       if (isStoreUnavailable(err)) {
         metrics.storeErrors.inc({ kind: 'unavailable' });
         this.setDegraded(true, err);
-        return { decisions: await decider.decideBatch(events, position, { storeUnavailable: true }), events, failures: [] };
+        return { decisions: await decider.decideBatch(events, position, { storeUnavailable: true }), events, failures: [], learn: nothing };
       }
       this.log.error({ err, partition: position.partition }, 'deciding a batch failed; retrying event by event');
     }
@@ -327,7 +352,8 @@ export class DecisionPipeline {
         failures.push(decideFailure(event, err, { topic, partition: Number(partition), offset: position.offsets[i] }));
       }
     }
-    return { decisions, events: kept, failures };
+    // Event by event, each decision learns as it is made (the rare path after a failure).
+    return { decisions, events: kept, failures, learn: nothing };
   }
 
   private setDegraded(degraded: boolean, cause?: unknown): void {

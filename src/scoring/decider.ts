@@ -52,8 +52,22 @@ export interface DecideOptions {
   storeUnavailable?: boolean;
 }
 
+/** A decided batch whose learning is not stored yet. */
+export interface DecidedBatch {
+  decisions: Decision[];
+  /**
+   * Stores what the batch taught the baselines (with the offset watermark). Call it once the
+   * decisions are published: an event whose decision was lost is then decided again against the
+   * profile it was first decided against, not one that has already learned it.
+   */
+  learn(): Promise<void>;
+}
+
 export interface Decider {
+  /** Decides and stores the learning (replay, tools). */
   decideBatch(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<Decision[]>;
+  /** Decides; the learning is stored by the returned `learn()` (the live pipeline, after publishing). */
+  decideThenLearn(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<DecidedBatch>;
 }
 
 /**
@@ -154,59 +168,71 @@ export function createDecider(deps: DeciderDeps): Decider {
     return decision(event, identity, evaluation, { ...combined, verdict, reasons, ...(wouldBe ? { wouldBe } : {}) }, null, decidedAt, true);
   }
 
+  const nothingToLearn = async (): Promise<void> => undefined;
+
+  async function decideThenLearn(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<DecidedBatch> {
+    // One wall-clock reading per batch: the batch is decided at one moment.
+    const decidedAt = deps.clock ? deps.clock().toISOString() : null;
+    if (options?.storeUnavailable) return { decisions: events.map((e) => decideWithoutStore(e, decidedAt)), learn: nothingToLearn };
+    const partition = position?.partition ?? null;
+    const resolutions = events.map((e) => resolver.resolve(e));
+    const scores = model ? await model.scoreBatch(events, resolutions) : null;
+    const loaded = await store.load(resolutions.map((r) => r.identityId), partition);
+    const profiles = new Map<string, IdentityProfile>();
+    const lastOffset = new Map<string, string | null>();
+    const decisions: Decision[] = [];
+
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as WardenEvent;
+      const identity = resolutions[i]!;
+      const id = identity.identityId;
+      let profile = profiles.get(id);
+      if (!profile) {
+        profile = loaded.get(id)?.profile ?? emptyProfile(id, sketchWidth);
+        profiles.set(id, profile);
+      }
+      const f = extractFeatures(event);
+      const evaluation = policy.evaluate(event, identity);
+      const assessment = assessEvent(profile, event, f, rules);
+      const combined = combineFor(event, identity, evaluation, {
+        findings: assessment.findings,
+        learning: assessment.learning,
+        model: scores?.[i] ?? null,
+        suppressed: suppressedCodes(profile, f.t),
+      });
+
+      const offset = position?.offsets[i] ?? null;
+      const watermark = loaded.get(id)?.watermark ?? null;
+      // A redelivered event is decided again with the same id but never folded into the profile a
+      // second time. The pipeline stores the learning only after publishing, so an event whose
+      // decision was lost meets the profile it first met; one whose decision was published and
+      // learned may now score lower, and consumers keep the first decision of an id.
+      if (offset === null || offsetAfter(offset, watermark)) {
+        learnEvent(profile, event, f, rules, assessment.learning || (combined.anomalyVerdict === 'allow' && contextPoints(assessment.findings) < config.baseline.absorbBelowScore));
+        const fb = feedback.get(event.id);
+        if (fb) applyFeedback(profile, f, rules, fb);
+        lastOffset.set(id, offset);
+      }
+
+      decisions.push(decision(event, identity, evaluation, combined, model?.version ?? null, decidedAt));
+    }
+
+    const updates: ProfileUpdate[] = [];
+    for (const [identity, offset] of lastOffset) {
+      const profile = profiles.get(identity);
+      if (profile) updates.push({ identity, profile, offset });
+    }
+    if (updates.length === 0) return { decisions, learn: nothingToLearn };
+    let stored: Promise<void> | null = null;
+    return { decisions, learn: () => (stored ??= store.apply(updates, partition)) };
+  }
+
   return {
+    decideThenLearn,
     async decideBatch(events, position, options) {
-      // One wall-clock reading per batch: the batch is decided at one moment.
-      const decidedAt = deps.clock ? deps.clock().toISOString() : null;
-      if (options?.storeUnavailable) return events.map((e) => decideWithoutStore(e, decidedAt));
-      const partition = position?.partition ?? null;
-      const resolutions = events.map((e) => resolver.resolve(e));
-      const scores = model ? await model.scoreBatch(events, resolutions) : null;
-      const loaded = await store.load(resolutions.map((r) => r.identityId), partition);
-      const profiles = new Map<string, IdentityProfile>();
-      const lastOffset = new Map<string, string | null>();
-      const decisions: Decision[] = [];
-
-      for (let i = 0; i < events.length; i++) {
-        const event = events[i] as WardenEvent;
-        const identity = resolutions[i]!;
-        const id = identity.identityId;
-        let profile = profiles.get(id);
-        if (!profile) {
-          profile = loaded.get(id)?.profile ?? emptyProfile(id, sketchWidth);
-          profiles.set(id, profile);
-        }
-        const f = extractFeatures(event);
-        const evaluation = policy.evaluate(event, identity);
-        const assessment = assessEvent(profile, event, f, rules);
-        const combined = combineFor(event, identity, evaluation, {
-          findings: assessment.findings,
-          learning: assessment.learning,
-          model: scores?.[i] ?? null,
-          suppressed: suppressedCodes(profile, f.t),
-        });
-
-        const offset = position?.offsets[i] ?? null;
-        const watermark = loaded.get(id)?.watermark ?? null;
-        // A redelivered event is decided again (same id, same verdict in all but corner cases)
-        // but never folded into the profile a second time.
-        if (offset === null || offsetAfter(offset, watermark)) {
-          learnEvent(profile, event, f, rules, assessment.learning || (combined.anomalyVerdict === 'allow' && contextPoints(assessment.findings) < config.baseline.absorbBelowScore));
-          const fb = feedback.get(event.id);
-          if (fb) applyFeedback(profile, f, rules, fb);
-          lastOffset.set(id, offset);
-        }
-
-        decisions.push(decision(event, identity, evaluation, combined, model?.version ?? null, decidedAt));
-      }
-
-      const updates: ProfileUpdate[] = [];
-      for (const [identity, offset] of lastOffset) {
-        const profile = profiles.get(identity);
-        if (profile) updates.push({ identity, profile, offset });
-      }
-      if (updates.length > 0) await store.apply(updates, partition);
-      return decisions;
+      const decided = await decideThenLearn(events, position, options);
+      await decided.learn();
+      return decided.decisions;
     },
   };
 }

@@ -30,30 +30,42 @@ const jsonNormalizer: RecordNormalizer = (record, origin) => {
   }
 };
 
-function stages(): WardenStages {
+function decideStandIn(events: WardenEvent[]): Decision[] {
+  return events.map((e): Decision => {
+    const block = e.action.startsWith('iam:');
+    return {
+      decisionId: `d-${e.id}`,
+      eventId: e.id,
+      identity: e.identity.id,
+      owner: null,
+      action: e.action,
+      resource: e.resource ?? null,
+      eventTime: e.time,
+      decidedAt: e.time,
+      verdict: block ? 'block' : 'allow',
+      score: block ? 90 : 0,
+      mode: 'enforce',
+      reasons: block ? [{ code: 'POLICY_DENY', detail: 'iam is denied', weight: 90 }] : [],
+      policy: { id: null, version: 'test' },
+      model: null,
+    };
+  });
+}
+
+/** `onLearn(decidedSoFar)` runs where the real decider stores its learning. */
+function stages(onLearn?: (decidedSoFar: number) => Promise<void>): WardenStages {
+  let decided = 0;
   return {
     normalizers: new Map(),
     decider: {
       async decideBatch(events) {
-        return events.map((e): Decision => {
-          const block = e.action.startsWith('iam:');
-          return {
-            decisionId: `d-${e.id}`,
-            eventId: e.id,
-            identity: e.identity.id,
-            owner: null,
-            action: e.action,
-            resource: e.resource ?? null,
-            eventTime: e.time,
-            decidedAt: e.time,
-            verdict: block ? 'block' : 'allow',
-            score: block ? 90 : 0,
-            mode: 'enforce',
-            reasons: block ? [{ code: 'POLICY_DENY', detail: 'iam is denied', weight: 90 }] : [],
-            policy: { id: null, version: 'test' },
-            model: null,
-          };
-        });
+        return decideStandIn(events);
+      },
+      async decideThenLearn(events) {
+        const decisions = decideStandIn(events);
+        decided += decisions.length;
+        const upTo = decided;
+        return { decisions, learn: async () => onLearn?.(upTo) };
       },
     },
     storeHealthy: async () => true,
@@ -72,8 +84,9 @@ describe('pipeline runner on the real broker', () => {
     await admin.disconnect();
   });
 
-  it('publishes one signed decision per valid event, dead-letters the rest, and blocks', async () => {
-    const setup = wardenSetup();
+  it('publishes one signed decision per valid event, dead-letters the rest, blocks, and learns only after publishing', async () => {
+    // One batch at a time, so that "decided so far" is what must be on the topic at each learn.
+    const setup = wardenSetup({ pipeline: { maxInFlightBatches: 1 } });
     const config = parseConfig(readFileSync(setup.configFile, 'utf8'), setup.configFile);
     const drop = await createTopics(admin, Object.values(setup.topics), 2);
     const valid = Array.from({ length: 400 }, (_, i) => ({
@@ -91,7 +104,14 @@ describe('pipeline runner on the real broker', () => {
     });
     await producer.disconnect();
 
-    const s = stages();
+    const learnedBeforePublished: string[] = [];
+    let learnCalls = 0;
+    const s = stages(async (decidedSoFar) => {
+      learnCalls++;
+      const ends = await admin.fetchTopicOffsets(setup.topics.decisions);
+      const published = ends.reduce((sum, p) => sum + Number(p.high), 0);
+      if (published < decidedSoFar) learnedBeforePublished.push(`${published} published of ${decidedSoFar} decided`);
+    });
     const app = await startWardenApp(config, silentLogger, { ...s, normalizers: new Map([[setup.topics.input, jsonNormalizer]]) });
     const decisions: Array<Decision & { sig: string }> = [];
     const dlq: Array<{ reason: string; raw: string; origin: { offset: string } }> = [];
@@ -110,6 +130,8 @@ describe('pipeline runner on the real broker', () => {
     try {
       await eventually(() => decisions.length >= 400 && dlq.length >= 2 && blocks.length >= 1, 60_000, 'decisions, dead letters and the block');
       expect(new Set(decisions.map((d) => d.eventId)).size).toBe(400);
+      expect(learnCalls).toBeGreaterThan(0);
+      expect(learnedBeforePublished).toEqual([]);
       const verifier = createVerifier([setup.publicKeyPem]);
       expect(decisions.every((d) => verifier.verify(d))).toBe(true);
       expect(dlq.map((d) => d.reason).sort()).toEqual(['MALFORMED_JSON', 'MISSING_IDENTITY']);

@@ -78,3 +78,39 @@ describe('decider without its store (Redis down)', () => {
     expect(shadow.map((x) => [x.verdict, x.wouldBe])).toEqual([['allow', 'block'], ['allow', undefined]]);
   });
 });
+
+describe('decider: learning stored after publishing (decideThenLearn)', () => {
+  const resolverFor = () => createInventoryResolver(null, parseConfig('{}', 't'));
+  const noPolicy = { version: 'p0', evaluate: () => ({ verdict: null, shadowVerdict: null, reasons: [], matched: [], policyId: null, excepted: false, protected: false }) };
+  const history = routine(3);
+  const position = (n: number, from = 0) => ({ partition: 'audit:0', offsets: Array.from({ length: n }, (_, i) => String(from + i)) });
+
+  it('touches the store only when learn() is called, once, and decides as decideBatch does', async () => {
+    const store = new MemoryBaselineStore({ copies: true });
+    const d = createDecider({ config: parseConfig('{}', 't'), resolver: resolverFor(), policy: noPolicy, store });
+    const decided = await d.decideThenLearn(history, position(history.length));
+    expect(await store.get('svc-deployer')).toBeNull();
+    await Promise.all([decided.learn(), decided.learn()]);
+    const stored = await store.get('svc-deployer');
+    expect(stored).not.toBeNull();
+
+    const reference = createDecider({ config: parseConfig('{}', 't'), resolver: resolverFor(), policy: noPolicy, store: new MemoryBaselineStore() });
+    expect(JSON.stringify(await reference.decideBatch(history, position(history.length)))).toBe(JSON.stringify(decided.decisions));
+  });
+
+  it('a batch whose decisions were lost before learn() is decided again exactly as the first time', async () => {
+    const store = new MemoryBaselineStore({ copies: true });
+    const d = createDecider({ config: parseConfig('{}', 't'), resolver: resolverFor(), policy: noPolicy, store });
+    await (await d.decideThenLearn(history, position(history.length))).learn();
+    const odd = [event(START + 4 * DAY, { action: 'iam:CreateAccessKey', source: { ...event(0).source, ip: '203.0.113.9', asn: 'AS64501', country: 'NL' } })];
+    const first = await d.decideThenLearn(odd, position(1, history.length));
+    // The publish failed: learn() never ran, and the batch comes back from the last commit.
+    const again = await d.decideThenLearn(odd, position(1, history.length));
+    expect(JSON.stringify(again.decisions)).toBe(JSON.stringify(first.decisions));
+    expect(first.decisions[0]!.verdict).not.toBe('allow');
+    // Learned once published; a redelivery after that keeps its id but meets the learned profile.
+    await again.learn();
+    const afterLearning = await d.decideThenLearn(odd, position(1, history.length));
+    expect(afterLearning.decisions[0]!.decisionId).toBe(first.decisions[0]!.decisionId);
+  });
+});
