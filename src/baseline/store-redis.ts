@@ -145,6 +145,8 @@ export class RedisBaselineStore implements BaselineStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
+    // QUIT is refused while the connection is still being made (no offline queue in a live
+    // instance): then drop the connection, or it would keep the process alive once it connects.
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -6,8 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { Kafka } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import { createSigner } from '../decisions/signing.js';
+import type { Signer } from '../decisions/signing.js';
 import { WardenError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createPipelineMetrics } from '../observability/metrics.js';
@@ -60,17 +62,6 @@ export async function startWardenApp(
   stages: WardenStages,
   options: { routes?: (app: FastifyInstance) => void; metrics?: PipelineMetrics } = {},
 ): Promise<WardenApp> {
-  const metrics = options.metrics ?? createPipelineMetrics();
-  const signer = createSigner(readSigningKey(config), { batchSize: config.signing.batchSize });
-  const kafka = createKafka(config, logger);
-  if (stages.model) {
-    const show = (m: { version: string; backend: string }): void => {
-      metrics.modelInfo.reset();
-      metrics.modelInfo.set({ version: m.version, backend: m.backend }, 1);
-    };
-    show(stages.model.current);
-    stages.model.onSwap(show);
-  }
   // A start that fails half way closes what it opened (the store's connection would otherwise keep
   // the process alive) and says what to fix when the cause is configuration.
   const failStart = async (err: unknown, opened: { pipeline?: DecisionPipeline; http?: FastifyInstance } = {}): Promise<never> => {
@@ -79,6 +70,23 @@ export async function startWardenApp(
     await stages.close().catch(() => undefined);
     throw kafkaAuthError(err, config) ?? err;
   };
+  const metrics = options.metrics ?? createPipelineMetrics();
+  let signer: Signer;
+  let kafka: Kafka;
+  try {
+    signer = createSigner(readSigningKey(config), { batchSize: config.signing.batchSize });
+    kafka = createKafka(config, logger);
+  } catch (err) {
+    return failStart(err);
+  }
+  if (stages.model) {
+    const show = (m: { version: string; backend: string }): void => {
+      metrics.modelInfo.reset();
+      metrics.modelInfo.set({ version: m.version, backend: m.backend }, 1);
+    };
+    show(stages.model.current);
+    stages.model.onSwap(show);
+  }
   await checkKafkaTls(config).catch((err: unknown) => failStart(err));
   if (config.kafka.createTopics) {
     const admin = kafka.admin();

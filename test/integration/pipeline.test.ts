@@ -4,7 +4,8 @@
  * taking over, Redis restarting and the broker restarting mid-stream.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,18 @@ describe('warden run on the real broker and Redis', () => {
     await log.stop();
     await own.stop();
   });
+
+  it('a start that fails (no signing key) exits 1 at once with the reason, holding nothing open', async () => {
+    const setup = setupFor({ signing: { privateKeyFile: join(mkdtempSync(join(tmpdir(), 'warden-nokey-')), 'missing.key') } });
+    const started = Date.now();
+    const w = startWarden(setup);
+    const code = await Promise.race([w.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 20_000))]);
+    if (code === 'running') await stopWarden(w);
+    expect(code).toBe(1);
+    // The Redis connection the stages opened used to keep the process alive after the error.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(w.logs.join('\n')).toMatch(/WARDEN_KEY_INVALID\s+cannot read the signing key .*missing\.key/);
+  }, 60_000);
 
   it('waits for a slow Redis without a rebalance, and degrades once a command times out', async () => {
     const own = await startOwnRedis();
