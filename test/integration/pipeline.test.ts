@@ -18,7 +18,7 @@ import { createVerifier } from '../../src/decisions/signing.js';
 import type { Decision } from '../../src/decisions/decision.js';
 import { RedisBaselineStore } from '../../src/baseline/store-redis.js';
 import { brokerRestartable, createTopics, deleteKeys, eventually, redisUrl, testKafka, uniqueName } from './helpers/services.js';
-import { startWarden, wardenSetup } from './helpers/warden-process.js';
+import { exitWithin, startWarden, wardenSetup } from './helpers/warden-process.js';
 import type { RunningWarden, WardenTestSetup } from './helpers/warden-process.js';
 import { startOwnRedis } from './helpers/own-redis.js';
 
@@ -218,8 +218,7 @@ describe('warden run on the real broker and Redis', () => {
     const setup = setupFor({ signing: { privateKeyFile: join(mkdtempSync(join(tmpdir(), 'warden-nokey-')), 'missing.key') } });
     const started = Date.now();
     const w = startWarden(setup);
-    const code = await Promise.race([w.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 20_000))]);
-    if (code === 'running') await stopWarden(w);
+    const code = await exitWithin(w, 20_000);
     expect(code).toBe(1);
     // The Redis connection the stages opened used to keep the process alive after the error.
     expect(Date.now() - started).toBeLessThan(20_000);

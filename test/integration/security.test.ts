@@ -19,7 +19,7 @@ import { makeCertificates, startSecureKafka } from './helpers/own-kafka.js';
 import type { SecureKafka } from './helpers/own-kafka.js';
 import { startOwnRedis } from './helpers/own-redis.js';
 import type { OwnRedis } from './helpers/own-redis.js';
-import { startWarden, wardenSetup } from './helpers/warden-process.js';
+import { exitWithin, startWarden, wardenSetup } from './helpers/warden-process.js';
 import type { RunningWarden } from './helpers/warden-process.js';
 
 const REDIS_PASSWORD = 'redis-secret-51f0';
@@ -120,8 +120,7 @@ describe('secured Kafka (SASL over TLS) and Redis (AUTH over TLS)', () => {
       redis: { url: redis.url, password: REDIS_PASSWORD, tls: { caFile: redisCa } },
     });
     const w = startWarden(setup);
-    const code = await Promise.race([w.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 60_000))]);
-    if (code === 'running') await stopWarden(w);
+    const code = await exitWithin(w, 60_000);
     expect(code).toBe(1);
     expect(w.logs.join('\n')).toMatch(/WARDEN_KAFKA_AUTH\s+Kafka at 127\.0\.0\.1:\d+ refused the SASL credentials of user "warden-scram" \(scram-sha-256\)/);
     expect(w.logs.join('\n')).not.toContain('not-the-password');
@@ -134,8 +133,7 @@ describe('secured Kafka (SASL over TLS) and Redis (AUTH over TLS)', () => {
     });
     const started = Date.now();
     const w = startWarden(setup);
-    const code = await Promise.race([w.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 30_000))]);
-    if (code === 'running') await stopWarden(w);
+    const code = await exitWithin(w, 30_000);
     expect(code).toBe(1);
     // kafkajs alone would retry the handshake for more than a minute.
     expect(Date.now() - started).toBeLessThan(30_000);

@@ -94,3 +94,18 @@ export function startWarden(setup: WardenTestSetup, extraArgs: string[] = [], en
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, logs, exited, joined };
 }
+
+/**
+ * The exit code of a `warden run` expected to stop by itself, or `'running'` if it had not within
+ * `ms` (it is then stopped with SIGTERM, so a failing test leaves no process behind).
+ */
+export async function exitWithin(w: RunningWarden, ms: number): Promise<number | null | 'running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([w.exited, new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), ms)))]);
+  clearTimeout(timer);
+  if (code === 'running') {
+    w.child.kill('SIGTERM');
+    await w.exited;
+  }
+  return code;
+}
