@@ -79,3 +79,8 @@ export class WardenValidationError extends WardenError {
 export function isWardenError(err: unknown): err is WardenError {
   return err instanceof WardenError;
 }
+
+/** `err` and the errors of its `cause` chain, outermost first (at most `depth` of them). */
+export function* causeChain(err: unknown, depth = 8): Generator<Error> {
+  for (let e: unknown = err, i = 0; e instanceof Error && i < depth; e = e.cause, i++) yield e;
+}

@@ -50,22 +50,24 @@ export class BlockTracker {
   /**
    * A record read back from the blocks topic. A lift newer than the block this instance knows of
    * ends it; a Warden block for the whole identity (no action list) newer than what is known counts
-   * as published. Older records change nothing, so re-reading the topic is harmless.
+   * as published. Older records change nothing, so re-reading the topic is harmless. Returns true
+   * when the record was a lift that ended a block in force at `nowMs`.
    */
-  observe(record: Pick<BlockRecord, 'identity' | 'tokenId' | 'state' | 'source' | 'actions' | 'createdAt' | 'expiresAt'>): void {
+  observe(record: Pick<BlockRecord, 'identity' | 'tokenId' | 'state' | 'source' | 'actions' | 'createdAt' | 'expiresAt'>, nowMs: number): boolean {
     const key = blockKey(record.identity, record.tokenId);
     const createdAt = Date.parse(record.createdAt);
-    if (Number.isNaN(createdAt)) return;
+    if (Number.isNaN(createdAt)) return false;
     const known = this.published.get(key);
-    if (known !== undefined && known.createdAt > createdAt) return;
+    if (known !== undefined && known.createdAt > createdAt) return false;
     if (record.state === 'lift') {
       // Kept as a block that has run out, so an older block read later cannot bring it back.
       this.published.set(key, { createdAt, expiresAt: 0 });
-      return;
+      return known !== undefined && known.expiresAt > nowMs;
     }
-    if (record.source !== 'warden' || record.actions !== undefined || record.expiresAt === null) return;
+    if (record.source !== 'warden' || record.actions !== undefined || record.expiresAt === null) return false;
     const expiresAt = Date.parse(record.expiresAt);
     if (!Number.isNaN(expiresAt)) this.published.set(key, { createdAt, expiresAt });
+    return false;
   }
 
   /** Whether this instance counts a Warden block on the key as in force at `nowMs`. */

@@ -3,7 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
-import { WardenError } from '../errors.js';
+import { WardenError, causeChain } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { resolveSecret, tlsOptions } from './secrets.js';
 
@@ -35,7 +35,7 @@ const TLS_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABL
  */
 export function kafkaAuthError(err: unknown, config: WardenConfig): WardenError | null {
   const brokers = config.kafka.brokers.join(',');
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+  for (const e of causeChain(err)) {
     if (e.name === 'KafkaJSSASLAuthenticationError') {
       const sasl = config.kafka.sasl;
       const who = sasl ? `user "${sasl.username}" (${sasl.mechanism})` : 'the client';

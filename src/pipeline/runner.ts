@@ -15,7 +15,7 @@ import type { Decision } from '../decisions/decision.js';
 import type { Signer } from '../decisions/signing.js';
 import { parseBlockMessage } from '../enforcer/block-decoder.js';
 import { BlocksFollower } from '../enforcer/blocks-follower.js';
-import { isWardenError } from '../errors.js';
+import { causeChain, isWardenError } from '../errors.js';
 import type { WardenEvent } from '../events/event.js';
 import type { Logger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
@@ -54,7 +54,7 @@ const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'R
 
 /** The kafkajs protocol error in `err`'s cause chain that says this member must rejoin its group. */
 export function groupMembershipError(err: unknown): Error | null {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+  for (const e of causeChain(err)) {
     const type = (e as { type?: unknown }).type;
     if (typeof type === 'string' && MEMBERSHIP_ERRORS.has(type)) return e;
   }
@@ -176,9 +176,7 @@ export class DecisionPipeline {
       const parsed = parseBlockMessage(message.key, message.value);
       if (!parsed.ok) continue;
       const { record } = parsed;
-      const wasInForce = this.blocks.inForce(record.identity, record.tokenId, this.now());
-      this.blocks.observe(record);
-      if (record.state === 'lift' && wasInForce && !this.blocks.inForce(record.identity, record.tokenId, this.now())) {
+      if (this.blocks.observe(record, this.now())) {
         this.log.info({ identity: record.identity, tokenId: record.tokenId, source: record.source }, 'block lifted; the next block decision publishes a new block');
       }
     }

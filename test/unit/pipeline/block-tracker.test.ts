@@ -46,29 +46,29 @@ describe('BlockTracker', () => {
   it('publishes again at once after a lift newer than its block, not after an older one', () => {
     const t = tracker();
     expect(t.recordFor(decision('block'), undefined, T0)).not.toBeNull();
-    t.observe(record('lift', T0 - MIN));
+    expect(t.observe(record('lift', T0 - MIN), T0)).toBe(false);
     expect(t.recordFor(decision('block'), undefined, T0 + MIN)).toBeNull();
-    t.observe(record('lift', T0 + 2 * MIN));
+    expect(t.observe(record('lift', T0 + 2 * MIN), T0 + 2 * MIN)).toBe(true);
     expect(t.recordFor(decision('block'), undefined, T0 + 3 * MIN)).not.toBeNull();
   });
 
   it('counts Warden blocks read from the topic as published (restart, rebalance) but not operator or partial blocks', () => {
     const t = tracker();
-    t.observe(record('block', T0 - 5 * MIN));
+    t.observe(record('block', T0 - 5 * MIN), T0);
     expect(t.inForce('svc-a', undefined, T0)).toBe(true);
     expect(t.recordFor(decision('block'), undefined, T0)).toBeNull();
 
     const u = tracker();
-    u.observe(record('block', T0 - 5 * MIN, { source: 'operator:bob' }));
-    u.observe(record('block', T0 - 5 * MIN, { actions: ['iam:*'] }));
-    u.observe(record('block', T0 - 5 * MIN, { expiresAt: null }));
+    u.observe(record('block', T0 - 5 * MIN, { source: 'operator:bob' }), T0);
+    u.observe(record('block', T0 - 5 * MIN, { actions: ['iam:*'] }), T0);
+    u.observe(record('block', T0 - 5 * MIN, { expiresAt: null }), T0);
     expect(u.inForce('svc-a', undefined, T0)).toBe(false);
     expect(u.recordFor(decision('block'), undefined, T0)).not.toBeNull();
   });
 
   it('re-reading the topic ends in the same state: an older block read after a lift does not bring the block back', () => {
     const t = tracker();
-    for (const r of [record('block', T0 - 10 * MIN), record('lift', T0 - 5 * MIN), record('block', T0 - 10 * MIN)]) t.observe(r);
+    for (const r of [record('block', T0 - 10 * MIN), record('lift', T0 - 5 * MIN), record('block', T0 - 10 * MIN)]) t.observe(r, T0);
     expect(t.inForce('svc-a', undefined, T0)).toBe(false);
     expect(t.recordFor(decision('block'), undefined, T0)).not.toBeNull();
     expect(t.inForce('svc-a', undefined, T0)).toBe(true);
@@ -76,7 +76,7 @@ describe('BlockTracker', () => {
 
   it('a block read back whose expiry has passed is renewed by the next block decision', () => {
     const t = tracker();
-    t.observe(record('block', T0 - 120 * MIN));
+    t.observe(record('block', T0 - 120 * MIN), T0);
     expect(t.recordFor(decision('block'), undefined, T0)).not.toBeNull();
   });
 });
