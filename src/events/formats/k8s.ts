@@ -117,7 +117,9 @@ export function looksLikeK8s(v: JsonObject): boolean {
 }
 
 export function normalizeK8s(v: JsonObject, ctx: FormatContext, sink: Sink): void {
-  if (v.kind === 'EventList' || Array.isArray(v.items)) {
+  // A list says so (`kind: EventList`) or holds items; an empty `items` on anything else is not a
+  // list with nothing in it but a record to reject, so that it is not lost without a trace.
+  if (v.kind === 'EventList' || (Array.isArray(v.items) && v.items.length > 0)) {
     const items = Array.isArray(v.items) ? v.items : [];
     items.forEach((item, i) => {
       if (isObject(item)) normalizeEvent(item, ctx, sink);

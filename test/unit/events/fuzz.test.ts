@@ -75,3 +75,13 @@ describe('normalizers never throw', () => {
     );
   });
 });
+
+describe('found by the fuzzer', () => {
+  it('an empty `items` without `kind: EventList` is rejected by the k8s normalizer, an empty EventList is not', () => {
+    const k8s = createNormalizer({ format: 'k8s' });
+    // Seed -2046520361 of the envelope property: it had produced neither events nor rejects.
+    expect(k8s('{"items":[],"Records":[""]}', origin).rejects).toHaveLength(1);
+    expect(k8s('{"items":[]}', origin).rejects).toHaveLength(1);
+    expect(k8s('{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[]}', origin)).toEqual({ events: [], rejects: [] });
+  });
+});
