@@ -6,7 +6,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          // test/security holds the hardening checks that need no service (docs/security.md).
+          include: ['test/unit/**/*.test.ts', 'test/security/**/*.test.ts'],
           environment: 'node',
         },
       },
