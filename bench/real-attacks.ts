@@ -60,7 +60,7 @@ export async function decideRecording(file: string, config: WardenConfig): Promi
 
 export async function readLabels(file: string): Promise<RealLabel[]> {
   const labels: RealLabel[] = [];
-  for await (const { record } of readRecords(file)) labels.push(JSON.parse(record.toString('utf8')) as RealLabel);
+  for await (const { record } of readRecords(file)) labels.push(JSON.parse(record) as RealLabel);
   return labels;
 }
 

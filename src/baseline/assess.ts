@@ -23,7 +23,7 @@ export interface Assessment {
 export function assessEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatures, rules: BaselineRules): Assessment {
   const findings: Finding[] = [];
   if (p.events === 0) return { findings, learning: true };
-  detectNovelty(p, f, rules, findings, event.readOnly === true);
+  detectNovelty(p, f, rules, findings);
   detectUnusualHour(p, f, rules, findings);
   detectRateSpike(p, f, rules, findings);
   detectVolumeSpike(p, event, rules, findings);
@@ -31,6 +31,6 @@ export function assessEvent(p: IdentityProfile, event: WardenEvent, f: EventFeat
   detectRareSequence(p, f, rules, findings);
   detectConcurrentToken(p, event, f, rules, findings);
   detectPrivilegedAndDestructive(p, event, f, rules, findings);
-  detectEnumeration(p, f, rules, findings);
+  detectEnumeration(p, f, rules, findings, event.readOnly);
   return { findings, learning: inLearning(p.events, p.firstSeen, f.t, rules) };
 }

@@ -10,6 +10,12 @@ export interface EventFeatures {
   failed: boolean;
   denied: boolean;
   destructive: boolean;
+  /**
+   * Weight multiplier of what-novelty for this event's sensitivity: `readOnlyNoveltyFactor` for a
+   * read-only call and 1 otherwise; the decider replaces it with the knowledge pack's tier factor
+   * when the pack knows the action.
+   */
+  sensitivity: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -61,7 +67,7 @@ export function serviceOf(action: string): string {
   return i > 0 ? action.slice(0, i) : action;
 }
 
-export function extractFeatures(event: WardenEvent): EventFeatures {
+export function extractFeatures(event: WardenEvent, readOnlyFactor = 0.6): EventFeatures {
   const t = Date.parse(event.time);
   const day = Math.floor(t / DAY_MS);
   // Monday = 0 so the week reads naturally in `baseline show` (1970-01-01 was a Thursday).
@@ -86,5 +92,6 @@ export function extractFeatures(event: WardenEvent): EventFeatures {
     failed: event.outcome === 'failure' || event.outcome === 'denied',
     denied: event.outcome === 'denied',
     destructive: DESTRUCTIVE.test(event.action),
+    sensitivity: event.readOnly === true ? readOnlyFactor : 1,
   };
 }

@@ -6,7 +6,7 @@ import { DIMENSIONS } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { recordValue } from './value-map.js';
 import { sketchAdd } from './sketch.js';
-import { bringsNewValue, transitionKey } from './detectors/signals.js';
+import { bringsNewValue, countsForEnumeration, transitionKey } from './detectors/signals.js';
 
 const HOUR_MS = 3_600_000;
 const MAX_TOKENS = 32;
@@ -65,7 +65,7 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
   }
   // Out-of-order events (older than the latest) still teach values but never move clocks back.
   const t = Math.max(f.t, p.lastSeen);
-  const isNew = bringsNewValue(p, f, rules);
+  const isNew = countsForEnumeration(event.readOnly) && bringsNewValue(p, f, rules);
 
   for (const dim of DIMENSIONS) {
     const v = f.values[dim];

@@ -22,8 +22,15 @@ export interface ValueMap {
   entries: Record<string, ValueStats>;
   /** Number of entries (kept so that the size check costs nothing per event). */
   size: number;
-  /** EWMA of "this observation was a never-seen value": how much this dimension churns. */
+  /** EWMA of "this observation was a never-seen value": how much this dimension churns lately. */
   newRate: number;
+  /**
+   * Good–Turing counts over the live entries: values seen exactly once, and all sightings. Their
+   * ratio estimates the chance that this identity's next value of the dimension is a new one.
+   * Absent in profiles written before they existed (recounted on first use).
+   */
+  ones?: number;
+  obs?: number;
 }
 
 export const DIMENSIONS = ['action', 'service', 'resource', 'ip', 'net', 'asn', 'country', 'region', 'ua', 'workload'] as const;
@@ -73,7 +80,7 @@ export interface IdentityProfile {
 }
 
 export function emptyValueMap(): ValueMap {
-  return { entries: {}, size: 0, newRate: 0 };
+  return { entries: {}, size: 0, newRate: 0, ones: 0, obs: 0 };
 }
 
 export function emptyProfile(identity: string, sketchWidth: number): IdentityProfile {

@@ -34,14 +34,39 @@ export interface Combined {
   anomalyVerdict: Verdict;
 }
 
-/** Scales findings so that each family adds at most `cap` points, keeping their proportions. */
+/** Weight of every finding of a family after its strongest one (see capFamilies). */
+const NESTED_SHARE = 0.5;
+
+/**
+ * Per family (what, where, when, volume, failures), the findings of one event are nested views of
+ * one change — a new service brings a new action and usually a new resource pattern, a new country
+ * a new ASN, network and IP — so the strongest counts in full and each further one at
+ * `NESTED_SHARE`. Then each family adds at most `cap` points, keeping proportions; the cap widens
+ * by the largest `scale` among the family's findings (a value far rarer than usual for the
+ * identity, or a sensitive action), never narrows. `signal` findings are independent and neither
+ * nested nor capped.
+ */
 function capFamilies(findings: readonly Finding[], cap: number, factor: number, suppressed: ReadonlySet<string>): Reason[] {
-  const sums = new Map<string, number>();
   const weighted = findings.map((f) => ({ f, w: f.weight * factor * (suppressed.has(f.code) ? 0.25 : 1) }));
-  for (const { f, w } of weighted) if (f.family !== 'signal') sums.set(f.family, (sums.get(f.family) ?? 0) + w);
+  const strongest = new Map<string, number>();
+  weighted.forEach(({ f, w }, i) => {
+    if (f.family === 'signal') return;
+    const best = strongest.get(f.family);
+    if (best === undefined || w > weighted[best]!.w) strongest.set(f.family, i);
+  });
+  const sums = new Map<string, number>();
+  const caps = new Map<string, number>();
+  weighted.forEach((x, i) => {
+    const { f } = x;
+    if (f.family === 'signal') return;
+    if (strongest.get(f.family) !== i) x.w *= NESTED_SHARE;
+    sums.set(f.family, (sums.get(f.family) ?? 0) + x.w);
+    caps.set(f.family, Math.max(caps.get(f.family) ?? cap, cap * (f.scale ?? 1)));
+  });
   return weighted.map(({ f, w }) => {
     const sum = sums.get(f.family) ?? 0;
-    const scaled = f.family !== 'signal' && sum > cap ? (w * cap) / sum : w;
+    const familyCap = caps.get(f.family) ?? cap;
+    const scaled = f.family !== 'signal' && sum > familyCap ? (w * familyCap) / sum : w;
     return { code: f.code, detail: f.detail, weight: Math.round(scaled * 10) / 10 };
   });
 }

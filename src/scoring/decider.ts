@@ -208,7 +208,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       // decision was lost meets the profile it first met; one whose decision was published and
       // learned may now score lower, and consumers keep the first decision of an id.
       if (offset === null || offsetAfter(offset, watermark)) {
-        learnEvent(profile, event, f, rules, assessment.learning || (combined.anomalyVerdict === 'allow' && contextPoints(assessment.findings) < config.baseline.absorbBelowScore));
+        learnEvent(profile, event, f, rules, assessment.learning || contextPoints(assessment.findings) < config.baseline.absorbBelowScore);
         const fb = feedback.get(event.id);
         if (fb) applyFeedback(profile, f, rules, fb);
         lastOffset.set(id, offset);

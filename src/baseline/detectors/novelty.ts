@@ -5,7 +5,7 @@ import type { Dimension, IdentityProfile } from '../profile.js';
 import { DIMENSIONS } from '../profile.js';
 import type { BaselineRules } from '../config.js';
 import type { DetectorWeights } from '../../config/sections/baseline.js';
-import { liveEntry, novelty } from '../value-map.js';
+import { liveEntry, newValueChance, novelty, surprise } from '../value-map.js';
 
 const CODES: Record<Dimension, { code: keyof DetectorWeights; family: FindingFamily; label: string }> = {
   action: { code: 'NEW_ACTION', family: 'what', label: 'action' },
@@ -21,14 +21,17 @@ const CODES: Record<Dimension, { code: keyof DetectorWeights; family: FindingFam
 };
 
 /**
- * A never-seen value weighs its full weight, a value seen a few times from a legitimate context
- * less, an absorbed value nothing. Dimensions that churn by nature for this identity (hosted CI
- * runners get a new IP every run) weigh less in proportion to how often they show new values.
+ * A never-seen value weighs its configured weight times how surprising a new value of that kind is
+ * for this identity (`surprise`: an identity that almost never shows new values gets up to
+ * `maxSurprise` times the weight, one whose values churn gets almost nothing), times how new the
+ * value still is (1 for never seen, falling with each legitimate sighting). The what-dimensions
+ * are further scaled by the event's sensitivity (`f.sensitivity`: a new credential read or IAM
+ * write weighs more than a new describe call). Each finding carries the multiplier it got as
+ * `scale`, so that scoring widens the family cap by the same factor.
  */
-export function detectNovelty(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[], readOnly: boolean): void {
+export function detectNovelty(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
   const weights = rules.config.weights;
-  // A never-used read call is ordinary drift far more often than a never-used write.
-  const whatFactor = readOnly ? rules.config.readOnlyNoveltyFactor : 1;
+  const maxSurprise = rules.config.maxSurprise;
   for (const dim of DIMENSIONS) {
     const value = f.values[dim];
     if (value === undefined) continue;
@@ -36,13 +39,13 @@ export function detectNovelty(p: IdentityProfile, f: EventFeatures, rules: Basel
     const entry = liveEntry(map, value, f.t, rules);
     const nov = novelty(entry, rules);
     if (nov === 0) continue;
-    const churn = Math.max(0, 1 - 1.5 * map.newRate);
     const spec = CODES[dim];
-    const weight = Math.round(weights[spec.code] * nov * churn * (spec.family === 'what' ? whatFactor : 1));
+    const scale = surprise(newValueChance(map), maxSurprise) * (spec.family === 'what' ? f.sensitivity : 1);
+    const weight = Math.round(weights[spec.code] * nov * scale);
     if (weight < 1) continue;
     const detail = entry
       ? `${spec.label} ${value} seen ${entry.n}× since ${new Date(entry.first).toISOString().slice(0, 10)}, not yet normal`
       : `${spec.label} ${value} never seen for this identity`;
-    out.push({ code: spec.code, detail, weight, family: spec.family });
+    out.push({ code: spec.code, detail, weight, family: spec.family, scale });
   }
 }

@@ -7,7 +7,7 @@ import type { Finding } from '../finding.js';
 import type { EventFeatures } from '../features.js';
 import type { IdentityProfile } from '../profile.js';
 import type { BaselineRules } from '../config.js';
-import { liveEntry, novelty } from '../value-map.js';
+import { liveEntry, newValueChance, novelty, surprise } from '../value-map.js';
 import { sketchEstimate } from '../sketch.js';
 
 export function detectFailures(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
@@ -15,6 +15,10 @@ export function detectFailures(p: IdentityProfile, f: EventFeatures, rules: Base
   if (f.failed) {
     let recent = 1;
     for (const ft of p.failures) if (f.t - ft <= rules.windowMs) recent++;
+    // Errors other than authorization failures (not found, conflicts, throttling: an IaC tool
+    // retrying while a new role propagates) are ordinary in bursts of change: they count a third.
+    // Probing permissions shows as denials.
+    if (!f.denied) recent = Math.ceil(recent / 3);
     // An identity that fails a quarter of its calls anyway (a flaky monitor) is not bursting.
     if (recent >= rules.config.failureBurst && p.failRate < 0.25) {
       out.push({ code: 'FAILURE_BURST', detail: `${recent} failed or denied calls in ${rules.config.burstWindowSeconds}s`, weight: w.FAILURE_BURST, family: 'failures' });
@@ -68,8 +72,10 @@ export function detectPrivilegedAndDestructive(p: IdentityProfile, event: Warden
   }
   if (f.destructive) {
     const nov = novelty(liveEntry(p.maps.action, event.action, f.t, rules), rules);
-    const weight = Math.round(w.DESTRUCTIVE_ACTION * nov);
-    if (weight >= 1) out.push({ code: 'DESTRUCTIVE_ACTION', detail: `destructive ${event.action} is not part of this identity's routine`, weight, family: 'signal' });
+    const weight = Math.round(w.DESTRUCTIVE_ACTION * nov * noveltySurprise(p, rules));
+    // A destructive action that is new is one view of the action's novelty: it shares the what
+    // family (nested with NEW_ACTION) rather than adding on top of it.
+    if (weight >= 1) out.push({ code: 'DESTRUCTIVE_ACTION', detail: `destructive ${event.action} is not part of this identity's routine`, weight, family: 'what' });
   }
 }
 
@@ -82,10 +88,30 @@ export function bringsNewValue(p: IdentityProfile, f: EventFeatures, rules: Base
   return false;
 }
 
-export function detectEnumeration(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
-  if (!bringsNewValue(p, f, rules)) return;
+/**
+ * Signals that are about something new (a burst of new values, an unusual destructive action)
+ * mean less for an identity that brings new things often: they are scaled like novelty, by the
+ * surprise of a new action for this identity, but never above their configured weight.
+ */
+function noveltySurprise(p: IdentityProfile, rules: BaselineRules): number {
+  return Math.min(1, surprise(newValueChance(p.maps.action), rules.config.maxSurprise));
+}
+
+/**
+ * Enumeration is discovery: a burst of never-seen read calls (or calls whose source does not say
+ * whether they read). A burst of new writes is change — a deployer adopting a new stack — and is
+ * judged by the novelty detectors, with its sensitivity.
+ */
+export function countsForEnumeration(readOnly: boolean | undefined): boolean {
+  return readOnly !== false;
+}
+
+export function detectEnumeration(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[], readOnly: boolean | undefined): void {
+  if (!countsForEnumeration(readOnly) || !bringsNewValue(p, f, rules)) return;
   let recent = 1;
   for (const nt of p.novel) if (f.t - nt <= rules.windowMs) recent++;
   if (recent < rules.config.enumerationNew) return;
-  out.push({ code: 'ENUMERATION', detail: `${recent} new actions/services/resources in ${rules.config.burstWindowSeconds}s`, weight: rules.config.weights.ENUMERATION, family: 'signal' });
+  const weight = Math.round(rules.config.weights.ENUMERATION * noveltySurprise(p, rules));
+  if (weight < 1) return;
+  out.push({ code: 'ENUMERATION', detail: `${recent} new actions/services/resources in ${rules.config.burstWindowSeconds}s`, weight, family: 'signal' });
 }

@@ -48,8 +48,23 @@ export const baselineSchema = z.strictObject({
   absorbBelowScore: z.number().min(0).max(100).default(25),
   /** …or once it has been seen (from any context) on this many distinct days. @defaultValue 2 */
   absorbAfterDays: z.number().int().positive().default(2),
-  /** Multiplier of new action/service/resource weights for read-only calls. @defaultValue 0.6 */
+  /** Multiplier of new action/service/resource weights for read-only calls the knowledge pack does not rate. @defaultValue 0.6 */
   readOnlyNoveltyFactor: z.number().min(0).max(1).default(0.6),
+  /**
+   * Largest multiplier of a novelty weight for an identity that almost never shows new values
+   * (docs/baselines.md, "How surprising is new"). 1 turns the surprise scaling into a plain cap.
+   * @defaultValue 2.5
+   */
+  maxSurprise: z.number().min(0).max(10).default(2.5),
+  /** Multiplier of what-novelty by the knowledge pack's sensitivity tier of the action. */
+  sensitivityFactors: z
+    .strictObject({
+      low: z.number().min(0).max(5).default(0.6),
+      medium: z.number().min(0).max(5).default(1),
+      high: z.number().min(0).max(5).default(1.5),
+      critical: z.number().min(0).max(5).default(2),
+    })
+    .prefault({}),
   /** Half-life of the hour-of-week activity histogram. @defaultValue 14 */
   hourHalfLifeDays: z.number().positive().default(14),
   /** Share of activity below which an hour of the week counts as idle. @defaultValue 0.002 */

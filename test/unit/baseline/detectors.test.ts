@@ -15,7 +15,7 @@ describe('baseline detectors through the decider', () => {
     expect(codes(stolen)).toEqual(expect.arrayContaining(['NEW_SOURCE_ASN', 'NEW_SOURCE_COUNTRY', 'NEW_ACTION', 'NEW_SERVICE']));
   });
 
-  it('absorbs a new value that keeps recurring from a legitimate context', async () => {
+  it("alerts on a narrow identity's first new write from its usual source, then absorbs it as it recurs", async () => {
     const d = makeDecider();
     await decideAll(d, routine());
     const scores: number[] = [];
@@ -23,8 +23,10 @@ describe('baseline detectors through the decider', () => {
       const [x] = await d.decideBatch([event(AFTER + i * HOUR, { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:::jobs' })]);
       scores.push(x?.score ?? -1);
     }
-    expect(scores[0]).toBeGreaterThan(0);
-    expect(scores[0]).toBeLessThan(50);
+    // The routine shows a new action almost never: the first new write is surprising enough to alert.
+    expect(scores[0]).toBeGreaterThanOrEqual(50);
+    expect(scores[0]).toBeLessThan(80);
+    // Its sightings come from the usual context (nothing else unusual), so they absorb it.
     expect(scores[3]).toBe(0);
   });
 

@@ -16,10 +16,23 @@ function input(over: Partial<CombineInput>): CombineInput {
 }
 
 describe('combine', () => {
-  it('caps one family so that one kind of change alone cannot alert', () => {
+  it('counts the nested views of one change once in full, the others at half', () => {
     const r = combine(input({ findings: [f('NEW_ACTION', 20, 'what'), f('NEW_SERVICE', 20, 'what'), f('NEW_RESOURCE', 15, 'what')] }));
+    expect(r.score).toBe(38); // 20 + 10 + 7.5
+    expect(r.verdict).toBe('allow');
+  });
+
+  it('caps one family so that one kind of ordinary change alone cannot alert', () => {
+    const r = combine(input({ findings: [f('NEW_SOURCE_ASN', 40, 'where'), f('NEW_SOURCE_COUNTRY', 30, 'where'), f('NEW_SOURCE_NETWORK', 30, 'where')] }));
     expect(r.score).toBe(45);
     expect(r.verdict).toBe('allow');
+  });
+
+  it('widens the cap of a family by the surprise its findings carry', () => {
+    const rare = (code: string, weight: number): Finding => ({ ...f(code, weight, 'where'), scale: 2 });
+    const r = combine(input({ findings: [rare('NEW_SOURCE_ASN', 60), rare('NEW_SOURCE_COUNTRY', 50), rare('NEW_SOURCE_NETWORK', 30)] }));
+    expect(r.score).toBe(90); // 60 + 25 + 15 = 100, capped at 45 × 2
+    expect(r.verdict).toBe('block');
   });
 
   it('alerts and blocks when independent families agree', () => {
