@@ -77,6 +77,11 @@ export interface IdentityProfile {
   privilegedLegit: number;
   /** Reason codes an operator marked benign, with the event time until which they weigh less. */
   suppressed: Record<string, number>;
+  /** The identity that created this one (an IAM role or user, a service account) and when. */
+  createdBy?: string;
+  createdAt?: number;
+  /** Peer profiles only: the first members that taught it (bounded), to tell a group from one identity. */
+  members?: string[];
 }
 
 export function emptyValueMap(): ValueMap {

@@ -16,6 +16,8 @@ export interface CombineInput {
   findings: readonly Finding[];
   learning: boolean;
   learningWeight: number;
+  /** What the LEARNING reason says, when the caller weighed the findings itself (peer blend). */
+  learningDetail?: string;
   familyCap: number;
   model: ModelScore | null;
   modelWeight: number;
@@ -82,7 +84,7 @@ export function combine(input: CombineInput): Combined {
   const factor = input.learning ? input.learningWeight : 1;
   const baseline = capFamilies(input.findings, input.familyCap, factor, input.suppressed);
   reasons.push(...baseline);
-  if (input.learning && input.findings.length > 0) reasons.push({ code: 'LEARNING', detail: `findings weigh ×${input.learningWeight} while the identity is learning`, weight: 0 });
+  if (input.learning && input.findings.length > 0) reasons.push({ code: 'LEARNING', detail: input.learningDetail ?? `findings weigh ×${input.learningWeight} while the identity is learning`, weight: 0 });
   const suppressedHit = input.findings.some((f) => input.suppressed.has(f.code));
   if (suppressedHit) reasons.push({ code: 'OPERATOR_FEEDBACK', detail: 'an operator marked similar findings benign; they weigh a quarter', weight: 0 });
   if (input.model && input.model.anomaly > 0) {

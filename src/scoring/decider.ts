@@ -16,6 +16,7 @@ import { compileBaselineRules } from '../baseline/config.js';
 import { extractFeatures } from '../baseline/features.js';
 import { assessEvent } from '../baseline/assess.js';
 import { learnEvent } from '../baseline/learn.js';
+import { assessAgainstPeers, blendFindings, createdIdentityOf, createdShortlyBefore, learnPeer, maturity, peerGroupOf, peersMature } from '../baseline/peers.js';
 import type { FeedbackRecord } from '../baseline/feedback.js';
 import { applyFeedback, suppressedCodes } from '../baseline/feedback.js';
 import { decisionIdFor } from '../decisions/ids.js';
@@ -134,14 +135,14 @@ export function createDecider(deps: DeciderDeps): Decider {
     event: WardenEvent,
     identity: IdentityResolution,
     evaluation: PolicyEvaluation,
-    baseline: Pick<CombineInput, 'findings' | 'learning' | 'model' | 'suppressed'>,
+    baseline: Pick<CombineInput, 'findings' | 'learning' | 'model' | 'suppressed'> & Partial<Pick<CombineInput, 'learningWeight' | 'learningDetail'>>,
   ): Combined {
     const env = event.environment ?? identity.environment;
     return combine({
       identity,
       policy: evaluation,
-      ...baseline,
       learningWeight: config.baseline.learningWeight,
+      ...baseline,
       familyCap: config.scoring.familyCap,
       modelWeight: config.scoring.modelWeight,
       thresholds: evaluation.thresholds ? thresholdsFor(config.scoring, identity.class, env, evaluation.thresholds) : cachedThresholds(identity.class, env),
@@ -177,41 +178,84 @@ export function createDecider(deps: DeciderDeps): Decider {
     const partition = position?.partition ?? null;
     const resolutions = events.map((e) => resolver.resolve(e));
     const scores = model ? await model.scoreBatch(events, resolutions) : null;
-    const loaded = await store.load(resolutions.map((r) => r.identityId), partition);
+    const groups = resolutions.map((r, i) => peerGroupOf(r, events[i] as WardenEvent));
+    const created = events.map((e) => createdIdentityOf(e));
+    const wanted = resolutions.map((r) => r.identityId);
+    for (const g of groups) if (g !== null) wanted.push(g);
+    for (const c of created) if (c !== null) wanted.push(c);
+    const loaded = await store.load(wanted, partition);
     const profiles = new Map<string, IdentityProfile>();
     const lastOffset = new Map<string, string | null>();
     const decisions: Decision[] = [];
+    const profileOf = (id: string): IdentityProfile => {
+      let p = profiles.get(id);
+      if (!p) {
+        p = loaded.get(id)?.profile ?? emptyProfile(id, sketchWidth);
+        profiles.set(id, p);
+      }
+      return p;
+    };
+    /** Not yet learned from this partition position (a redelivered event teaches nothing twice). */
+    const fresh = (id: string, offset: string | null): boolean => offset === null || offsetAfter(offset, loaded.get(id)?.watermark ?? null);
 
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as WardenEvent;
       const identity = resolutions[i]!;
       const id = identity.identityId;
-      let profile = profiles.get(id);
-      if (!profile) {
-        profile = loaded.get(id)?.profile ?? emptyProfile(id, sketchWidth);
-        profiles.set(id, profile);
-      }
-      const f = extractFeatures(event);
+      const profile = profileOf(id);
+      const group = groups[i] ?? null;
+      const peer = group !== null ? profileOf(group) : null;
+      const f = extractFeatures(event, config.baseline.readOnlyNoveltyFactor);
       const evaluation = policy.evaluate(event, identity);
       const assessment = assessEvent(profile, event, f, rules);
+      let findings = assessment.findings;
+      let learningDetail: string | undefined;
+      if (assessment.learning) {
+        // Until its own baseline is mature the identity is also judged against its peers, blended
+        // by maturity; one created shortly before it acted is judged by its peers alone, in full.
+        const strict = createdShortlyBefore(profile);
+        const m = strict ? 0 : maturity(profile, f.t, rules);
+        const ownWeight = strict ? 1 : config.baseline.learningWeight + (1 - config.baseline.learningWeight) * m;
+        const usePeers = group !== null && peersMature(peer, f.t, rules, id);
+        const peerFindings = usePeers ? assessAgainstPeers(peer, f, rules, group) : [];
+        findings = blendFindings(findings, ownWeight, peerFindings, 1 - m);
+        learningDetail = strict
+          ? `created by ${profile.createdBy} shortly before its first action: judged against ${usePeers ? 'its peers in full' : 'its own first events only (no mature peers)'}`
+          : `learning (${Math.round(m * 100)}% mature): own findings weigh ×${ownWeight.toFixed(2)}${usePeers ? `, peers ×${(1 - m).toFixed(2)}` : ', no mature peers'}`;
+      }
       const combined = combineFor(event, identity, evaluation, {
-        findings: assessment.findings,
+        findings,
         learning: assessment.learning,
         model: scores?.[i] ?? null,
         suppressed: suppressedCodes(profile, f.t),
+        ...(learningDetail !== undefined ? { learningWeight: 1, learningDetail } : {}),
       });
 
       const offset = position?.offsets[i] ?? null;
-      const watermark = loaded.get(id)?.watermark ?? null;
       // A redelivered event is decided again with the same id but never folded into the profile a
       // second time. The pipeline stores the learning only after publishing, so an event whose
       // decision was lost meets the profile it first met; one whose decision was published and
       // learned may now score lower, and consumers keep the first decision of an id.
-      if (offset === null || offsetAfter(offset, watermark)) {
-        learnEvent(profile, event, f, rules, assessment.learning || contextPoints(assessment.findings) < config.baseline.absorbBelowScore);
+      const legit = assessment.learning || contextPoints(findings) < config.baseline.absorbBelowScore;
+      if (fresh(id, offset)) {
+        learnEvent(profile, event, f, rules, legit);
         const fb = feedback.get(event.id);
         if (fb) applyFeedback(profile, f, rules, fb);
         lastOffset.set(id, offset);
+      }
+      // Peers learn only what their members do from an ordinary context.
+      if (peer !== null && group !== null && legit && combined.anomalyVerdict === 'allow' && fresh(group, offset)) {
+        learnPeer(peer, id, f, rules);
+        lastOffset.set(group, offset);
+      }
+      const made = created[i];
+      if (made != null && made !== id) {
+        const target = profileOf(made);
+        if (target.createdBy === undefined && target.events === 0) {
+          target.createdBy = id;
+          target.createdAt = f.t;
+          if (!lastOffset.has(made)) lastOffset.set(made, null);
+        }
       }
 
       decisions.push(decision(event, identity, evaluation, combined, model?.version ?? null, decidedAt));
