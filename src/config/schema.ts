@@ -9,6 +9,7 @@ import { eventsSchema } from './sections/events.js';
 import { identitySchema, policySchema } from './sections/identity.js';
 import { baselineSchema, modelSchema, scoringSchema } from './sections/baseline.js';
 import { gatewaySchema } from './sections/gateway.js';
+import { knowledgeSchema } from './sections/knowledge.js';
 
 export const wardenConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
@@ -17,6 +18,7 @@ export const wardenConfigSchema = z.strictObject({
   events: eventsSchema.prefault({}),
   identity: identitySchema.prefault({}),
   policy: policySchema.prefault({}),
+  knowledge: knowledgeSchema.prefault({}),
   baseline: baselineSchema.prefault({}),
   scoring: scoringSchema.prefault({}),
   model: modelSchema.prefault({}),

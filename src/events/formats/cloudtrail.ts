@@ -160,6 +160,11 @@ export function normalizeCloudTrailRecord(r: JsonObject, fallback: { id?: string
   if (vpce) attributes.vpcEndpointId = vpce;
   const mfa = str(obj(obj(userIdentity?.sessionContext)?.attributes)?.mfaAuthenticated);
   if (mfa) attributes.mfaAuthenticated = mfa === 'true';
+  // The request and response as recorded (same objects, not copies: this is the hot path), so
+  // that knowledge-pack conditions can look at what was asked for (docs/detections.md).
+  if (isObject(r.requestParameters)) attributes.request = r.requestParameters;
+  if (isObject(r.responseElements)) attributes.response = r.responseElements;
+  if (isObject(r.additionalEventData)) attributes.additionalEventData = r.additionalEventData;
   event.attributes = attributes;
   sink.event(event, r);
 }

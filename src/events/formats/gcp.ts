@@ -96,6 +96,9 @@ export function normalizeGcp(e: JsonObject, _ctx: FormatContext, sink: Sink): vo
   if (statusCode !== undefined && statusCode !== 0) attributes.statusCode = statusCode;
   const oauthClient = str(obj(obj(p.authenticationInfo)?.oauthInfo)?.oauthClientId);
   if (oauthClient) attributes.oauthClientId = oauthClient;
+  // Kept as recorded (no copy) for knowledge-pack conditions: e.g. setIamPolicy bindings.
+  if (isObject(p.request)) attributes.request = p.request;
+  if (isObject(p.serviceData)) attributes.serviceData = p.serviceData;
   event.attributes = attributes;
   sink.event(event, e);
 }

@@ -17,6 +17,14 @@ function identityType(actor: string, e: JsonObject): IdentityType {
   return 'user';
 }
 
+/** Payload fields of audit entries that say what an action changed. */
+const REQUEST_FIELDS = [
+  'visibility', 'previous_visibility', 'public_repo', 'repository_public', 'permission', 'old_permission', 'role',
+  'old_role', 'name', 'branch', 'key', 'fingerprint', 'read_only', 'team', 'data', 'config', 'explanation',
+  'enforcement_level', 'stream_type', 'workflow_id', 'event', 'head_branch', 'integration', 'oauth_application',
+  'scopes', 'ruleset_enforcement', 'secret_name', 'environment_name',
+] as const;
+
 export function looksLikeGitHub(v: JsonObject): boolean {
   if (typeof v.action !== 'string') return false;
   if (v.actor !== undefined || v.actor_id !== undefined || v._document_id !== undefined) return true;
@@ -63,6 +71,14 @@ export function normalizeGitHub(e: JsonObject, _ctx: FormatContext, sink: Sink):
     const value = str(e[key]);
     if (value) attributes[key] = value;
   }
+  // What the action changed, when the entry says (visibility, permission, key, branch, …), for
+  // knowledge-pack conditions; only the fields present are kept.
+  let request: Record<string, unknown> | undefined;
+  for (const key of REQUEST_FIELDS) {
+    const value = e[key];
+    if (value !== undefined && value !== null && value !== '') (request ??= {})[key] = value;
+  }
+  if (request) attributes.request = request;
   event.attributes = attributes;
   sink.event(event, e);
 }

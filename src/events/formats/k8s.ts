@@ -105,6 +105,9 @@ function normalizeEvent(e: JsonObject, ctx: FormatContext, sink: Sink): void {
   if (group) attributes.apiGroup = group;
   const groups = obj(e.user)?.groups;
   if (Array.isArray(groups)) attributes.groups = groups.filter((g) => typeof g === 'string');
+  // Kept as recorded (no copy) for knowledge-pack conditions: what was created or bound, and on what.
+  if (ref) attributes.objectRef = ref;
+  if (isObject(e.requestObject)) attributes.request = e.requestObject;
   event.attributes = attributes;
   sink.event(event, e);
 }

@@ -1,0 +1,46 @@
+/**
+ * The technique knowledge pack: what an action means (ATT&CK tactic and technique) and how
+ * sensitive it is, known on day zero, before Warden has learned anything about the identity.
+ * See docs/detections.md.
+ */
+import type { WardenEvent } from '../events/event.js';
+
+export type Tier = 'critical' | 'high' | 'medium' | 'low';
+
+/** One entry of the pack that fired for an event. */
+export interface TechniqueHit {
+  /** Entry id, e.g. `aws.cloudtrail.stop-logging`. */
+  entry: string;
+  /** ATT&CK tactic slug, e.g. `defense-evasion`. */
+  tactic: string;
+  /** ATT&CK technique id, e.g. `T1562.008`. */
+  technique: string;
+  /** Technique or entry name, short. */
+  name: string;
+  tier: Tier;
+  /** One readable line naming what was seen, e.g. `trail logging stopped: arn:…`. */
+  detail: string;
+}
+
+/** How sensitive an action is, e.g. `{ tier: 'high', category: 'credential-read' }`. */
+export interface Sensitivity {
+  tier: Tier;
+  /** e.g. `credential-read`, `iam-write`, `logging`, `data-read`, `read`, `write`. */
+  category: string;
+}
+
+export interface KnowledgePack {
+  /** Short content hash of the loaded files. */
+  readonly version: string;
+  /** Number of entries. */
+  readonly size: number;
+  /** Hot path (called for every event): entries indexed by action; a shared frozen empty array when nothing matches. */
+  match(event: WardenEvent): readonly TechniqueHit[];
+  /** The highest tier among matching entries, else the matching `sensitivity` class, else null. */
+  sensitivity(event: WardenEvent): Sensitivity | null;
+}
+
+/** Tiers from most to least severe; the index is the rank (lower is more severe). */
+export const TIERS: readonly Tier[] = Object.freeze(['critical', 'high', 'medium', 'low']);
+
+export const TIER_RANK: Readonly<Record<Tier, number>> = Object.freeze({ critical: 0, high: 1, medium: 2, low: 3 });
