@@ -25,11 +25,12 @@ import { replayEvents } from '../src/pipeline/replay.js';
 import { readEvents } from '../src/pipeline/read-events.js';
 import { readRecords } from '../src/pipeline/file-source.js';
 import { evaluateLabelled, formatLabelled } from '../src/eval/labelled.js';
+import { loadKnowledgeDir } from '../src/knowledge/index.js';
 import type { LabelledFigures, RealLabel } from '../src/eval/labelled.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { config: { type: 'string' }, off: { type: 'string' }, json: { type: 'boolean' } },
+  options: { config: { type: 'string' }, off: { type: 'string' }, json: { type: 'boolean' }, 'no-knowledge': { type: 'boolean' } },
 });
 const folder = positionals[0] ?? '../shared/corpus/real-attacks';
 
@@ -45,12 +46,13 @@ export function inventoryFor(events: readonly WardenEvent[]): IdentityRecord[] {
   return [...seen.values()];
 }
 
-export async function decideRecording(file: string, config: WardenConfig): Promise<Decision[]> {
+export async function decideRecording(file: string, config: WardenConfig, useKnowledge = true): Promise<Decision[]> {
   const events: WardenEvent[] = [];
   for await (const e of readEvents(file, 'auto', config.events, () => undefined)) events.push(e);
   const resolver = createIdentityResolver(compileInventory(inventoryFor(events)), { unknownIdentity: config.identity.unknownIdentity });
   const policy = createPolicyEngine(buildPolicySet([]), { mode: config.policy.mode });
-  const decider = createDecider({ config, resolver, policy, store: new MemoryBaselineStore() });
+  const knowledge = useKnowledge ? loadKnowledgeDir(config.knowledge.dir) : null;
+  const decider = createDecider({ config, resolver, policy, store: new MemoryBaselineStore(), knowledge });
   const out: Decision[] = [];
   await replayEvents(events, decider, (ds) => {
     out.push(...ds);
@@ -82,7 +84,7 @@ if (isMain) {
   const results: Record<string, LabelledFigures> = {};
   for (const f of recordings) {
     const started = performance.now();
-    const decisions = await decideRecording(join(folder, f), config);
+    const decisions = await decideRecording(join(folder, f), config, values['no-knowledge'] !== true);
     const figures = evaluateLabelled(await readLabels(join(folder, f.replace(/\.jsonl\.gz$/, '.labels.jsonl.gz'))), decisions);
     results[f] = figures;
     if (!values.json) {

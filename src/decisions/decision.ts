@@ -12,6 +12,10 @@ export interface Reason {
   detail: string;
   /** Points this reason adds to the risk score (0..100 scale). */
   weight: number;
+  /** `ATTACK_TECHNIQUE` reasons: the MITRE ATT&CK technique id and tactic, and the knowledge entry. */
+  technique?: string;
+  tactic?: string;
+  entry?: string;
 }
 
 export interface Decision {

@@ -3,6 +3,7 @@ import type { WardenConfig } from '../config/schema.js';
 import type { Decision } from '../decisions/decision.js';
 import type { IdentityResolver } from '../identity/types.js';
 import type { PolicyEngine } from '../policy/types.js';
+import type { KnowledgePack } from '../knowledge/types.js';
 import { MemoryBaselineStore } from '../baseline/store-memory.js';
 import { createDecider } from '../scoring/decider.js';
 import { replayEvents } from '../pipeline/replay.js';
@@ -34,8 +35,8 @@ export function compareWithReferences(sim: Pick<Simulation, 'events' | 'labels'>
   };
 }
 
-export async function decideSimulation(sim: Simulation, config: WardenConfig, resolver: IdentityResolver, policy: PolicyEngine): Promise<Decision[]> {
-  const decider = createDecider({ config, resolver, policy, store: new MemoryBaselineStore() });
+export async function decideSimulation(sim: Pick<Simulation, 'events'>, config: WardenConfig, resolver: IdentityResolver, policy: PolicyEngine, knowledge: KnowledgePack | null = null): Promise<Decision[]> {
+  const decider = createDecider({ config, resolver, policy, store: new MemoryBaselineStore(), knowledge });
   const out: Decision[] = [];
   await replayEvents(sim.events, decider, (ds) => {
     out.push(...ds);

@@ -14,6 +14,7 @@ import type { BaselineStore } from '../baseline/store.js';
 import { createDecider } from '../scoring/decider.js';
 import type { WardenStages } from './app.js';
 import { PolicyReloader } from './policy-reloader.js';
+import { KnowledgeReloader } from './knowledge-reloader.js';
 import type { RecordNormalizer } from './ports.js';
 import { connectRedis } from './redis-connection.js';
 import { openModelStage } from './model-stage.js';
@@ -21,12 +22,14 @@ import { openModelStage } from './model-stage.js';
 export interface StageOverrides {
   inventory?: string;
   policyDir?: string;
+  knowledgeDir?: string;
   /** Use this store instead of Redis (the demo's embedded mode, tests). */
   store?: BaselineStore;
 }
 
 export interface BuiltStages extends WardenStages {
   policies: PolicyReloader;
+  knowledge: KnowledgeReloader;
   reload: () => void;
 }
 
@@ -42,24 +45,30 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
     },
     evaluate: (event, identity) => policies.engine.evaluate(event, identity),
   };
+  // Like policies: a bad change to the knowledge pack is refused and the running pack keeps deciding.
+  const knowledge = new KnowledgeReloader({ dir: overrides.knowledgeDir ?? config.knowledge.dir, logger });
+  knowledge.watch();
   const redis = overrides.store ? null : connectRedis(config, logger);
   const store = overrides.store ?? new RedisBaselineStore(redis!, { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
   const model = await openModelStage(config, logger);
-  const decider = createDecider({ config, resolver, policy, store, clock: () => new Date(), model: model?.port ?? null });
+  const decider = createDecider({ config, resolver, policy, store, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack });
   const normalizers = new Map<string, RecordNormalizer>();
   for (const input of config.kafka.inputs) normalizers.set(input.topic, createNormalizer({ format: input.format, events: config.events }));
-  logger.info({ policyVersion: policies.version, identities: config.identity.inventory, inputs: config.kafka.inputs }, 'stages ready');
+  logger.info({ policyVersion: policies.version, knowledgeVersion: knowledge.version, identities: config.identity.inventory, inputs: config.kafka.inputs }, 'stages ready');
   return {
     normalizers,
     decider,
     policies,
+    knowledge,
     model: model?.holder ?? null,
     reload: () => {
       policies.reload();
+      knowledge.reload();
     },
     storeHealthy: async () => (redis ? (await redis.ping().catch(() => null)) === 'PONG' : true),
     close: async () => {
       policies.close();
+      knowledge.close();
       await model?.holder.dispose();
       await store.close();
     },

@@ -69,7 +69,13 @@ function capFamilies(findings: readonly Finding[], cap: number, factor: number, 
     const sum = sums.get(f.family) ?? 0;
     const familyCap = caps.get(f.family) ?? cap;
     const scaled = f.family !== 'signal' && sum > familyCap ? (w * familyCap) / sum : w;
-    return { code: f.code, detail: f.detail, weight: Math.round(scaled * 10) / 10 };
+    const reason: Reason = { code: f.code, detail: f.detail, weight: Math.round(scaled * 10) / 10 };
+    if (f.technique !== undefined) {
+      reason.technique = f.technique;
+      if (f.tactic !== undefined) reason.tactic = f.tactic;
+      if (f.entry !== undefined) reason.entry = f.entry;
+    }
+    return reason;
   });
 }
 

@@ -20,6 +20,8 @@ import { assessAgainstPeers, blendFindings, createdIdentityOf, createdShortlyBef
 import type { FeedbackRecord } from '../baseline/feedback.js';
 import { applyFeedback, suppressedCodes } from '../baseline/feedback.js';
 import { decisionIdFor } from '../decisions/ids.js';
+import type { KnowledgePack, TechniqueHit } from '../knowledge/types.js';
+import { liveEntry, novelty } from '../baseline/value-map.js';
 import type { ModelScorer } from './model-port.js';
 import { combine } from './combine.js';
 import type { CombineInput, Combined } from './combine.js';
@@ -34,9 +36,13 @@ export interface DeciderDeps {
   model?: ModelScorer | null;
   /** Operator feedback to apply when its event is met. */
   feedback?: readonly FeedbackRecord[];
+  /** Technique knowledge (docs/detections.md); a function when it can be reloaded while running. */
+  knowledge?: KnowledgePack | (() => KnowledgePack) | null;
   /** Live pipeline: the wall clock for `decidedAt`. Replay leaves it unset (event time). */
   clock?: () => Date;
 }
+
+const NO_HITS: readonly TechniqueHit[] = Object.freeze([]);
 
 export interface BatchPosition {
   partition: string;
@@ -88,8 +94,35 @@ export function contextPoints(findings: readonly Finding[]): number {
   return total - Math.max(what, where);
 }
 
+/**
+ * The knowledge pack's hits as findings. Each tier has a weight; an action the identity does
+ * routinely (its mature baseline has it as normal) weighs `routineFactor` of it. The strongest
+ * hit counts in full, further hits of the same event half.
+ */
+export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolean, k: WardenConfig['knowledge']): Finding[] {
+  const out: Finding[] = [];
+  let best = -1;
+  hits.forEach((h) => {
+    const weight = k.weights[h.tier] * (routine ? k.routineFactor : 1);
+    if (weight < 1) return;
+    out.push({
+      code: 'ATTACK_TECHNIQUE',
+      detail: `${h.technique} ${h.name} (${h.tactic}, ${h.tier}${routine ? ', routine for this identity' : ''}): ${h.detail}`,
+      weight,
+      family: 'signal',
+      technique: h.technique,
+      tactic: h.tactic,
+      entry: h.entry,
+    });
+    if (best < 0 || weight > out[best]!.weight) best = out.length - 1;
+  });
+  return out.map((f, i) => (i === best ? f : { ...f, weight: Math.round(f.weight / 2) }));
+}
+
 export function createDecider(deps: DeciderDeps): Decider {
   const { config, resolver, policy, store } = deps;
+  const knowledgeOf: () => KnowledgePack | null = typeof deps.knowledge === 'function' ? deps.knowledge : () => (deps.knowledge as KnowledgePack | null | undefined) ?? null;
+  const tierFactor = config.baseline.sensitivityFactors;
   const model = deps.model ?? null;
   const rules = compileBaselineRules(config.baseline);
   const feedback = new Map<string, FeedbackRecord>();
@@ -187,6 +220,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     const profiles = new Map<string, IdentityProfile>();
     const lastOffset = new Map<string, string | null>();
     const decisions: Decision[] = [];
+    const knowledge = knowledgeOf();
     const profileOf = (id: string): IdentityProfile => {
       let p = profiles.get(id);
       if (!p) {
@@ -206,6 +240,11 @@ export function createDecider(deps: DeciderDeps): Decider {
       const group = groups[i] ?? null;
       const peer = group !== null ? profileOf(group) : null;
       const f = extractFeatures(event, config.baseline.readOnlyNoveltyFactor);
+      const hits = knowledge ? knowledge.match(event) : NO_HITS;
+      if (knowledge) {
+        const sensitivity = knowledge.sensitivity(event);
+        if (sensitivity) f.sensitivity = tierFactor[sensitivity.tier];
+      }
       const evaluation = policy.evaluate(event, identity);
       const assessment = assessEvent(profile, event, f, rules);
       let findings = assessment.findings;
@@ -222,6 +261,10 @@ export function createDecider(deps: DeciderDeps): Decider {
         learningDetail = strict
           ? `created by ${profile.createdBy} shortly before its first action: judged against ${usePeers ? 'its peers in full' : 'its own first events only (no mature peers)'}`
           : `learning (${Math.round(m * 100)}% mature): own findings weigh ×${ownWeight.toFixed(2)}${usePeers ? `, peers ×${(1 - m).toFixed(2)}` : ', no mature peers'}`;
+      }
+      if (hits.length > 0) {
+        const routine = !assessment.learning && novelty(liveEntry(profile.maps.action, event.action, f.t, rules), rules) === 0;
+        findings = [...findings, ...techniqueFindings(hits, routine, config.knowledge)];
       }
       const combined = combineFor(event, identity, evaluation, {
         findings,

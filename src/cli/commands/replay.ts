@@ -20,6 +20,7 @@ import { readEvents } from '../../pipeline/read-events.js';
 import { createNormalizer } from '../../events/index.js';
 import type { Reject } from '../../events/index.js';
 import { openStore, parseStoreKind } from '../stores.js';
+import { loadKnowledgeDir } from '../../knowledge/index.js';
 
 interface ReplayFlags {
   input: string;
@@ -27,6 +28,7 @@ interface ReplayFlags {
   store: string;
   identities?: string;
   policies: string | false | undefined;
+  knowledge?: string;
   rejects?: string;
   config: string;
   out: string;
@@ -54,6 +56,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--identities <file>', 'identity inventory (default: identity.inventory of the config)')
     .option('--policies <dir>', 'policy folder (default: policy.dir of the config)')
     .option('--no-policies', 'decide without policies (baselines and identity only)')
+    .option('--knowledge <dir>', 'technique knowledge pack folder (default: knowledge.dir of the config)')
     .option('--rejects <file>', 'write records that cannot be normalized here (JSON lines with reason and origin)')
     .option('--config <file>', 'warden.yaml', DEFAULT_CONFIG_FILE)
     .requiredOption('--out <file>', 'decisions file (one JSON line per input event)')
@@ -79,7 +82,8 @@ export function registerReplayCommand(program: Command): void {
       const store = openStore(parseStoreKind(flags.store), config, flags.keyPrefix ?? `${config.redis.keyPrefix}:replay`);
       // The model of the config (when enabled), fixed for the whole replay: no hot swap mid-backtest.
       const model = await openModelStage(config, silentLogger, { watch: false });
-      const decider = createDecider({ config, resolver, policy, store, feedback, model: model?.port ?? null });
+      const knowledge = loadKnowledgeDir(flags.knowledge ?? config.knowledge.dir);
+      const decider = createDecider({ config, resolver, policy, store, feedback, model: model?.port ?? null, knowledge });
       const out = createWriteStream(flags.out, 'utf8');
       const bar = flags.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'replay {value} events | {speed}/s', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       const started = performance.now();
