@@ -17,18 +17,25 @@ export interface SimulateOptions {
   start?: string;
 }
 
+/**
+ * One label per event. `kind` is what an attack achieves (the classic scenario's `AttackKind`s,
+ * and the varied scenario's kinds), `variant` how (varied scenario only); `drift` names the
+ * benign change a benign event comes from.
+ */
 export interface EventLabel {
   eventId: string;
   identity: string;
   label: 'benign' | 'attack';
   episode?: string;
-  kind?: AttackKind;
-  drift?: DriftKind;
+  kind?: AttackKind | (string & {});
+  variant?: string;
+  drift?: DriftKind | (string & {});
 }
 
 export interface Episode {
   episode: string;
-  kind: AttackKind;
+  kind: AttackKind | (string & {});
+  variant?: string;
   identity: string;
   start: string;
   events: number;
