@@ -21,7 +21,7 @@ async function run(...args: string[]): Promise<{ code: number; out: string }> {
 describe('warden simulate → replay → eval → feedback → baseline show', () => {
   it('replays to one decision per event, byte-identical on re-run, and evaluates against the references', async () => {
     const sim = join(dir, 'sim');
-    expect((await run('simulate', '--seed', '2', '--days', '8', '--fleet', '8', '--out', sim)).code).toBe(0);
+    expect((await run('simulate', '--scenario', 'classic', '--seed', '2', '--days', '8', '--fleet', '8', '--out', sim)).code).toBe(0);
     const events = readFileSync(join(sim, 'events.jsonl'), 'utf8').trim().split('\n');
     const a = join(dir, 'a.jsonl');
     const b = join(dir, 'b.jsonl');
@@ -64,6 +64,13 @@ describe('warden simulate → replay → eval → feedback → baseline show', (
     const decisions = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { eventId: string; verdict: string });
     expect(decisions.length).toBeGreaterThan(150);
     expect(decisions.every((d) => ['allow', 'alert', 'block'].includes(d.verdict))).toBe(true);
+  });
+
+  it('refuses CloudTrail output for the classic scenario, whose identities are not AWS principals', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const code = await main(['node', 'warden', 'simulate', '--scenario', 'classic', '--format', 'cloudtrail', '--out', join(dir, 'ct-classic')]);
+    errors.mockRestore();
+    expect(code).toBe(2);
   });
 
   it('rejects an unknown replay format with a usage error', async () => {
