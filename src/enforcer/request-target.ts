@@ -18,7 +18,9 @@
  * 3. Repeated slashes are collapsed and dot segments removed (RFC 3986 5.2.4). A path whose
  *    reading depends on the order of those two steps (`/admin//../x`: nginx merges first and gets
  *    `/x`, a URL parser resolves first and gets `/admin/x`) is refused as ambiguous, and so is a
- *    path starting with `//` (URL parsers read `//host/…` as a host).
+ *    path starting with `//` (URL parsers read `//host/…` as a host). With `encodedSlashes:
+ *    decode`, the path must also resolve the same whether the upstream reads `%2F` / `\` as a
+ *    slash or as a literal (`/admin/..%2Fpublic` is refused).
  * 4. The query is kept byte for byte; it never takes part in matching.
  */
 
@@ -103,6 +105,12 @@ function resolveSegments(segments: readonly string[], collapse: boolean): string
   return '/' + stack.join('/') + (trailingSlash && stack.length > 0 ? '/' : '');
 }
 
+/**
+ * Stands for a `/` that was spelled `%2F`, `%5C` or `\` (`encodedSlashes: decode`), so the path
+ * can be resolved both ways; a raw backslash never survives encoding otherwise.
+ */
+const DECODED_SLASH = '\\';
+
 /** Decodes and re-encodes the raw path by rule 2; returns the problem when it must be refused. */
 function normalisePathEncoding(rawPath: string, options: TargetOptions): string | RefusedTarget {
   let out = '';
@@ -116,7 +124,7 @@ function normalisePathEncoding(rawPath: string, options: TargetOptions): string 
       i += 2;
       if (byte === 0x2f || byte === 0x5c) {
         if (options.encodedSlashes === 'reject') return refuse('encoded-slash', 'an encoded slash or backslash (%2F, %5C) in the path is refused (gateway.encodedSlashes: reject)');
-        out += '/';
+        out += DECODED_SLASH;
       } else if (byte < 0x20 || byte === 0x7f) {
         return refuse('control-character', `an encoded control character (%${HEX[byte >> 4]}${HEX[byte & 15]}) in the path is refused`);
       } else if (isUnreserved(byte)) {
@@ -126,7 +134,7 @@ function normalisePathEncoding(rawPath: string, options: TargetOptions): string 
       }
     } else if (code === 0x5c) {
       if (options.encodedSlashes === 'reject') return refuse('backslash', 'a backslash in the path is refused (gateway.encodedSlashes: reject)');
-      out += '/';
+      out += DECODED_SLASH;
     } else if (code === 0x3b) {
       return refuse('path-parameter', 'a ";" path parameter is refused: upstreams disagree on whether it ends the segment');
     } else if (isUnreserved(code) || RAW_PATH_SAFE.has(code)) {
@@ -154,11 +162,18 @@ export function canonicalRequestTarget(raw: string, options: TargetOptions): Can
   const query = q === -1 ? '' : raw.slice(q);
   const encoded = normalisePathEncoding(rawPath, options);
   if (typeof encoded !== 'string') return encoded;
-  if (encoded.startsWith('//')) return refuse('ambiguous-path', 'a path starting with "//" is read as a host by URL parsers');
-  const segments = encoded.split('/');
+  const decoded = encoded.replaceAll(DECODED_SLASH, '/');
+  if (decoded.startsWith('//')) return refuse('ambiguous-path', 'a path starting with "//" is read as a host by URL parsers');
+  const segments = decoded.split('/');
   const merged = resolveSegments(segments, true);
   const unmerged = resolveSegments(segments, false).replace(/\/{2,}/g, '/');
   if (merged !== unmerged) return refuse('ambiguous-path', 'repeated slashes next to dot segments resolve differently upstream (merged first or not)');
+  if (decoded !== encoded) {
+    // An upstream that does not decode %2F (or, like nginx on Linux, keeps "\" literal) resolves
+    // dot segments around it differently: both readings must agree.
+    const literal = resolveSegments(encoded.split('/'), true).replaceAll(DECODED_SLASH, '/').replace(/\/{2,}/g, '/');
+    if (literal !== merged) return refuse('ambiguous-path', 'dot segments next to an encoded slash or backslash resolve differently upstream (decoded or not)');
+  }
   return { ok: true, path: merged, query, target: merged + query };
 }
 
