@@ -18,10 +18,10 @@ import type { BlockChecker, DecideContext, GatewayVerdict } from './gateway-deci
 import type { EnforcerStats } from './enforcer.js';
 import { UpstreamProxy } from './gateway-proxy.js';
 import { singleHeader } from './identify.js';
-import type { Identifier } from './identify.js';
+import type { HeaderProblem, Identifier } from './identify.js';
 import type { InlineDecider } from './inline.js';
 import { canonicalMethod, canonicalRequestTarget } from './request-target.js';
-import type { TargetOptions } from './request-target.js';
+import type { TargetOptions, TargetProblem } from './request-target.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -71,8 +71,13 @@ function sendDenied(response: ServerResponse, verdict: GatewayVerdict): void {
   response.end(body);
 }
 
-/** 400 with a stable problem code (docs/enforcement.md lists them): the request is ambiguous, not denied. */
-function sendBadRequest(response: ServerResponse, problem: string, detail: string): void {
+/** Problems only `/v1/check` reports: the original request is missing. */
+export const CHECK_PROBLEMS = ['missing-original-uri', 'missing-original-method'] as const;
+/** Every `problem` a 400 from the gateway can carry (docs/enforcement.md lists them; a test checks). */
+export type GatewayProblem = TargetProblem | HeaderProblem | (typeof CHECK_PROBLEMS)[number];
+
+/** 400 with a stable problem code: the request is ambiguous or incomplete, not denied. */
+function sendBadRequest(response: ServerResponse, problem: GatewayProblem, detail: string): void {
   const body = JSON.stringify({ error: 'bad_request', problem, detail });
   response.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', connection: 'close' });
   response.end(body);
@@ -111,7 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const targetOptions: TargetOptions = { encodedSlashes: config.encodedSlashes };
 
   const answerCheck = (request: IncomingMessage, response: ServerResponse, path: string): void => {
-    const refused = (problem: string, detail: string): void => {
+    const refused = (problem: GatewayProblem, detail: string): void => {
       checks.inc({ outcome: 'bad_request' });
       sendBadRequest(response, problem, detail);
     };
@@ -152,7 +157,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const answerProxy = (request: IncomingMessage, response: ServerResponse): void => {
-    const refused = (problem: string, detail: string): void => {
+    const refused = (problem: GatewayProblem, detail: string): void => {
       requests.inc({ outcome: 'bad_request' });
       request.resume();
       sendBadRequest(response, problem, detail);

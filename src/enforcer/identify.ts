@@ -57,8 +57,9 @@ export function loadTokensFile(file: string): TokenMap {
   return parseTokensFile(readFileSync(file, 'utf8'), file);
 }
 
-/** Why a request's caller headers were refused (400); stable codes, listed in docs/enforcement.md. */
-export type HeaderProblem = 'duplicate-header' | 'header-list';
+/** Why a request's caller headers were refused (400 `problem`); stable codes, listed in docs/enforcement.md. */
+export const HEADER_PROBLEMS = ['duplicate-header', 'header-list'] as const;
+export type HeaderProblem = (typeof HEADER_PROBLEMS)[number];
 
 /** The caller (or `null`: nobody named), or why the request names its caller ambiguously. */
 export type Identification = { ok: true; caller: CallerIdentity | null } | { ok: false; problem: HeaderProblem; detail: string };

@@ -24,18 +24,9 @@
  * 4. The query is kept byte for byte; it never takes part in matching.
  */
 
-/** Why a target or method was refused; stable codes, listed in docs/enforcement.md. */
-export type TargetProblem =
-  | 'empty-target'
-  | 'not-origin-form'
-  | 'control-character'
-  | 'fragment'
-  | 'bad-percent-encoding'
-  | 'encoded-slash'
-  | 'backslash'
-  | 'path-parameter'
-  | 'ambiguous-path'
-  | 'bad-method';
+/** Why a target or method was refused (400 `problem`); stable codes, listed in docs/enforcement.md. */
+export const TARGET_PROBLEMS = ['empty-target', 'not-origin-form', 'control-character', 'fragment', 'bad-percent-encoding', 'encoded-slash', 'backslash', 'path-parameter', 'ambiguous-path', 'bad-method'] as const;
+export type TargetProblem = (typeof TARGET_PROBLEMS)[number];
 
 export interface TargetOptions {
   /** `reject`: `%2F`, `%5C` and `\` in the path are a 400; `decode`: they are read as `/`. */

@@ -6,7 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { canonicalRequestTarget } from '../../src/enforcer/request-target.js';
+import { readFileSync } from 'node:fs';
+import { CHECK_PROBLEMS } from '../../src/enforcer/gateway.js';
+import { HEADER_PROBLEMS } from '../../src/enforcer/identify.js';
+import { TARGET_PROBLEMS, canonicalRequestTarget } from '../../src/enforcer/request-target.js';
 import { rawRequest, startHarness } from './helpers.js';
 import type { Harness, RawAnswer } from './helpers.js';
 
@@ -284,5 +287,14 @@ describe('property: spellings an upstream resolves to a blocked path', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('the 400 problem codes', () => {
+  it('docs/enforcement.md lists exactly the codes the gateway can answer', () => {
+    const docs = readFileSync('docs/enforcement.md', 'utf8');
+    const table = docs.slice(docs.indexOf('| problem | when |'), docs.indexOf('### `/v1/check`'));
+    const documented = [...table.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...TARGET_PROBLEMS, ...HEADER_PROBLEMS, ...CHECK_PROBLEMS].sort());
   });
 });

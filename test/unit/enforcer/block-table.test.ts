@@ -48,6 +48,15 @@ describe('BlockTable', () => {
     expect(t.check('svc-a', undefined, undefined, T0).allowed).toBe(false);
   });
 
+  it('matches the method of an HTTP action pattern in any case, the path exactly', () => {
+    const { t } = table();
+    t.apply(rec('svc-a', { actions: ['get /admin/*'] }), T0);
+    expect(t.check('svc-a', undefined, 'GET /admin/users', T0).allowed).toBe(false);
+    expect(t.check('svc-a', undefined, 'Get /admin/users', T0).allowed).toBe(false);
+    expect(t.check('svc-a', undefined, 'GET /ADMIN/users', T0).allowed).toBe(true);
+    expect(t.check('svc-a', undefined, 'POST /admin/users', T0).allowed).toBe(true);
+  });
+
   it('does not re-announce the same record read again after a consumer restart', () => {
     const { t, changes } = table();
     t.apply(rec('svc-a'), T0);
