@@ -16,6 +16,7 @@ export type IntakeResult =
   | { outcome: 'rejected'; reason: Exclude<Extract<DecodeResult, { ok: false }>['reason'], 'tombstone'>; detail: string }
   | { outcome: 'out-of-date'; key: string; createdAt: string };
 
+/** The verify → key check → replay check → apply step for one enforcer's table. */
 export class BlockRecordIntake {
   /** key → createdAt (ms) of the newest record applied. */
   private readonly newest = new Map<string, number>();
@@ -25,6 +26,7 @@ export class BlockRecordIntake {
     private readonly table: BlockTable,
   ) {}
 
+  /** Takes one topic message (key and value as read); the table changes only on `applied`. */
   take(key: Buffer | null, value: Buffer | null, nowMs: number): IntakeResult {
     const decoded = decodeBlockMessage(key, value, this.verifier);
     if (!decoded.ok) return decoded.reason === 'tombstone' ? { outcome: 'tombstone' } : { outcome: 'rejected', reason: decoded.reason, detail: decoded.detail };
