@@ -35,10 +35,22 @@ export interface TableVerdict {
 
 const ALLOWED: TableVerdict = Object.freeze({ allowed: true });
 
-/** `*` matches any run of characters; everything else is literal (`iam:*`, `POST /admin/*`). */
+function literalPattern(text: string): string {
+  return text.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+}
+
+/**
+ * `*` matches any run of characters; everything else is literal (`iam:*`, `POST /admin/*`). The
+ * method of an HTTP action pattern (`get /admin/*`) matches in any case, as HTTP methods are
+ * compared by the gateway (which upper-cases them); the path stays case-sensitive.
+ */
 function compileActionPattern(pattern: string): RegExp {
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`);
+  const http = /^([A-Za-z]+) (\/.*)$/.exec(pattern);
+  if (http) {
+    const method = [...(http[1] as string)].map((c) => `[${c.toUpperCase()}${c.toLowerCase()}]`).join('');
+    return new RegExp(`^${method} ${literalPattern(http[2] as string)}$`);
+  }
+  return new RegExp(`^${literalPattern(pattern)}$`);
 }
 
 function coversAction(block: ActiveBlock, action: string | undefined): boolean {

@@ -20,8 +20,8 @@ import { silentLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import { BlockTable } from './block-table.js';
 import type { ActiveBlock, TableChange } from './block-table.js';
-import { decodeBlockMessage } from './block-decoder.js';
 import { BlocksFollower } from './blocks-follower.js';
+import { BlockRecordIntake } from './record-intake.js';
 
 export type FailMode = 'open' | 'closed';
 
@@ -87,8 +87,8 @@ export class Enforcer extends EventEmitter<EnforcerEvents> {
   private readonly now: () => number;
   private readonly maxStalenessMs: number;
   private readonly failMode: FailMode;
-  /** key → createdAt (ms) of the newest record applied, to refuse replays of older signed records. */
-  private readonly newest = new Map<string, number>();
+  /** Verifies records and refuses replays of older signed ones before they reach the table. */
+  private readonly intake: BlockRecordIntake;
   private lastContactMs: number;
   private isStale = false;
   private isReady = false;
@@ -111,6 +111,7 @@ export class Enforcer extends EventEmitter<EnforcerEvents> {
     this.failMode = options.failMode;
     this.lastContactMs = this.now();
     this.table = new BlockTable((change) => this.relay(change));
+    this.intake = new BlockRecordIntake(this.verifier, this.table);
     this.readyPromise = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -201,26 +202,16 @@ export class Enforcer extends EventEmitter<EnforcerEvents> {
   private applyMessages(messages: KafkaMessage[]): void {
     const nowMs = this.now();
     for (const message of messages) {
-      const decoded = decodeBlockMessage(message.key, message.value, this.verifier);
-      if (!decoded.ok) {
-        if (decoded.reason === 'tombstone') continue;
+      const result = this.intake.take(message.key, message.value, nowMs);
+      if (result.outcome === 'applied') this.applied++;
+      else if (result.outcome === 'rejected') {
         this.rejected++;
-        this.log.warn({ offset: message.offset, reason: decoded.reason, detail: decoded.detail }, 'block record rejected, not applied');
-        this.emit('rejected', { reason: decoded.reason, detail: decoded.detail, offset: message.offset });
-        continue;
-      }
-      const record = decoded.record;
-      const key = record.tokenId ? `${record.identity}|${record.tokenId}` : record.identity;
-      const createdMs = Date.parse(record.createdAt);
-      const newest = this.newest.get(key);
-      if (newest !== undefined && createdMs < newest) {
+        this.log.warn({ offset: message.offset, reason: result.reason, detail: result.detail }, 'block record rejected, not applied');
+        this.emit('rejected', { reason: result.reason, detail: result.detail, offset: message.offset });
+      } else if (result.outcome === 'out-of-date') {
         this.outOfDate++;
-        this.log.warn({ offset: message.offset, key, createdAt: record.createdAt }, 'block record older than one already applied for this key, ignored');
-        continue;
+        this.log.warn({ offset: message.offset, key: result.key, createdAt: result.createdAt }, 'block record older than one already applied for this key, ignored');
       }
-      this.newest.set(key, createdMs);
-      this.applied++;
-      this.table.apply(record, nowMs);
     }
   }
 

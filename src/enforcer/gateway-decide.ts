@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CheckResult } from './enforcer.js';
 import type { CallerIdentity } from './identify.js';
 import { runInline } from './inline.js';
+import type { CanonicalTarget } from './request-target.js';
 import type { GatewayRequestInfo, InlineDecider } from './inline.js';
 
 /** The part of the enforcer the gateway needs; the Kafka-fed Enforcer is one. */
@@ -33,17 +34,20 @@ export interface DecideContext {
   inline?: { decide: InlineDecider; timeoutMs: number };
 }
 
+/** One request as the gateway decides it: method and target already canonical (request-target.ts). */
 export interface RequestFacts {
   caller: CallerIdentity | null;
+  /** Upper-case HTTP token. */
   method: string;
-  uri: string;
+  /** The canonical target (path and query): what is forwarded, and the resource checked. */
+  target: CanonicalTarget;
   sourceIp: string | null;
   headers: IncomingHttpHeaders;
 }
 
-export function actionOf(method: string, uri: string): string {
-  const q = uri.indexOf('?');
-  return `${method} ${q === -1 ? uri : uri.slice(0, q)}`;
+/** `METHOD /canonical/path`: the action scoped blocks are matched against (no query). */
+export function actionOf(method: string, target: CanonicalTarget): string {
+  return `${method} ${target.path}`;
 }
 
 function local(context: DecideContext, facts: RequestFacts, action: string): GatewayVerdict {
@@ -53,7 +57,7 @@ function local(context: DecideContext, facts: RequestFacts, action: string): Gat
       ? { allowed: true, outcome: 'unidentified', status: 200, caller }
       : { allowed: false, outcome: 'unidentified', status: 401, caller, reason: 'caller not identified' };
   }
-  const result = context.checker.check(caller.identity, caller.tokenId, action, facts.uri);
+  const result = context.checker.check(caller.identity, caller.tokenId, action, facts.target.target);
   if (result.allowed) return { allowed: true, outcome: 'allowed', status: 200, caller };
   return {
     allowed: false,
@@ -68,7 +72,7 @@ function local(context: DecideContext, facts: RequestFacts, action: string): Gat
 
 /** Synchronous when there is no inline decider, so the common path costs no promise. */
 export function decide(context: DecideContext, facts: RequestFacts): GatewayVerdict | Promise<GatewayVerdict> {
-  const action = actionOf(facts.method, facts.uri);
+  const action = actionOf(facts.method, facts.target);
   const verdict = local(context, facts, action);
   if (!verdict.allowed || !context.inline || verdict.caller === null) return verdict;
   const caller = verdict.caller;
@@ -76,7 +80,7 @@ export function decide(context: DecideContext, facts: RequestFacts): GatewayVerd
     identity: caller.identity,
     ...(caller.tokenId ? { tokenId: caller.tokenId } : {}),
     method: facts.method,
-    uri: facts.uri,
+    uri: facts.target.target,
     action,
     sourceIp: facts.sourceIp,
     userAgent: typeof facts.headers['user-agent'] === 'string' ? facts.headers['user-agent'] : null,

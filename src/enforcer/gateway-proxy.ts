@@ -14,15 +14,18 @@ export interface UpstreamOptions {
   connections: number;
   timeoutMs: number;
   identityHeader: string;
+  tokenHeader: string;
 }
 
 export interface ForwardContext {
+  /** The canonical target the gateway matched (request-target.ts); forwarded instead of the raw one. */
+  target: string;
   identity: string;
   tokenId?: string;
   secure: boolean;
 }
 
-function forwardHeaders(source: IncomingHttpHeaders, request: IncomingMessage, context: ForwardContext, identityHeader: string): Record<string, string | string[]> {
+function forwardHeaders(source: IncomingHttpHeaders, request: IncomingMessage, context: ForwardContext, identityHeader: string, tokenHeader: string): Record<string, string | string[]> {
   const connectionListed = new Set(String(source.connection ?? '').toLowerCase().split(',').map((h) => h.trim()));
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(source)) {
@@ -35,6 +38,10 @@ function forwardHeaders(source: IncomingHttpHeaders, request: IncomingMessage, c
   out['x-forwarded-proto'] = context.secure ? 'https' : 'http';
   if (source.host) out['x-forwarded-host'] = source.host;
   out[identityHeader] = context.identity;
+  // Like the identity, the token id the upstream sees is the one the gateway established; a
+  // client-set token header (bearer or mTLS mode) never passes through.
+  delete out[tokenHeader];
+  if (context.tokenId !== undefined) out[tokenHeader] = context.tokenId;
   return out;
 }
 
@@ -67,8 +74,8 @@ export class UpstreamProxy {
       await this.pool.stream(
         {
           method,
-          path: this.basePath + (request.url ?? '/'),
-          headers: forwardHeaders(request.headers, request, context, this.options.identityHeader),
+          path: this.basePath + context.target,
+          headers: forwardHeaders(request.headers, request, context, this.options.identityHeader, this.options.tokenHeader),
           body: hasBody ? request : null,
           headersTimeout: this.options.timeoutMs,
           bodyTimeout: this.options.timeoutMs,

@@ -17,8 +17,11 @@ import { decide } from './gateway-decide.js';
 import type { BlockChecker, DecideContext, GatewayVerdict } from './gateway-decide.js';
 import type { EnforcerStats } from './enforcer.js';
 import { UpstreamProxy } from './gateway-proxy.js';
-import type { Identifier } from './identify.js';
+import { singleHeader } from './identify.js';
+import type { HeaderProblem, Identifier } from './identify.js';
 import type { InlineDecider } from './inline.js';
+import { canonicalMethod, canonicalRequestTarget } from './request-target.js';
+import type { TargetOptions, TargetProblem } from './request-target.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -68,11 +71,23 @@ function sendDenied(response: ServerResponse, verdict: GatewayVerdict): void {
   response.end(body);
 }
 
+/** Problems only `/v1/check` reports: the original request is missing. */
+export const CHECK_PROBLEMS = ['missing-original-uri', 'missing-original-method'] as const;
+/** Every `problem` a 400 from the gateway can carry (docs/enforcement.md lists them; a test checks). */
+export type GatewayProblem = TargetProblem | HeaderProblem | (typeof CHECK_PROBLEMS)[number];
+
+/** 400 with a stable problem code: the request is ambiguous or incomplete, not denied. */
+function sendBadRequest(response: ServerResponse, problem: GatewayProblem, detail: string): void {
+  const body = JSON.stringify({ error: 'bad_request', problem, detail });
+  response.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', connection: 'close' });
+  response.end(body);
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, identifier } = options;
   const log = (options.logger ?? silentLogger).child({ component: 'gateway' });
   const registry = new Registry();
-  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, blocked, unidentified, stale, inline_block, inline_error)', labelNames: ['outcome'], registers: [registry] });
+  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, blocked, unidentified, stale, inline_block, inline_error, bad_request)', labelNames: ['outcome'], registers: [registry] });
   const checks = new Counter({ name: 'warden_gateway_checks_total', help: 'Check endpoint answers by outcome', labelNames: ['outcome'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'warden_gateway_upstream_errors_total', help: 'Requests the upstream did not answer (502/504)', registers: [registry] });
   const stats = options.enforcerStats;
@@ -93,28 +108,66 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.inline ? { inline: { decide: options.inline, timeoutMs: config.inlineTimeoutMs } } : {}),
   };
   const proxy = config.upstream
-    ? new UpstreamProxy({ url: config.upstream, connections: config.upstreamConnections, timeoutMs: config.upstreamTimeoutMs, identityHeader: config.identify.header.toLowerCase() })
+    ? new UpstreamProxy({ url: config.upstream, connections: config.upstreamConnections, timeoutMs: config.upstreamTimeoutMs, identityHeader: config.identify.header.toLowerCase(), tokenHeader: config.identify.tokenHeader.toLowerCase() })
     : null;
   const checkPath = config.checkPath;
   const secure = options.tls !== undefined;
 
+  const targetOptions: TargetOptions = { encodedSlashes: config.encodedSlashes };
+
   const answerCheck = (request: IncomingMessage, response: ServerResponse, path: string): void => {
-    const headers = request.headers;
-    const originalUri = typeof headers['x-original-uri'] === 'string' ? headers['x-original-uri'] : path.slice(checkPath.length) || '/';
-    const method = typeof headers['x-original-method'] === 'string' ? headers['x-original-method'] : (request.method ?? 'GET');
+    const refused = (problem: GatewayProblem, detail: string): void => {
+      checks.inc({ outcome: 'bad_request' });
+      sendBadRequest(response, problem, detail);
+    };
+    // nginx sends X-Original-URI / X-Original-Method; Envoy appends the original path to the
+    // check path and keeps the original method. Without either, there is nothing to check: a
+    // default of "GET /" would let every path-scoped block pass.
+    const uriHeader = singleHeader(request.rawHeaders, 'x-original-uri', 'allow-list');
+    if (!uriHeader.ok) return refused(uriHeader.problem, uriHeader.detail);
+    const methodHeader = singleHeader(request.rawHeaders, 'x-original-method', 'allow-list');
+    if (!methodHeader.ok) return refused(methodHeader.problem, methodHeader.detail);
+    let rawTarget: string;
+    let rawMethod: string;
+    if (uriHeader.value !== undefined) {
+      if (methodHeader.value === undefined) return refused('missing-original-method', 'X-Original-URI without X-Original-Method: send both (nginx: proxy_set_header X-Original-Method $request_method)');
+      rawTarget = uriHeader.value;
+      rawMethod = methodHeader.value;
+    } else if (path.length > checkPath.length) {
+      rawTarget = (request.url ?? '').slice(checkPath.length);
+      rawMethod = methodHeader.value ?? request.method ?? '';
+    } else {
+      return refused('missing-original-uri', `no original request: send X-Original-URI and X-Original-Method (nginx), or append the path to ${checkPath} (Envoy path_prefix)`);
+    }
+    const target = canonicalRequestTarget(rawTarget, targetOptions);
+    if (!target.ok) return refused(target.problem, target.detail);
+    const method = canonicalMethod(rawMethod);
+    if (!method.ok) return refused(method.problem, method.detail);
+    const identified = identifier.forCheck(request);
+    if (!identified.ok) return refused(identified.problem, identified.detail);
     const render = (verdict: GatewayVerdict): void => {
       checks.inc({ outcome: verdict.outcome });
       if (!verdict.allowed) return sendDenied(response, verdict);
       response.writeHead(200, { ...decisionHeaders(verdict), 'content-length': 0, 'cache-control': 'no-store' });
       response.end();
     };
-    const verdict = decide(context, { caller: identifier.forCheck(headers), method, uri: originalUri, sourceIp: null, headers });
+    const verdict = decide(context, { caller: identified.caller, method: method.method, target, sourceIp: null, headers: request.headers });
     if (verdict instanceof Promise) void verdict.then(render);
     else render(verdict);
   };
 
   const answerProxy = (request: IncomingMessage, response: ServerResponse): void => {
-    const caller = identifier.forRequest(request);
+    const refused = (problem: GatewayProblem, detail: string): void => {
+      requests.inc({ outcome: 'bad_request' });
+      request.resume();
+      sendBadRequest(response, problem, detail);
+    };
+    const target = canonicalRequestTarget(request.url ?? '', targetOptions);
+    if (!target.ok) return refused(target.problem, target.detail);
+    const method = canonicalMethod(request.method ?? '');
+    if (!method.ok) return refused(method.problem, method.detail);
+    const identified = identifier.forRequest(request);
+    if (!identified.ok) return refused(identified.problem, identified.detail);
     const forward = (verdict: GatewayVerdict): void => {
       requests.inc({ outcome: verdict.outcome });
       if (!verdict.allowed) {
@@ -127,14 +180,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
       const identity = verdict.caller?.identity ?? '';
-      void proxy.forward(request, response, { identity, ...(verdict.caller?.tokenId ? { tokenId: verdict.caller.tokenId } : {}), secure }).then((status) => {
+      // The upstream gets exactly the target that was matched, never the raw spelling.
+      void proxy.forward(request, response, { target: target.target, identity, ...(verdict.caller?.tokenId ? { tokenId: verdict.caller.tokenId } : {}), secure }).then((status) => {
         if (status === 502 || status === 504) {
           upstreamErrors.inc();
-          log.warn({ status, identity, uri: request.url }, 'upstream did not answer');
+          log.warn({ status, identity, uri: target.target }, 'upstream did not answer');
         }
       });
     };
-    const verdict = decide(context, { caller, method: request.method ?? 'GET', uri: request.url ?? '/', sourceIp: request.socket.remoteAddress ?? null, headers: request.headers });
+    const verdict = decide(context, { caller: identified.caller, method: method.method, target, sourceIp: request.socket.remoteAddress ?? null, headers: request.headers });
     if (verdict instanceof Promise) void verdict.then(forward);
     else forward(verdict);
   };

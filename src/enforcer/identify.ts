@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import { WardenError } from '../errors.js';
@@ -57,23 +57,48 @@ export function loadTokensFile(file: string): TokenMap {
   return parseTokensFile(readFileSync(file, 'utf8'), file);
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === '' ? undefined : first;
+/** Why a request's caller headers were refused (400 `problem`); stable codes, listed in docs/enforcement.md. */
+export const HEADER_PROBLEMS = ['duplicate-header', 'header-list'] as const;
+export type HeaderProblem = (typeof HEADER_PROBLEMS)[number];
+
+/** The caller (or `null`: nobody named), or why the request names its caller ambiguously. */
+export type Identification = { ok: true; caller: CallerIdentity | null } | { ok: false; problem: HeaderProblem; detail: string };
+
+type HeaderRead = { ok: true; value: string | undefined } | { ok: false; problem: HeaderProblem; detail: string };
+
+/**
+ * The one value of header `name` (lower case), read from `rawHeaders` because `headers` joins
+ * duplicates with ", " (and keeps only the first of some): two identity headers, or one holding a
+ * list, must be refused rather than read as whichever one a component happens to pick.
+ */
+export function singleHeader(rawHeaders: readonly string[], name: string, list: 'refuse-list' | 'allow-list'): HeaderRead {
+  let value: string | undefined;
+  let seen = 0;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() !== name) continue;
+    seen++;
+    value = rawHeaders[i + 1] as string;
+  }
+  if (seen > 1) return { ok: false, problem: 'duplicate-header', detail: `${name} appears ${seen} times; send it once` };
+  if (value !== undefined && list === 'refuse-list' && value.includes(',')) return { ok: false, problem: 'header-list', detail: `${name} holds a list (","); send one value` };
+  return { ok: true, value: value === undefined || value.trim() === '' ? undefined : value.trim() };
 }
 
-function fromBearer(headers: IncomingHttpHeaders, tokens: TokenMap): CallerIdentity | null {
-  const auth = headerValue(headers, 'authorization');
-  if (!auth || auth.length < 8 || auth.slice(0, 7).toLowerCase() !== 'bearer ') return null;
-  return tokens.get(sha256Hex(auth.slice(7).trim())) ?? null;
+function fromBearer(rawHeaders: readonly string[], tokens: TokenMap): Identification {
+  const read = singleHeader(rawHeaders, 'authorization', 'allow-list');
+  if (!read.ok) return read;
+  const auth = read.value;
+  if (!auth || auth.length < 8 || auth.slice(0, 7).toLowerCase() !== 'bearer ') return { ok: true, caller: null };
+  return { ok: true, caller: tokens.get(sha256Hex(auth.slice(7).trim())) ?? null };
 }
 
-function fromHeader(headers: IncomingHttpHeaders, header: string, tokenHeader: string): CallerIdentity | null {
-  const identity = headerValue(headers, header);
-  if (!identity) return null;
-  const tokenId = headerValue(headers, tokenHeader);
-  return tokenId ? { identity, tokenId } : { identity };
+function fromHeader(rawHeaders: readonly string[], header: string, tokenHeader: string): Identification {
+  const identity = singleHeader(rawHeaders, header, 'refuse-list');
+  if (!identity.ok) return identity;
+  const tokenId = singleHeader(rawHeaders, tokenHeader, 'refuse-list');
+  if (!tokenId.ok) return tokenId;
+  if (!identity.value) return { ok: true, caller: null };
+  return { ok: true, caller: tokenId.value ? { identity: identity.value, tokenId: tokenId.value } : { identity: identity.value } };
 }
 
 function fromCertificate(request: IncomingMessage): CallerIdentity | null {
@@ -88,28 +113,29 @@ function fromCertificate(request: IncomingMessage): CallerIdentity | null {
 
 export interface Identifier {
   /** The caller of a proxied request, by the configured mode. */
-  forRequest(request: IncomingMessage): CallerIdentity | null;
+  forRequest(request: IncomingMessage): Identification;
   /**
    * The caller named in a check request from nginx / Envoy: the mapped bearer token in `bearer`
    * mode (a client-set identity header is never trusted then), otherwise the identity header,
    * which the proxy in front sets (for mTLS: from the certificate subject it verified).
    */
-  forCheck(headers: IncomingHttpHeaders): CallerIdentity | null;
+  forCheck(request: IncomingMessage): Identification;
 }
 
 export function createIdentifier(config: GatewayConfig['identify'], tokens: TokenMap | null): Identifier {
   if (config.mode === 'bearer' && tokens === null) throw new WardenError('WARDEN_USAGE', 'gateway.identify.mode is bearer but no gateway.identify.tokensFile is set');
   const header = config.header.toLowerCase();
   const tokenHeader = config.tokenHeader.toLowerCase();
+  const tokenMap = tokens ?? new Map<string, CallerIdentity>();
   return {
     forRequest(request) {
-      if (config.mode === 'bearer') return fromBearer(request.headers, tokens ?? new Map());
-      if (config.mode === 'mtls') return fromCertificate(request);
-      return fromHeader(request.headers, header, tokenHeader);
+      if (config.mode === 'bearer') return fromBearer(request.rawHeaders, tokenMap);
+      if (config.mode === 'mtls') return { ok: true, caller: fromCertificate(request) };
+      return fromHeader(request.rawHeaders, header, tokenHeader);
     },
-    forCheck(headers) {
-      if (config.mode === 'bearer') return fromBearer(headers, tokens ?? new Map());
-      return fromHeader(headers, header, tokenHeader);
+    forCheck(request) {
+      if (config.mode === 'bearer') return fromBearer(request.rawHeaders, tokenMap);
+      return fromHeader(request.rawHeaders, header, tokenHeader);
     },
   };
 }

@@ -12,9 +12,9 @@ export interface GatewayRequestInfo {
   identity: string;
   tokenId?: string;
   method: string;
-  /** Path and query as the client sent them. */
+  /** The canonical target (path and query) the gateway matched and forwards (docs/enforcement.md). */
   uri: string;
-  /** `METHOD /path` (no query): the action the block table and the decider see. */
+  /** `METHOD /canonical/path` (no query): the action the block table and the decider see. */
   action: string;
   sourceIp: string | null;
   userAgent: string | null;

@@ -39,6 +39,13 @@ export const gatewaySchema = z.strictObject({
   failMode: z.enum(['open', 'closed']).default('open'),
   /** No contact with the blocks topic for this long makes the table stale. @defaultValue 30000 */
   maxStalenessMs: z.number().int().positive().default(30_000),
+  /**
+   * Encoded slashes (`%2F`), encoded backslashes (`%5C`) and raw `\` in a request path: `reject`
+   * answers 400; `decode` reads them as `/` for matching and forwards the decoded path. Never
+   * passed through as they came, so the upstream cannot read a different path than was matched.
+   * @defaultValue 'reject'
+   */
+  encodedSlashes: z.enum(['reject', 'decode']).default('reject'),
   /** Path of the check endpoint; Envoy's ext_authz appends the original path to it. @defaultValue '/v1/check' */
   checkPath: z.string().startsWith('/').default('/v1/check'),
   /** Upstream timeouts in ms (headers, then idle body). @defaultValue 30000 */

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, get as httpGet } from 'node:http';
 import type { Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -56,6 +56,7 @@ http {
   scgi_temp_path ${dir}/tmp/scgi;
   server {
     listen 127.0.0.1:${port};
+    # The gateway's /v1/check needs both X-Original-* headers (400 without): keep in step with docs/enforcement.md.
     location = /_warden_check {
       internal;
       proxy_pass http://127.0.0.1:${gatewayPort}/v1/check;
@@ -141,6 +142,18 @@ async function get(identity: string | null): Promise<{ status: number; body: str
   return { status: res.statusCode, body: await res.body.text(), decisionId: res.headers['x-warden-decision-id'] as string | undefined };
 }
 
+/** GET with the target sent verbatim (undici would resolve dot segments before sending). */
+function rawGet(target: string, identity: string, method = 'GET'): Promise<number> {
+  const { port } = new URL(nginxUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port: Number(port), path: target, method, headers: { 'x-warden-identity': identity } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+}
+
 describe('nginx auth_request against the gateway check endpoint', () => {
   it('proxies for an allowed identity, then returns 403 once a block decision for it arrives', async () => {
     expect(await get('svc-reporter')).toMatchObject({ status: 200, body: 'hello svc-reporter' });
@@ -153,5 +166,17 @@ describe('nginx auth_request against the gateway check endpoint', () => {
     expect(denied.status).toBe(403);
     expect(denied.decisionId).toBe('dec-42');
     expect((await get('svc-ci')).status).toBe(200);
+  });
+
+  it('checks the original method and the canonical form of the raw $request_uri nginx forwards', async () => {
+    await send(producer, topic, [keys.signer.sign(blockRecord('svc-scoped', { actions: ['GET /admin/*'], reason: 'no admin reads' }))]);
+    await eventually(async () => (await rawGet('/admin/x', 'svc-scoped')) === 403, 30_000, 'scoped block to apply');
+    for (const spelling of ['/public/../admin/x', '/./admin/x', '/%61dmin/x', '/public/%2e%2e/admin/x', '/admin/x?a=/../']) {
+      expect(await rawGet(spelling, 'svc-scoped'), spelling).toBe(403);
+    }
+    // Refused by the check with 400, which auth_request turns into 500: refused all the same.
+    for (const spelling of ['/admin%2fx', '/public/..;/admin/x']) expect(await rawGet(spelling, 'svc-scoped'), spelling).toBe(500);
+    expect(await rawGet('/admin/x', 'svc-scoped', 'POST')).toBe(200);
+    expect(await rawGet('/public/x', 'svc-scoped')).toBe(200);
   });
 });

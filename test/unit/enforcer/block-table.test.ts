@@ -36,24 +36,7 @@ describe('BlockTable', () => {
     expect(changes).toEqual(['block svc-a', 'lift svc-a']);
   });
 
-  it('expires blocks by itself: on lookup and on sweep, once each', () => {
-    const { t, changes } = table();
-    t.apply(rec('svc-a'), T0);
-    t.apply(rec('svc-b'), T0);
-    t.apply(rec('svc-forever', { expiresAt: null }), T0);
-    expect(t.check('svc-a', undefined, undefined, T0 + 60_000).allowed).toBe(true);
-    expect(t.sweep(T0 + 60_000)).toBe(1);
-    expect(t.sweep(T0 + 60_000)).toBe(0);
-    expect(changes.filter((c) => c.startsWith('expire')).sort()).toEqual(['expire svc-a', 'expire svc-b']);
-    expect(t.check('svc-forever', undefined, undefined, T0 + 365 * 86_400_000).allowed).toBe(false);
-  });
-
-  it('records an already expired block as absent without a block notice', () => {
-    const { t, changes } = table();
-    t.apply(rec('svc-a', { expiresAt: new Date(T0 - 1).toISOString() }), T0);
-    expect(t.size).toBe(0);
-    expect(changes).toEqual([]);
-  });
+  // Expiry (on lookup, on sweep, already expired when read): test/security/enforcer-records.test.ts.
 
   it('scopes a block to its actions with * wildcards, and applies it when the action is unknown', () => {
     const { t } = table();
@@ -63,6 +46,15 @@ describe('BlockTable', () => {
     expect(t.check('svc-a', undefined, 's3:GetObject', T0).allowed).toBe(true);
     expect(t.check('svc-a', undefined, 'GET /admin/users', T0).allowed).toBe(true);
     expect(t.check('svc-a', undefined, undefined, T0).allowed).toBe(false);
+  });
+
+  it('matches the method of an HTTP action pattern in any case, the path exactly', () => {
+    const { t } = table();
+    t.apply(rec('svc-a', { actions: ['get /admin/*'] }), T0);
+    expect(t.check('svc-a', undefined, 'GET /admin/users', T0).allowed).toBe(false);
+    expect(t.check('svc-a', undefined, 'Get /admin/users', T0).allowed).toBe(false);
+    expect(t.check('svc-a', undefined, 'GET /ADMIN/users', T0).allowed).toBe(true);
+    expect(t.check('svc-a', undefined, 'POST /admin/users', T0).allowed).toBe(true);
   });
 
   it('does not re-announce the same record read again after a consumer restart', () => {

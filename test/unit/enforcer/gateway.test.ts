@@ -61,7 +61,7 @@ describe('gateway check endpoint', () => {
     const ok = await call(plain, '/v1/check', 'svc-good', 'GET', { 'x-original-uri': '/iam/users', 'x-original-method': 'POST' });
     expect(ok.status).toBe(200);
     expect(ok.headers['x-warden-decision']).toBe('allow');
-    const denied = await call(plain, '/v1/check', 'svc-bad', 'GET', { 'x-original-uri': '/anything' });
+    const denied = await call(plain, '/v1/check', 'svc-bad', 'GET', { 'x-original-uri': '/anything', 'x-original-method': 'GET' });
     expect(denied.status).toBe(403);
     expect(denied.headers).toMatchObject({ 'x-warden-decision': 'block', 'x-warden-decision-id': 'dec-1', 'x-warden-reason': 'risk 91: NEW_ACTION' });
   });
