@@ -19,12 +19,14 @@ import { createEmptyPolicy, createInventoryResolver } from '../test/helpers/deci
 import { compareWithReferences, decideSimulation, scoreDecisions } from '../src/eval/run.js';
 import type { DetectionFigures, Scored } from '../src/eval/evaluate.js';
 import { newValueReference, rateReference } from '../src/eval/references.js';
+import { loadKnowledgeDir } from '../src/knowledge/index.js';
 
 const classicSeeds = Number(process.argv[2] ?? 3);
 const variedSeeds = Number(process.argv[3] ?? 3);
 const days = Number(process.argv[4] ?? 14);
 const fleet = Number(process.argv[5] ?? 30);
 const config = parseConfig('{}', 'defaults');
+const knowledge = process.env.NO_KNOWLEDGE === '1' ? null : loadKnowledgeDir(config.knowledge.dir);
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
 interface Tally {
@@ -90,7 +92,7 @@ function normalizeCloudTrail(sim: ScenarioOutput): WardenEvent[] {
 }
 
 async function runOne(run: Run, name: string, sim: ScenarioOutput, events: WardenEvent[], resolver: IdentityResolver): Promise<void> {
-  const decisions = await decideSimulation({ events, labels: sim.labels, episodes: sim.episodes, identities: [] }, config, resolver, createEmptyPolicy());
+  const decisions = await decideSimulation({ events }, config, resolver, createEmptyPolicy(), knowledge);
   if (decisions.length !== events.length) throw new Error(`${name}: ${decisions.length} decisions for ${events.length} events`);
   const cmp = compareWithReferences({ events: sim.events, labels: sim.labels }, decisions, config.baseline.learningDays);
   run.totals.warden.push(cmp.warden);

@@ -60,6 +60,9 @@ export function createdShortlyBefore(p: IdentityProfile): boolean {
   return p.createdBy !== undefined && p.createdAt !== undefined && (p.events === 0 || p.firstSeen - p.createdAt <= CREATED_SHORTLY_MS);
 }
 
+/** Weight of the peers' where and when findings (see assessAgainstPeers). */
+export const PEER_PLACE_SHARE = 0.5;
+
 /** Members a group needs before it is a group: with fewer, "peers" are one other identity's habits. */
 export const MIN_PEERS = 3;
 const MAX_MEMBERS_KEPT = 16;
@@ -87,6 +90,9 @@ export function assessAgainstPeers(peer: IdentityProfile, f: EventFeatures, rule
       x.weight = Math.round(x.weight / (x.scale ?? 1));
       x.scale = 1;
     }
+    // Members of a group do the same kind of work but run in different places and on their own
+    // schedules: the peers' where and when weigh half, their what in full.
+    if (x.family !== 'what') x.weight = Math.round(x.weight * PEER_PLACE_SHARE);
   }
   for (const x of out) x.detail = `peers (${name}): ${x.detail.replace(' for this identity', '').replace("this identity's", "the peers'")}`;
   return out;

@@ -45,10 +45,10 @@ const NESTED_SHARE = 0.5;
  * a new ASN, network and IP — so the strongest counts in full and each further one at
  * `NESTED_SHARE`. Then each family adds at most `cap` points, keeping proportions; the cap widens
  * by the largest `scale` among the family's findings (a value far rarer than usual for the
- * identity, or a sensitive action), never narrows. `signal` findings are independent and neither
- * nested nor capped.
+ * identity, or a sensitive action), never narrows, and stays below the block threshold (`maxCap`).
+ * `signal` findings are independent and neither nested nor capped.
  */
-function capFamilies(findings: readonly Finding[], cap: number, factor: number, suppressed: ReadonlySet<string>): Reason[] {
+function capFamilies(findings: readonly Finding[], cap: number, factor: number, suppressed: ReadonlySet<string>, maxCap: number): Reason[] {
   const weighted = findings.map((f) => ({ f, w: f.weight * factor * (suppressed.has(f.code) ? 0.25 : 1) }));
   const strongest = new Map<string, number>();
   weighted.forEach(({ f, w }, i) => {
@@ -63,7 +63,7 @@ function capFamilies(findings: readonly Finding[], cap: number, factor: number, 
     if (f.family === 'signal') return;
     if (strongest.get(f.family) !== i) x.w *= NESTED_SHARE;
     sums.set(f.family, (sums.get(f.family) ?? 0) + x.w);
-    caps.set(f.family, Math.max(caps.get(f.family) ?? cap, cap * (f.scale ?? 1)));
+    caps.set(f.family, Math.max(caps.get(f.family) ?? cap, Math.min(maxCap, cap * (f.scale ?? 1))));
   });
   return weighted.map(({ f, w }) => {
     const sum = sums.get(f.family) ?? 0;
@@ -85,10 +85,14 @@ export function combine(input: CombineInput): Combined {
     return { score: 0, reasons: [], verdict: 'allow', anomalyVerdict: 'allow' };
   }
   const reasons: Reason[] = [];
-  for (const f of input.identity.findings) reasons.push({ code: f.code, detail: f.detail, weight: f.weight });
+  // A clarity finding pages once (the event that opened it); later events of the same identity
+  // carry it with no weight and no verdict of its own, until the resolver reopens it.
+  for (const f of input.identity.findings) reasons.push({ code: f.code, detail: f.opened ? f.detail : `${f.detail} (already reported)`, weight: f.opened ? f.weight : 0 });
   for (const r of input.policy.reasons) reasons.push(r);
   const factor = input.learning ? input.learningWeight : 1;
-  const baseline = capFamilies(input.findings, input.familyCap, factor, input.suppressed);
+  // A widened family may alert on its own but never block: a block needs a second family, a
+  // signal, a technique or a policy.
+  const baseline = capFamilies(input.findings, input.familyCap, factor, input.suppressed, Math.max(input.familyCap, input.thresholds.blockAt - 1));
   reasons.push(...baseline);
   if (input.learning && input.findings.length > 0) reasons.push({ code: 'LEARNING', detail: input.learningDetail ?? `findings weigh ×${input.learningWeight} while the identity is learning`, weight: 0 });
   const suppressedHit = input.findings.some((f) => input.suppressed.has(f.code));
@@ -104,7 +108,7 @@ export function combine(input: CombineInput): Combined {
   const anomalyVerdict = verdictForScore(score, input.thresholds);
   // An exception lets an action through policy; anomaly scoring may still alert, never block.
   const anomaly: Verdict = input.policy.excepted && anomalyVerdict === 'block' ? 'alert' : anomalyVerdict;
-  const identityVerdict = strongest(...input.identity.findings.map((f) => f.verdict));
+  const identityVerdict = strongest(...input.identity.findings.map((f) => (f.opened ? f.verdict : null)));
   const verdict = strongest(anomaly, input.policy.verdict, identityVerdict);
   if (input.policy.verdict === 'block') score = Math.max(score, input.thresholds.blockAt);
 

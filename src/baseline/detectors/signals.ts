@@ -68,7 +68,8 @@ export function detectPrivilegedAndDestructive(p: IdentityProfile, event: Warden
   const absorb = rules.config.absorbAfterSightings;
   if (event.privileged === true && p.privilegedLegit < absorb) {
     const weight = Math.round(w.FIRST_PRIVILEGED * (1 - p.privilegedLegit / absorb));
-    out.push({ code: 'FIRST_PRIVILEGED', detail: `privileged ${event.action}; ${p.privilegedLegit} earlier privileged calls`, weight, family: 'signal' });
+    // The first privileged calls are one view of what is new about the event: what family.
+    out.push({ code: 'FIRST_PRIVILEGED', detail: `privileged ${event.action}; ${p.privilegedLegit} earlier privileged calls`, weight, family: 'what' });
   }
   if (f.destructive) {
     const nov = novelty(liveEntry(p.maps.action, event.action, f.t, rules), rules);

@@ -28,11 +28,25 @@ describe('combine', () => {
     expect(r.verdict).toBe('allow');
   });
 
-  it('widens the cap of a family by the surprise its findings carry', () => {
-    const rare = (code: string, weight: number): Finding => ({ ...f(code, weight, 'where'), scale: 2 });
-    const r = combine(input({ findings: [rare('NEW_SOURCE_ASN', 60), rare('NEW_SOURCE_COUNTRY', 50), rare('NEW_SOURCE_NETWORK', 30)] }));
-    expect(r.score).toBe(90); // 60 + 25 + 15 = 100, capped at 45 × 2
-    expect(r.verdict).toBe('block');
+  it('widens the cap of a family by the surprise its findings carry, but one family alone never blocks', () => {
+    const rare = (code: string, weight: number, scale: number): Finding => ({ ...f(code, weight, 'where'), scale });
+    const wide = combine(input({ findings: [rare('NEW_SOURCE_ASN', 40, 1.5), rare('NEW_SOURCE_COUNTRY', 30, 1.5), rare('NEW_SOURCE_NETWORK', 20, 1.5)] }));
+    expect(wide.score).toBe(65); // 40 + 15 + 10, under the cap of 45 × 1.5
+    expect(wide.verdict).toBe('alert');
+    const widest = combine(input({ findings: [rare('NEW_SOURCE_ASN', 75, 2.5), rare('NEW_SOURCE_COUNTRY', 60, 2.5), rare('NEW_SOURCE_NETWORK', 40, 2.5)] }));
+    expect(widest.score).toBe(79); // 75 + 30 + 20 = 125, capped just below blockAt 80
+    expect(widest.verdict).toBe('alert');
+    const twoFamilies = combine(input({ findings: [rare('NEW_SOURCE_ASN', 75, 2.5), { ...f('NEW_ACTION', 30, 'what'), scale: 1.5 }] }));
+    expect(twoFamilies.verdict).toBe('block');
+  });
+
+  it('weighs a clarity finding once: later events of the same unknown identity carry it without weight or verdict', () => {
+    const finding = (opened: boolean) => ({ code: 'UNKNOWN_IDENTITY', detail: 'x is not in the inventory', weight: 60, verdict: 'alert' as const, opened });
+    const first = combine(input({ identity: { ...identity, findings: [finding(true)] } }));
+    const later = combine(input({ identity: { ...identity, findings: [finding(false)] } }));
+    expect([first.verdict, first.score]).toEqual(['alert', 60]);
+    expect([later.verdict, later.score]).toEqual(['allow', 0]);
+    expect(later.reasons[0]?.code).toBe('UNKNOWN_IDENTITY');
   });
 
   it('alerts and blocks when independent families agree', () => {
