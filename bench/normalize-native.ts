@@ -65,5 +65,5 @@ for (const [label, lines] of [['clean', clean], ['nulls', liberal]] as const) {
     for (const l of lines) if (JSON.parse(l)) n++;
     return n;
   });
-  console.log(`${label.padEnd(6)} ${fmt(result.perSecond).padStart(10)} events/s  (${fmt(result.events)} decided-ready, ${fmt(rejected)} rejected; JSON.parse ceiling ${fmt(ceiling.perSecond)}/s)`);
+  console.log(`${label.padEnd(6)} ${fmt(result.perSecond).padStart(10)} events/s  (${fmt(result.events)} decided-ready, ${fmt(rejected)} rejected; JSON.parse ceiling ${fmt(ceiling.perSecond)}/s, ratio ${(result.perSecond / ceiling.perSecond).toFixed(2)})`);
 }
