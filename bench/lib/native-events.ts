@@ -1,11 +1,13 @@
 /**
- * The replay benchmark's own reader of native events (NDJSON), kept as it was when the figures
- * in BENCHMARKS.md were measured: strict, line by line, no normalizer.
+ * The replay benchmark's reader of native events (NDJSON): line by line, each line read by
+ * parseNativeEvent (the rules of `--format warden`) without the rest of the normalizer; a line
+ * that is not a native event stops the benchmark.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { WardenEvent } from '../../src/events/event.js';
 import { WardenError } from '../../src/errors.js';
+import { parseNativeEvent } from '../../src/events/native.js';
 
 export async function* readEventsFile(file: string): AsyncGenerator<WardenEvent> {
   if (!existsSync(file)) throw new WardenError('WARDEN_INPUT_NOT_FOUND', `input file not found: ${file}`);
@@ -20,10 +22,8 @@ export async function* readEventsFile(file: string): AsyncGenerator<WardenEvent>
     } catch (err) {
       throw new WardenError('WARDEN_EVENT_INVALID', `${file}:${n}: not valid JSON`, { cause: err });
     }
-    const e = value as Partial<WardenEvent> | null;
-    if (!e || typeof e.id !== 'string' || typeof e.time !== 'string' || typeof e.action !== 'string' || typeof e.identity?.id !== 'string' || Number.isNaN(Date.parse(e.time))) {
-      throw new WardenError('WARDEN_EVENT_INVALID', `${file}:${n}: a native event needs id, time (RFC 3339), identity.id and action`);
-    }
-    yield e as WardenEvent;
+    const parsed = parseNativeEvent(value);
+    if (!parsed.ok) throw new WardenError('WARDEN_EVENT_INVALID', `${file}:${n}: ${parsed.reason}: ${parsed.message}`);
+    yield parsed.event;
   }
 }

@@ -5,10 +5,14 @@
  *   record without its `sig` field (block records, operator records);
  * - one signature per batch (the live pipeline's decisions): the records are the leaves of a
  *   Merkle tree (RFC 9162 hashing), Ed25519 signs the tree size and root, and each record carries
- *   its own inclusion proof: `ed25519-merkle:<keyId>:<size>:<index>:<path>:<base64 signature>`,
- *   where `<path>` is the audit path, base64url hashes joined by `.`. The signed message is the
- *   bytes `warden-merkle-v1:<size>:` followed by the 32-byte root. A verifier checks the path and
- *   then the signature, once per batch (it caches signatures it already checked).
+ *   its own inclusion proof and the batch manifest (manifest.ts):
+ *   `ed25519-merkle-v2:<keyId>:<size>:<index>:<first>:<last>:<path>:<base64 signature>`, where
+ *   `<first>`/`<last>` are the base64url event ids of the batch's first and last leaves and
+ *   `<path>` is the audit path, base64url hashes joined by `.`. The signed message is the bytes
+ *   `warden-merkle-v2:<size>:<first>:<last>:` followed by the 32-byte root. The older
+ *   `ed25519-merkle:<keyId>:<size>:<index>:<path>:<sig>` form (message `warden-merkle-v1:<size>:`
+ *   ‖ root) is still verified. A verifier checks the path and then the signature, once per batch
+ *   (it caches signatures it already checked).
  *
  * The key id (first 16 hex chars of the SHA-256 of the public key) lets enforcers pick the right
  * key during a key rotation.
@@ -18,6 +22,8 @@ import type { KeyObject } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import { canonicalJson } from './canonical.js';
 import { leafHash, merkleTree, rootFromPath } from './merkle.js';
+import { batchIdOf, decodeEventId, encodeEventId, eventIdOf, manifestMessage } from './manifest.js';
+import type { BatchPosition } from './manifest.js';
 
 export interface Signed {
   sig?: string;
@@ -42,6 +48,11 @@ export interface Verifier {
   /** Key ids this verifier trusts. */
   readonly keyIds: readonly string[];
   verify(record: object): boolean;
+  /**
+   * Verifies a record and, for a Merkle-batch signature, says where it sits in its batch (for
+   * checks over a whole stream: `warden verify`). `batch` is absent for one-record signatures.
+   */
+  inspect(record: object): { valid: boolean; batch?: BatchPosition };
 }
 
 export interface KeyPairPem {
@@ -73,12 +84,6 @@ function withSig(canonical: string, sig: string): string {
   return canonical === '{}' ? `{"sig":${JSON.stringify(sig)}}` : `${canonical.slice(0, -1)},"sig":${JSON.stringify(sig)}}`;
 }
 
-const MERKLE_CONTEXT = 'warden-merkle-v1';
-
-function merkleMessage(size: number, root: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${MERKLE_CONTEXT}:${size}:`), root]);
-}
-
 export function createSigner(privateKeyPem: string, options: SignerOptions = {}): Signer {
   let key: KeyObject;
   try {
@@ -92,14 +97,16 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
   const batchSize = options.batchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new WardenError('WARDEN_CONFIG_INVALID', `signing batch size must be a positive integer, got ${batchSize}`);
   const signOne = (canonical: string): string => withSig(canonical, prefix + sign(null, Buffer.from(canonical), key).toString('base64'));
-  const signBatch = (canonicals: readonly string[], out: string[]): void => {
+  const signBatch = (canonicals: readonly string[], eventIds: readonly string[], out: string[]): void => {
     if (canonicals.length === 1) {
       out.push(signOne(canonicals[0]!));
       return;
     }
     const { root, paths } = merkleTree(canonicals.map((c) => leafHash(c)));
     const size = canonicals.length;
-    const tail = `:${sign(null, merkleMessage(size, root), key).toString('base64')}"}`;
+    const first = encodeEventId(eventIds[0] ?? '');
+    const last = encodeEventId(eventIds[size - 1] ?? '');
+    const tail = `:${sign(null, manifestMessage(size, root, first, last), key).toString('base64')}"}`;
     // Paths share their nodes: encode each node once.
     const encoded = new Map<Buffer, string>();
     const b64 = (h: Buffer): string => {
@@ -112,7 +119,7 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
     };
     for (const [i, canonical] of canonicals.entries()) {
       const head = canonical === '{}' ? '{' : `${canonical.slice(0, -1)},`;
-      out.push(`${head}"sig":"ed25519-merkle:${keyId}:${size}:${i}:${paths[i]!.map(b64).join('.')}${tail}`);
+      out.push(`${head}"sig":"ed25519-merkle-v2:${keyId}:${size}:${i}:${first}:${last}:${paths[i]!.map(b64).join('.')}${tail}`);
     }
   };
   return {
@@ -127,14 +134,16 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
         const { sig: _sig, ...rest } = r as Signed;
         return canonicalJson(rest);
       });
-      for (let i = 0; i < canonicals.length; i += batchSize) signBatch(canonicals.slice(i, i + batchSize), out);
+      const eventIds = records.map(eventIdOf);
+      for (let i = 0; i < canonicals.length; i += batchSize) signBatch(canonicals.slice(i, i + batchSize), eventIds.slice(i, i + batchSize), out);
       return out;
     },
   };
 }
 
 const SINGLE = /^ed25519:([0-9a-f]{16}):([A-Za-z0-9+/=]+)$/;
-const MERKLE = /^ed25519-merkle:([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):([A-Za-z0-9_.-]*):([A-Za-z0-9+/=]+)$/;
+const MERKLE_V1 = /^ed25519-merkle:([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):([A-Za-z0-9_.-]*):([A-Za-z0-9+/=]+)$/;
+const MERKLE_V2 = /^ed25519-merkle-v2:([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):([A-Za-z0-9_-]*):([A-Za-z0-9_-]*):([A-Za-z0-9_.-]*):([A-Za-z0-9+/=]+)$/;
 const HASH = /^[A-Za-z0-9_-]{43}$/;
 /** Batch signatures a verifier remembers having checked (one per batch, so a few thousand suffice). */
 const CHECKED_BATCHES = 4096;
@@ -153,42 +162,58 @@ export function createVerifier(publicKeyPems: readonly string[]): Verifier {
     keys.set(keyIdOf(key), key);
   }
   const checked = new Map<string, boolean>();
-  return {
-    keyIds: [...keys.keys()],
-    verify(record: object): boolean {
-      const sig = String((record as Signed).sig ?? '');
-      const single = SINGLE.exec(sig);
-      if (single) {
-        const key = keys.get(single[1] ?? '');
-        if (!key) return false;
-        try {
-          return verify(null, withoutSig(record), key, Buffer.from(single[2] ?? '', 'base64'));
-        } catch {
-          return false;
-        }
-      }
-      const merkle = MERKLE.exec(sig);
-      if (!merkle) return false;
-      const [, keyId = '', sizeText = '', indexText = '', pathText = '', signature = ''] = merkle;
-      const key = keys.get(keyId);
-      if (!key) return false;
-      const hashes = pathText === '' ? [] : pathText.split('.');
-      if (!hashes.every((h) => HASH.test(h))) return false;
-      const size = Number(sizeText);
-      const root = rootFromPath(leafHash(withoutSig(record)), Number(indexText), size, hashes.map((h) => Buffer.from(h, 'base64url')));
-      if (!root) return false;
-      const checkedKey = `${keyId}:${size}:${root.toString('base64')}:${signature}`;
-      const known = checked.get(checkedKey);
-      if (known !== undefined) return known;
-      let ok: boolean;
+  const INVALID = Object.freeze({ valid: false });
+  const inspect = (record: object): { valid: boolean; batch?: BatchPosition } => {
+    const sig = String((record as Signed).sig ?? '');
+    const single = SINGLE.exec(sig);
+    if (single) {
+      const key = keys.get(single[1] ?? '');
+      if (!key) return INVALID;
       try {
-        ok = verify(null, merkleMessage(size, root), key, Buffer.from(signature, 'base64'));
+        return { valid: verify(null, withoutSig(record), key, Buffer.from(single[2] ?? '', 'base64')) };
+      } catch {
+        return INVALID;
+      }
+    }
+    let keyId: string, sizeText: string, indexText: string, pathText: string, signature: string;
+    let first: string | undefined;
+    let last: string | undefined;
+    const v2 = MERKLE_V2.exec(sig);
+    if (v2) [, keyId = '', sizeText = '', indexText = '', first = '', last = '', pathText = '', signature = ''] = v2;
+    else {
+      const v1 = MERKLE_V1.exec(sig);
+      if (!v1) return INVALID;
+      [, keyId = '', sizeText = '', indexText = '', pathText = '', signature = ''] = v1;
+    }
+    const key = keys.get(keyId);
+    if (!key) return INVALID;
+    const hashes = pathText === '' ? [] : pathText.split('.');
+    if (!hashes.every((h) => HASH.test(h))) return INVALID;
+    const size = Number(sizeText);
+    const index = Number(indexText);
+    const root = rootFromPath(leafHash(withoutSig(record)), index, size, hashes.map((h) => Buffer.from(h, 'base64url')));
+    if (!root) return INVALID;
+    const firstEventId = first === undefined ? null : decodeEventId(first);
+    const lastEventId = last === undefined ? null : decodeEventId(last);
+    // The manifest names the first and last leaves' event ids: the leaf there must agree.
+    if ((index === 0 && firstEventId !== null && eventIdOf(record) !== firstEventId) || (index === size - 1 && lastEventId !== null && eventIdOf(record) !== lastEventId)) return INVALID;
+    const checkedKey = `${keyId}:${size}:${first ?? ''}:${last ?? ''}:${root.toString('base64')}:${signature}`;
+    let ok = checked.get(checkedKey);
+    if (ok === undefined) {
+      try {
+        ok = verify(null, manifestMessage(size, root, first, last), key, Buffer.from(signature, 'base64'));
       } catch {
         ok = false;
       }
       if (checked.size >= CHECKED_BATCHES) checked.delete(checked.keys().next().value as string);
       checked.set(checkedKey, ok);
-      return ok;
-    },
+    }
+    if (!ok) return INVALID;
+    return { valid: true, batch: { index, manifest: { batchId: batchIdOf(root), keyId, size, firstEventId, lastEventId, version: v2 ? 2 : 1 } } };
+  };
+  return {
+    keyIds: [...keys.keys()],
+    verify: (record) => inspect(record).valid,
+    inspect,
   };
 }

@@ -51,6 +51,10 @@ export interface WardenEvent {
   source?: EventSource;
   environment?: string;
   privileged?: boolean;
+  /**
+   * Volume moved, when the source says. Normalizers emit it absent when unknown (the native one
+   * reads a producer's `null` as absent); `null` stays in the type for in-process producers.
+   */
   bytes?: number | null;
   rows?: number | null;
   /** Read-only call, when the source says so (CloudTrail `readOnly`, Kubernetes get/list/watch). */

@@ -21,7 +21,7 @@ export const REJECT_REASONS = {
   MISSING_ACTION: 'The record names no action (no event name, verb or method).',
   MISSING_TIME: 'The record has no event time.',
   BAD_TIMESTAMP: 'The event time is present but not a valid time between 1990 and 2200.',
-  INVALID_EVENT: 'A native (`warden`) event failed schema validation, or a record is not an object.',
+  INVALID_EVENT: 'A native (`warden`) event lacks `id` or has a required field (`id`, `identity`, `identity.id`, `action`) of the wrong type, or a record is not an object.',
 } as const;
 
 export type RejectReason = keyof typeof REJECT_REASONS;

@@ -6,20 +6,17 @@ import { existsSync } from 'node:fs';
 import { readEvents as readAnyEvents } from '../../pipeline/read-events.js';
 import { WardenError } from '../../errors.js';
 import type { WardenEvent } from '../../events/event.js';
+import { parseNativeEvent } from '../../events/native.js';
 
 export interface BadLine {
   line: number;
   message: string;
 }
 
+/** An inline JSON value as a native event (the same rules as `--format warden`), or why not. */
 export function toEvent(value: unknown): WardenEvent | string {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const e = value as Partial<WardenEvent>;
-  if (typeof e.id !== 'string' || e.id === '') return 'missing id';
-  if (typeof e.time !== 'string' || Number.isNaN(Date.parse(e.time))) return 'missing or invalid time';
-  if (typeof e.identity?.id !== 'string' || e.identity.id === '') return 'missing identity.id';
-  if (typeof e.action !== 'string' || e.action === '') return 'missing action';
-  return value as WardenEvent;
+  const parsed = parseNativeEvent(value);
+  return parsed.ok ? parsed.event : `${parsed.reason}: ${parsed.message}`;
 }
 
 /**

@@ -131,7 +131,7 @@ describe('warden explain', () => {
 
   it('refuses an event that is not usable', async () => {
     expect(await run('explain', '--event', '{"id":"x"}')).toBe(2);
-    expect(err.join('\n')).toContain('missing or invalid time');
+    expect(err.join('\n')).toContain('MISSING_IDENTITY: native event has no identity');
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { createSigner, createVerifier, generateKeyPair } from '../../../src/decisions/signing.js';
 import { canonicalJson } from '../../../src/decisions/canonical.js';
+import { leafHash, merkleTree } from '../../../src/decisions/merkle.js';
 
 const decision = {
   decisionId: 'd1',
@@ -67,8 +68,9 @@ describe('Ed25519 signing', () => {
     expect(texts).toHaveLength(21);
     const parsed = texts.map((t) => JSON.parse(t) as typeof decision & { sig: string });
     expect(parsed.map((r) => r.decisionId)).toEqual(records.map((r) => r.decisionId));
-    expect(parsed[0]!.sig).toMatch(new RegExp(`^ed25519-merkle:${keys.keyId}:8:0:[A-Za-z0-9_.-]+:`));
-    expect(parsed[20]!.sig).toMatch(/^ed25519-merkle:[0-9a-f]{16}:5:4:/);
+    // v2: size, index, the base64url event ids of the batch's first and last leaves, the path.
+    expect(parsed[0]!.sig).toMatch(new RegExp(`^ed25519-merkle-v2:${keys.keyId}:8:0:ZTE:ZTE:[A-Za-z0-9_.-]+:`));
+    expect(parsed[20]!.sig).toMatch(/^ed25519-merkle-v2:[0-9a-f]{16}:5:4:/);
     // Batches of 8, 8 and 5 share three signatures.
     expect(new Set(parsed.map((r) => r.sig.split(':').pop())).size).toBe(3);
     const fresh = createVerifier([keys.publicKeyPem]);
@@ -88,6 +90,26 @@ describe('Ed25519 signing', () => {
     // The same altered record is rejected again once its batch signature is cached as valid.
     expect(verifier.verify(a!)).toBe(true);
     expect(verifier.verify({ ...a!, score: 1 })).toBe(false);
+  });
+
+  it('still verifies v1 batch signatures (size and root only), and says where a record sits', () => {
+    const records = [{ ...decision, decisionId: 'a' }, { ...decision, decisionId: 'b' }, { ...decision, decisionId: 'c' }];
+    const { root, paths } = merkleTree(records.map((r) => leafHash(canonicalJson(r))));
+    const signature = sign(null, Buffer.concat([Buffer.from('warden-merkle-v1:3:'), root]), createPrivateKey(keys.privateKeyPem)).toString('base64');
+    const v1 = records.map((r, i) => ({ ...r, sig: `ed25519-merkle:${keys.keyId}:3:${i}:${paths[i]!.map((h) => h.toString('base64url')).join('.')}:${signature}` }));
+    const fresh = createVerifier([keys.publicKeyPem]);
+    for (const r of v1) expect(fresh.verify(r)).toBe(true);
+    expect(fresh.inspect(v1[2]!)).toEqual({ valid: true, batch: { index: 2, manifest: { batchId: root.toString('hex').slice(0, 16), keyId: keys.keyId, size: 3, firstEventId: null, lastEventId: null, version: 1 } } });
+    expect(fresh.verify({ ...v1[0]!, score: 1 })).toBe(false);
+  });
+
+  it('binds the manifest (first and last event ids) into the batch signature', () => {
+    const batched = createSigner(keys.privateKeyPem, { batchSize: 3 });
+    const [a, , c] = batched.signAll(['e1', 'e2', 'e3'].map((eventId) => ({ ...decision, eventId }))).map((t) => JSON.parse(t) as typeof decision & { sig: string });
+    expect(verifier.inspect(c!).batch?.manifest).toMatchObject({ size: 3, firstEventId: 'e1', lastEventId: 'e3', version: 2 });
+    // Claiming another first/last event id breaks the signature.
+    expect(verifier.verify({ ...a!, sig: a!.sig.replace(':ZTE:ZTM:', ':ZTE:ZTI:') })).toBe(false);
+    expect(verifier.verify({ ...c!, sig: c!.sig.replace(':ZTE:ZTM:', ':ZTI:ZTM:') })).toBe(false);
   });
 
   it('signAll with batch size 1 writes ordinary per-record signatures', () => {
