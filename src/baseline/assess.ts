@@ -11,26 +11,32 @@ import type { IdentityProfile } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { inLearning } from './config.js';
 import { detectNovelty } from './detectors/novelty.js';
-import { detectRateSpike, detectUnusualHour, detectVolumeSpike } from './detectors/activity.js';
+import { detectHourlyVolume, detectRateSpike, detectUnusualHour, detectVolumeSpike, hourTotals } from './detectors/activity.js';
+import type { HourAggregate } from './profile.js';
 import { detectConcurrentToken, detectEnumeration, detectFailures, detectPrivilegedAndDestructive, detectRareSequence } from './detectors/signals.js';
 
 export interface Assessment {
   findings: Finding[];
   /** The identity is still learning; scoring weighs its findings less. */
   learning: boolean;
+  /** The current hour's totals with this event (learned with it). */
+  totals: HourAggregate;
 }
 
 export function assessEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatures, rules: BaselineRules): Assessment {
   const findings: Finding[] = [];
-  if (p.events === 0) return { findings, learning: true };
+  const totals = hourTotals(p, event, f.t);
+  if (p.events === 0) return { findings, learning: true, totals };
   detectNovelty(p, f, rules, findings);
   detectUnusualHour(p, f, rules, findings);
   detectRateSpike(p, f, rules, findings);
   detectVolumeSpike(p, event, rules, findings);
+  // One volume finding per event: the per-event check first, then the hour's totals.
+  if (!findings.some((x) => x.code === 'VOLUME_SPIKE')) detectHourlyVolume(p, totals, rules, findings);
   detectFailures(p, f, rules, findings);
   detectRareSequence(p, f, rules, findings);
   detectConcurrentToken(p, event, f, rules, findings);
   detectPrivilegedAndDestructive(p, event, f, rules, findings);
   detectEnumeration(p, f, rules, findings, event.readOnly);
-  return { findings, learning: inLearning(p.events, p.firstSeen, f.t, rules) };
+  return { findings, learning: inLearning(p.events, p.firstSeen, f.t, rules), totals };
 }

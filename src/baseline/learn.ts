@@ -6,7 +6,17 @@ import { DIMENSIONS } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { recordValue } from './value-map.js';
 import { sketchAdd } from './sketch.js';
-import { bringsNewValue, countsForEnumeration, transitionKey } from './detectors/signals.js';
+import { bringsNewValue, countsForEnumeration, sourceKey, transitionKey } from './detectors/signals.js';
+import { learnHourTotals, learnRisk } from './detectors/activity.js';
+import type { HourAggregate } from './profile.js';
+
+/** What the decider measured of the event that learning keeps: the hour's totals and its risk points. */
+export interface LearnExtras {
+  totals?: HourAggregate;
+  points?: number;
+  /** This event reported slow-and-low: the accumulated risk was reported and starts again from 0. */
+  slowReported?: boolean;
+}
 
 const HOUR_MS = 3_600_000;
 const MAX_TOKENS = 32;
@@ -57,7 +67,7 @@ function learnVolume(p: IdentityProfile, event: WardenEvent, alpha: number): voi
  * identity is learning). Only legitimate sightings absorb a new value quickly; any sighting still
  * counts towards the distinct-days rule.
  */
-export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatures, rules: BaselineRules, legit: boolean): IdentityProfile {
+export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatures, rules: BaselineRules, legit: boolean, extras: LearnExtras = {}): IdentityProfile {
   const c = rules.config;
   if (p.events === 0) {
     p.firstSeen = f.t;
@@ -98,6 +108,9 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
   if (window === p.rate.window) p.rate.count += 1;
 
   learnVolume(p, event, c.ewmaAlpha);
+  if (extras.totals) learnHourTotals(p, extras.totals, c.ewmaAlpha);
+  learnRisk(p, f.t, extras.points ?? 0, c.ewmaAlpha, legit);
+  if (extras.slowReported && p.risk) p.risk.acc = 0;
 
   p.failRate += 0.02 * ((f.failed ? 1 : 0) - p.failRate);
   if (f.failed) pushBounded(p.failures, f.t, c.failureBurst * 2);
@@ -113,7 +126,22 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
 
   const token = event.identity.tokenId;
   if (token) {
-    p.tokens[token] = { net: f.values.net ?? null, asn: f.values.asn ?? null, country: f.values.country ?? null, region: f.values.region ?? null, at: f.t };
+    const before = p.tokens[token];
+    const src = sourceKey(f);
+    const prev = before?.src ?? null;
+    // Returning to the source before last (A, B, A) is alternation; the EWMA says how usual it is.
+    const alternated = before !== undefined && src !== null && prev !== null && src !== prev && src === (before.prev ?? null) ? 1 : 0;
+    const alt = (before?.alt ?? 0) + 0.05 * (alternated - (before?.alt ?? 0));
+    p.tokens[token] = {
+      net: f.values.net ?? null,
+      asn: f.values.asn ?? null,
+      country: f.values.country ?? null,
+      region: f.values.region ?? null,
+      at: f.t,
+      src,
+      prev: src !== prev ? prev : (before?.prev ?? null),
+      alt,
+    };
     const keys = Object.keys(p.tokens);
     if (keys.length > MAX_TOKENS) {
       let oldest = keys[0] ?? '';

@@ -36,6 +36,11 @@ export interface ValueMap {
 export const DIMENSIONS = ['action', 'service', 'resource', 'ip', 'net', 'asn', 'country', 'region', 'ua', 'workload'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
+/** What an hour's totals are kept of: calls, bytes and rows, for reads and for writes. */
+export const AGGREGATE_KEYS = ['reads', 'readBytes', 'readRows', 'writes', 'writeBytes', 'writeRows'] as const;
+export type AggregateKey = (typeof AGGREGATE_KEYS)[number];
+export type HourAggregate = { hour: number } & Record<AggregateKey, number>;
+
 export interface MeanVar {
   mean: number;
   var: number;
@@ -71,8 +76,18 @@ export interface IdentityProfile {
   prevAction: string | null;
   /** Count-min sketch (2 rows) of action transitions. */
   transitions: number[];
-  /** Latest use of each token: network, ASN, country, region and time (bounded). */
-  tokens: Record<string, { net: string | null; asn: string | null; country: string | null; region: string | null; at: number }>;
+  /**
+   * Latest use of each token: network, ASN, country, region and time (bounded); `src` and `prev`
+   * are the source (workload, else network) of the latest two uses and `alt` an EWMA of how often
+   * a use returns to the source before last (the token alternates between two sources).
+   */
+  tokens: Record<string, { net: string | null; asn: string | null; country: string | null; region: string | null; at: number; src?: string | null; prev?: string | null; alt?: number }>;
+  /** The current UTC hour's running totals per action class (absent before the first event with this field). */
+  hourAgg?: HourAggregate;
+  /** EWMA (log1p) of the totals of past active hours, per action class. */
+  hourly?: Record<AggregateKey, MeanVar>;
+  /** Decayed sum of the risk points of recent events and its usual level (slow-and-low). */
+  risk?: { acc: number; at: number } & MeanVar;
   /** Privileged actions seen from a legitimate context. */
   privilegedLegit: number;
   /** Reason codes an operator marked benign, with the event time until which they weigh less. */

@@ -36,6 +36,7 @@ export const REASON_CODES = {
   FIRST_PRIVILEGED: 'First privileged or sensitive action by this identity.',
   ENUMERATION: 'Many distinct new resources or services touched in a short window (reconnaissance).',
   ATTACK_TECHNIQUE: 'The knowledge pack recognises the action (with its request) as a MITRE ATT&CK technique; `technique`, `tactic` and `entry` name it (docs/detections.md). Fires from the first event, learning or not.',
+  SLOW_AND_LOW: 'The risk points of many individually quiet events over the last hours add up far above what this identity usually accumulates.',
   DESTRUCTIVE_ACTION: 'A destructive action (delete, drop, truncate) unusual for this identity.',
   OPERATOR_BLOCK: 'An operator blocked this identity by hand.',
   OPERATOR_FEEDBACK: 'An operator marked a similar decision as benign; the score was lowered.',

@@ -22,6 +22,7 @@ import { applyFeedback, suppressedCodes } from '../baseline/feedback.js';
 import { decisionIdFor } from '../decisions/ids.js';
 import type { KnowledgePack, TechniqueHit } from '../knowledge/types.js';
 import { liveEntry, novelty } from '../baseline/value-map.js';
+import { detectSlowAndLow } from '../baseline/detectors/activity.js';
 import type { ModelScorer } from './model-port.js';
 import { combine } from './combine.js';
 import type { CombineInput, Combined } from './combine.js';
@@ -87,6 +88,9 @@ export function contextPoints(findings: readonly Finding[]): number {
   let where = 0;
   let total = 0;
   for (const f of findings) {
+    // Slow-and-low is the sum of earlier findings, not a context of its own: counting it would keep
+    // the very values it summed from ever becoming normal.
+    if (f.code === 'SLOW_AND_LOW') continue;
     total += f.weight;
     if (f.family === 'what') what += f.weight;
     else if (f.family === 'where') where += f.weight;
@@ -117,6 +121,21 @@ export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolea
     if (best < 0 || weight > out[best]!.weight) best = out.length - 1;
   });
   return out.map((f, i) => (i === best ? f : { ...f, weight: Math.round(f.weight / 2) }));
+}
+
+/** A finding worth less than a fifth of the default alert threshold is routine churn for slow-and-low. */
+const SLOW_MIN_EVENT_POINTS = 10;
+
+/**
+ * The points an event adds to the slow-and-low accumulator: what it did, when, how much, how it
+ * failed, signals and techniques — not where from (new IPs of churning runners would add up) —
+ * and only for a quiet oddity: at least `SLOW_MIN_EVENT_POINTS`, and below `alertAt` (an event
+ * that alerts on its own is reported already; slow-and-low is about the ones that do not).
+ */
+export function slowPoints(findings: readonly Finding[], alertAt: number): number {
+  let points = 0;
+  for (const x of findings) if (x.family !== 'where') points += x.weight;
+  return points >= SLOW_MIN_EVENT_POINTS && points < alertAt ? points : 0;
 }
 
 export function createDecider(deps: DeciderDeps): Decider {
@@ -266,6 +285,9 @@ export function createDecider(deps: DeciderDeps): Decider {
         const routine = !assessment.learning && novelty(liveEntry(profile.maps.action, event.action, f.t, rules), rules) === 0;
         findings = [...findings, ...techniqueFindings(hits, routine, config.knowledge)];
       }
+      // Slow and low: this event's points join the identity's decayed sum of recent risk.
+      const points = slowPoints(findings, config.scoring.alertAt);
+      if (!assessment.learning) detectSlowAndLow(profile, f.t, points, rules, findings);
       const combined = combineFor(event, identity, evaluation, {
         findings,
         learning: assessment.learning,
@@ -281,7 +303,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       // learned may now score lower, and consumers keep the first decision of an id.
       const legit = assessment.learning || contextPoints(findings) < config.baseline.absorbBelowScore;
       if (fresh(id, offset)) {
-        learnEvent(profile, event, f, rules, legit);
+        learnEvent(profile, event, f, rules, legit, { totals: assessment.totals, points, slowReported: findings.some((x) => x.code === 'SLOW_AND_LOW') });
         const fb = feedback.get(event.id);
         if (fb) applyFeedback(profile, f, rules, fb);
         lastOffset.set(id, offset);

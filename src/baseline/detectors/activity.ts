@@ -2,8 +2,10 @@
 import type { WardenEvent } from '../../events/event.js';
 import type { Finding } from '../finding.js';
 import type { EventFeatures } from '../features.js';
-import type { IdentityProfile, MeanVar } from '../profile.js';
+import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar } from '../profile.js';
+import { AGGREGATE_KEYS } from '../profile.js';
 import type { BaselineRules } from '../config.js';
+import { surprise } from '../value-map.js';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -34,12 +36,159 @@ export function detectUnusualHour(p: IdentityProfile, f: EventFeatures, rules: B
     share = sum / 7 / total;
   }
   if (share >= rules.config.unusualHourShare) return;
+  // Like a new value, an idle hour weighs by how surprising it is: the chance of activity in it is
+  // its share of the decayed activity (at least one event's worth), against a 1-in-20 chance.
+  const scale = surprise(Math.max(share, 1 / (total + 1)), rules.config.maxSurprise);
   out.push({
     code: 'UNUSUAL_HOUR',
     detail: `${hourLabel(h)} holds ${(share * 100).toFixed(2)}% of this identity's activity (${weekly ? 'hour of week' : 'hour of day'})`,
-    weight: rules.config.weights.UNUSUAL_HOUR,
+    weight: Math.round(rules.config.weights.UNUSUAL_HOUR * scale),
     family: 'when',
+    scale,
   });
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The action class an event's volume counts towards. */
+function classOf(readOnly: boolean | undefined): 'read' | 'write' {
+  return readOnly === false ? 'write' : 'read';
+}
+
+/** The current hour's totals after this event (a copy; the profile is changed only by learning). */
+export function hourTotals(p: IdentityProfile, event: WardenEvent, t: number): HourAggregate {
+  const hour = Math.floor(t / HOUR_MS);
+  const cur = p.hourAgg && p.hourAgg.hour === hour ? { ...p.hourAgg } : { hour, reads: 0, readBytes: 0, readRows: 0, writes: 0, writeBytes: 0, writeRows: 0 };
+  const bytes = typeof event.bytes === 'number' && event.bytes > 0 ? event.bytes : 0;
+  const rows = typeof event.rows === 'number' && event.rows > 0 ? event.rows : 0;
+  if (classOf(event.readOnly) === 'read') {
+    cur.reads += 1;
+    cur.readBytes += bytes;
+    cur.readRows += rows;
+  } else {
+    cur.writes += 1;
+    cur.writeBytes += bytes;
+    cur.writeRows += rows;
+  }
+  return cur;
+}
+
+/** Folds finished hours into the hourly distributions and keeps the current hour's totals. */
+export function learnHourTotals(p: IdentityProfile, totals: HourAggregate, alpha: number): void {
+  const prev = p.hourAgg;
+  if (prev && prev.hour < totals.hour) {
+    const hourly = (p.hourly ??= emptyHourly());
+    for (const k of AGGREGATE_KEYS) ewmaLog(hourly[k], prev[k], alpha);
+  }
+  if (!prev || prev.hour <= totals.hour) p.hourAgg = totals;
+}
+
+function emptyHourly(): Record<AggregateKey, MeanVar> {
+  const out = {} as Record<AggregateKey, MeanVar>;
+  for (const k of AGGREGATE_KEYS) out[k] = { mean: 0, var: 0, n: 0 };
+  return out;
+}
+
+function ewmaLog(stats: MeanVar, x: number, alpha: number): void {
+  const v = Math.log1p(x);
+  if (stats.n === 0) {
+    stats.mean = v;
+    stats.var = 0;
+  } else {
+    const a = Math.max(alpha, 1 / (stats.n + 1));
+    const diff = v - stats.mean;
+    stats.mean += a * diff;
+    stats.var = (1 - a) * (stats.var + diff * a * diff);
+  }
+  stats.n += 1;
+}
+
+const AGG_LABEL: Record<AggregateKey, string> = {
+  reads: 'read calls',
+  readBytes: 'bytes read',
+  readRows: 'rows read',
+  writes: 'write calls',
+  writeBytes: 'bytes written',
+  writeRows: 'rows written',
+};
+
+/** Minimum active hours of history before an hour's totals are judged. */
+const MIN_HOURS = 10;
+
+/**
+ * Volume over the hour, per action class: the calls, bytes and rows an identity has read (or
+ * written) so far this hour against its own distribution of hourly totals (log scale, z >
+ * `spikeZ`). Catches exfiltration by many small reads that no single event shows, and volume that
+ * a per-event check misses. Absolute floors: `rateMinEvents` calls, `volumeMinBytes` bytes,
+ * `volumeMinRows` rows — a quiet identity's tenfold of nothing is still nothing.
+ */
+export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, rules: BaselineRules, out: Finding[]): void {
+  const hourly = p.hourly;
+  if (!hourly) return;
+  const c = rules.config;
+  for (const k of AGGREGATE_KEYS) {
+    const st = hourly[k];
+    if (st.n < MIN_HOURS) continue;
+    const x = totals[k];
+    const floor = k === 'reads' || k === 'writes' ? c.rateMinEvents : k.endsWith('Bytes') ? c.volumeMinBytes : c.volumeMinRows;
+    if (x < floor) continue;
+    const z = (Math.log1p(x) - st.mean) / Math.sqrt(st.var + 0.25);
+    if (z <= c.spikeZ) continue;
+    out.push({
+      code: 'VOLUME_SPIKE',
+      detail: `${x} ${AGG_LABEL[k]} this hour against a usual ${Math.round(Math.expm1(st.mean))} per active hour (z=${z.toFixed(1)})`,
+      weight: c.weights.VOLUME_SPIKE,
+      family: 'volume',
+    });
+    return;
+  }
+}
+
+/** Half-life of the slow-and-low risk accumulator. */
+const RISK_HALF_LIFE_MS = 6 * HOUR_MS;
+
+/** The accumulator decayed to `t`, with this event's points added. */
+export function accumulatedRisk(p: IdentityProfile, t: number, points: number): number {
+  const r = p.risk;
+  if (!r) return points;
+  return r.acc * Math.pow(0.5, Math.max(0, t - r.at) / RISK_HALF_LIFE_MS) + points;
+}
+
+/**
+ * Slow and low: the risk points of the identity's events, summed with a 6-hour half-life, against
+ * the level that sum usually has for this identity (EWMA + `spikeZ` standard deviations, at least
+ * `slowMinPoints`). Each event may stay far below the alert threshold; a campaign of many quiet
+ * oddities over hours adds up. Judged after 10 events of history.
+ */
+export function detectSlowAndLow(p: IdentityProfile, t: number, points: number, rules: BaselineRules, out: Finding[]): void {
+  const r = p.risk;
+  if (!r || r.n < 10 || points <= 0) return;
+  const acc = accumulatedRisk(p, t, points);
+  const limit = Math.max(rules.config.slowMinPoints, r.mean + rules.config.spikeZ * Math.sqrt(r.var));
+  if (acc < limit) return;
+  out.push({
+    code: 'SLOW_AND_LOW',
+    detail: `${Math.round(acc)} risk points over the last hours against a usual ${Math.round(r.mean)} (limit ${Math.round(limit)})`,
+    weight: rules.config.weights.SLOW_AND_LOW,
+    family: 'signal',
+  });
+}
+
+/** Folds this event's points into the accumulator and the accumulator's usual level. */
+export function learnRisk(p: IdentityProfile, t: number, points: number, alpha: number, legit: boolean): void {
+  const acc = accumulatedRisk(p, t, points);
+  const r = (p.risk ??= { acc: 0, at: t, mean: 0, var: 0, n: 0 });
+  // The usual level learns from every event but those of a context already judged unusual: an
+  // identity whose work always carries small oddities has a higher usual level.
+  if (legit || points === 0) {
+    const a = Math.max(alpha, 1 / (r.n + 1));
+    const diff = acc - r.mean;
+    r.mean += a * diff;
+    r.var = (1 - a) * (r.var + diff * a * diff);
+    r.n += 1;
+  }
+  r.acc = acc;
+  r.at = Math.max(t, r.at);
 }
 
 export function detectRateSpike(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {

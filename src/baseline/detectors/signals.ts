@@ -46,6 +46,20 @@ export function detectRareSequence(p: IdentityProfile, f: EventFeatures, rules: 
   out.push({ code: 'RARE_SEQUENCE', detail: `${action} never followed ${prev} before`, weight: rules.config.weights.RARE_SEQUENCE, family: 'what' });
 }
 
+/** Where a call ran from, for concurrency: the workload when the source names one, else the network. */
+export function sourceKey(f: EventFeatures): string | null {
+  const w = f.values.workload;
+  if (w !== undefined) return `workload:${w}`;
+  const net = f.values.net;
+  return net !== undefined ? `net:${net}` : null;
+}
+
+/**
+ * One token used at once from two places: within `concurrentSeconds` of its previous use, either
+ * from a different ASN or country (two sites), or back at the source before last after a use from
+ * another workload or network (A, B, A: two holders taking turns), unless this token routinely
+ * alternates (a pool of pods sharing one service-account token).
+ */
 export function detectConcurrentToken(p: IdentityProfile, event: WardenEvent, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
   const token = event.identity.tokenId;
   if (!token) return;
@@ -54,14 +68,22 @@ export function detectConcurrentToken(p: IdentityProfile, event: WardenEvent, f:
   const asn = f.values.asn ?? null;
   const country = f.values.country ?? null;
   const apart = (asn !== null && last.asn !== null && asn !== last.asn) || (country !== null && last.country !== null && country !== last.country);
-  if (!apart) return;
+  const src = sourceKey(f);
+  const alternating = !apart && src !== null && last.src != null && src !== last.src && src === last.prev && (last.alt ?? 0) < ROUTINE_ALTERNATION;
+  if (!apart && !alternating) return;
+  const seconds = Math.round((f.t - last.at) / 1000);
   out.push({
     code: 'CONCURRENT_TOKEN_USE',
-    detail: `token ${token} used from ${asn ?? country ?? '?'} ${Math.round((f.t - last.at) / 1000)}s after use from ${last.asn ?? last.country ?? '?'}`,
+    detail: apart
+      ? `token ${token} used from ${asn ?? country ?? '?'} ${seconds}s after use from ${last.asn ?? last.country ?? '?'}`
+      : `token ${token} back at ${src} ${seconds}s after use from ${last.src}: two holders taking turns`,
     weight: rules.config.weights.CONCURRENT_TOKEN_USE,
     family: 'signal',
   });
 }
+
+/** Share of a token's uses that alternate between sources above which alternation is its routine. */
+const ROUTINE_ALTERNATION = 0.05;
 
 export function detectPrivilegedAndDestructive(p: IdentityProfile, event: WardenEvent, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
   const w = rules.config.weights;

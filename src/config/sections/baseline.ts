@@ -22,6 +22,7 @@ export const detectorWeightsSchema = z.strictObject({
   FIRST_PRIVILEGED: z.number().min(0).max(100).default(40),
   ENUMERATION: z.number().min(0).max(100).default(40),
   DESTRUCTIVE_ACTION: z.number().min(0).max(100).default(35),
+  SLOW_AND_LOW: z.number().min(0).max(100).default(45),
 });
 export type DetectorWeights = z.output<typeof detectorWeightsSchema>;
 
@@ -75,6 +76,8 @@ export const baselineSchema = z.strictObject({
   ewmaAlpha: z.number().gt(0).lt(1).default(0.05),
   /** z-score at which rate or volume counts as a spike. @defaultValue 4 */
   spikeZ: z.number().positive().default(4),
+  /** Decayed risk points (6 h half-life) below which no slow-and-low finding is raised. @defaultValue 60 */
+  slowMinPoints: z.number().min(0).default(60),
   /** Events in one window below which no rate spike is raised. @defaultValue 30 */
   rateMinEvents: z.number().int().positive().default(30),
   /** Bytes below which no volume spike is raised. @defaultValue 10000000 */
