@@ -128,10 +128,10 @@ function leaf(read: PathReader, op: Operator, value: unknown, at: readonly Prope
 }
 
 /** Compiles a condition; problems go to `issue` (and null comes back). */
-export function compileCondition(raw: unknown, at: readonly PropertyKey[], issue: IssueSink): Condition | null {
+export function compileCondition(raw: unknown, at: readonly PropertyKey[], issue: IssueSink, inSome = false): Condition | null {
   if (Array.isArray(raw)) {
     if (raw.length === 0) return (issue(at, 'an empty condition list: remove `when` instead'), null);
-    const parts = raw.map((c, i) => compileCondition(c, [...at, i], issue));
+    const parts = raw.map((c, i) => compileCondition(c, [...at, i], issue, inSome));
     if (parts.some((p) => p === null)) return null;
     return all(parts as Condition[]);
   }
@@ -150,19 +150,20 @@ export function compileCondition(raw: unknown, at: readonly PropertyKey[], issue
       const bad = keys.find((k) => k !== 'some' && k !== 'where');
       if (bad !== undefined) return (issue([...at, bad], 'unknown field next to some (expected where)'), null);
       if (!('where' in obj)) return (issue(at, 'some needs where: the condition an element must satisfy (relative paths start with .)'), null);
-      const where = compileCondition(obj.where, [...at, 'where'], issue);
+      const where = compileCondition(obj.where, [...at, 'where'], issue, true);
       return where && ((e, s) => read(e, s).some((el) => where(e, el)));
     }
     if (group === 'not') {
-      const c = compileCondition(inner, [...at, 'not'], issue);
+      const c = compileCondition(inner, [...at, 'not'], issue, inSome);
       return c && ((e, s) => !c(e, s));
     }
     if (!Array.isArray(inner) || inner.length === 0) return (issue([...at, group], `${group} takes a non-empty list of conditions`), null);
-    const parts = inner.map((c, i) => compileCondition(c, [...at, group, i], issue));
+    const parts = inner.map((c, i) => compileCondition(c, [...at, group, i], issue, inSome));
     if (parts.some((p) => p === null)) return null;
     return group === 'all' ? all(parts as Condition[]) : any(parts as Condition[]);
   }
   if (typeof obj.field !== 'string') return (issue(at, 'a condition needs field (or all / any / not)'), null);
+  if (obj.field.startsWith('.') && !inSome) return (issue([...at, 'field'], `relative path "${obj.field}" outside a some group: start it with action, resource, identity, source or attributes`), null);
   const read = compilePath(obj.field);
   if (!read) return (issue([...at, 'field'], `unknown field path "${obj.field}" (paths start with action, resource, outcome, identity, source, readOnly or attributes)`), null);
   const ops = keys.filter((k) => k !== 'field');

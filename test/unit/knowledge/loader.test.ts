@@ -65,15 +65,17 @@ describe('knowledge pack loader', () => {
         - { field: attributes.request.name, matches: '/(/' }
         - { some: attributes.request.list, where: { field: .x, in: [] } }
         - { field: attributes.request.a, equals: 1, in: [1] }
+        - { field: .Effect, equals: Allow }
     detail: 'seen {attributes.request.name} {bogus.path}'
 `;
     const lines = problems(file(entry(when))).split('\n');
     expect(lines).toEqual([
-      expect.stringMatching(/^pack\.yaml:16:13 entries\[0\]\.detail: unknown field path \{bogus\.path\}/),
+      expect.stringMatching(/^pack\.yaml:17:13 entries\[0\]\.detail: unknown field path \{bogus\.path\}/),
       expect.stringMatching(/^pack\.yaml:12:20 entries\[0\]\.when\.any\[0\]\.field: unknown field path "nowhere\.x"/),
       expect.stringMatching(/^pack\.yaml:13:54 entries\[0\]\.when\.any\[1\]\.matches: invalid regular expression/),
       expect.stringMatching(/^pack\.yaml:14:68 entries\[0\]\.when\.any\[2\]\.where\.in: in takes a non-empty list/),
       expect.stringMatching(/^pack\.yaml:15:11 entries\[0\]\.when\.any\[3\]: a condition takes exactly one operator, found equals, in/),
+      expect.stringMatching(/^pack\.yaml:16:20 entries\[0\]\.when\.any\[4\]\.field: relative path "\.Effect" outside a some group/),
     ]);
   });
 
