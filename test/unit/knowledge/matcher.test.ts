@@ -103,6 +103,17 @@ describe('knowledge matcher', () => {
     expect(fires(when, { Statement: [own, { Effect: 'Allow', Principal: { AWS: '*' } }] })).toBe(true);
     expect(fires(when, { Statement: JSON.stringify([{ Effect: 'Allow', Principal: '*' }]) })).toBe(true);
     expect(fires("{ some: attributes.request.tags, where: { field: ., equals: x } }", { tags: ['a', 'x'] })).toBe(true);
+    const twoPaths = "{ some: [attributes.request.a.Statement, attributes.request.b.Statement], where: { field: .Effect, equals: Allow } }";
+    expect(fires(twoPaths, { b: { Statement: [{ Effect: 'Allow' }] } })).toBe(true);
+    expect(fires(twoPaths, { a: { Statement: [{ Effect: 'Deny' }] } })).toBe(false);
+  });
+
+  it('hasKey and the * path segment look at keys whatever the key above them is called', () => {
+    const when = "{ field: 'attributes.request.Condition.*', hasKey: [aws:PrincipalOrgID, aws:SourceVpc] }";
+    expect(fires(when, { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-1' } } })).toBe(true);
+    expect(fires(when, { Condition: { 'ForAnyValue:StringLike': { 'aws:SourceVpc': 'vpc-1' } } })).toBe(true);
+    expect(fires(when, { Condition: { Bool: { 'aws:SecureTransport': 'false' } } })).toBe(false);
+    expect(fires("{ field: 'attributes.request.*.port', equals: 22 }", { a: { port: 80 }, b: { port: 22 } })).toBe(true);
   });
 
   it('compares with another field of the event: sameAs, differsFrom (identity.name), foreignAccount', () => {
