@@ -4,7 +4,7 @@
  * paths `.x` read each element), a leaf (`field: <path>` and one operator), or a
  * list (all of them). A leaf is true when any value the path reaches satisfies the operator.
  * Operators: equals, in, matches (glob, or `/regex/flags`), contains (a value anywhere inside the
- * subtree, JSON strings parsed), exists, lessThan, greaterThan, sameAs / differsFrom (another field of
+ * subtree, JSON strings parsed), hasKey (an object at the path has one of the keys), exists, lessThan, greaterThan, sameAs / differsFrom (another field of
  * the same event), foreignAccount (a 12-digit AWS account id in the subtree other than the one
  * at the given path). See docs/detections.md.
  */
@@ -17,7 +17,7 @@ import type { PathReader } from './paths.js';
 export type Condition = (event: WardenEvent, scope?: unknown) => boolean;
 
 export const OPERATORS = [
-  'equals', 'in', 'matches', 'contains', 'exists', 'lessThan', 'greaterThan', 'sameAs', 'differsFrom', 'foreignAccount',
+  'equals', 'in', 'matches', 'contains', 'hasKey', 'exists', 'lessThan', 'greaterThan', 'sameAs', 'differsFrom', 'foreignAccount',
 ] as const;
 type Operator = (typeof OPERATORS)[number];
 const OPERATOR_SET: ReadonlySet<string> = new Set(OPERATORS);
@@ -82,6 +82,11 @@ function leaf(read: PathReader, op: Operator, value: unknown, at: readonly Prope
       const hit = (l: unknown): boolean => { const k = key(l); return k !== undefined && set.has(k); };
       return (e, s) => read(e, s).some((v) => someLeaf(v, hit));
     }
+    case 'hasKey': {
+      const wanted = Array.isArray(value) ? value : [value];
+      if (wanted.length === 0 || !wanted.every((k) => typeof k === 'string')) return (issue(where, 'hasKey takes a key name or a list of them'), null);
+      return (e, s) => read(e, s).some((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && (wanted as string[]).some((k) => Object.hasOwn(v, k)));
+    }
     case 'exists': {
       if (typeof value !== 'boolean') return (issue(where, 'exists takes true or false'), null);
       return value ? (e, s) => read(e, s).length > 0 : (e, s) => read(e, s).length === 0;
@@ -128,10 +133,10 @@ function leaf(read: PathReader, op: Operator, value: unknown, at: readonly Prope
 }
 
 /** Compiles a condition; problems go to `issue` (and null comes back). */
-export function compileCondition(raw: unknown, at: readonly PropertyKey[], issue: IssueSink): Condition | null {
+export function compileCondition(raw: unknown, at: readonly PropertyKey[], issue: IssueSink, inSome = false): Condition | null {
   if (Array.isArray(raw)) {
     if (raw.length === 0) return (issue(at, 'an empty condition list: remove `when` instead'), null);
-    const parts = raw.map((c, i) => compileCondition(c, [...at, i], issue));
+    const parts = raw.map((c, i) => compileCondition(c, [...at, i], issue, inSome));
     if (parts.some((p) => p === null)) return null;
     return all(parts as Condition[]);
   }
@@ -145,24 +150,28 @@ export function compileCondition(raw: unknown, at: readonly PropertyKey[], issue
     const inner = obj[group];
     if (group === 'some') {
       // { some: <path>, where: <condition> }: one element of the path satisfies the whole condition.
-      const read = typeof inner === 'string' ? compilePath(inner) : null;
-      if (!read) return (issue([...at, 'some'], 'some takes the path of a list (e.g. attributes.request.bucketPolicy.Statement)'), null);
+      // One path, or several (the same list may sit under different request fields).
+      const paths = typeof inner === 'string' ? [inner] : Array.isArray(inner) && inner.length > 0 && inner.every((p) => typeof p === 'string') ? (inner as string[]) : [];
+      const readers = paths.map((p) => compilePath(p));
+      if (paths.length === 0 || readers.some((r) => r === null)) return (issue([...at, 'some'], 'some takes the path of a list (e.g. attributes.request.bucketPolicy.Statement), or a list of such paths'), null);
+      const read: PathReader = readers.length === 1 ? (readers[0] as PathReader) : (e, s) => (readers as PathReader[]).flatMap((r) => r(e, s));
       const bad = keys.find((k) => k !== 'some' && k !== 'where');
       if (bad !== undefined) return (issue([...at, bad], 'unknown field next to some (expected where)'), null);
       if (!('where' in obj)) return (issue(at, 'some needs where: the condition an element must satisfy (relative paths start with .)'), null);
-      const where = compileCondition(obj.where, [...at, 'where'], issue);
+      const where = compileCondition(obj.where, [...at, 'where'], issue, true);
       return where && ((e, s) => read(e, s).some((el) => where(e, el)));
     }
     if (group === 'not') {
-      const c = compileCondition(inner, [...at, 'not'], issue);
+      const c = compileCondition(inner, [...at, 'not'], issue, inSome);
       return c && ((e, s) => !c(e, s));
     }
     if (!Array.isArray(inner) || inner.length === 0) return (issue([...at, group], `${group} takes a non-empty list of conditions`), null);
-    const parts = inner.map((c, i) => compileCondition(c, [...at, group, i], issue));
+    const parts = inner.map((c, i) => compileCondition(c, [...at, group, i], issue, inSome));
     if (parts.some((p) => p === null)) return null;
     return group === 'all' ? all(parts as Condition[]) : any(parts as Condition[]);
   }
   if (typeof obj.field !== 'string') return (issue(at, 'a condition needs field (or all / any / not)'), null);
+  if (obj.field.startsWith('.') && !inSome) return (issue([...at, 'field'], `relative path "${obj.field}" outside a some group: start it with action, resource, identity, source or attributes`), null);
   const read = compilePath(obj.field);
   if (!read) return (issue([...at, 'field'], `unknown field path "${obj.field}" (paths start with action, resource, outcome, identity, source, readOnly or attributes)`), null);
   const ops = keys.filter((k) => k !== 'field');
@@ -190,7 +199,7 @@ export function describeCondition(raw: unknown): string {
   if (Array.isArray(obj.all)) return `(${obj.all.map(describeCondition).join(' and ')})`;
   if (Array.isArray(obj.any)) return `(${obj.any.map(describeCondition).join(' or ')})`;
   if ('not' in obj) return `not ${describeCondition(obj.not)}`;
-  if (typeof obj.some === 'string') return `some ${obj.some.replace(/^attributes\./, '')} with ${describeCondition(obj.where)}`;
+  if ('some' in obj) return `some ${[obj.some].flat().map((p) => String(p).replace(/^attributes\./, '')).join(' or ')} with ${describeCondition(obj.where)}`;
   const field = String(obj.field).replace(/^attributes\./, '');
   const op = Object.keys(obj).find((k) => k !== 'field') ?? '?';
   const v = obj[op];

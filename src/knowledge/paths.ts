@@ -2,7 +2,7 @@
  * Field paths into a normalized event (`attributes.request.userName`), compiled once. A path
  * yields every value it reaches: arrays along the way (and at the end) are walked element by
  * element, and a string that holds a JSON document (IAM policies arrive that way) is parsed
- * when the path goes on into it. Two fields are derived from the identity id:
+ * when the path goes on into it; a `*` segment stands for every key of an object. Two fields are derived from the identity id:
  * `identity.name` (last segment of an ARN, else the id) and `identity.account` (account of an ARN).
  */
 import type { WardenEvent } from '../events/event.js';
@@ -46,7 +46,14 @@ function collect(value: unknown, segs: readonly string[], i: number, out: unknow
     if (parsed !== value) collect(parsed, segs, i, out);
     return;
   }
-  if (typeof value === 'object') collect((value as Record<string, unknown>)[segs[i] as string], segs, i + 1, out);
+  if (typeof value !== 'object') return;
+  const seg = segs[i] as string;
+  if (seg === '*') {
+    // Any key: `Condition.*.aws:SourceVpc` whatever the condition operator is called.
+    for (const v of Object.values(value)) collect(v, segs, i + 1, out);
+    return;
+  }
+  collect((value as Record<string, unknown>)[seg], segs, i + 1, out);
 }
 
 /** `arn:aws:iam::123456789012:user/path/bob` → `bob`; any other id stays as it is. */

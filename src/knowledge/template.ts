@@ -25,7 +25,7 @@ export function compileTemplate(text: string): Template | string[] {
   for (const m of text.matchAll(/\{([A-Za-z0-9_.@|-]+)\}/g)) {
     parts.push(text.slice(last, m.index));
     const readers = (m[1] ?? '').split('|').map((path) => {
-      const read = compilePath(path);
+      const read = path.startsWith('.') ? null : compilePath(path);
       if (!read) bad.push(path);
       return read;
     });
