@@ -50,7 +50,8 @@ describe('Redis baseline store', () => {
     await d.decideBatch(mine.slice(0, 20), at(0, mine.slice(0, 20)));
     expect(store.stats()).toEqual({ reused: 0, read: 0 });
     await d.decideBatch(mine.slice(20, 30), at(20, mine.slice(20, 30)));
-    expect(store.stats()).toEqual({ reused: 1, read: 0 });
+    // The identity's profile and its peer group's (class) profile, both written by this store.
+    expect(store.stats()).toEqual({ reused: 2, read: 0 });
     const mineNow = await new RedisBaselineStore(redis, { keyPrefix, ttlMs: 86_400_000 }).get(id);
     // Another writer (an import, another instance): the next load reads its profile.
     const other = new RedisBaselineStore(redis, { keyPrefix, ttlMs: 86_400_000 });
@@ -58,7 +59,7 @@ describe('Redis baseline store', () => {
     const loaded = await store.load([id], 'audit-0');
     expect(loaded.get(id)?.profile?.events).toBe(12345);
     expect(loaded.get(id)?.watermark).toBe('29');
-    expect(store.stats()).toEqual({ reused: 1, read: 1 });
+    expect(store.stats()).toEqual({ reused: 2, read: 1 });
     // A reset by someone else: the identity starts over instead of resurrecting the kept copy.
     await d.decideBatch(mine.slice(30, 40), at(30, mine.slice(30, 40)));
     await other.reset(id);

@@ -61,6 +61,9 @@ export function hourTotals(p: IdentityProfile, event: WardenEvent, t: number): H
   const cur = p.hourAgg && p.hourAgg.hour === hour ? { ...p.hourAgg } : { hour, reads: 0, readBytes: 0, readRows: 0, writes: 0, writeBytes: 0, writeRows: 0 };
   const bytes = typeof event.bytes === 'number' && event.bytes > 0 ? event.bytes : 0;
   const rows = typeof event.rows === 'number' && event.rows > 0 ? event.rows : 0;
+  // Calls are counted when they moved data (objects read, queries that returned rows): the object
+  // count of "many small reads". API calls that move nothing are the rate detector's business.
+  if (bytes === 0 && rows === 0) return cur;
   if (classOf(event.readOnly) === 'read') {
     cur.reads += 1;
     cur.readBytes += bytes;
@@ -104,10 +107,10 @@ function ewmaLog(stats: MeanVar, x: number, alpha: number): void {
 }
 
 const AGG_LABEL: Record<AggregateKey, string> = {
-  reads: 'read calls',
+  reads: 'data reads',
   readBytes: 'bytes read',
   readRows: 'rows read',
-  writes: 'write calls',
+  writes: 'data writes',
   writeBytes: 'bytes written',
   writeRows: 'rows written',
 };

@@ -69,7 +69,10 @@ export function detectConcurrentToken(p: IdentityProfile, event: WardenEvent, f:
   const country = f.values.country ?? null;
   const apart = (asn !== null && last.asn !== null && asn !== last.asn) || (country !== null && last.country !== null && country !== last.country);
   const src = sourceKey(f);
-  const alternating = !apart && src !== null && last.src != null && src !== last.src && src === last.prev && (last.alt ?? 0) < ROUTINE_ALTERNATION;
+  // Taking turns between places the identity always runs from is a pool of runners; between one
+  // of them and a place it does not yet run from, two holders.
+  const alternating =
+    !apart && src !== null && last.src != null && src !== last.src && src === last.prev && (last.alt ?? 0) < ROUTINE_ALTERNATION && (!usualSource(p, src, f.t, rules) || !usualSource(p, last.src, f.t, rules));
   if (!apart && !alternating) return;
   const seconds = Math.round((f.t - last.at) / 1000);
   out.push({
@@ -80,6 +83,12 @@ export function detectConcurrentToken(p: IdentityProfile, event: WardenEvent, f:
     weight: rules.config.weights.CONCURRENT_TOKEN_USE,
     family: 'signal',
   });
+}
+
+function usualSource(p: IdentityProfile, key: string, t: number, rules: BaselineRules): boolean {
+  const [kind, value] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+  const map = kind === 'workload' ? p.maps.workload : p.maps.net;
+  return novelty(liveEntry(map, value, t, rules), rules) === 0;
 }
 
 /** Share of a token's uses that alternate between sources above which alternation is its routine. */

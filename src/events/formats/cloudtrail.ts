@@ -12,6 +12,10 @@ import type { FormatContext, Sink } from '../types.js';
 
 const IP_LIKE = /^[0-9a-f.:]+$/i;
 
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
 /** Request parameters that name the target resource, in order of preference. */
 const RESOURCE_PARAMS = [
   'roleArn', 'policyArn', 'userArn', 'resourceArn', 'topicArn', 'secretId', 'keyId', 'functionName', 'roleName',
@@ -164,7 +168,13 @@ export function normalizeCloudTrailRecord(r: JsonObject, fallback: { id?: string
   // that knowledge-pack conditions can look at what was asked for (docs/detections.md).
   if (isObject(r.requestParameters)) attributes.request = r.requestParameters;
   if (isObject(r.responseElements)) attributes.response = r.responseElements;
-  if (isObject(r.additionalEventData)) attributes.additionalEventData = r.additionalEventData;
+  if (isObject(r.additionalEventData)) {
+    attributes.additionalEventData = r.additionalEventData;
+    // S3 data events say how much moved (bytesTransferredOut for reads, In for writes).
+    const moved = num(r.additionalEventData.bytesTransferredOut) ?? 0;
+    const received = num(r.additionalEventData.bytesTransferredIn) ?? 0;
+    if (moved + received > 0) event.bytes = moved + received;
+  }
   event.attributes = attributes;
   sink.event(event, r);
 }
