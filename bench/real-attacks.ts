@@ -28,11 +28,6 @@ import { evaluateLabelled, formatLabelled } from '../src/eval/labelled.js';
 import { loadKnowledgeDir } from '../src/knowledge/index.js';
 import type { LabelledFigures, RealLabel } from '../src/eval/labelled.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { config: { type: 'string' }, off: { type: 'string' }, json: { type: 'boolean' }, 'no-knowledge': { type: 'boolean' } },
-});
-const folder = positionals[0] ?? '../shared/corpus/real-attacks';
 
 /** An inventory that knows every identity of the recording, owned by its cloud account. */
 export function inventoryFor(events: readonly WardenEvent[]): IdentityRecord[] {
@@ -78,6 +73,11 @@ function withDetectorsOff(config: WardenConfig, codes: readonly string[]): Warde
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { config: { type: 'string' }, off: { type: 'string' }, json: { type: 'boolean' }, 'no-knowledge': { type: 'boolean' } },
+  });
+  const folder = positionals[0] ?? '../shared/corpus/real-attacks';
   const base = values.config ? loadConfig(values.config) : parseConfig('{}', 'defaults');
   const config = withDetectorsOff(base, values.off ? values.off.split(',').filter(Boolean) : []);
   const recordings = readdirSync(folder).filter((f) => f.endsWith('.jsonl.gz') && !f.endsWith('.labels.jsonl.gz')).sort();

@@ -39,7 +39,7 @@ export type Dimension = (typeof DIMENSIONS)[number];
 /** What an hour's totals are kept of: calls, bytes and rows, for reads and for writes. */
 export const AGGREGATE_KEYS = ['reads', 'readBytes', 'readRows', 'writes', 'writeBytes', 'writeRows'] as const;
 export type AggregateKey = (typeof AGGREGATE_KEYS)[number];
-export type HourAggregate = { hour: number } & Record<AggregateKey, number>;
+export type HourAggregate = { hour: number; reported?: number } & Record<AggregateKey, number>;
 
 export interface MeanVar {
   mean: number;

@@ -79,6 +79,30 @@ function capFamilies(findings: readonly Finding[], cap: number, factor: number, 
   });
 }
 
+/**
+ * Points a block needs from outside its strongest source of evidence (one finding family, one
+ * signal or technique, the identity stage, the policy, the model): a third of the alert
+ * threshold's worth of the default weights, so that a value far rarer than usual, or one loud
+ * signal, alerts on its own but blocks only when something else agrees.
+ */
+export const MIN_CORROBORATION = 15;
+
+function corroboration(input: CombineInput, baseline: readonly Reason[], total: number): number {
+  const bySource = new Map<string, number>();
+  const add = (key: string, w: number): void => {
+    bySource.set(key, (bySource.get(key) ?? 0) + w);
+  };
+  for (const f of input.identity.findings) add('identity', f.opened ? f.weight : 0);
+  for (const r of input.policy.reasons) add('policy', r.weight);
+  baseline.forEach((r, i) => {
+    const f = input.findings[i];
+    add(f === undefined || f.family === 'signal' ? `signal:${r.code}:${i}` : f.family, r.weight);
+  });
+  let strongest = 0;
+  for (const w of bySource.values()) strongest = Math.max(strongest, w);
+  return total - strongest;
+}
+
 export function combine(input: CombineInput): Combined {
   // Hot path: most events have nothing to say.
   if (input.findings.length === 0 && input.identity.findings.length === 0 && input.policy.reasons.length === 0 && !input.model && input.policy.verdict === null && input.policy.shadowVerdict === null) {
@@ -105,6 +129,8 @@ export function combine(input: CombineInput): Combined {
   let total = 0;
   for (const r of reasons) total += r.weight;
   let score = Math.min(100, Math.round(total));
+  // A block needs corroboration: points from more than one independent source of evidence.
+  if (score >= input.thresholds.blockAt && corroboration(input, baseline, total) < MIN_CORROBORATION) score = input.thresholds.blockAt - 1;
   const anomalyVerdict = verdictForScore(score, input.thresholds);
   // An exception lets an action through policy; anomaly scoring may still alert, never block.
   const anomaly: Verdict = input.policy.excepted && anomalyVerdict === 'block' ? 'alert' : anomalyVerdict;

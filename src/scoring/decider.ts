@@ -123,18 +123,24 @@ export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolea
   return out.map((f, i) => (i === best ? f : { ...f, weight: Math.round(f.weight / 2) }));
 }
 
+/**
+ * What slow-and-low adds up: what was done, when, and how it failed (and techniques) — not where
+ * from (new IPs of churning runners would add up), not volume (the hourly totals are their own
+ * accumulation), not other signals (each is reported on its own).
+ */
+const SLOW_FAMILIES: ReadonlySet<string> = new Set(['what', 'when', 'failures']);
+
 /** A finding worth less than a fifth of the default alert threshold is routine churn for slow-and-low. */
 const SLOW_MIN_EVENT_POINTS = 10;
 
 /**
- * The points an event adds to the slow-and-low accumulator: what it did, when, how much, how it
- * failed, signals and techniques — not where from (new IPs of churning runners would add up) —
- * and only for a quiet oddity: at least `SLOW_MIN_EVENT_POINTS`, and below `alertAt` (an event
+ * The points an event adds to the slow-and-low accumulator (`SLOW_FAMILIES` and techniques), only
+ * for a quiet oddity: at least `SLOW_MIN_EVENT_POINTS`, and below `alertAt` (an event
  * that alerts on its own is reported already; slow-and-low is about the ones that do not).
  */
 export function slowPoints(findings: readonly Finding[], alertAt: number): number {
   let points = 0;
-  for (const x of findings) if (x.family !== 'where') points += x.weight;
+  for (const x of findings) if (SLOW_FAMILIES.has(x.family) || x.code === 'ATTACK_TECHNIQUE') points += x.weight;
   return points >= SLOW_MIN_EVENT_POINTS && points < alertAt ? points : 0;
 }
 
@@ -230,7 +236,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     const partition = position?.partition ?? null;
     const resolutions = events.map((e) => resolver.resolve(e));
     const scores = model ? await model.scoreBatch(events, resolutions) : null;
-    const groups = resolutions.map((r, i) => peerGroupOf(r, events[i] as WardenEvent));
+    const groups = resolutions.map((r, i) => (config.baseline.peers ? peerGroupOf(r, events[i] as WardenEvent) : null));
     const created = events.map((e) => createdIdentityOf(e));
     const wanted = resolutions.map((r) => r.identityId);
     for (const g of groups) if (g !== null) wanted.push(g);

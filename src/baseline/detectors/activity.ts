@@ -129,7 +129,10 @@ export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, ru
   const hourly = p.hourly;
   if (!hourly) return;
   const c = rules.config;
-  for (const k of AGGREGATE_KEYS) {
+  for (let i = 0; i < AGGREGATE_KEYS.length; i++) {
+    const k = AGGREGATE_KEYS[i]!;
+    // Reported once per hour and measure: the hour's later events are the same finding.
+    if (((totals.reported ?? 0) >> i) & 1) continue;
     const st = hourly[k];
     if (st.n < MIN_HOURS) continue;
     const x = totals[k];
@@ -143,6 +146,7 @@ export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, ru
       weight: c.weights.VOLUME_SPIKE,
       family: 'volume',
     });
+    totals.reported = (totals.reported ?? 0) | (1 << i);
     return;
   }
 }

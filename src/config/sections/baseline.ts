@@ -33,6 +33,11 @@ export const baselineSchema = z.strictObject({
   learningEvents: z.number().int().nonnegative().default(30),
   /** Weight multiplier of findings during the learning period. @defaultValue 0.25 */
   learningWeight: z.number().min(0).max(1).default(0.25),
+  /**
+   * Judge identities in their learning period against their peers (same class, else owner and
+   * identity type, else type and account), blended by maturity. @defaultValue true
+   */
+  peers: z.boolean().default(true),
   /** Maximum entries of each per-identity top-K map (actions, resources, sources…). @defaultValue 256 */
   maxEntriesPerMap: z.number().int().positive().default(256),
   /** Idle identities' state expires after this many days. @defaultValue 30 */
