@@ -7,6 +7,7 @@
  * (a larger young generation halves garbage-collection time; see BENCHMARKS.md).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadKnowledgeDir } from '../src/knowledge/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -49,8 +50,11 @@ async function timeIt(label: string, run: () => Promise<number>): Promise<number
   return best;
 }
 
+// The shipped technique knowledge pack decides with the baselines, as in `warden replay`.
+const knowledge = loadKnowledgeDir(config.knowledge.dir);
+
 async function replay(store: BaselineStore): Promise<number> {
-  const decider = createDecider({ config, resolver: createInventoryResolver(records, config), policy: createEmptyPolicy(), store });
+  const decider = createDecider({ config, resolver: createInventoryResolver(records, config), policy: createEmptyPolicy(), store, knowledge });
   let bytes = 0;
   const summary = await replayEvents(readEventsFile(file), decider, (ds) => {
     // Serialise as the CLI does, so output cost is part of the figure.
