@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import type { Decision } from '../../decisions/decision.js';
@@ -6,49 +7,107 @@ import type { WardenEvent } from '../../events/event.js';
 import type { EventLabel } from '../../simulator/generate.js';
 import { WardenError } from '../../errors.js';
 import { compareWithReferences } from '../../eval/run.js';
-import type { DetectionFigures } from '../../eval/evaluate.js';
-import { readJsonLines } from '../ndjson.js';
+import { formatComparison } from '../../eval/format.js';
+import { evaluateLabelled, formatLabelled } from '../../eval/labelled.js';
+import type { RealLabel } from '../../eval/labelled.js';
+import { readRecords } from '../../pipeline/file-source.js';
+import { readEvents } from '../../pipeline/read-events.js';
 
-const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(3)}%`);
+const DEFINITIONS = `
+Exactly one of --events (a simulation) or --labels (a labelled real recording) is needed.
+Labels and decisions are joined by event id; labels without a decision (records the replay
+rejected) are counted and left out. A flagged event is one alerted or blocked (or that would
+have been, in shadow mode).
 
-function row(name: string, d: DetectionFigures): string {
-  return `${name.padEnd(15)} ${pct(d.recallAt5).padStart(9)} ${pct(d.recallAny).padStart(9)} ${(d.meanEventsToDetect?.toFixed(2) ?? 'n/a').padStart(6)} ${pct(d.benignAlertRate).padStart(9)} ${pct(d.benignBlockRate).padStart(9)} ${d.precision.toFixed(3).padStart(9)} ${d.prAuc.toFixed(3).padStart(7)}`;
+With --events:
+  recall@5        share of attack episodes flagged within their first 5 events
+  recall          share of attack episodes flagged at any point
+  ttd             mean position of the first flagged event of a caught episode
+  precision       attack events among flagged events
+  PR-AUC          average precision of the decision scores, attack events against benign events
+  per attack kind (and per kind/variant when labels have a variant), one-vs-benign: the events
+  of that kind's episodes are the positives, all benign events the negatives, other kinds' attack
+  events are left out; precision is n/a when neither was flagged
+  per drift kind: benign events flagged as a share of that drift's benign events (routine: none)
+  The references new-value and rate-threshold run on the events read from --events.
+
+With --labels: see docs/eval.md (techniques flagged, benign window flagged, unseen benign
+change, precision and PR-AUC over window records; history records only teach).
+`;
+
+/** JSON lines, plain or gzip. */
+async function readJsonRecords<T>(path: string): Promise<T[]> {
+  const out: T[] = [];
+  for await (const { record, origin } of readRecords(path)) {
+    try {
+      out.push(JSON.parse(record) as T);
+    } catch (err) {
+      throw new WardenError('WARDEN_USAGE', `${origin.file}:${origin.line ?? '?'}: not a JSON line (${(err as Error).message})`, { cause: err });
+    }
+  }
+  return out;
+}
+
+/** `--events` names the simulation folder (its events.jsonl) or one events file in it. */
+function simulationFiles(path: string): { events: string; labels: string } {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (err) {
+    throw new WardenError('WARDEN_INPUT_NOT_FOUND', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return isDir ? { events: join(path, 'events.jsonl'), labels: join(path, 'labels.jsonl') } : { events: path, labels: join(dirname(path), 'labels.jsonl') };
+}
+
+interface EvalFlags {
+  events?: string;
+  labels?: string;
+  decisions: string;
+  format: string;
+  config: string;
+  json?: boolean;
+}
+
+async function evalSimulation(flags: EvalFlags & { events: string }, decisions: Decision[]): Promise<void> {
+  const config = loadConfig(flags.config);
+  const files = simulationFiles(flags.events);
+  const labels = await readJsonRecords<EventLabel>(files.labels);
+  const events: WardenEvent[] = [];
+  let rejected = 0;
+  for await (const e of readEvents(files.events, flags.format, config.events, () => void rejected++)) events.push(e);
+  const cmp = compareWithReferences({ events, labels }, decisions, config.baseline.learningDays);
+  if (cmp.decided === 0) throw new WardenError('WARDEN_USAGE', `none of the ${labels.length} labels of ${files.labels} has a decision in ${flags.decisions}: replay this simulation's events.jsonl or cloudtrail.jsonl`);
+  if (flags.json) console.log(JSON.stringify({ ...cmp, rejected }, null, 2));
+  else for (const line of formatComparison(cmp, rejected)) console.log(line);
+}
+
+async function evalLabelled(flags: EvalFlags & { labels: string }, decisions: Decision[]): Promise<void> {
+  const labels = await readJsonRecords<RealLabel>(flags.labels);
+  const bad = labels.findIndex((l) => typeof l.eventID !== 'string' || (l.label !== 'attack' && l.label !== 'benign'));
+  if (bad >= 0) throw new WardenError('WARDEN_USAGE', `${flags.labels}: label ${bad + 1} needs eventID and label attack|benign (simulator labels go with --events)`);
+  const figures = evaluateLabelled(labels, decisions);
+  if (figures.decided === 0) throw new WardenError('WARDEN_USAGE', `none of the ${labels.length} labels of ${flags.labels} has a decision in ${flags.decisions}: replay the recording these labels describe`);
+  if (flags.json) console.log(JSON.stringify(figures, null, 2));
+  else for (const line of formatLabelled(figures)) console.log(line);
 }
 
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('score decisions against simulator labels, next to two naive reference detectors')
-    .requiredOption('--events <dir>', 'folder written by `warden simulate` (events.jsonl, labels.jsonl)')
-    .requiredOption('--decisions <file>', 'decisions file written by `warden replay`')
-    .option('--config <file>', 'warden.yaml (learning period of the references)', DEFAULT_CONFIG_FILE)
+    .description('score decisions against simulator labels (next to two naive reference detectors) or against a labelled real recording')
+    .option('--events <path>', 'folder written by `warden simulate` (its events.jsonl and labels.jsonl), or events.jsonl / cloudtrail.jsonl in it')
+    .option('--labels <file>', 'labels of a real recording, JSON lines, plain or gzip: {eventID, label: attack|benign, technique, part: history|window, ...}')
+    .requiredOption('--decisions <file>', 'decisions file written by `warden replay` (plain or gzip)')
+    .option('--format <format>', 'format of the --events file (auto detects each record)', 'auto')
+    .option('--config <file>', 'warden.yaml (learning period of the references, normalizer settings)', DEFAULT_CONFIG_FILE)
     .option('--json', 'print the figures as JSON')
-    .action(async (flags: { events: string; decisions: string; config: string; json?: boolean }) => {
-      const config = loadConfig(flags.config);
-      const events = await readJsonLines<WardenEvent>(join(flags.events, 'events.jsonl'));
-      const labels = await readJsonLines<EventLabel>(join(flags.events, 'labels.jsonl'));
-      const decisions = await readJsonLines<Decision>(flags.decisions);
-      if (labels.length !== events.length || decisions.length !== events.length) {
-        throw new WardenError('WARDEN_USAGE', `expected one label and one decision per event: ${events.length} events, ${labels.length} labels, ${decisions.length} decisions`);
+    .addHelpText('after', DEFINITIONS)
+    .action(async (flags: EvalFlags) => {
+      if ((flags.events === undefined) === (flags.labels === undefined)) {
+        throw new WardenError('WARDEN_USAGE', 'give exactly one of --events (a `warden simulate` folder) or --labels (labels of a real recording)');
       }
-      decisions.forEach((d, i) => {
-        if (d.eventId !== labels[i]?.eventId) throw new WardenError('WARDEN_USAGE', `decision ${i + 1} is for ${d.eventId}, label is for ${labels[i]?.eventId}: replay the same events file`);
-      });
-      const cmp = compareWithReferences({ events, labels }, decisions, config.baseline.learningDays);
-      if (flags.json) {
-        console.log(JSON.stringify(cmp, null, 2));
-        return;
-      }
-      console.log(`${'detector'.padEnd(15)} ${'recall@5'.padStart(9)} ${'recall'.padStart(9)} ${'ttd'.padStart(6)} ${'benign!'.padStart(9)} ${'blocked'.padStart(9)} ${'precision'.padStart(9)} ${'PR-AUC'.padStart(7)}`);
-      console.log(row('warden', cmp.warden));
-      console.log(row('new-value', cmp.newValue));
-      console.log(row('rate-threshold', cmp.rateThreshold));
-      console.log(`\n(recall@5: attack episodes flagged within their first 5 events; ttd: mean events to detect; benign!: benign events alerted or blocked)\n`);
-      console.log(`${'attack kind'.padEnd(22)} ${'episodes'.padStart(8)} ${'warden'.padStart(8)} ${'new-value'.padStart(10)} ${'rate'.padStart(6)}`);
-      for (const [kind, k] of Object.entries(cmp.warden.perKind)) {
-        console.log(`${kind.padEnd(22)} ${String(k.episodes).padStart(8)} ${String(k.caughtWithin5).padStart(8)} ${String(cmp.newValue.perKind[kind]?.caughtWithin5 ?? 0).padStart(10)} ${String(cmp.rateThreshold.perKind[kind]?.caughtWithin5 ?? 0).padStart(6)}`);
-      }
-      const fp = Object.entries(cmp.warden.falsePositivesByDrift);
-      if (fp.length > 0) console.log(`\nbenign events flagged by drift kind: ${fp.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+      const decisions = await readJsonRecords<Decision>(flags.decisions);
+      if (flags.labels !== undefined) await evalLabelled({ ...flags, labels: flags.labels }, decisions);
+      else await evalSimulation({ ...flags, events: flags.events! }, decisions);
     });
 }
