@@ -28,6 +28,8 @@ const fleet = Number(process.argv[5] ?? 30);
 const config = parseConfig('{}', 'defaults');
 const knowledge = process.env.NO_KNOWLEDGE === '1' ? null : loadKnowledgeDir(config.knowledge.dir);
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+/** Benign rates are judged against 0.1 % and 0.01 %: three decimals. */
+const pct3 = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(3)}%`);
 
 interface Tally {
   caught: number;
@@ -114,7 +116,7 @@ async function runOne(run: Run, name: string, sim: ScenarioOutput, events: Warde
     if (flags[0]![i]) run.fpByDrift.set(k, (run.fpByDrift.get(k) ?? 0) + 1);
   });
   const w = cmp.warden;
-  console.log(`${name}: ${events.length} events, ${w.episodes} episodes | warden recall@5 ${pct(w.recallAt5)} benign alerted ${pct(w.benignAlertRate)} blocked ${pct(w.benignBlockRate)} PR-AUC ${w.prAuc.toFixed(3)} | new-value recall@5 ${pct(cmp.newValue.recallAt5)} alerted ${pct(cmp.newValue.benignAlertRate)} | rate recall@5 ${pct(cmp.rateThreshold.recallAt5)} alerted ${pct(cmp.rateThreshold.benignAlertRate)}`);
+  console.log(`${name}: ${events.length} events, ${w.episodes} episodes | warden recall@5 ${pct(w.recallAt5)} benign alerted ${pct3(w.benignAlertRate)} blocked ${pct3(w.benignBlockRate)} PR-AUC ${w.prAuc.toFixed(3)} | new-value recall@5 ${pct(cmp.newValue.recallAt5)} alerted ${pct3(cmp.newValue.benignAlertRate)} | rate recall@5 ${pct(cmp.rateThreshold.recallAt5)} alerted ${pct3(cmp.rateThreshold.benignAlertRate)}`);
 }
 
 const avg = (xs: DetectionFigures[], f: (d: DetectionFigures) => number | null): number | null => {
@@ -127,7 +129,7 @@ function report(title: string, run: Run, perVariant: boolean): void {
   console.log('| detector | recall@5 | recall (any) | mean events to detect | benign alerted | benign blocked | precision | PR-AUC |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const [name, xs] of Object.entries(run.totals)) {
-    console.log(`| ${name} | ${pct(avg(xs, (d) => d.recallAt5))} | ${pct(avg(xs, (d) => d.recallAny))} | ${avg(xs, (d) => d.meanEventsToDetect)?.toFixed(2) ?? 'n/a'} | ${pct(avg(xs, (d) => d.benignAlertRate))} | ${pct(avg(xs, (d) => d.benignBlockRate))} | ${avg(xs, (d) => d.precision)?.toFixed(3) ?? 'n/a'} | ${avg(xs, (d) => d.prAuc)?.toFixed(3) ?? 'n/a'} |`);
+    console.log(`| ${name} | ${pct(avg(xs, (d) => d.recallAt5))} | ${pct(avg(xs, (d) => d.recallAny))} | ${avg(xs, (d) => d.meanEventsToDetect)?.toFixed(2) ?? 'n/a'} | ${pct3(avg(xs, (d) => d.benignAlertRate))} | ${pct3(avg(xs, (d) => d.benignBlockRate))} | ${avg(xs, (d) => d.precision)?.toFixed(3) ?? 'n/a'} | ${avg(xs, (d) => d.prAuc)?.toFixed(3) ?? 'n/a'} |`);
   }
   const table = (head: string, m: Map<string, [Tally, Tally, Tally]>): void => {
     console.log(`\n| ${head} | warden caught ≤5 | new-value caught ≤5 | rate-threshold caught ≤5 |`);

@@ -77,11 +77,27 @@ export function peersMature(peer: IdentityProfile | null, t: number, rules: Base
   return members.filter((m) => m !== self).length >= MIN_PEERS;
 }
 
-/** The event judged against its peers: novelty of what and where, and the hour. */
-export function assessAgainstPeers(peer: IdentityProfile, f: EventFeatures, rules: BaselineRules, group: string): Finding[] {
-  const out: Finding[] = [];
-  detectNovelty(peer, f, rules, out);
-  detectUnusualHour(peer, f, rules, out);
+/** Finding codes of the peer view per dimension (see detectNovelty). */
+const OWN_DIM_OF: Record<string, Dimension> = {
+  NEW_ACTION: 'action', NEW_SERVICE: 'service', NEW_RESOURCE: 'resource', NEW_SOURCE_IP: 'ip', NEW_SOURCE_NETWORK: 'net',
+  NEW_SOURCE_ASN: 'asn', NEW_SOURCE_COUNTRY: 'country', NEW_REGION: 'region', NEW_USER_AGENT: 'ua', NEW_WORKLOAD: 'workload',
+};
+
+/**
+ * The event judged against its peers: novelty of what and where, and the hour. Only the
+ * identity's first uses count: a value (or hour) it has already shown itself is its own habit in
+ * the making, judged by its own baseline, and is not reported again from the peers on every call.
+ */
+export function assessAgainstPeers(peer: IdentityProfile, own: IdentityProfile, f: EventFeatures, rules: BaselineRules, group: string): Finding[] {
+  const all: Finding[] = [];
+  detectNovelty(peer, f, rules, all);
+  detectUnusualHour(peer, f, rules, all);
+  const out = all.filter((x) => {
+    if (x.code === 'UNUSUAL_HOUR') return (own.hours[f.hourOfWeek] ?? 0) === 0;
+    const dim = OWN_DIM_OF[x.code];
+    const v = dim === undefined ? undefined : f.values[dim];
+    return v === undefined || own.maps[dim!].entries[v] === undefined;
+  });
   const name = group.slice(PEER_PREFIX.length);
   // A group's vocabulary is the union of different members' habits: how rarely the group as a
   // whole shows something new says little about one new member, so no surprise above 1.

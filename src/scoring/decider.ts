@@ -281,7 +281,7 @@ export function createDecider(deps: DeciderDeps): Decider {
         const m = strict ? 0 : maturity(profile, f.t, rules);
         const ownWeight = strict ? 1 : config.baseline.learningWeight + (1 - config.baseline.learningWeight) * m;
         const usePeers = group !== null && peersMature(peer, f.t, rules, id);
-        const peerFindings = usePeers ? assessAgainstPeers(peer, f, rules, group) : [];
+        const peerFindings = usePeers ? assessAgainstPeers(peer, profile, f, rules, group) : [];
         findings = blendFindings(findings, ownWeight, peerFindings, 1 - m);
         learningDetail = strict
           ? `created by ${profile.createdBy} shortly before its first action: judged against ${usePeers ? 'its peers in full' : 'its own first events only (no mature peers)'}`

@@ -131,8 +131,6 @@ export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, ru
   const c = rules.config;
   for (let i = 0; i < AGGREGATE_KEYS.length; i++) {
     const k = AGGREGATE_KEYS[i]!;
-    // Reported once per hour and measure: the hour's later events are the same finding.
-    if (((totals.reported ?? 0) >> i) & 1) continue;
     const st = hourly[k];
     if (st.n < MIN_HOURS) continue;
     const x = totals[k];
@@ -140,10 +138,13 @@ export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, ru
     if (x < floor) continue;
     const z = (Math.log1p(x) - st.mean) / Math.sqrt(st.var + 0.25);
     if (z <= c.spikeZ) continue;
+    // The crossing is reported in full once per hour and measure; the hour's later events carry it
+    // at a third, so they still rank above ordinary traffic without paging again.
+    const reported = (((totals.reported ?? 0) >> i) & 1) === 1;
     out.push({
       code: 'VOLUME_SPIKE',
-      detail: `${x} ${AGG_LABEL[k]} this hour against a usual ${Math.round(Math.expm1(st.mean))} per active hour (z=${z.toFixed(1)})`,
-      weight: c.weights.VOLUME_SPIKE,
+      detail: `${x} ${AGG_LABEL[k]} this hour against a usual ${Math.round(Math.expm1(st.mean))} per active hour (z=${z.toFixed(1)})${reported ? ', reported earlier this hour' : ''}`,
+      weight: Math.round(c.weights.VOLUME_SPIKE * (reported ? 1 / 3 : 1)),
       family: 'volume',
     });
     totals.reported = (totals.reported ?? 0) | (1 << i);
