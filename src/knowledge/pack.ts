@@ -91,7 +91,7 @@ export function buildKnowledgePack(files: readonly KnowledgeFile[], version: str
       let hits: TechniqueHit[] | null = null;
       for (const e of slot.entries) {
         if (e.when !== null && !e.when(event)) continue;
-        (hits ??= []).push({ entry: e.id, tactic: e.tactic, technique: e.technique, name: e.name, tier: e.tier, detail: e.detail(event) });
+        (hits ??= []).push({ entry: e.id, tactic: e.tactic, technique: e.technique, name: e.name, tier: e.tier, detail: e.detail(event), conditional: e.when !== null });
       }
       return hits ?? NO_HITS;
     },

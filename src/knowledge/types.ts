@@ -20,6 +20,11 @@ export interface TechniqueHit {
   tier: Tier;
   /** One readable line naming what was seen, e.g. `trail logging stopped: arn:…`. */
   detail: string;
+  /**
+   * The entry has a condition on the request: it names a dangerous variant of an action (a bucket
+   * policy for `*`), so an identity's routine use of the action says nothing about this variant.
+   */
+  conditional?: boolean;
 }
 
 /** How sensitive an action is, e.g. `{ tier: 'high', category: 'credential-read' }`. */

@@ -92,7 +92,8 @@ export function contextPoints(findings: readonly Finding[]): number {
     // the very values it summed from ever becoming normal.
     if (f.code === 'SLOW_AND_LOW') continue;
     total += f.weight;
-    if (f.family === 'what') what += f.weight;
+    // What the pack says the action is belongs with what was done (the main novelty may be it).
+    if (f.family === 'what' || f.code === 'ATTACK_TECHNIQUE') what += f.weight;
     else if (f.family === 'where') where += f.weight;
   }
   return total - Math.max(what, where);
@@ -107,11 +108,15 @@ export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolea
   const out: Finding[] = [];
   let best = -1;
   hits.forEach((h) => {
-    const weight = k.weights[h.tier] * (routine ? k.routineFactor : 1);
+    // Routine use of an action discounts its plain entries, never a conditional critical or high one
+    // (the dangerous variant of the action: doing PutBucketPolicy daily does not make a policy for
+    // `*` routine). Medium entries are ordinary IaC work by definition and keep the discount.
+    const routineHit = routine && !(h.conditional === true && (h.tier === 'critical' || h.tier === 'high'));
+    const weight = k.weights[h.tier] * (routineHit ? k.routineFactor : 1);
     if (weight < 1) return;
     out.push({
       code: 'ATTACK_TECHNIQUE',
-      detail: `${h.technique} ${h.name} (${h.tactic}, ${h.tier}${routine ? ', routine for this identity' : ''}): ${h.detail}`,
+      detail: `${h.technique} ${h.name} (${h.tactic}, ${h.tier}${routineHit ? ', routine for this identity' : ''}): ${h.detail}`,
       weight,
       family: 'signal',
       technique: h.technique,

@@ -40,7 +40,7 @@ describe('knowledge matcher', () => {
   it('matches by action only when there is no condition, and returns one shared empty array otherwise', () => {
     const pack = packWith('');
     const [hit] = pack.match(event({ name: 'x' }));
-    expect(hit).toEqual({ entry: 'aws.svc.do', tactic: 'persistence', technique: 'T1098', name: 'Do', tier: 'high', detail: 'did x as deployer' });
+    expect(hit).toEqual({ entry: 'aws.svc.do', tactic: 'persistence', technique: 'T1098', name: 'Do', tier: 'high', detail: 'did x as deployer', conditional: false });
     const none1 = pack.match(event({}, { action: 'svc:Other' }));
     const none2 = pack.match(event({}, { action: 'nothing:Here' }));
     expect(none1).toHaveLength(0);
