@@ -5,6 +5,7 @@ import type { IdentityProfile, MeanVar } from './profile.js';
 import { DIMENSIONS } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { recordValue } from './value-map.js';
+import { countHour, ewma } from './stats.js';
 import { sketchAdd } from './sketch.js';
 import { bringsNewValue, countsForEnumeration, sourceKey, transitionKey } from './detectors/signals.js';
 import { learnHourTotals, learnRisk } from './detectors/activity.js';
@@ -18,23 +19,7 @@ export interface LearnExtras {
   slowReported?: boolean;
 }
 
-const HOUR_MS = 3_600_000;
 const MAX_TOKENS = 32;
-
-/** EWMA mean/variance; the first observations use a plain running mean so warm-up is quick. */
-export function ewma(stats: MeanVar, x: number, alpha: number): void {
-  if (stats.n === 0) {
-    stats.mean = x;
-    stats.var = 0;
-  } else {
-    const a = Math.max(alpha, 1 / (stats.n + 1));
-    const diff = x - stats.mean;
-    const incr = a * diff;
-    stats.mean += incr;
-    stats.var = (1 - a) * (stats.var + diff * incr);
-  }
-  stats.n += 1;
-}
 
 function pushBounded(list: number[], t: number, max: number): void {
   list.push(t);
@@ -85,14 +70,7 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
   }
   if (isNew) pushBounded(p.novel, f.t, c.enumerationNew * 2);
 
-  if (t - p.hoursDecayedAt >= HOUR_MS) {
-    const factor = Math.pow(0.5, (t - p.hoursDecayedAt) / (c.hourHalfLifeDays * 86_400_000));
-    for (let i = 0; i < 168; i++) p.hours[i] = (p.hours[i] ?? 0) * factor;
-    p.hoursTotal *= factor;
-    p.hoursDecayedAt = t;
-  }
-  p.hours[f.hourOfWeek] = (p.hours[f.hourOfWeek] ?? 0) + 1;
-  p.hoursTotal += 1;
+  countHour(p, f.hourOfWeek, t, c.hourHalfLifeDays);
 
   const window = Math.floor(f.t / rules.rateWindowMs);
   if (window !== p.rate.window) {

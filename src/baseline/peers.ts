@@ -17,6 +17,7 @@ import { DIMENSIONS } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { inLearning } from './config.js';
 import { recordValue } from './value-map.js';
+import { countHour } from './stats.js';
 import { detectNovelty } from './detectors/novelty.js';
 import { detectUnusualHour } from './detectors/activity.js';
 
@@ -25,8 +26,6 @@ export const PEER_PREFIX = '~peers/';
 
 /** A created identity whose first action comes within this time of its creation gets the strict view. */
 export const CREATED_SHORTLY_MS = 24 * 3_600_000;
-
-const HOUR_MS = 3_600_000;
 
 export interface PeerContext {
   class: string | null;
@@ -155,14 +154,7 @@ export function learnPeer(peer: IdentityProfile, member: string, f: EventFeature
     const v = f.values[dim as Dimension];
     if (v !== undefined) recordValue(peer.maps[dim], v, f.t, f.day, true, rules, cap, 0.02);
   }
-  if (t - peer.hoursDecayedAt >= HOUR_MS) {
-    const factor = Math.pow(0.5, (t - peer.hoursDecayedAt) / (c.hourHalfLifeDays * 86_400_000));
-    for (let i = 0; i < 168; i++) peer.hours[i] = (peer.hours[i] ?? 0) * factor;
-    peer.hoursTotal *= factor;
-    peer.hoursDecayedAt = t;
-  }
-  peer.hours[f.hourOfWeek] = (peer.hours[f.hourOfWeek] ?? 0) + 1;
-  peer.hoursTotal += 1;
+  countHour(peer, f.hourOfWeek, t, c.hourHalfLifeDays);
   peer.events += 1;
   peer.lastSeen = t;
 }

@@ -6,6 +6,7 @@ import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar } from '../p
 import { AGGREGATE_KEYS } from '../profile.js';
 import type { BaselineRules } from '../config.js';
 import { surprise } from '../value-map.js';
+import { ewma } from '../stats.js';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -81,7 +82,7 @@ export function learnHourTotals(p: IdentityProfile, totals: HourAggregate, alpha
   const prev = p.hourAgg;
   if (prev && prev.hour < totals.hour) {
     const hourly = (p.hourly ??= emptyHourly());
-    for (const k of AGGREGATE_KEYS) ewmaLog(hourly[k], prev[k], alpha);
+    for (const k of AGGREGATE_KEYS) ewma(hourly[k], Math.log1p(prev[k]), alpha);
   }
   if (!prev || prev.hour <= totals.hour) p.hourAgg = totals;
 }
@@ -90,20 +91,6 @@ function emptyHourly(): Record<AggregateKey, MeanVar> {
   const out = {} as Record<AggregateKey, MeanVar>;
   for (const k of AGGREGATE_KEYS) out[k] = { mean: 0, var: 0, n: 0 };
   return out;
-}
-
-function ewmaLog(stats: MeanVar, x: number, alpha: number): void {
-  const v = Math.log1p(x);
-  if (stats.n === 0) {
-    stats.mean = v;
-    stats.var = 0;
-  } else {
-    const a = Math.max(alpha, 1 / (stats.n + 1));
-    const diff = v - stats.mean;
-    stats.mean += a * diff;
-    stats.var = (1 - a) * (stats.var + diff * a * diff);
-  }
-  stats.n += 1;
 }
 
 const AGG_LABEL: Record<AggregateKey, string> = {
@@ -188,13 +175,7 @@ export function learnRisk(p: IdentityProfile, t: number, points: number, alpha: 
   const r = (p.risk ??= { acc: 0, at: t, mean: 0, var: 0, n: 0 });
   // The usual level learns from every event but those of a context already judged unusual: an
   // identity whose work always carries small oddities has a higher usual level.
-  if (legit || points === 0) {
-    const a = Math.max(alpha, 1 / (r.n + 1));
-    const diff = acc - r.mean;
-    r.mean += a * diff;
-    r.var = (1 - a) * (r.var + diff * a * diff);
-    r.n += 1;
-  }
+  if (legit || points === 0) ewma(r, acc, alpha);
   r.acc = acc;
   r.at = Math.max(t, r.at);
 }
