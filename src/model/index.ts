@@ -26,3 +26,5 @@ export { readEvents, readAttackIds, isAttackLabel } from './training-data.js';
 export { percentileOf, errorDistribution, PERCENTILE_LEVELS } from './percentiles.js';
 export type { ErrorDistribution } from './percentiles.js';
 export type { ModelMeta } from './artifact.js';
+export { HourlyAggregator, HourlyAggregateScorer, buildHourlyModel, HOURLY_COLUMNS, HOURLY_DIMENSION } from './hourly.js';
+export type { HourlyAggregatorOptions, HourlyMethod, HourlyModelArtifact, BuildHourlyInput, BuildHourlyOptions, HourlyScorerOptions, HourlyEventScore, ColumnStats } from './hourly.js';
