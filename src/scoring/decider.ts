@@ -213,11 +213,15 @@ export function createDecider(deps: DeciderDeps): Decider {
     });
   }
 
-  /** Identity + policy only, for when the store is down (see DecideOptions). */
-  function decideWithoutStore(event: WardenEvent, decidedAt: string | null): Decision {
+  /** Identity, policy and technique knowledge only, for when the store is down (see DecideOptions). */
+  function decideWithoutStore(event: WardenEvent, decidedAt: string | null, knowledge: KnowledgePack | null): Decision {
     const identity = resolver.resolve(event);
     const evaluation = policy.evaluate(event, identity);
-    const combined = combineFor(event, identity, evaluation, { findings: [], learning: false, model: null, suppressed: new Set() });
+    // Technique knowledge needs no baseline: it still decides while the store is away (nothing
+    // can say the action is routine for the identity, so no routine discount).
+    const hits = knowledge ? knowledge.match(event) : NO_HITS;
+    const findings = hits.length > 0 ? techniqueFindings(hits, false, config.knowledge) : [];
+    const combined = combineFor(event, identity, evaluation, { findings, learning: false, model: null, suppressed: new Set() });
     const closed = config.pipeline.failMode === 'closed' && evaluation.protected;
     const reasons = [
       ...combined.reasons,
@@ -237,7 +241,10 @@ export function createDecider(deps: DeciderDeps): Decider {
   async function decideThenLearn(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<DecidedBatch> {
     // One wall-clock reading per batch: the batch is decided at one moment.
     const decidedAt = deps.clock ? deps.clock().toISOString() : null;
-    if (options?.storeUnavailable) return { decisions: events.map((e) => decideWithoutStore(e, decidedAt)), learn: nothingToLearn };
+    if (options?.storeUnavailable) {
+      const knowledge = knowledgeOf();
+      return { decisions: events.map((e) => decideWithoutStore(e, decidedAt, knowledge)), learn: nothingToLearn };
+    }
     const partition = position?.partition ?? null;
     const resolutions = events.map((e) => resolver.resolve(e));
     const scores = model ? await model.scoreBatch(events, resolutions) : null;

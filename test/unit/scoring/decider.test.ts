@@ -4,7 +4,7 @@ import type { Decision } from '../../../src/decisions/decision.js';
 import { replayEvents } from '../../../src/pipeline/replay.js';
 import { simulate } from '../../../src/simulator/generate.js';
 import { DAY, HOUR, START, codes, decideAll, event, makeDecider, routine } from '../baseline/helpers.js';
-import { createDecider } from '../../../src/scoring/decider.js';
+import { createDecider, techniqueFindings } from '../../../src/scoring/decider.js';
 import { MemoryBaselineStore } from '../../../src/baseline/store-memory.js';
 import { createInventoryResolver } from '../../helpers/decision-context.js';
 
@@ -70,6 +70,19 @@ describe('decider without its store (Redis down)', () => {
     expect(await store.get(events[0]!.identity.id)).toBeNull();
   });
 
+  it('still applies technique knowledge, which needs no baseline', async () => {
+    const { compileKnowledgePack } = await import('../../../src/knowledge/index.js');
+    const knowledge = compileKnowledgePack([
+      { file: 'k.yaml', text: 'version: 1\nsource: aws\nentries:\n  - { id: aws.ct.stop, actions: [cloudtrail:StopLogging], tactic: defense-evasion, technique: T1562.008, name: Stop logging, tier: critical }\n' },
+    ]);
+    const config = parseConfig('{}', 't');
+    const d = createDecider({ config, resolver: createInventoryResolver(null, config), policy: protectedIam, store: new MemoryBaselineStore(), knowledge });
+    const [stop, other] = await d.decideBatch([event(START, { action: 'cloudtrail:StopLogging' }), event(START + HOUR, { action: 's3:GetObject' })], undefined, { storeUnavailable: true });
+    expect([stop?.verdict, stop?.degraded]).toEqual(['alert', true]);
+    expect(stop?.reasons.find((r) => r.code === 'ATTACK_TECHNIQUE')).toMatchObject({ technique: 'T1562.008', tactic: 'defense-evasion', entry: 'aws.ct.stop', weight: 70 });
+    expect(other?.verdict).toBe('allow');
+  });
+
   it('failMode closed: blocks the actions an enforce-mode policy governs (would-be block in shadow mode)', async () => {
     const closed = await deciderFor('pipeline: { failMode: closed }').decideBatch(events, undefined, { storeUnavailable: true });
     expect(closed.map((x) => x.verdict)).toEqual(['block', 'allow']);
@@ -112,5 +125,29 @@ describe('decider: learning stored after publishing (decideThenLearn)', () => {
     await again.learn();
     const afterLearning = await d.decideThenLearn(odd, position(1, history.length));
     expect(afterLearning.decisions[0]!.decisionId).toBe(first.decisions[0]!.decisionId);
+  });
+});
+
+describe('technique knowledge in the decider', () => {
+  const config = parseConfig('{}', 't');
+  const noPolicy = { version: 'p', evaluate: () => ({ verdict: null, shadowVerdict: null, reasons: [], matched: [], policyId: null, excepted: false, protected: false }) };
+
+  it('alerts on a technique from the first event, with no learning discount', async () => {
+    const { compileKnowledgePack } = await import('../../../src/knowledge/index.js');
+    const knowledge = compileKnowledgePack([{ file: 'k.yaml', text: 'version: 1\nsource: aws\nentries:\n  - { id: aws.ct.stop, actions: [cloudtrail:StopLogging], tactic: defense-evasion, technique: T1562.008, name: Stop logging, tier: critical }\n' }]);
+    const d = createDecider({ config, resolver: createInventoryResolver(null, config), policy: noPolicy, store: new MemoryBaselineStore(), knowledge });
+    const [first] = await d.decideBatch([event(START, { action: 'cloudtrail:StopLogging' })]);
+    expect(first?.verdict).toBe('alert');
+    expect(first?.reasons.find((r) => r.code === 'ATTACK_TECHNIQUE')?.weight).toBe(70);
+  });
+
+  it('discounts a plain technique the identity does routinely, never the dangerous conditional variant', () => {
+    const hit = (tier: 'high' | 'medium', conditional: boolean) => ({ entry: 'e', tactic: 't', technique: 'T1', name: 'n', tier, detail: 'd', conditional });
+    expect(techniqueFindings([hit('high', false)], true, config.knowledge)[0]?.weight).toBeCloseTo(55 * 0.4);
+    expect(techniqueFindings([hit('high', true)], true, config.knowledge)[0]?.weight).toBe(55);
+    expect(techniqueFindings([hit('medium', true)], true, config.knowledge)[0]?.weight).toBe(10);
+    expect(techniqueFindings([hit('high', false)], false, config.knowledge)[0]?.weight).toBe(55);
+    // Two hits of one event: the strongest in full, the other half.
+    expect(techniqueFindings([hit('medium', false), hit('high', false)], false, config.knowledge).map((f) => f.weight)).toEqual([13, 55]);
   });
 });
