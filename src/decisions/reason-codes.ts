@@ -43,7 +43,7 @@ export const REASON_CODES = {
   // Learned model
   MODEL_ANOMALY: 'The autoencoder found this combination of features unusual for the identity class.',
   // Degraded operation
-  STORE_UNAVAILABLE: 'The baseline store was unavailable; the decision rests on policy only.',
+  STORE_UNAVAILABLE: 'The baseline store was unavailable; the decision rests on identity, policy and technique knowledge only.',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;

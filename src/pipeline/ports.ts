@@ -32,7 +32,7 @@ export interface BatchPosition {
 }
 
 export interface DecideOptions {
-  /** The baseline store is unavailable: decide on identity and policy only, honouring failMode. */
+  /** The baseline store is unavailable: decide on identity, policy and technique knowledge only, honouring failMode. */
   storeUnavailable?: boolean;
 }
 

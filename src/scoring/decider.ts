@@ -53,7 +53,7 @@ export interface BatchPosition {
 
 export interface DecideOptions {
   /**
-   * The baseline store is unreachable: decide on identity and policy only, mark the decisions
+   * The baseline store is unreachable: decide on identity, policy and technique knowledge only, mark the decisions
    * `degraded`, and learn nothing. With `pipeline.failMode: closed`, actions an enforce-mode
    * policy rule governs are blocked until the store is back.
    */
@@ -227,7 +227,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       ...combined.reasons,
       {
         code: 'STORE_UNAVAILABLE',
-        detail: closed ? 'baseline store unavailable; failMode closed blocks policy-protected actions' : 'baseline store unavailable; decided on identity and policy only',
+        detail: closed ? 'baseline store unavailable; failMode closed blocks policy-protected actions' : 'baseline store unavailable; decided on identity, policy and technique knowledge only',
         weight: 0,
       },
     ];
