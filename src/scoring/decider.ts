@@ -101,17 +101,17 @@ export function contextPoints(findings: readonly Finding[]): number {
 
 /**
  * The knowledge pack's hits as findings. Each tier has a weight; an action the identity does
- * routinely (its mature baseline has it as normal) weighs `routineFactor` of it. The strongest
- * hit counts in full, further hits of the same event half.
+ * routinely (its mature baseline has it as normal) weighs `routineFactor` of it, unless the entry
+ * is critical or a conditional high one. The strongest hit counts in full, further hits half.
  */
 export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolean, k: WardenConfig['knowledge']): Finding[] {
   const out: Finding[] = [];
   let best = -1;
   hits.forEach((h) => {
-    // Routine use of an action discounts its plain entries, never a conditional critical or high one
-    // (the dangerous variant of the action: doing PutBucketPolicy daily does not make a policy for
-    // `*` routine). Medium entries are ordinary IaC work by definition and keep the discount.
-    const routineHit = routine && !(h.conditional === true && (h.tier === 'critical' || h.tier === 'high'));
+    // Routine use of an action discounts its plain high, medium and low entries. Never a critical
+    // one ("always worth a human"), nor a conditional high one (the dangerous variant of an action:
+    // doing PutBucketPolicy daily does not make a policy for `*` routine).
+    const routineHit = routine && h.tier !== 'critical' && !(h.conditional === true && h.tier === 'high');
     const weight = k.weights[h.tier] * (routineHit ? k.routineFactor : 1);
     if (weight < 1) return;
     out.push({

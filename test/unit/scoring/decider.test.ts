@@ -141,8 +141,9 @@ describe('technique knowledge in the decider', () => {
     expect(first?.reasons.find((r) => r.code === 'ATTACK_TECHNIQUE')?.weight).toBe(70);
   });
 
-  it('discounts a plain technique the identity does routinely, never the dangerous conditional variant', () => {
-    const hit = (tier: 'high' | 'medium', conditional: boolean) => ({ entry: 'e', tactic: 't', technique: 'T1', name: 'n', tier, detail: 'd', conditional });
+  it('discounts a plain technique the identity does routinely, never a critical one or the dangerous conditional variant', () => {
+    const hit = (tier: 'critical' | 'high' | 'medium', conditional: boolean) => ({ entry: 'e', tactic: 't', technique: 'T1', name: 'n', tier, detail: 'd', conditional });
+    expect(techniqueFindings([hit('critical', false)], true, config.knowledge)[0]?.weight).toBe(70);
     expect(techniqueFindings([hit('high', false)], true, config.knowledge)[0]?.weight).toBeCloseTo(55 * 0.4);
     expect(techniqueFindings([hit('high', true)], true, config.knowledge)[0]?.weight).toBe(55);
     expect(techniqueFindings([hit('medium', true)], true, config.knowledge)[0]?.weight).toBe(10);
