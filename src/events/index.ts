@@ -14,6 +14,7 @@ import { compileMapping } from './formats/generic.js';
 import { normalizeGcp } from './formats/gcp.js';
 import { normalizeGitHub } from './formats/github.js';
 import { normalizeK8s } from './formats/k8s.js';
+import { normalizeOcsf } from './formats/ocsf.js';
 import { looksLikePgAuditLine, normalizePgAuditJson, normalizePgAuditLine } from './formats/pgaudit.js';
 import { normalizeWarden } from './formats/warden.js';
 import { depthExceeds, isObject } from './json.js';
@@ -29,7 +30,7 @@ export { toIsoTime } from './time.js';
 export type { WardenEvent } from './event.js';
 
 /** Built-in formats; generic mappings add their own names. */
-export const FORMATS: readonly string[] = Object.freeze(['cloudtrail', 'k8s', 'github', 'gcp', 'pgaudit', 'warden']);
+export const FORMATS: readonly string[] = Object.freeze(['cloudtrail', 'k8s', 'github', 'gcp', 'ocsf', 'pgaudit', 'warden']);
 
 export type Normalizer = (record: string | Uint8Array, origin: RecordOrigin) => NormalizeResult;
 
@@ -45,6 +46,7 @@ const BUILT_IN: Record<string, FormatNormalizer> = {
   k8s: normalizeK8s,
   github: normalizeGitHub,
   gcp: normalizeGcp,
+  ocsf: normalizeOcsf,
   pgaudit: normalizePgAuditJson,
   warden: normalizeWarden,
 };

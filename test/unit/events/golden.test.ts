@@ -11,7 +11,7 @@ import { createNormalizer } from '../../../src/events/index.js';
 import type { NormalizeResult } from '../../../src/events/index.js';
 
 const ROOT = 'test/fixtures';
-const FORMATS = ['cloudtrail', 'k8s', 'github', 'gcp', 'pgaudit', 'warden', 'generic', 'errors'];
+const FORMATS = ['cloudtrail', 'k8s', 'github', 'gcp', 'ocsf', 'pgaudit', 'warden', 'generic', 'errors'];
 
 function inputOf(dir: string): string {
   const name = readdirSync(dir).find((f) => f.startsWith('input.'));
