@@ -78,9 +78,9 @@ async function runNormalize(flags: NormalizeFlags): Promise<void> {
 export function registerNormalizeCommand(program: Command): void {
   program
     .command('normalize')
-    .description('normalize audit records (CloudTrail, Kubernetes, GitHub, GCP, pgaudit, generic, native) to Warden events as NDJSON')
+    .description('normalize audit records (CloudTrail, Kubernetes, GitHub, GCP, OCSF API Activity from Security Lake, pgaudit, generic, native) to Warden events as NDJSON')
     .requiredOption('-i, --input <file>', 'input file, plain or gzip; - for stdin')
-    .option('-f, --format <format>', 'source format, or auto to detect each record', 'auto')
+    .option('-f, --format <format>', 'source format: auto (detect each record), cloudtrail, k8s, github, gcp, ocsf, pgaudit, warden or a mapping name', 'auto')
     .option('-o, --out <file>', 'normalized events (NDJSON); - for stdout', '-')
     .option('-r, --rejects <file>', 'records that could not be normalized (NDJSON with reason, origin and raw bytes); default stderr')
     .option('-c, --config <file>', 'config file (events section: mappings, privileged actions, limits)', DEFAULT_CONFIG_FILE)

@@ -11,7 +11,11 @@ const origin = { topic: 'audit.events', partition: 3, offset: '42' };
 const leaf = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const keys = fc.constantFrom('Records', 'detail', 'detail-type', 'userIdentity', 'eventName', 'eventSource', 'eventTime', 'type', 'arn',
   'kind', 'items', 'apiVersion', 'auditID', 'stage', 'verb', 'user', 'username', 'objectRef', 'protoPayload', 'authenticationInfo',
-  'principalEmail', 'methodName', 'timestamp', 'action', 'actor', 'created_at', '@timestamp', 'message', 'id', 'time', 'identity');
+  'principalEmail', 'methodName', 'timestamp', 'action', 'actor', 'created_at', '@timestamp', 'message', 'id', 'time', 'identity',
+  // OCSF (Security Lake): class, api call, actor, unmapped CloudTrail leftovers.
+  'class_uid', 'class_name', 'activity_id', 'status_id', 'metadata', 'api', 'operation', 'service', 'name', 'request', 'response',
+  'data', 'error', 'uid', 'uid_alt', 'uuid', 'session', 'issuer', 'is_mfa', 'invoked_by', 'resources', 'unmapped',
+  'requestParameters', 'additionalEventData', 'readOnly');
 const shaped = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, leaf, tie('object'), fc.array(tie('value'), { maxLength: 3 })),
   object: fc.dictionary(keys, tie('value'), { maxKeys: 6 }),
@@ -60,6 +64,38 @@ describe('normalizers never throw', () => {
             expect(typeof e.id).toBe('string');
             expect(e.identity.id.length).toBeGreaterThan(0);
             expect(new Date(e.time).toISOString()).toBe(e.time);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('on OCSF API Activity records with arbitrary field values, losing no record', () => {
+    const any = fc.oneof(leaf, shaped);
+    const ocsf = fc.record({
+      class_uid: fc.oneof(fc.constant(6003), fc.constant('6003'), fc.constant(3001), leaf),
+      activity_id: any, status_id: any, status: any, status_code: any, time: fc.oneof(fc.integer(), fc.double(), leaf), time_dt: any,
+      metadata: fc.oneof(fc.record({ uid: any, event_code: any }), leaf),
+      api: fc.oneof(fc.record({ operation: any, service: fc.oneof(fc.record({ name: any }), leaf), request: fc.oneof(fc.record({ uid: any, data: any }), leaf), response: fc.oneof(fc.record({ error: any, data: any }), leaf) }), leaf),
+      actor: fc.oneof(fc.record({
+        user: fc.oneof(fc.record({ type: any, uid: any, uid_alt: any, uuid: any, name: any, account: fc.oneof(fc.record({ uid: any }), leaf), account_uid: any, credential_uid: any }), leaf),
+        session: fc.oneof(fc.record({ issuer: any, is_mfa: any, mfa: any }), leaf), invoked_by: any,
+      }), leaf),
+      src_endpoint: fc.oneof(fc.record({ ip: any, domain: any, uid: any }), leaf), cloud: fc.oneof(fc.record({ region: any, account: any, account_uid: any }), leaf),
+      resources: fc.oneof(fc.array(fc.oneof(fc.record({ uid: any, type: any }), leaf), { maxLength: 3 }), leaf),
+      unmapped: fc.oneof(fc.dictionary(fc.constantFrom('requestParameters', 'responseElements', 'additionalEventData', 'readOnly', 'requestParameters.bucketName', 'recipientAccountId'),
+        fc.oneof(any, fc.json())), leaf),
+    }, { requiredKeys: ['class_uid'] });
+    const ocsfNormalizers = [createNormalizer(), createNormalizer({ format: 'ocsf' })];
+    fc.assert(
+      fc.property(ocsf, (value) => {
+        for (const n of ocsfNormalizers) {
+          const r = n(JSON.stringify(value), origin);
+          expect(r.events.length + r.rejects.length).toBeGreaterThan(0);
+          for (const e of r.events) {
+            expect(e.identity.id.length).toBeGreaterThan(0);
+            expect(new Date(e.time).toISOString()).toBe(e.time);
+            expect(e.action).toMatch(/^[^:]+:.+/);
           }
         }
       }),
