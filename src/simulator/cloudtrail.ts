@@ -9,6 +9,22 @@ import type { VariedDraft } from './varied/routine.js';
 
 const DATA_EVENTS = new Set(['s3:GetObject', 's3:PutObject', 'lambda:Invoke', 'dynamodb:GetItem', 'dynamodb:Query', 'rds-data:ExecuteStatement']);
 
+/**
+ * Lambda's control-plane calls are recorded under the API version's name (the normalizer strips
+ * it again: docs/formats.md); the versions are those of real records.
+ */
+const RECORDED_NAMES: Readonly<Record<string, string>> = {
+  'lambda:CreateFunction': 'CreateFunction20150331',
+  'lambda:DeleteFunction': 'DeleteFunction20150331',
+  'lambda:ListFunctions': 'ListFunctions20150331',
+  'lambda:ListVersionsByFunction': 'ListVersionsByFunction20150331',
+  'lambda:GetFunction': 'GetFunction20150331v2',
+  'lambda:UpdateFunctionCode': 'UpdateFunctionCode20150331v2',
+  'lambda:UpdateFunctionConfiguration': 'UpdateFunctionConfiguration20150331v2',
+  'lambda:AddPermission': 'AddPermission20150331v2',
+  'lambda:RemovePermission': 'RemovePermission20150331v2',
+};
+
 function principalSuffix(name: string, prefix: string): string {
   let h = 0;
   for (const c of name) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
@@ -51,7 +67,8 @@ function resources(resource: string | undefined, account: string): Record<string
 
 /** One CloudTrail record for an AWS identity's event. */
 export function toCloudTrailRecord(e: WardenEvent, d: VariedDraft): Record<string, unknown> {
-  const [service = 'aws', eventName = e.action] = e.action.split(':');
+  const [service = 'aws', name = e.action] = e.action.split(':');
+  const eventName = RECORDED_NAMES[e.action] ?? name;
   const step = d.step;
   const record: Record<string, unknown> = {
     eventVersion: '1.09',

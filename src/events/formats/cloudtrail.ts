@@ -12,6 +12,23 @@ import type { FormatContext, Sink } from '../types.js';
 
 const IP_LIKE = /^[0-9a-f.:]+$/i;
 
+/**
+ * The API version some services append to CloudTrail event names: Lambda a compact date with an
+ * optional revision (`UpdateFunctionCode20150331v2`, `PublishLayerVersion20181031`), CloudFront a
+ * date with underscores (`UpdateDistribution2020_05_31`). Only a real calendar date (years
+ * 2000-2099) right after a letter counts, so that a name's own trailing digits (`ListObjectsV2`,
+ * `…Ipv6`) are never touched.
+ */
+const API_VERSION_SUFFIX = /(?<=[A-Za-z])20\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:v\d{1,2})?|_(?:0[1-9]|1[0-2])_(?:0[1-9]|[12]\d|3[01]))$/;
+
+/**
+ * The event name without the API version a service appended to it: the name IAM policies and
+ * the API reference use (`UpdateFunctionCode20150331v2` → `UpdateFunctionCode`).
+ */
+export function canonicalEventName(eventName: string): string {
+  return eventName.replace(API_VERSION_SUFFIX, '');
+}
+
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
@@ -133,11 +150,12 @@ export function normalizeCloudTrailRecord(r: JsonObject, fallback: { id?: string
   if (!time) return sink.reject('BAD_TIMESTAMP', `CloudTrail eventTime ${JSON.stringify(rawTime)} is not a valid time`, r);
   const service = (str(r.eventSource) ?? 'aws').replace(/\.amazonaws\.com$/, '');
   const errorCode = str(r.errorCode);
+  const name = canonicalEventName(eventName);
   const event: WardenEvent = {
     id: str(r.eventID) ?? fallback.id ?? contentId(JSON.stringify(r)),
     time,
     identity,
-    action: `${service}:${eventName}`,
+    action: `${service}:${name}`,
     outcome: outcomeOf(errorCode),
   };
   const resource = resourceOf(r);
@@ -154,6 +172,8 @@ export function normalizeCloudTrailRecord(r: JsonObject, fallback: { id?: string
     if (region) event.source.region = region;
   }
   const attributes: Record<string, unknown> = {};
+  // The name as recorded, when the action dropped its API version suffix.
+  if (name !== eventName) attributes.eventName = eventName;
   const account = str(r.recipientAccountId) ?? str(userIdentity?.accountId);
   if (account) attributes.account = account;
   if (sourceIp && !IP_LIKE.test(sourceIp)) attributes.sourceHost = sourceIp;

@@ -49,6 +49,21 @@ function readOnlyOf(logName: string | undefined, method: string): boolean | unde
   return undefined;
 }
 
+/**
+ * The IAM permissions the call was checked against, in the order logged (duplicates dropped).
+ * Only well-formed permission names count (`bigquery.jobs.create`, `io.k8s.core.v1.pods.create`).
+ */
+function permissionsOf(p: JsonObject): string[] {
+  const authz = p.authorizationInfo;
+  if (!Array.isArray(authz)) return [];
+  const out: string[] = [];
+  for (const a of authz) {
+    const permission = isObject(a) ? str(a.permission) : undefined;
+    if (permission && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/.test(permission) && !out.includes(permission)) out.push(permission);
+  }
+  return out;
+}
+
 export function looksLikeGcp(v: JsonObject): boolean {
   return isObject(v.protoPayload);
 }
@@ -66,11 +81,15 @@ export function normalizeGcp(e: JsonObject, _ctx: FormatContext, sink: Sink): vo
   const resourceLabels = obj(obj(e.resource)?.labels);
   const service = str(p.serviceName)?.replace(/\.googleapis\.com$/, '') ?? str(obj(e.resource)?.type) ?? 'gcp';
   const logName = str(e.logName) ?? str(e.logname);
+  // The action is the IAM permission checked (what IAM policies and roles name), the first one
+  // when a call needed several (the method's own; the others are kept in attributes.permissions),
+  // and the method name when the entry logs no authorizationInfo.
+  const permissions = permissionsOf(p);
   const event: WardenEvent = {
     id: str(e.insertId) ?? str(e.insertid) ?? contentId(JSON.stringify(e)),
     time,
     identity,
-    action: `${service}:${method}`,
+    action: `${service}:${permissions[0] ?? method}`,
     outcome: outcomeOf(p),
   };
   const resource = str(p.resourceName);
@@ -88,7 +107,8 @@ export function normalizeGcp(e: JsonObject, _ctx: FormatContext, sink: Sink): vo
     if (userAgent) event.source.userAgent = userAgent;
     if (region) event.source.region = region;
   }
-  const attributes: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = { methodName: method };
+  if (permissions.length > 1) attributes.permissions = permissions;
   const project = str(resourceLabels?.project_id);
   if (project) attributes.project = project;
   if (logName) attributes.logName = logName;
