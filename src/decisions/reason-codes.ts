@@ -7,6 +7,7 @@ export const REASON_CODES = {
   UNKNOWN_IDENTITY: 'The identity is not in the inventory, so no owner is accountable for it.',
   UNOWNED_TOKEN: 'The credential used cannot be tied to the identity or to any owner.',
   SHARED_TOKEN: 'The credential is declared for a different identity than the one using it.',
+  UNVERIFIED_OWNER: 'The identity is in the inventory, but its owner is a guess nobody has confirmed yet (`verified: false`, as `warden identities init` drafts it). Low weight and no verdict of its own; raised once per reopen period.',
   // Policy as code
   POLICY_DENY: 'A deny rule matched the action.',
   POLICY_NOT_ALLOWED: 'The action or resource is outside the identity\'s allow-list (least privilege).',

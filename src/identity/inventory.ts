@@ -25,6 +25,15 @@ export const identityRecordSchema = z.strictObject({
   /** Credentials (access key ids, token ids) issued to this identity. */
   tokens: z.array(nonEmpty).optional(),
   description: z.string().optional(),
+  /**
+   * False while the owner is a guess (as `warden identities init` drafts it): the identity is
+   * known, but each of its events carries a low-weight UNVERIFIED_OWNER finding. @defaultValue true
+   */
+  verified: z.boolean().default(true),
+  /** Informational, written by `warden identities init`: first and latest event time seen, and how many events. */
+  firstSeen: nonEmpty.optional(),
+  lastSeen: nonEmpty.optional(),
+  events: z.number().int().nonnegative().optional(),
 });
 
 export const inventorySchema = z.strictObject({

@@ -12,6 +12,8 @@ export interface SeenIdentity {
   owner: string | null;
   /** The inventory entry (exact id or glob) that matched, or null. */
   matchedBy: string | null;
+  /** False when the matching inventory entry's owner is an unconfirmed guess (`verified: false`). */
+  verified: boolean;
   events: number;
   firstSeen: string;
   lastSeen: string;
@@ -53,7 +55,7 @@ export function createIdentityReportBuilder(inventory: Inventory): IdentityRepor
       if (!entry) {
         const record = findRecord(inventory, id);
         if (record) matchedRecords.add(record);
-        entry = { id, owner: record?.owner ?? null, matchedBy: record?.id ?? null, events: 0, firstSeen: event.time, lastSeen: event.time, tokens: [], tokenSet: new Set() };
+        entry = { id, owner: record?.owner ?? null, matchedBy: record?.id ?? null, verified: record?.verified !== false, events: 0, firstSeen: event.time, lastSeen: event.time, tokens: [], tokenSet: new Set() };
         seen.set(id, entry);
       }
       entry.events++;

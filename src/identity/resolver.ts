@@ -9,6 +9,7 @@ import type { WardenEvent } from '../events/event.js';
 import type { Verdict } from '../decisions/decision.js';
 import { findRecord } from './inventory.js';
 import type { Inventory } from './inventory.js';
+import { isTemporaryToken } from './tokens.js';
 import type { IdentityFinding, IdentityRecord, IdentityResolution, IdentityResolver } from './types.js';
 
 export interface IdentityResolverOptions {
@@ -21,7 +22,7 @@ export interface IdentityResolverOptions {
 }
 
 /** Risk points each finding adds; clarity findings are serious by themselves. */
-export const FINDING_WEIGHTS = { UNKNOWN_IDENTITY: 60, UNOWNED_TOKEN: 50, SHARED_TOKEN: 60 } as const;
+export const FINDING_WEIGHTS = { UNKNOWN_IDENTITY: 60, UNOWNED_TOKEN: 50, SHARED_TOKEN: 60, UNVERIFIED_OWNER: 5 } as const;
 type FindingCode = keyof typeof FINDING_WEIGHTS;
 
 const RECORD_CACHE_LIMIT = 50_000;
@@ -56,7 +57,9 @@ export function createIdentityResolver(inventory: Inventory, options: IdentityRe
       }
       openedAt.set(key, time);
     }
-    return { code, detail, weight: FINDING_WEIGHTS[code], verdict, opened };
+    // An unconfirmed owner is a to-do for the inventory's keeper, not a threat: it adds a few
+    // points once per reopen period and demands no verdict of its own.
+    return { code, detail, weight: FINDING_WEIGHTS[code], verdict: code === 'UNVERIFIED_OWNER' ? 'allow' : verdict, opened };
   }
 
   return {
@@ -69,12 +72,14 @@ export function createIdentityResolver(inventory: Inventory, options: IdentityRe
       const time = Date.parse(event.time);
       if (record === null) {
         findings.push(finding(identityId, 'UNKNOWN_IDENTITY', `${identityId} is not in the inventory (${inventory.file}); no owner is accountable`, time));
+      } else if (record.verified === false) {
+        findings.push(finding(identityId, 'UNVERIFIED_OWNER', `owner ${record.owner} of ${identityId} is a guess not yet confirmed (verified: false in ${inventory.file})`, time));
       }
       if (tokenId !== undefined) {
         if (holders !== undefined && (record === null || !holders.includes(record))) {
           const others = holders.map((h) => `${h.id} (${h.owner})`).join(', ');
           findings.push(finding(identityId, 'SHARED_TOKEN', `token ${tokenId} is declared for ${others}, not for ${identityId}`, time));
-        } else if (holders === undefined && record !== null && (record.tokens?.length ?? 0) > 0) {
+        } else if (holders === undefined && record !== null && (record.tokens?.length ?? 0) > 0 && !isTemporaryToken(tokenId)) {
           findings.push(finding(identityId, 'UNOWNED_TOKEN', `token ${tokenId} is not declared for ${identityId} or any other identity`, time));
         }
       }

@@ -18,6 +18,13 @@ export interface IdentityRecord {
   environment?: string;
   criticality?: Criticality;
   tokens?: string[];
+  description?: string;
+  /** False while the owner is a guess awaiting confirmation (UNVERIFIED_OWNER). Absent means true. */
+  verified?: boolean;
+  /** Informational fields written by `warden identities init`. */
+  firstSeen?: string;
+  lastSeen?: string;
+  events?: number;
 }
 
 /** A clarity finding raised for an event (unknown identity, unowned or shared token). */

@@ -4,7 +4,10 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import type { WardenConfig } from '../../config/schema.js';
 import { WardenError } from '../../errors.js';
 import type { IdentityProfile } from '../../baseline/profile.js';
-import { describeProfile } from '../../baseline/describe.js';
+import { deriveProfile, describeProfile } from '../../baseline/describe.js';
+import { PEER_PREFIX } from '../../baseline/peers.js';
+import { findRecord } from '../../identity/inventory.js';
+import { loadInventory } from '../../identity/load.js';
 import type { BaselineStore } from '../../baseline/store.js';
 import { openStore } from '../stores.js';
 import { readJsonLines } from '../ndjson.js';
@@ -40,14 +43,54 @@ async function find(identity: string, store: BaselineStore | null, file: Identit
   return p;
 }
 
+/**
+ * The peer group profile of an identity: the groups its inventory entry implies (class, then
+ * owner and type), else, in a profiles file, a group that lists it among its first members.
+ */
+async function findPeer(identity: string, config: WardenConfig, store: BaselineStore | null, file: IdentityProfile[] | null): Promise<IdentityProfile | null> {
+  const candidates: string[] = [];
+  try {
+    const record = findRecord(loadInventory(config.identity.inventory), identity);
+    if (record?.class) candidates.push(`${PEER_PREFIX}class/${record.class}`);
+    if (record?.owner) candidates.push(`${PEER_PREFIX}owner/${record.owner}/${record.type ?? 'unknown'}`);
+  } catch {
+    // No readable inventory: fall back to group membership below.
+  }
+  for (const id of candidates) {
+    const p = file ? (file.find((x) => x.identity === id) ?? null) : await store!.get(id);
+    if (p) return p;
+  }
+  return file?.find((x) => x.identity.startsWith(PEER_PREFIX) && (x.members ?? []).includes(identity)) ?? null;
+}
+
 export function registerBaselineCommand(program: Command): void {
   const baseline = program.command('baseline').description('inspect, reset, export and import per-identity baselines');
-  sourceOptions(baseline.command('show').argument('<identity>').description('what Warden believes is normal for an identity'))
-    .option('--json', 'print the raw profile')
-    .action(async (identity: string, flags: SourceFlags & { json?: boolean }) => {
+  sourceOptions(
+    baseline
+      .command('show')
+      .argument('<identity>', 'an identity id, or a peer group profile id (~peers/class/<class>, ~peers/owner/<owner>/<type>, ~peers/<type>/<account>)')
+      .description('what Warden believes is normal for an identity: values with units and windows, learning progress, values new lately or not yet normal'),
+  )
+    .option('--json', 'print {profile: the profile as stored, derived: learning, marked values, units}')
+    .option('--peers', 'also show the peer group profile the identity is judged against while it learns')
+    .option('--recent-days <n>', 'mark values first seen within this many days of the latest event as new', '2')
+    .action(async (identity: string, flags: SourceFlags & { json?: boolean; peers?: boolean; recentDays: string }) => {
+      const recentDays = Number(flags.recentDays);
+      if (!(recentDays >= 0)) throw new WardenError('WARDEN_USAGE', `--recent-days must be a number of days, got "${flags.recentDays}"`);
       await withProfile(flags, async (config, store, file) => {
         const p = await find(identity, store, file);
-        console.log(flags.json ? JSON.stringify(p, null, 2) : describeProfile(p, config.baseline.absorbAfterSightings, config.baseline.absorbAfterDays).join('\n'));
+        const peer = flags.peers ? await findPeer(p.identity, config, store, file) : null;
+        if (flags.json) {
+          const derive = (x: IdentityProfile): unknown => ({ profile: x, derived: deriveProfile(x, config.baseline, { recentDays }) });
+          console.log(JSON.stringify(flags.peers ? { ...(derive(p) as object), peerGroup: peer ? derive(peer) : null } : derive(p), null, 2));
+          return;
+        }
+        const lines = describeProfile(p, config.baseline, { recentDays });
+        if (flags.peers) {
+          lines.push('');
+          lines.push(...(peer ? describeProfile(peer, config.baseline, { recentDays }) : [`no peer group profile found for ${p.identity} (groups form by inventory class, owner and type, or type and account)`]));
+        }
+        console.log(lines.join('\n'));
       });
     });
   sourceOptions(baseline.command('reset').argument('<identity>').description('forget an identity\'s baseline (it starts learning again)'))
