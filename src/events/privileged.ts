@@ -36,6 +36,11 @@ export const DEFAULT_PRIVILEGED_ACTIONS: readonly string[] = [
   'logging:*{deletesink,updatesink,deletebucket,deletelog}',
   'cloudkms:*{destroycryptokeyversion,updatecryptokeyversion}',
   'secretmanager:*accesssecretversion',
+  // …and the same calls named by their IAM permission, as the GCP normalizer writes them when the
+  // record carries authorizationInfo (docs/formats.md).
+  'logging:logging.{sinks,buckets,logs}.{delete,update}',
+  'cloudkms:cloudkms.cryptokeyversions.{destroy,update}',
+  'secretmanager:secretmanager.versions.access',
   'iamcredentials:*',
   'k8s.io:io.k8s.authorization.rbac.*',
   'k8s.io:io.k8s.core.v1.secrets.*',

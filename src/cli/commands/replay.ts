@@ -51,7 +51,7 @@ export function registerReplayCommand(program: Command): void {
     .command('replay')
     .description('decide every event of a file with event time, exactly as live traffic would be decided')
     .requiredOption('--input <file>', 'audit records: any supported format, plain or gzip, - for stdin')
-    .option('--format <format>', 'input format: auto (per record), cloudtrail, k8s, github, gcp, pgaudit, warden or a mapping name', 'auto')
+    .option('--format <format>', 'input format: auto (per record), cloudtrail, k8s, github, gcp, ocsf, pgaudit, warden or a mapping name', 'auto')
     .option('--store <kind>', 'baseline store: memory or redis', 'memory')
     .option('--identities <file>', 'identity inventory (default: identity.inventory of the config)')
     .option('--policies <dir>', 'policy folder (default: policy.dir of the config)')

@@ -28,7 +28,7 @@ export const genericMappingSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, - and _')
-    .refine((n) => !['auto', 'cloudtrail', 'k8s', 'github', 'gcp', 'pgaudit', 'warden'].includes(n), 'clashes with a built-in format'),
+    .refine((n) => !['auto', 'cloudtrail', 'k8s', 'github', 'gcp', 'ocsf', 'pgaudit', 'warden'].includes(n), 'clashes with a built-in format'),
   /** Auto-detection: every listed field must be present (and equal `equals` when given). */
   detect: z
     .array(z.strictObject({ field: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean()]).optional() }))

@@ -70,6 +70,18 @@ describe('privileged actions', () => {
     expect(n(ct({ eventSource: 'iam.amazonaws.com', eventName: 'GetRole' }), {}).events[0]?.privileged).toBe(false);
     expect(n(ct(), {}).events[0]?.privileged).toBe(false);
   });
+  it('marks GCP audit, KMS and secret calls by method name and by IAM permission alike', async () => {
+    const { compilePrivileged, DEFAULT_PRIVILEGED_ACTIONS } = await import('../../../src/events/privileged.js');
+    const privileged = compilePrivileged(DEFAULT_PRIVILEGED_ACTIONS);
+    for (const action of [
+      'logging:google.logging.v2.ConfigServiceV2.DeleteSink',
+      'logging:logging.sinks.delete',
+      'logging:logging.buckets.update',
+      'cloudkms:cloudkms.cryptoKeyVersions.destroy',
+      'secretmanager:secretmanager.versions.access',
+    ]) expect(privileged(action), action).toBe(true);
+    expect(privileged('logging:logging.logEntries.list')).toBe(false);
+  });
   it('uses a configured list instead of the defaults, plus extras', () => {
     const n = createNormalizer({ events: { privilegedActions: ['s3:get*'], extraPrivilegedActions: ['sqs:*'] } });
     expect(n(ct(), {}).events[0]?.privileged).toBe(true);
