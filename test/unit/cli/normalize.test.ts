@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
+import { canonicalEventName } from '../../../src/events/formats/cloudtrail.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-normalize-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,7 +55,8 @@ describe('warden normalize', () => {
     writeFileSync(ct, JSON.stringify({ Records: records }, null, 2));
     const out = join(dir, 'trail.ndjson');
     expect(await run('-i', ct, '-o', out, '-r', join(dir, 'r1.ndjson'))).toBe(0);
-    expect(readNdjson(out).map((e) => e.action)).toEqual(records.map((r) => `${String((r as { eventSource: string }).eventSource).replace('.amazonaws.com', '')}:${(r as { eventName: string }).eventName}`));
+    // Actions are canonical: `<service>:<eventName>` without an API version suffix (docs/formats.md).
+    expect(readNdjson(out).map((e) => e.action)).toEqual(records.map((r) => `${String((r as { eventSource: string }).eventSource).replace('.amazonaws.com', '')}:${canonicalEventName((r as { eventName: string }).eventName)}`));
   });
 
   it('forces a format and reports records of another format as rejects', async () => {
