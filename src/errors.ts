@@ -21,7 +21,13 @@ export const ERROR_CODES = {
   WARDEN_SERVICE_START: 'A local development service (Kafka broker, Redis) could not be started.',
   WARDEN_USAGE: 'A command was called with missing or conflicting arguments.',
   WARDEN_INPUT_NOT_FOUND: 'An input file does not exist or cannot be read.',
+  WARDEN_INPUT_INVALID: 'An input file is not what the command expects (a line that is not JSON, a record of the wrong kind); the message names the file and line.',
+  WARDEN_INPUT_TRUNCATED: 'A compressed input ends in the middle (a cut or partly copied .gz file). Every complete record before the cut was processed and written; the command exits 1 so the loss is not missed.',
+  WARDEN_INPUT_REJECTED: 'Every record of an input was rejected by the format forced with --format; the message says which format auto-detection reads them as.',
+  WARDEN_FILE_ACCESS: 'A file or folder could not be opened, read or written (no such file or folder, permission denied, a folder where a file was expected); the message names the path and the reason.',
   WARDEN_OUTPUT_FAILED: 'An output file (normalized events, rejects) cannot be created or written.',
+  WARDEN_NOT_BUILT: 'bin/warden.js found no dist/ (a checkout never built) and could not build it; run `npm run build` in the warden folder.',
+  WARDEN_UNEXPECTED: 'An error Warden did not anticipate (a bug, or a failure of a library or the system); the message is the underlying error\'s. Run again with WARDEN_DEBUG=1 for its stack trace, and please report it.',
 } as const;
 
 export type WardenErrorCode = keyof typeof ERROR_CODES;
@@ -30,18 +36,22 @@ export interface WardenErrorOptions {
   /** Whether the same call may succeed later (connection errors, timeouts). */
   retriable?: boolean;
   cause?: unknown;
+  /** What to do about it, printed on a line of its own after the message by the CLI. */
+  hint?: string;
 }
 
 /** Base class of every error Warden throws on purpose. */
 export class WardenError extends Error {
   readonly code: WardenErrorCode;
   readonly retriable: boolean;
+  readonly hint: string | undefined;
 
   constructor(code: WardenErrorCode, message: string, options: WardenErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WardenError';
     this.code = code;
     this.retriable = options.retriable ?? false;
+    this.hint = options.hint;
   }
 }
 

@@ -5,30 +5,59 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { WardenError, WardenValidationError } from '../errors.js';
+import type { ValidationIssue } from '../errors.js';
 import { deepFreeze, parseYamlSource, zodIssues } from './yaml-source.js';
 import { wardenConfigSchema } from './schema.js';
 import type { WardenConfig } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'config/warden.yaml';
 
+/** One environment variable that overrides a config field. */
+interface EnvOverride {
+  variable: string;
+  section: string;
+  field: string;
+  value: (text: string) => unknown;
+}
+
 /**
  * Environment variables that override the file. `WARDEN_KAFKA_BROKERS` and `WARDEN_REDIS_URL`
  * point Warden (and its tests) at existing infrastructure.
  */
+const ENV_OVERRIDES: readonly EnvOverride[] = [
+  { variable: 'WARDEN_KAFKA_BROKERS', section: 'kafka', field: 'brokers', value: (t) => t.split(',').map((b) => b.trim()).filter(Boolean) },
+  { variable: 'WARDEN_REDIS_URL', section: 'redis', field: 'url', value: (t) => t },
+  { variable: 'WARDEN_LOG_LEVEL', section: 'logging', field: 'level', value: (t) => t },
+  { variable: 'WARDEN_FAIL_MODE', section: 'pipeline', field: 'failMode', value: (t) => t },
+  { variable: 'WARDEN_POLICY_MODE', section: 'policy', field: 'mode', value: (t) => t },
+];
+
 export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
-  const section = (name: string): Record<string, unknown> => {
-    const current = out[name];
+  for (const o of ENV_OVERRIDES) {
+    const text = env[o.variable];
+    if (!text) continue;
+    const current = out[o.section];
     const copy = current !== null && typeof current === 'object' ? { ...(current as Record<string, unknown>) } : {};
-    out[name] = copy;
-    return copy;
-  };
-  if (env.WARDEN_KAFKA_BROKERS) section('kafka').brokers = env.WARDEN_KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean);
-  if (env.WARDEN_REDIS_URL) section('redis').url = env.WARDEN_REDIS_URL;
-  if (env.WARDEN_LOG_LEVEL) section('logging').level = env.WARDEN_LOG_LEVEL;
-  if (env.WARDEN_FAIL_MODE) section('pipeline').failMode = env.WARDEN_FAIL_MODE;
-  if (env.WARDEN_POLICY_MODE) section('policy').mode = env.WARDEN_POLICY_MODE;
+    copy[o.field] = o.value(text);
+    out[o.section] = copy;
+  }
   return out;
+}
+
+/**
+ * A problem with a field an environment variable set is the variable's, not the file's: it is
+ * reported as `environment variable NAME: "value" for section.field: problem`.
+ */
+function blameEnvironment(issues: readonly ValidationIssue[], env: NodeJS.ProcessEnv): ValidationIssue[] {
+  return issues.map((issue) => {
+    const o = ENV_OVERRIDES.find((x) => {
+      const path = `${x.section}.${x.field}`;
+      return env[x.variable] && issue.field !== undefined && (issue.field === path || issue.field.startsWith(`${path}.`) || issue.field.startsWith(`${path}[`));
+    });
+    if (!o) return issue;
+    return { file: `environment variable ${o.variable}`, message: `${JSON.stringify(env[o.variable])} for ${issue.field}: ${issue.message}` };
+  });
 }
 
 /** Parses and validates config text. Every problem is reported with file, line and field. */
@@ -39,7 +68,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     throw new WardenValidationError('WARDEN_CONFIG_INVALID', [{ file, line: 1, message: 'the config must be a YAML mapping' }]);
   }
   const result = wardenConfigSchema.safeParse(applyEnvOverrides(raw as Record<string, unknown>, env));
-  if (!result.success) throw new WardenValidationError('WARDEN_CONFIG_INVALID', zodIssues(source, result.error));
+  if (!result.success) throw new WardenValidationError('WARDEN_CONFIG_INVALID', blameEnvironment(zodIssues(source, result.error), env));
   return deepFreeze(result.data);
 }
 

@@ -24,6 +24,23 @@ export interface ReadRecordsOptions {
   maxRecordChars?: number;
   /** Called with the number of compressed/plain bytes read so far (progress bars). */
   onBytes?: (bytesRead: number) => void;
+  /**
+   * Called instead of throwing when a gzip input ends in the middle (WARDEN_INPUT_TRUNCATED),
+   * after every complete record before the cut was yielded, so the caller can finish its output
+   * and then report it. Without it the error is thrown at that point.
+   */
+  onTruncated?: (err: WardenError) => void;
+}
+
+/** zlib's error for a stream that ends before the gzip trailer (a cut or partly copied file). */
+function isTruncation(err: unknown): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR';
+}
+
+/** zlib's errors for bytes that are not a valid gzip stream (corrupt data, bad checksum). */
+function isCorruptGzip(err: unknown): boolean {
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  return code === 'Z_DATA_ERROR' || code === 'Z_STREAM_ERROR';
 }
 
 async function* chunksOf(source: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
@@ -78,12 +95,31 @@ export async function* readRecords(path: string, options: ReadRecordsOptions = {
   }
   const framer = new RecordFramer(options.maxRecordChars === undefined ? {} : { maxRecordChars: options.maxRecordChars });
   const decoder = new StringDecoder('utf8');
+  let records = 0;
   try {
     for await (const chunk of maybeGunzip(chunksOf(stream, options.onBytes))) {
-      for (const r of framer.push(decoder.write(chunk))) yield { record: r.record, origin: { file, line: r.line } };
+      for (const r of framer.push(decoder.write(chunk))) {
+        records++;
+        yield { record: r.record, origin: { file, line: r.line } };
+      }
     }
   } catch (err) {
     if (err instanceof WardenError) throw err;
+    if (isTruncation(err)) {
+      // The record being read when the data ran out is incomplete: it is dropped, not guessed at.
+      const cut = framer.pendingLine();
+      const truncated = new WardenError(
+        'WARDEN_INPUT_TRUNCATED',
+        `${file} is a truncated gzip file: it ends in the middle${cut === undefined ? '' : ` of the record starting at line ${cut}`}; the ${records} complete records before the cut were read`,
+        { cause: err, hint: 'the file was cut or is still being written: fetch or copy it again for the rest' },
+      );
+      if (!options.onTruncated) throw truncated;
+      options.onTruncated(truncated);
+      return;
+    }
+    if (isCorruptGzip(err)) {
+      throw new WardenError('WARDEN_INPUT_INVALID', `${file} is not a valid gzip file after ${records} records: ${(err as Error).message}`, { cause: err });
+    }
     throw new WardenError('WARDEN_INPUT_NOT_FOUND', `error reading ${file}: ${(err as Error).message}`, { cause: err });
   }
   for (const r of framer.push(decoder.end())) yield { record: r.record, origin: { file, line: r.line } };

@@ -185,6 +185,11 @@ export class RecordFramer {
     return out;
   }
 
+  /** Line where the record being read started, when one is in progress (a cut input loses it). */
+  pendingLine(): number | undefined {
+    return this.kind === 'none' ? undefined : this.recordLine;
+  }
+
   /** Flushes what is left at the end of the input (an unterminated record is still a record). */
   end(): FramedRecord[] {
     const out: FramedRecord[] = [];

@@ -4,6 +4,7 @@ import { createLogger } from '../../observability/logger.js';
 import { createKafka } from '../../pipeline/kafka-client.js';
 import { createEnforcer } from '../../enforcer/enforcer.js';
 import { publicKeysFrom } from '../shared/blocks-io.js';
+import { intFlag } from '../support/flags.js';
 
 interface ListOptions {
   config: string;
@@ -22,6 +23,7 @@ export function registerBlocksCommand(program: Command): void {
     .option('--timeout <ms>', 'give up if the topic cannot be read to its end in this time', '30000')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
     .action(async (opts: ListOptions) => {
+      const timeout = intFlag('timeout', opts.timeout, 1);
       const config = loadConfig(opts.config);
       const logger = createLogger({ level: config.logging.level });
       const enforcer = createEnforcer({
@@ -32,7 +34,7 @@ export function registerBlocksCommand(program: Command): void {
         logger,
       });
       try {
-        await enforcer.ready(Number(opts.timeout));
+        await enforcer.ready(timeout);
         const active = enforcer.list();
         const rejected = enforcer.stats().recordsRejected;
         if (opts.json) {

@@ -42,7 +42,7 @@ async function readJsonRecords<T>(path: string): Promise<T[]> {
     try {
       out.push(JSON.parse(record) as T);
     } catch (err) {
-      throw new WardenError('WARDEN_USAGE', `${origin.file}:${origin.line ?? '?'}: not a JSON line (${(err as Error).message})`, { cause: err });
+      throw new WardenError('WARDEN_INPUT_INVALID', `${origin.file}:${origin.line ?? '?'}: not a JSON line (${(err as Error).message})`, { cause: err });
     }
   }
   return out;

@@ -10,6 +10,7 @@ import { createEnforcer } from '../../enforcer/enforcer.js';
 import { startGateway } from '../../enforcer/gateway.js';
 import { createIdentifier, loadTokensFile } from '../../enforcer/identify.js';
 import { publicKeysFrom } from '../shared/blocks-io.js';
+import { intFlag } from '../support/flags.js';
 
 interface GatewayFlags {
   config: string;
@@ -38,7 +39,7 @@ function gatewayConfig(base: GatewayConfig, flags: GatewayFlags): GatewayConfig 
   if (flags.header) identify.header = flags.header;
   if (flags.tokensFile) identify.tokensFile = flags.tokensFile;
   if (flags.failMode) raw.failMode = flags.failMode;
-  if (flags.maxStaleness) raw.maxStalenessMs = Number(flags.maxStaleness);
+  if (flags.maxStaleness) raw.maxStalenessMs = intFlag('max-staleness', flags.maxStaleness, 1);
   const parsed = gatewaySchema.safeParse(raw);
   if (!parsed.success) throw new WardenError('WARDEN_USAGE', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
   return parsed.data;
@@ -59,6 +60,7 @@ export function registerGatewayCommand(program: Command): void {
     .option('--ready-timeout <ms>', 'wait this long for the block table before serving anyway (then /_warden/readyz says not ready)', '30000')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
     .action(async (flags: GatewayFlags) => {
+      const readyTimeout = intFlag('ready-timeout', flags.readyTimeout, 0);
       const config = loadConfig(flags.config);
       const gw = gatewayConfig(config.gateway, flags);
       const logger = createLogger({ level: config.logging.level });
@@ -80,7 +82,7 @@ export function registerGatewayCommand(program: Command): void {
       enforcer.on('lift', (l) => logger.info({ identity: l.identity, tokenId: l.tokenId }, 'block lifted'));
       enforcer.on('expire', (b) => logger.info({ identity: b.identity, tokenId: b.tokenId }, 'block expired'));
       try {
-        await enforcer.ready(Number(flags.readyTimeout));
+        await enforcer.ready(readyTimeout);
       } catch (err) {
         logger.warn({ err, failMode: gw.failMode }, 'serving before the block table caught up');
       }

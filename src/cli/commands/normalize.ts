@@ -6,6 +6,7 @@ import { WardenError } from '../../errors.js';
 import { createNormalizer, formatNames } from '../../events/index.js';
 import { NdjsonWriter } from '../../pipeline/ndjson-writer.js';
 import { normalizeFile } from '../../pipeline/normalize-file.js';
+import { ForcedFormatCheck } from '../../pipeline/read-events.js';
 import type { NormalizeSummary } from '../../pipeline/normalize-file.js';
 
 interface NormalizeFlags {
@@ -49,14 +50,25 @@ async function runNormalize(flags: NormalizeFlags): Promise<void> {
     bar.start(total, 0, { records: 0, events: 0, rejects: 0 });
   }
   let bytes = 0;
+  const check = new ForcedFormatCheck(flags.format, config.events);
+  let truncated: WardenError | undefined;
   try {
     const summary = await normalizeFile(flags.input, normalize, {
       maxRecordChars: config.events.maxRecordBytes * 4,
       onBytes: (n) => {
         bytes = n;
       },
-      onEvent: (event) => out.write(event),
-      onReject: (reject) => rejects.write(reject),
+      onTruncated: (err) => {
+        truncated = err;
+      },
+      onEvent: (event) => {
+        check.event();
+        return out.write(event);
+      },
+      onReject: (reject) => {
+        check.reject(reject);
+        return rejects.write(reject);
+      },
       onRecord: bar
         ? (s) => {
             if (s.records % 1000 === 0) bar?.update(bytes, { records: s.records, events: s.events, rejects: s.rejects });
@@ -70,6 +82,10 @@ async function runNormalize(flags: NormalizeFlags): Promise<void> {
     await out.close();
     await rejects.close();
     process.stderr.write(`${formatSummary(summary)}\n`);
+    // Reported after the output is complete: what was read is kept, the exit code tells the loss.
+    if (truncated) throw truncated;
+    const rejectedAll = check.error();
+    if (rejectedAll) throw rejectedAll;
   } finally {
     bar?.stop();
   }

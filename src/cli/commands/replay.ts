@@ -1,5 +1,4 @@
-import { createWriteStream, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
@@ -16,7 +15,10 @@ import { createIdentityResolver } from '../../identity/resolver.js';
 import { loadPolicyDir } from '../../config/policy-dir.js';
 import { buildPolicySet } from '../../policy/policy-set.js';
 import { createPolicyEngine } from '../../policy/engine.js';
-import { readEvents } from '../../pipeline/read-events.js';
+import { ForcedFormatCheck, readEvents } from '../../pipeline/read-events.js';
+import { NdjsonWriter } from '../../pipeline/ndjson-writer.js';
+import { WardenError } from '../../errors.js';
+import { intFlag } from '../support/flags.js';
 import { createNormalizer } from '../../events/index.js';
 import type { Reject } from '../../events/index.js';
 import { openStore, parseStoreKind } from '../stores.js';
@@ -39,11 +41,12 @@ interface ReplayFlags {
   progress: boolean;
 }
 
-export function printSummary(summary: ReplaySummary, seconds: number): void {
+/** Prints the summary (to stderr when the decisions go to stdout: `--out -`). */
+export function printSummary(summary: ReplaySummary, seconds: number, log: (line: string) => void = console.log): void {
   const v = summary.verdicts;
-  console.log(`${summary.events} events in ${seconds.toFixed(2)}s (${Math.round(summary.events / Math.max(seconds, 1e-9))}/s): allow ${v.allow}, alert ${v.alert}, block ${v.block}`);
-  if (summary.topIdentities.length > 0) console.log(`top identities: ${summary.topIdentities.map((x) => `${x.identity} (${x.flagged})`).join(', ')}`);
-  if (summary.topReasons.length > 0) console.log(`top reasons:    ${summary.topReasons.map((x) => `${x.code} (${x.count})`).join(', ')}`);
+  log(`${summary.events} events in ${seconds.toFixed(2)}s (${Math.round(summary.events / Math.max(seconds, 1e-9))}/s): allow ${v.allow}, alert ${v.alert}, block ${v.block}`);
+  if (summary.topIdentities.length > 0) log(`top identities: ${summary.topIdentities.map((x) => `${x.identity} (${x.flagged})`).join(', ')}`);
+  if (summary.topReasons.length > 0) log(`top reasons:    ${summary.topReasons.map((x) => `${x.code} (${x.count})`).join(', ')}`);
 }
 
 export function registerReplayCommand(program: Command): void {
@@ -59,57 +62,76 @@ export function registerReplayCommand(program: Command): void {
     .option('--knowledge <dir>', 'technique knowledge pack folder (default: knowledge.dir of the config)')
     .option('--rejects <file>', 'write records that cannot be normalized here (JSON lines with reason and origin)')
     .option('--config <file>', 'warden.yaml', DEFAULT_CONFIG_FILE)
-    .requiredOption('--out <file>', 'decisions file (one JSON line per input event)')
+    .requiredOption('--out <file>', 'decisions file (one JSON line per input event); - for stdout')
     .option('--feedback <file>', 'operator feedback file to apply (from `warden feedback`)')
     .option('--key-prefix <prefix>', 'Redis key prefix for the replayed baselines (default: <redis.keyPrefix>:replay)')
     .option('--profiles-out <file>', 'write the learned profiles (JSON lines) at the end, for `warden baseline --file`')
     .option('--batch-size <n>', 'events per decision batch (decisions do not depend on it)', '5000')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: ReplayFlags) => {
+      const batchSize = intFlag('batch-size', flags.batchSize, 1);
+      if (flags.out !== '-' && flags.out === flags.input) throw new WardenError('WARDEN_USAGE', '--out must not be the input file');
       const config = loadConfig(flags.config);
       // Refuse an unknown --format before any output file is opened.
       createNormalizer({ format: flags.format, events: config.events });
       const resolver = createIdentityResolver(loadInventory(flags.identities ?? config.identity.inventory), { unknownIdentity: config.identity.unknownIdentity });
       const policySet = flags.policies === false ? buildPolicySet([]) : loadPolicyDir(flags.policies ?? config.policy.dir);
       const policy = createPolicyEngine(policySet, { mode: config.policy.mode });
-      const rejects = flags.rejects ? createWriteStream(flags.rejects, 'utf8') : null;
+      const rejects = flags.rejects ? await NdjsonWriter.open(flags.rejects, process.stderr) : null;
       let rejected = 0;
+      const check = new ForcedFormatCheck(flags.format, config.events);
       const onReject = (r: Reject): void => {
         rejected++;
-        rejects?.write(`${JSON.stringify(r)}\n`);
+        check.reject(r);
+        // Buffered; a full buffer is flushed with the next batch of decisions.
+        void rejects?.write(r)?.catch(() => undefined);
       };
+      let truncated: WardenError | undefined;
       const feedback = flags.feedback ? await readJsonLines<FeedbackRecord>(flags.feedback) : [];
       const store = openStore(parseStoreKind(flags.store), config, flags.keyPrefix ?? `${config.redis.keyPrefix}:replay`);
       // The model of the config (when enabled), fixed for the whole replay: no hot swap mid-backtest.
       const model = await openModelStage(config, silentLogger, { watch: false });
       const knowledge = loadKnowledgeDir(flags.knowledge ?? config.knowledge.dir);
       const decider = createDecider({ config, resolver, policy, store, feedback, model: model?.port ?? null, knowledge });
-      const out = createWriteStream(flags.out, 'utf8');
+      const out = await NdjsonWriter.open(flags.out);
+      // With --out -, stdout carries the decisions: the summary goes to stderr.
+      const log = flags.out === '-' ? (line: string): void => console.error(line) : (line: string): void => console.log(line);
       const bar = flags.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'replay {value} events | {speed}/s', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
       const started = performance.now();
       bar?.start(0, 0, { speed: 0 });
       try {
-        const summary = await replayEvents(readEvents(flags.input, flags.format, config.events, onReject), decider, async (decisions) => {
-          let text = '';
-          for (const d of decisions) text += `${JSON.stringify(d)}\n`;
-          if (!out.write(text)) await once(out, 'drain');
+        const events = readEvents(flags.input, flags.format, config.events, onReject, {
+          onTruncated: (err) => {
+            truncated = err;
+          },
+        });
+        const summary = await replayEvents(events, decider, async (decisions) => {
+          for (const d of decisions) {
+            check.event();
+            const pending = out.write(d);
+            if (pending) await pending;
+          }
+          await rejects?.flush();
         }, {
-          batchSize: Number(flags.batchSize),
+          batchSize,
           onProgress: (n) => bar?.update(n, { speed: Math.round(n / ((performance.now() - started) / 1000)) }),
         });
         bar?.stop();
-        out.end();
-        await once(out, 'finish');
+        await out.close();
+        await rejects?.close();
         if (flags.profilesOut && store instanceof MemoryBaselineStore) {
           const lines: string[] = [];
           for (const id of store.identities().sort()) lines.push(JSON.stringify(await store.get(id)));
           writeFileSync(flags.profilesOut, lines.join('\n') + (lines.length ? '\n' : ''));
         }
-        printSummary(summary, (performance.now() - started) / 1000);
-        if (rejected > 0) console.log(`rejected: ${rejected} records could not be normalized${flags.rejects ? ` (see ${flags.rejects})` : ' (use --rejects FILE to keep them)'}`);
+        printSummary(summary, (performance.now() - started) / 1000, log);
+        if (rejected > 0) log(`rejected: ${rejected} records could not be normalized${flags.rejects ? ` (see ${flags.rejects})` : ' (use --rejects FILE to keep them)'}`);
+        // Reported once every decision is written: what was read is kept, the exit code tells the loss.
+        if (truncated) throw truncated;
+        const rejectedAll = check.error();
+        if (rejectedAll) throw rejectedAll;
       } finally {
         bar?.stop();
-        rejects?.end();
         await store.close();
         await model?.holder.dispose();
       }

@@ -3,6 +3,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import { createKafka } from '../../pipeline/kafka-client.js';
 import { DEFAULT_TOPIC_LAYOUT, ensureTopics, topicSpecs } from '../../pipeline/topics.js';
 import { createLogger } from '../../observability/logger.js';
+import { intFlag } from '../support/flags.js';
 
 export function registerTopicsCommand(program: Command): void {
   const topics = program.command('topics').description('manage Warden\'s Kafka topics');
@@ -14,17 +15,19 @@ export function registerTopicsCommand(program: Command): void {
     .option('--replication <n>', 'replication factor', String(DEFAULT_TOPIC_LAYOUT.replicationFactor))
     .option('--retention-days <n>', 'retention of the decisions topic in days', '7')
     .action(async (opts: { config: string; partitions: string; replication: string; retentionDays: string }) => {
+      // Flag values are checked before anything reaches the broker.
+      const layout = {
+        ...DEFAULT_TOPIC_LAYOUT,
+        partitions: intFlag('partitions', opts.partitions, 1),
+        replicationFactor: intFlag('replication', opts.replication, 1),
+        decisionsRetentionMs: intFlag('retention-days', opts.retentionDays, 1) * 24 * 3600 * 1000,
+      };
       const config = loadConfig(opts.config);
       const logger = createLogger({ level: config.logging.level });
       const admin = createKafka(config, logger, '-admin').admin();
       await admin.connect();
       try {
-        const specs = topicSpecs(config, {
-          ...DEFAULT_TOPIC_LAYOUT,
-          partitions: Number(opts.partitions),
-          replicationFactor: Number(opts.replication),
-          decisionsRetentionMs: Number(opts.retentionDays) * 24 * 3600 * 1000,
-        });
+        const specs = topicSpecs(config, layout);
         const created = await ensureTopics(admin, specs);
         for (const spec of specs) {
           const settings = (spec.configEntries ?? []).map((e) => `${e.name}=${e.value}`).join(' ');

@@ -59,14 +59,16 @@ describe('warden normalize', () => {
     expect(readNdjson(out).map((e) => e.action)).toEqual(records.map((r) => `${String((r as { eventSource: string }).eventSource).replace('.amazonaws.com', '')}:${canonicalEventName((r as { eventName: string }).eventName)}`));
   });
 
-  it('forces a format and reports records of another format as rejects', async () => {
+  it('forces a format, reports records of another format as rejects, and says what they are', async () => {
     const input = join(dir, 'pg.log');
     writeFileSync(input, real('pgaudit.log'));
     const out = join(dir, 'pg.ndjson');
     const rejects = join(dir, 'pg-rejects.ndjson');
-    expect(await run('-i', input, '-o', out, '-r', rejects, '--format', 'github')).toBe(0);
+    expect(await run('-i', input, '-o', out, '-r', rejects, '--format', 'github')).toBe(1);
     expect(readNdjson(out)).toHaveLength(0);
     expect(readNdjson(rejects)).toHaveLength(114);
+    expect(stderr).toContain('WARDEN_INPUT_REJECTED all 114 records were rejected as github; auto-detection reads them as pgaudit');
+    expect(stderr).toContain('try --format auto');
     expect(await run('-i', input, '-o', out, '-r', rejects, '--format', 'pgaudit')).toBe(0);
     expect(readNdjson(out)).toHaveLength(114);
   });

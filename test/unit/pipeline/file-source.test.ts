@@ -51,9 +51,54 @@ describe('readRecords', () => {
     await expect(collect(join(dir, 'missing.jsonl'))).rejects.toMatchObject({ code: 'WARDEN_INPUT_NOT_FOUND' });
     await expect(collect(dir)).rejects.toMatchObject({ code: 'WARDEN_INPUT_NOT_FOUND' });
   });
-  it('fails with WARDEN_INPUT_NOT_FOUND on a corrupt gzip file', async () => {
+  it('fails with WARDEN_INPUT_INVALID on a corrupt gzip file', async () => {
     const file = join(dir, 'corrupt.gz');
-    writeFileSync(file, Buffer.concat([gzipSync(ndjson).subarray(0, 12), Buffer.from('garbage')]));
-    await expect(collect(file)).rejects.toMatchObject({ code: 'WARDEN_INPUT_NOT_FOUND' });
+    // A whole gzip stream whose CRC-32 trailer does not match the data.
+    const bytes = Buffer.from(gzipSync(ndjson));
+    bytes[bytes.length - 6] = (bytes[bytes.length - 6] ?? 0) ^ 0xff;
+    writeFileSync(file, bytes);
+    await expect(collect(file)).rejects.toMatchObject({ code: 'WARDEN_INPUT_INVALID' });
+  });
+
+  describe('a truncated gzip file', () => {
+    // 400 records of ~120 bytes: random-ish payloads so the compressed stream is long enough to cut.
+    const lines = Array.from({ length: 400 }, (_, i) => JSON.stringify({ i, pad: `${i}`.repeat(30 + (i % 17)), salt: ((i * 2654435761) % 4294967296).toString(36) }));
+    const whole = gzipSync(`${lines.join('\n')}\n`);
+    const cutFile = join(dir, 'cut.jsonl.gz');
+    writeFileSync(cutFile, whole.subarray(0, Math.floor(whole.length / 2)));
+
+    it('yields every complete record before the cut, then reports WARDEN_INPUT_TRUNCATED', async () => {
+      const got: string[] = [];
+      let error: unknown;
+      try {
+        for await (const r of readRecords(cutFile)) got.push(r.record);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toMatchObject({ code: 'WARDEN_INPUT_TRUNCATED' });
+      expect((error as Error).message).toMatch(/truncated gzip file.*the \d+ complete records before the cut were read/);
+      expect(got.length).toBeGreaterThan(50);
+      expect(got.length).toBeLessThan(400);
+      // Only complete records, in order, each exactly as written: the partial one is dropped.
+      expect(got).toEqual(lines.slice(0, got.length));
+    });
+
+    it('hands the error to onTruncated instead of throwing, after the last complete record', async () => {
+      const got: string[] = [];
+      const seen: unknown[] = [];
+      for await (const r of readRecords(cutFile, { onTruncated: (err: unknown) => seen.push({ err, after: got.length }) })) got.push(r.record);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ err: { code: 'WARDEN_INPUT_TRUNCATED' }, after: got.length });
+      expect(got).toEqual(lines.slice(0, got.length));
+      expect((seen[0] as { err: Error }).err.message).toContain(`the ${got.length} complete records`);
+    });
+
+    it('reads a whole gzip file without any truncation report', async () => {
+      const file = join(dir, 'whole.jsonl.gz');
+      writeFileSync(file, whole);
+      const seen: unknown[] = [];
+      expect(await collect(file, { onTruncated: (err: unknown) => seen.push(err) })).toHaveLength(400);
+      expect(seen).toEqual([]);
+    });
   });
 });
