@@ -97,8 +97,8 @@ describe('warden policy', () => {
     ]);
     expect(await run('policy', 'diff', '--base', base, '--head', head, '--input', input, '--fail-on-flip')).toBe(1);
     const text = out.join('\n');
-    expect(text).toMatch(/- a .*ecs:RunTask .*block -> allow/);
-    expect(text).toMatch(/\+ b .*s3:ListBucket .*allow -> block/);
+    expect(text).toMatch(/- a .*ecs:RunTask .*block \(risk \d+\) -> allow \(risk \d+\)/);
+    expect(text).toMatch(/\+ b .*s3:ListBucket .*allow \(risk \d+\) -> block \(risk \d+\)/);
     expect(text).toContain('3 events, 2 verdicts flipped');
     expect(text).toMatch(/allow -> allow\s+1/);
   });
@@ -131,6 +131,8 @@ describe('warden explain', () => {
 
   it('refuses an event that is not usable', async () => {
     expect(await run('explain', '--event', '{"id":"x"}')).toBe(2);
+    expect(err.join('\n')).toContain('UNKNOWN_FORMAT: record matches no known audit format');
+    expect(await run('explain', '--event', '{"id":"x"}', '--format', 'warden')).toBe(2);
     expect(err.join('\n')).toContain('MISSING_IDENTITY: native event has no identity');
   });
 });
