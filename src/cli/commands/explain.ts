@@ -29,7 +29,7 @@ import type { DeciderFlags, StageTrace } from '../support/decider-context.js';
 interface ExplainFlags extends DeciderFlags {
   event?: string;
   input?: string;
-  eventId?: string;
+  eventId?: string[];
   format: string;
   store: string;
   keyPrefix?: string;
@@ -160,6 +160,10 @@ export function renderExplanation(x: Explained): string {
   return out.join('\n');
 }
 
+function collectIds(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
+
 function explainUsage(message: string): WardenError {
   return new WardenError('WARDEN_USAGE', message);
 }
@@ -186,7 +190,7 @@ export function registerExplainCommand(program: Command): void {
       .description('explain the decision replay and run make for an event: every stage (identity, policy, knowledge, baseline, model, thresholds), verdict and risk')
       .option('--event <json|@file>', 'the audit record: JSON text or @path (any supported format, e.g. a raw CloudTrail record)')
       .option('--input <file>', 'audit records (as for replay): replays them up to --event-id and explains that event, exactly as replay decides it')
-      .option('--event-id <id>', 'the event to explain (required with --input; with --event, picks one of the record\'s events)')
+      .option('--event-id <id>', 'the event to explain (required with --input; with --event, picks among the record\'s events); repeat or separate with commas for several', collectIds)
       .option('--format <format>', 'input format: auto (per record), cloudtrail, k8s, github, gcp, pgaudit, warden or a mapping name', 'auto'),
   )
     .option('--profiles <file>', 'baseline profiles written by `warden replay --profiles-out` (the profiles at the end of that replay)')
@@ -258,9 +262,10 @@ when it met the event); with --store redis, the live profiles; by default, no pr
       try {
         if (flags.event !== undefined) {
           const events = await eventsOfArg(flags.event, flags.format, config, onReject);
-          const wanted = flags.eventId === undefined ? events : events.filter((e) => e.id === flags.eventId);
+          const ids = flags.eventId === undefined ? null : new Set(flags.eventId);
+          const wanted = ids === null ? events : events.filter((e) => ids.has(e.id));
           if (wanted.length === 0) {
-            const why = rejects.length > 0 ? `: ${rejects.map((r) => `${r.reason}: ${r.message}`).join('; ')}` : flags.eventId !== undefined ? `: no event with id ${flags.eventId} (ids: ${events.map((e) => e.id).join(', ')})` : '';
+            const why = rejects.length > 0 ? `: ${rejects.map((r) => `${r.reason}: ${r.message}`).join('; ')}` : ids !== null ? `: no event with id ${[...ids].join(', ')} (ids: ${events.map((e) => e.id).join(', ')})` : '';
             throw explainUsage(`--event is not a usable event${why}`);
           }
           for (const e of events) {
@@ -268,17 +273,18 @@ when it met the event); with --store redis, the live profiles; by default, no pr
             else await decider.decideBatch([e]);
           }
         } else {
-          const target = flags.eventId!;
+          // Replay in order up to each wanted event (its first occurrence), explain it, go on to the next.
+          const pending = new Set(flags.eventId);
           let batch: WardenEvent[] = [];
           let read = 0;
-          let found = false;
           for await (const e of readEvents(flags.input!, flags.format, config.events, onReject)) {
             read++;
-            if (e.id === target) {
+            if (pending.delete(e.id)) {
               if (batch.length > 0) await decider.decideBatch(batch);
+              batch = [];
               await explain(e);
-              found = true;
-              break;
+              if (pending.size === 0) break;
+              continue;
             }
             batch.push(e);
             if (batch.length >= REPLAY_BATCH) {
@@ -286,7 +292,7 @@ when it met the event); with --store redis, the live profiles; by default, no pr
               batch = [];
             }
           }
-          if (!found) throw explainUsage(`no event with id ${target} in ${flags.input} (${read} events read${rejects.length > 0 ? `, ${rejects.length} records rejected` : ''})`);
+          if (pending.size > 0) throw explainUsage(`no event with id ${[...pending].join(', ')} in ${flags.input} (${read} events read${rejects.length > 0 ? `, ${rejects.length} records rejected` : ''})`);
         }
       } finally {
         await store.close();
