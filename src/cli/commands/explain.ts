@@ -112,10 +112,16 @@ export function renderExplanation(x: Explained): string {
 
   // Technique knowledge.
   const techniques = pick((r) => r.code === 'ATTACK_TECHNIQUE');
-  out.push(`knowledge ${techniques.length === 0 ? 'no technique matched' : `${techniques.length} technique hit${techniques.length > 1 ? 's' : ''}`} (pack ${x.knowledge.version}, ${x.knowledge.size} entries)`);
+  const matched = Math.max(trace.hits.length, techniques.length);
+  const weighs = techniques.length === 0 ? (matched > 0 ? ', none weighs here' : '') : techniques.length < matched ? `, ${techniques.length} weigh${techniques.length === 1 ? 's' : ''}` : '';
+  out.push(`knowledge ${matched === 0 ? 'no technique matched' : `${matched} technique${matched > 1 ? 's' : ''} matched${weighs}`} (pack ${x.knowledge.version}, ${x.knowledge.size} entries)`);
   for (const r of techniques) out.push(reasonLine(r));
   const unweighed = trace.hits.filter((h) => !techniques.some((r) => r.entry === h.entry));
-  for (const h of unweighed) out.push(`  ${h.technique} ${h.name} (${h.tier}): matched but weighs less than 1 point here (routine for this identity)`);
+  for (const h of unweighed) {
+    const tierWeight = config.knowledge.weights[h.tier];
+    const why = tierWeight < 1 ? `the ${h.tier} tier weighs ${tierWeight}` : `routine for this identity: ${tierWeight} × ${config.knowledge.routineFactor}`;
+    out.push(`  ${h.technique} ${h.name} (${h.tier}): matched but weighs under 1 point here (${why})`);
+  }
 
   // Baseline.
   const model = pick((r) => r.code === 'MODEL_ANOMALY');
