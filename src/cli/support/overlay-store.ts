@@ -37,7 +37,7 @@ export class OverlayBaselineStore implements BaselineStore {
     return out;
   }
 
-  async apply(updates: readonly ProfileUpdate[]): Promise<void> {
+  async apply(updates: readonly ProfileUpdate[], _partition: string | null): Promise<void> {
     for (const u of updates) {
       this.local.set(u.identity, u.profile);
       this.forgotten.delete(u.identity);
