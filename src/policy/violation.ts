@@ -24,7 +24,8 @@ export function violationOf(ar: ActiveRule, detail: string): { reason: Reason; e
   const { code, effect } = BY_KIND[ar.rule.kind];
   const where = `${ar.rule.policyId}/${ar.rule.id}`;
   const text = ar.mode === 'shadow' ? `[shadow: would ${ar.rule.verdict}] ${where}: ${detail}` : `${where}: ${detail}`;
-  return { reason: { code, detail: text, weight: ar.rule.weight }, effect };
+  // A shadow rule says what it would do; it adds nothing to the risk of the published decision.
+  return { reason: { code, detail: text, weight: ar.mode === 'shadow' ? 0 : ar.rule.weight }, effect };
 }
 
 function covers(ex: CompiledException, rule: CompiledRule): boolean {

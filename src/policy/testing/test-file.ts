@@ -1,7 +1,8 @@
 /**
  * Policy test files (`*.test.yaml`), in the spirit of `opa test`: each case feeds one or more
- * events and states the verdict and reason codes expected for the last one. Earlier events build
- * up state (rate limits, finding de-duplication); each case starts from fresh state.
+ * events and states the verdict and reason codes expected for the last one, as decided by the
+ * decider of replay from an empty baseline. Earlier events build up state (rate limits, finding
+ * de-duplication, the identity's first baseline); each case starts from fresh state.
  */
 import { z } from 'zod';
 import { WardenValidationError } from '../../errors.js';
@@ -21,8 +22,14 @@ const caseSchema = z.strictObject({
   events: z.array(partialEvent).min(1).optional(),
   expect: z.strictObject({
     verdict,
-    /** Exact set of reason codes on the last event (order does not matter). */
+    /**
+     * Exact set of the identity and policy reason codes on the last event (order does not matter).
+     * Reasons of the other stages (technique knowledge, baseline, model) weigh in the verdict and
+     * are printed, but are not part of this set: see `techniques`.
+     */
     reasons: z.array(z.string()).optional(),
+    /** Exact set of ATT&CK technique ids the knowledge pack weighed in (`ATTACK_TECHNIQUE` reasons). */
+    techniques: z.array(z.string()).optional(),
     /** Rules (`policy/rule`) expected among those that fired. */
     rules: z.array(z.string()).optional(),
     /** Verdict shadow rules would have published. */

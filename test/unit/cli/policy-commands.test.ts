@@ -97,10 +97,45 @@ describe('warden policy', () => {
     ]);
     expect(await run('policy', 'diff', '--base', base, '--head', head, '--input', input, '--fail-on-flip')).toBe(1);
     const text = out.join('\n');
-    expect(text).toMatch(/- a .*ecs:RunTask .*block -> allow/);
-    expect(text).toMatch(/\+ b .*s3:ListBucket .*allow -> block/);
+    expect(text).toMatch(/- a .*ecs:RunTask .*block \(risk \d+\) -> allow \(risk \d+\)/);
+    expect(text).toMatch(/\+ b .*s3:ListBucket .*allow \(risk \d+\) -> block \(risk \d+\)/);
     expect(text).toContain('3 events, 2 verdicts flipped');
     expect(text).toMatch(/allow -> allow\s+1/);
+  });
+
+  it('diff reads raw CloudTrail records and decides them with the full decider', async () => {
+    const base = join(dir, 'base');
+    mkdirSync(base);
+    writeFileSync(join(base, 'none.yaml'), 'policy: none\nrules:\n  - { id: never, kind: deny, actions: ["nothing:Never"] }\n');
+    const head = join(dir, 'head');
+    mkdirSync(head);
+    writeFileSync(join(head, 'lambda.yaml'), 'policy: lambda\nrules:\n  - { id: no-lambda-config, kind: deny, actions: ["lambda:UpdateFunctionConfiguration*"] }\n');
+    const input = join(dir, 'cloudtrail.jsonl');
+    cpSync('test/fixtures/real-audit/cloudtrail.jsonl', input);
+    expect(await run('policy', 'diff', '--base', base, '--head', head, '--input', input, '--limit', '1')).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/^\+ \S+ \S+ lambda:UpdateFunctionConfiguration\S* .*-> block \(risk \d+\)/m);
+    expect(text).toMatch(/POLICY_DENY \(\+\d+\): lambda\/no-lambda-config/);
+    expect(text).toMatch(/\d+ events, [1-9]\d* verdicts flipped/);
+    expect(text).toContain('each side replayed from an empty baseline');
+    // The full decider: unknown identities and technique knowledge weigh on both sides.
+    expect(text).toMatch(/alert -> alert\s+\d+|block -> block\s+\d+/);
+  });
+
+  it('test checks the techniques the knowledge pack weighed in, and says cases start from an empty baseline', async () => {
+    cpSync('config/identities.yaml', join(dir, 'identities.yaml'));
+    const pol = join(dir, 'policies');
+    mkdirSync(pol);
+    writeFileSync(join(pol, 'p.yaml'), 'policy: p\nrules:\n  - { id: no-iam, kind: deny, actions: ["iam:*"] }\n');
+    writeFileSync(
+      join(pol, 'p.test.yaml'),
+      `identities: ../identities.yaml\ncases:\n  - name: wrong technique\n    event: { time: "2026-11-25T10:00:00Z", identity: { id: svc-etl-nightly }, action: ec2:RunInstances }\n    expect: { verdict: allow, reasons: [], techniques: [T0000] }\n`,
+    );
+    expect(await run('policy', 'test', pol)).toBe(1);
+    const text = out.join('\n');
+    expect(text).toMatch(/techniques: expected \[T0000\], got \[T\d{4}(\.\d{3})?\]/);
+    expect(text).toMatch(/- ATTACK_TECHNIQUE \(\+\d+\): T\d{4}/);
+    expect(text).toContain('each case decided from an empty baseline');
   });
 
   it('diff reads the base from a git ref', async () => {
@@ -131,6 +166,8 @@ describe('warden explain', () => {
 
   it('refuses an event that is not usable', async () => {
     expect(await run('explain', '--event', '{"id":"x"}')).toBe(2);
+    expect(err.join('\n')).toContain('UNKNOWN_FORMAT: record matches no known audit format');
+    expect(await run('explain', '--event', '{"id":"x"}', '--format', 'warden')).toBe(2);
     expect(err.join('\n')).toContain('MISSING_IDENTITY: native event has no identity');
   });
 });
