@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +16,21 @@ import { runDemo } from '../../src/demo/run-demo.js';
 import type { DemoSummary } from '../../src/demo/run-demo.js';
 import { isRetriableStartupError, retryStartup } from '../../src/demo/startup.js';
 import { silentLogger } from '../../src/observability/logger.js';
+import type { Logger } from '../../src/observability/logger.js';
 import { kafkaBrokers, redisUrl, testKafka, testRedis } from './helpers/services.js';
+import { startSecureKafka } from './helpers/own-kafka.js';
+
+/** A logger like the CLI's (level error) whose lines the test can read. */
+function capturingLogger(): { logger: Logger; logs: string[] } {
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'error', base: undefined }, sink), logs };
+}
 
 function expectGuardrailsHeld(summary: DemoSummary, lines: readonly string[]): void {
   expect(summary.historyEvents).toBeGreaterThan(1000);
@@ -30,8 +45,8 @@ function expectGuardrailsHeld(summary: DemoSummary, lines: readonly string[]): v
 }
 
 /** What is left on the broker and in Redis of one demo run. */
-async function leftovers(run: string): Promise<{ topics: string[]; groups: string[]; keys: string[] }> {
-  const admin = testKafka().admin();
+async function leftovers(run: string, brokers?: string): Promise<{ topics: string[]; groups: string[]; keys: string[] }> {
+  const admin = (brokers ? new Kafka({ clientId: 'demo-test', brokers: [brokers], logLevel: logLevel.NOTHING }) : testKafka()).admin();
   const redis = testRedis();
   try {
     await admin.connect();
@@ -56,15 +71,8 @@ describe('warden demo', () => {
   it('runs twice in a row through Kafka: the guardrails hold, no error-level log line, nothing left behind', async () => {
     for (const round of [1, 2]) {
       const lines: string[] = [];
-      const logs: string[] = [];
-      // The CLI's logger (level error), writing where the test can read it.
-      const sink = new Writable({
-        write(chunk: Buffer, _enc, done) {
-          logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-          done();
-        },
-      });
-      const summary = await runDemo({ mode: 'kafka', liveSeconds: 4, brokers: kafkaBrokers(), redisUrl: redisUrl(), dir: mkdtempSync(join(tmpdir(), 'warden-demo-')), logger: pino({ level: 'error', base: undefined }, sink), print: (line) => lines.push(line), color: false });
+      const { logger, logs } = capturingLogger();
+      const summary = await runDemo({ mode: 'kafka', liveSeconds: 4, brokers: kafkaBrokers(), redisUrl: redisUrl(), dir: mkdtempSync(join(tmpdir(), 'warden-demo-')), logger, print: (line) => lines.push(line), color: false });
       expect(summary.mode, `round ${round}`).toBe('kafka');
       expectGuardrailsHeld(summary, lines);
       expect(logs, `round ${round}: error-level log lines`).toEqual([]);
@@ -116,5 +124,22 @@ describe('warden demo', () => {
     expect([value, calls]).toEqual(['started', 3]);
     await expect(retryStartup(() => Promise.reject(notYet), { budgetMs: 600, what: 'The Kafka broker' })).rejects.toMatchObject({ code: 'WARDEN_KAFKA_UNAVAILABLE', message: expect.stringContaining('did not become ready within 1 s; last error: This server does not host this topic-partition') as unknown });
     await expect(retryStartup(() => Promise.reject(new Error('boom')), { budgetMs: 10_000, what: 'x' })).rejects.toThrow('boom');
+  });
+
+  it('runs three times in a row, each on a stopped broker started a moment before (coordinator still loading)', { timeout: 600_000 }, async () => {
+    // A broker of the test's own (the shared one on 9092 is never stopped): started, used at once, stopped.
+    for (const round of [1, 2, 3]) {
+      const broker = await startSecureKafka();
+      try {
+        const lines: string[] = [];
+        const { logger, logs } = capturingLogger();
+        const summary = await runDemo({ mode: 'kafka', liveSeconds: 4, brokers: [broker.internalBrokers], redisUrl: redisUrl(), dir: mkdtempSync(join(tmpdir(), 'warden-demo-')), logger, print: (line) => lines.push(line), color: false });
+        expectGuardrailsHeld(summary, lines);
+        expect(logs, `round ${round}: error-level log lines`).toEqual([]);
+        expect(await leftovers(summary.run, broker.internalBrokers), `round ${round}`).toEqual({ topics: [], groups: [], keys: [] });
+      } finally {
+        await broker.stop();
+      }
+    }
   });
 });
