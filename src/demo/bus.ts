@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Consumer, Producer } from 'kafkajs';
 import { parseConfig } from '../config/load.js';
@@ -60,6 +61,8 @@ export function demoConfig(files: DemoFiles, brokers: string[], redisUrl: string
     pipeline: { maxBatchSize: 500, http: { host: '127.0.0.1', port: 0 } },
     identity: { inventory: files.inventoryFile },
     policy: { dir: files.policyDir },
+    // The shipped pack, wherever the demo is started from (src/demo or dist/demo → config/knowledge).
+    knowledge: { dir: fileURLToPath(new URL('../../config/knowledge', import.meta.url)) },
     signing: { privateKeyFile: join(files.dir, 'warden.key'), publicKeyFile: join(files.dir, 'warden.pub') },
     logging: { level: 'warn' },
   };

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/run-demo.js';
 import type { DemoSummary } from '../../src/demo/run-demo.js';
 import { isRetriableStartupError, retryStartup } from '../../src/demo/startup.js';
+import { WardenError } from '../../src/errors.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { kafkaBrokers, redisUrl, testKafka, testRedis } from './helpers/services.js';
@@ -116,6 +117,11 @@ describe('warden demo', () => {
     const notYet = Object.assign(new Error('This server does not host this topic-partition'), { name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true });
     expect(isRetriableStartupError(notYet)).toBe(true);
     expect(isRetriableStartupError(new Error('boom'))).toBe(false);
+    // kafkajs wraps the last error of its own retries; a cause chain is followed.
+    expect(isRetriableStartupError(Object.assign(new Error('retries exceeded'), { name: 'KafkaJSNumberOfRetriesExceeded', originalError: notYet }))).toBe(true);
+    expect(isRetriableStartupError(new Error('start failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }))).toBe(true);
+    // Configuration errors never heal by waiting, whatever caused them.
+    expect(isRetriableStartupError(new WardenError('WARDEN_KAFKA_AUTH', 'bad credentials', { cause: notYet }))).toBe(false);
     const value = await retryStartup(async () => {
       calls++;
       if (calls < 3) throw notYet;
