@@ -44,15 +44,36 @@ export interface SignerOptions {
   batchSize?: number;
 }
 
+/**
+ * What a verifier found on one record:
+ * - `valid`: signed by a trusted key, and the record is what was signed;
+ * - `unsigned`: the record has no `sig` (or an empty one): it was never signed;
+ * - `unknown-key`: signed (the `sig` names a key id) by a key the verifier does not trust: a wrong
+ *   or rotated-out public key, or a record signed by someone else;
+ * - `bad-signature`: a `sig` naming a trusted key that does not verify: the record (or its
+ *   signature, or its inclusion proof) was altered after signing;
+ * - `malformed`: a `sig` that is not a Warden signature at all (no key id can be read from it).
+ */
+export type SignatureStatus = 'valid' | 'unsigned' | 'unknown-key' | 'bad-signature' | 'malformed';
+
+export interface Inspection {
+  valid: boolean;
+  status: SignatureStatus;
+  /** The key id the `sig` names, when one can be read from it. */
+  keyId?: string;
+  /** Where a valid Merkle-batch-signed record sits in its batch; absent for one-record signatures. */
+  batch?: BatchPosition;
+}
+
 export interface Verifier {
   /** Key ids this verifier trusts. */
   readonly keyIds: readonly string[];
   verify(record: object): boolean;
   /**
-   * Verifies a record and, for a Merkle-batch signature, says where it sits in its batch (for
-   * checks over a whole stream: `warden verify`). `batch` is absent for one-record signatures.
+   * Verifies a record, says why it does not verify, and, for a Merkle-batch signature, where it
+   * sits in its batch (for checks over a whole stream: `warden verify`).
    */
-  inspect(record: object): { valid: boolean; batch?: BatchPosition };
+  inspect(record: object): Inspection;
 }
 
 export interface KeyPairPem {
@@ -145,6 +166,8 @@ const SINGLE = /^ed25519:([0-9a-f]{16}):([A-Za-z0-9+/=]+)$/;
 const MERKLE_V1 = /^ed25519-merkle:([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):([A-Za-z0-9_.-]*):([A-Za-z0-9+/=]+)$/;
 const MERKLE_V2 = /^ed25519-merkle-v2:([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):([A-Za-z0-9_-]*):([A-Za-z0-9_-]*):([A-Za-z0-9_.-]*):([A-Za-z0-9+/=]+)$/;
 const HASH = /^[A-Za-z0-9_-]{43}$/;
+/** The key id of any Warden signature form, read before the rest of the signature is parsed. */
+const KEY_ID = /^ed25519(?:-merkle(?:-v2)?)?:([0-9a-f]{16}):/;
 /** Batch signatures a verifier remembers having checked (one per batch, so a few thousand suffice). */
 const CHECKED_BATCHES = 4096;
 
@@ -162,41 +185,43 @@ export function createVerifier(publicKeyPems: readonly string[]): Verifier {
     keys.set(keyIdOf(key), key);
   }
   const checked = new Map<string, boolean>();
-  const INVALID = Object.freeze({ valid: false });
-  const inspect = (record: object): { valid: boolean; batch?: BatchPosition } => {
-    const sig = String((record as Signed).sig ?? '');
-    const single = SINGLE.exec(sig);
+  const inspect = (record: object): Inspection => {
+    const raw = (record as Signed).sig;
+    if (raw === undefined || raw === null || raw === '') return { valid: false, status: 'unsigned' };
+    if (typeof raw !== 'string') return { valid: false, status: 'malformed' };
+    const keyId = KEY_ID.exec(raw)?.[1];
+    if (keyId === undefined) return { valid: false, status: 'malformed' };
+    const key = keys.get(keyId);
+    if (!key) return { valid: false, status: 'unknown-key', keyId };
+    const bad: Inspection = { valid: false, status: 'bad-signature', keyId };
+    const single = SINGLE.exec(raw);
     if (single) {
-      const key = keys.get(single[1] ?? '');
-      if (!key) return INVALID;
       try {
-        return { valid: verify(null, withoutSig(record), key, Buffer.from(single[2] ?? '', 'base64')) };
+        return verify(null, withoutSig(record), key, Buffer.from(single[2] ?? '', 'base64')) ? { valid: true, status: 'valid', keyId } : bad;
       } catch {
-        return INVALID;
+        return bad;
       }
     }
-    let keyId: string, sizeText: string, indexText: string, pathText: string, signature: string;
+    let sizeText: string, indexText: string, pathText: string, signature: string;
     let first: string | undefined;
     let last: string | undefined;
-    const v2 = MERKLE_V2.exec(sig);
-    if (v2) [, keyId = '', sizeText = '', indexText = '', first = '', last = '', pathText = '', signature = ''] = v2;
+    const v2 = MERKLE_V2.exec(raw);
+    if (v2) [, , sizeText = '', indexText = '', first = '', last = '', pathText = '', signature = ''] = v2;
     else {
-      const v1 = MERKLE_V1.exec(sig);
-      if (!v1) return INVALID;
-      [, keyId = '', sizeText = '', indexText = '', pathText = '', signature = ''] = v1;
+      const v1 = MERKLE_V1.exec(raw);
+      if (!v1) return bad;
+      [, , sizeText = '', indexText = '', pathText = '', signature = ''] = v1;
     }
-    const key = keys.get(keyId);
-    if (!key) return INVALID;
     const hashes = pathText === '' ? [] : pathText.split('.');
-    if (!hashes.every((h) => HASH.test(h))) return INVALID;
+    if (!hashes.every((h) => HASH.test(h))) return bad;
     const size = Number(sizeText);
     const index = Number(indexText);
     const root = rootFromPath(leafHash(withoutSig(record)), index, size, hashes.map((h) => Buffer.from(h, 'base64url')));
-    if (!root) return INVALID;
+    if (!root) return bad;
     const firstEventId = first === undefined ? null : decodeEventId(first);
     const lastEventId = last === undefined ? null : decodeEventId(last);
     // The manifest names the first and last leaves' event ids: the leaf there must agree.
-    if ((index === 0 && firstEventId !== null && eventIdOf(record) !== firstEventId) || (index === size - 1 && lastEventId !== null && eventIdOf(record) !== lastEventId)) return INVALID;
+    if ((index === 0 && firstEventId !== null && eventIdOf(record) !== firstEventId) || (index === size - 1 && lastEventId !== null && eventIdOf(record) !== lastEventId)) return bad;
     const checkedKey = `${keyId}:${size}:${first ?? ''}:${last ?? ''}:${root.toString('base64')}:${signature}`;
     let ok = checked.get(checkedKey);
     if (ok === undefined) {
@@ -208,8 +233,8 @@ export function createVerifier(publicKeyPems: readonly string[]): Verifier {
       if (checked.size >= CHECKED_BATCHES) checked.delete(checked.keys().next().value as string);
       checked.set(checkedKey, ok);
     }
-    if (!ok) return INVALID;
-    return { valid: true, batch: { index, manifest: { batchId: batchIdOf(root), keyId, size, firstEventId, lastEventId, version: v2 ? 2 : 1 } } };
+    if (!ok) return bad;
+    return { valid: true, status: 'valid', keyId, batch: { index, manifest: { batchId: batchIdOf(root), keyId, size, firstEventId, lastEventId, version: v2 ? 2 : 1 } } };
   };
   return {
     keyIds: [...keys.keys()],

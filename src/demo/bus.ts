@@ -7,6 +7,8 @@
 import { stringify } from 'yaml';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Consumer, Producer } from 'kafkajs';
 import { parseConfig } from '../config/load.js';
@@ -26,6 +28,7 @@ import { startWardenApp } from '../pipeline/app.js';
 import type { WardenApp } from '../pipeline/app.js';
 import { BlockTracker } from '../pipeline/block-tracker.js';
 import { buildStages } from '../pipeline/stages.js';
+import { ensureTopics, topicSpecs } from '../pipeline/topics.js';
 import type { BuiltStages } from '../pipeline/stages.js';
 
 export interface DemoBus {
@@ -58,6 +61,8 @@ export function demoConfig(files: DemoFiles, brokers: string[], redisUrl: string
     pipeline: { maxBatchSize: 500, http: { host: '127.0.0.1', port: 0 } },
     identity: { inventory: files.inventoryFile },
     policy: { dir: files.policyDir },
+    // The shipped pack, wherever the demo is started from (src/demo or dist/demo → config/knowledge).
+    knowledge: { dir: fileURLToPath(new URL('../../config/knowledge', import.meta.url)) },
     signing: { privateKeyFile: join(files.dir, 'warden.key'), publicKeyFile: join(files.dir, 'warden.pub') },
     logging: { level: 'warn' },
   };
@@ -66,47 +71,96 @@ export function demoConfig(files: DemoFiles, brokers: string[], redisUrl: string
   return parseConfig(stringify(config), file, {});
 }
 
-/** The real thing: events to Kafka, `warden run` deciding, an enforcer following the blocks topic. */
+/** The demo's topics, in the order of `config.kafka`: input, decisions, blocks, dead letters. */
+export function demoTopics(config: WardenConfig): string[] {
+  return [...config.kafka.inputs.map((i) => i.topic), config.kafka.topics.decisions, config.kafka.topics.blocks, config.kafka.topics.dlq];
+}
+
+/**
+ * The consumer groups of a demo run among `existing`: those named after the run (warden run's
+ * own, its blocks follower, the demo's decision watcher) and the enforcer's, named after this process.
+ */
+export function demoGroups(files: DemoFiles, existing: readonly string[]): string[] {
+  const enforcer = `warden-enforcer-${hostname()}-${process.pid}-`;
+  return existing.filter((g) => g.startsWith(`${files.run}-`) || g.startsWith(enforcer));
+}
+
+/** A Kafka client for the demo's own plumbing: kafkajs' logging off (errors reach the caller). */
+export function demoKafka(config: WardenConfig, files: DemoFiles): Kafka {
+  return new Kafka({ clientId: `${files.run}-demo`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 3000 } });
+}
+
+/**
+ * Creates the demo's topics and waits until every partition has a leader, so that nothing that
+ * starts next meets a topic the broker does not serve yet.
+ */
+async function topicsReady(kafka: Kafka, config: WardenConfig): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, topicSpecs(config));
+    const { topics } = await admin.fetchTopicMetadata({ topics: demoTopics(config) });
+    const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+    if (leaderless.length > 0) throw Object.assign(new Error(`no leader yet for ${leaderless.map((t) => t.name).join(', ')}`), { type: 'LEADER_NOT_AVAILABLE' });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * The real thing: events to Kafka, `warden run` deciding, an enforcer following the blocks topic.
+ * A start that fails half way closes what it opened, so that the caller can try again.
+ */
 export async function kafkaBus(config: WardenConfig, files: DemoFiles, logger: Logger): Promise<DemoBus & { app: WardenApp }> {
-  const kafka = new Kafka({ clientId: `${files.run}-demo`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
-  const stages = await buildStages(config, logger);
-  const app = await startWardenApp(config, logger, stages);
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const listeners: Array<(d: Decision) => void> = [];
-  const decisions: Consumer = kafka.consumer({ groupId: `${files.run}-watch`, maxWaitTimeInMs: 20 });
-  await decisions.connect();
-  await decisions.subscribe({ topic: config.kafka.topics.decisions, fromBeginning: true });
-  await decisions.run({
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) {
-        const d = JSON.parse(m.value?.toString() ?? 'null') as Decision;
-        for (const l of listeners) l(d);
-      }
-    },
-  });
-  const enforcer: Enforcer = createEnforcer({ kafka, topic: config.kafka.topics.blocks, publicKeys: [files.keys.publicKeyPem], failMode: 'open', logger });
-  await enforcer.ready(60_000);
-  return {
-    mode: 'kafka',
-    app,
-    checker: enforcer,
-    async publish(events) {
-      for (let i = 0; i < events.length; i += 1000) {
-        const messages = events.slice(i, i + 1000).map((e) => ({ key: e.identity.id, value: JSON.stringify(e) }));
-        await producer.send({ topic: config.kafka.inputs[0]?.topic ?? '', messages, acks: -1 });
-      }
-    },
-    onDecision(listener) {
-      listeners.push(listener);
-    },
-    async stop() {
-      await enforcer.close();
-      await decisions.disconnect();
-      await producer.disconnect();
-      await app.stop();
-    },
+  const kafka = demoKafka(config, files);
+  const opened: Array<() => Promise<unknown>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of opened.splice(0).reverse()) await close().catch(() => undefined);
   };
+  try {
+    await topicsReady(kafka, config);
+    const stages = await buildStages(config, logger);
+    // startWardenApp closes the stages itself when it fails.
+    const app = await startWardenApp(config, logger, stages);
+    opened.push(() => app.stop());
+    const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    opened.push(() => producer.disconnect());
+    await producer.connect();
+    const listeners: Array<(d: Decision) => void> = [];
+    const decisions: Consumer = kafka.consumer({ groupId: `${files.run}-watch`, maxWaitTimeInMs: 20 });
+    opened.push(() => decisions.disconnect());
+    await decisions.connect();
+    await decisions.subscribe({ topic: config.kafka.topics.decisions, fromBeginning: true });
+    await decisions.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const d = JSON.parse(m.value?.toString() ?? 'null') as Decision;
+          for (const l of listeners) l(d);
+        }
+      },
+    });
+    const enforcer: Enforcer = createEnforcer({ kafka, topic: config.kafka.topics.blocks, publicKeys: [files.keys.publicKeyPem], failMode: 'open', logger });
+    opened.push(() => enforcer.close());
+    await enforcer.ready(60_000);
+    return {
+      mode: 'kafka',
+      app,
+      checker: enforcer,
+      async publish(events) {
+        for (let i = 0; i < events.length; i += 1000) {
+          const messages = events.slice(i, i + 1000).map((e) => ({ key: e.identity.id, value: JSON.stringify(e) }));
+          await producer.send({ topic: config.kafka.inputs[0]?.topic ?? '', messages, acks: -1 });
+        }
+      },
+      onDecision(listener) {
+        listeners.push(listener);
+      },
+      stop: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
 }
 
 /** No broker, no Redis: the same decider in process, a memory store, blocks applied directly. */

@@ -4,6 +4,7 @@
  * through `warden gateway`, a stolen CI token is used from an attacker's machine, and the
  * terminal shows the decisions arriving and the attacker's requests turning into 403s.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -13,11 +14,14 @@ import { generateKeyPair } from '../decisions/signing.js';
 import { startGateway } from '../enforcer/gateway.js';
 import { createIdentifier, sha256Hex } from '../enforcer/identify.js';
 import type { Logger } from '../observability/logger.js';
-import { demoConfig, embeddedBus, kafkaBus } from './bus.js';
+import { WardenError } from '../errors.js';
+import { demoConfig, demoGroups, demoKafka, demoTopics, embeddedBus, kafkaBus } from './bus.js';
 import type { DemoBus, DemoFiles } from './bus.js';
 import { DEMO_ATTACK, DEMO_FLEET, demoHistory, seededRandom } from './fleet.js';
 import type { DemoCall, DemoIdentity } from './fleet.js';
 import { startSampleApi } from './sample-api.js';
+import { removeRedisKeys, removeTopicsAndGroups, retryStartup } from './startup.js';
+import type { WardenConfig } from '../config/schema.js';
 
 export interface DemoOptions {
   /** Seconds of benign live traffic before and after the attack. @defaultValue 12 */
@@ -31,10 +35,16 @@ export interface DemoOptions {
   logger: Logger;
   print: (line: string) => void;
   color: boolean;
+  /** Aborts the demo (Ctrl-C): it stops, removes its topics and keys, and rejects with the reason. */
+  signal?: AbortSignal;
+  /** How long a slow or busy broker may take to accept the demo. @defaultValue 60000 */
+  startBudgetMs?: number;
 }
 
 export interface DemoSummary {
   mode: 'kafka' | 'embedded';
+  /** This run's name: prefix of its topics, consumer groups and Redis keys (all removed at the end). */
+  run: string;
   historyEvents: number;
   benignRequests: number;
   benignDenied: number;
@@ -84,16 +94,74 @@ function describeDecision(d: Decision): string {
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { print, color } = options;
-  const run = `demo-${Date.now().toString(36)}`;
+  const run = `demo-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const files = writeDemoFiles(options.dir, run);
   const config = demoConfig(files, options.brokers, options.redisUrl);
+  const { signal } = options;
+  print(paint(color, 1, `Warden demo (${options.mode === 'kafka' ? 'Kafka broker + Redis + warden run' : 'embedded mode: no Kafka/Redis here, same decider in process'})`));
+  const closers: Array<() => Promise<unknown>> = [];
+  try {
+    return await playDemo(options, files, config, closers);
+  } finally {
+    for (const close of closers.splice(0).reverse()) await close().catch((err: unknown) => options.logger.warn({ err }, 'demo: error while stopping'));
+    if (options.mode === 'kafka') {
+      const removed = await removeDemoResources(config, files, options.redisUrl).catch((err: unknown) => {
+        options.logger.warn({ err }, 'demo: could not remove its topics and keys');
+        return null;
+      });
+      if (removed) print(`Cleaned up: removed the demo's ${removed.topics} topics and ${removed.keys} Redis keys.`);
+    }
+    signal?.throwIfAborted();
+  }
+}
+
+/** Removes the topics, consumer groups and Redis keys of this demo run. */
+async function removeDemoResources(config: WardenConfig, files: DemoFiles, redisUrl: string): Promise<{ topics: number; keys: number }> {
+  const admin = demoKafka(config, files).admin();
+  await admin.connect();
+  let topics: string[];
+  try {
+    const groups = demoGroups(files, (await admin.listGroups()).groups.map((g) => g.groupId));
+    topics = await removeTopicsAndGroups(admin, demoTopics(config), groups);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  const keys = await removeRedisKeys(redisUrl, config.redis.keyPrefix);
+  return { topics: topics.length, keys };
+}
+
+/** Waits `ms`, or rejects at once when the demo is aborted. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenConfig, closers: Array<() => Promise<unknown>>): Promise<DemoSummary> {
+  const { print, color, signal } = options;
   // History ends on a Tuesday at 10:00 UTC, in the middle of the deployer's working day.
   const weekStart = Date.UTC(2026, 10, 17, 10, 0, 0);
   const liveStart = Date.now();
   const eventTime = (): Date => new Date(weekStart + (Date.now() - liveStart) * SPEED);
-
-  print(paint(color, 1, `Warden demo (${options.mode === 'kafka' ? 'Kafka broker + Redis + warden run' : 'embedded mode: no Kafka/Redis here, same decider in process'})`));
-  const bus: DemoBus = options.mode === 'kafka' ? await kafkaBus(config, files, options.logger) : await embeddedBus(config, files);
+  const bus: DemoBus =
+    options.mode === 'kafka'
+      ? await retryStartup(() => kafkaBus(config, files, options.logger), {
+          budgetMs: options.startBudgetMs ?? 60_000,
+          what: `The Kafka broker at ${options.brokers.join(',')}`,
+          signal,
+          onRetry: (err, attempt, remainingMs) => options.logger.debug({ err, attempt, remainingMs }, 'demo: the broker is not ready yet; trying again'),
+        })
+      : await embeddedBus(config, files);
+  closers.push(() => bus.stop());
 
   const decisions = new Map<string, Decision>();
   const waiting = new Map<string, (d: Decision) => void>();
@@ -107,19 +175,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const t0 = Date.now();
   await bus.publish(history);
   const lastId = history[history.length - 1]?.id ?? '';
-  while (!decisions.has(lastId)) await new Promise((r) => setTimeout(r, 50));
+  const historyDeadline = Date.now() + 120_000;
+  while (!decisions.has(lastId)) {
+    if (Date.now() > historyDeadline) throw new WardenError('WARDEN_KAFKA_UNAVAILABLE', `the week of history was not decided within 120 s (${decisions.size} of ${history.length} decisions seen)`);
+    await pause(50, signal);
+  }
   const historyAlerts = history.filter((e) => decisions.get(e.id)?.verdict !== 'allow').length;
   print(`   decided in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${historyAlerts} of them alerted while the baselines were learning.`);
 
   // Every live request through the gateway becomes an audit event of the sample API.
-  const api = await startSampleApi({ onAudit: (e) => void bus.publish([e]), eventTime });
+  const api = await startSampleApi({ onAudit: (e) => void bus.publish([e]).catch((err: unknown) => options.logger.warn({ err }, 'demo: could not publish an audit event')), eventTime });
+  closers.push(() => new Promise<void>((resolve) => api.server.close(() => resolve())));
   const tokens = new Map(DEMO_FLEET.map((i) => [sha256Hex(i.token), { identity: i.id, tokenId: i.token }]));
   const gatewayConfig = gatewaySchema.parse({ listen: { host: '127.0.0.1', port: 0 }, upstream: api.url, identify: { mode: 'bearer' } });
   const gateway = await startGateway({ config: gatewayConfig, checker: bus.checker, identifier: createIdentifier(gatewayConfig.identify, tokens), logger: options.logger });
+  closers.push(() => gateway.close());
   print(`2. Sample API behind the gateway at ${gateway.url}; the fleet goes back to work.`);
 
   const summary: DemoSummary = {
     mode: bus.mode,
+    run: files.run,
     historyEvents: history.length,
     benignRequests: 0,
     benignDenied: 0,
@@ -133,6 +208,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const call = async (identity: DemoIdentity, c: DemoCall, source: { ip: string; userAgent: string; workload?: string }): Promise<number> => {
     const res = await fetch(`${gateway.url}${c.path}`, {
       method: c.method,
+      signal,
       headers: { authorization: `Bearer ${identity.token}`, 'user-agent': source.userAgent, 'x-demo-source-ip': source.ip, ...(source.workload ? { 'x-demo-workload': source.workload } : {}) },
     });
     await res.arrayBuffer();
@@ -149,7 +225,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       summary.benignRequests++;
       if (status === 403) summary.benignDenied++;
       print(paint(color, 2, `   ${status}  ${identity.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}`));
-      await new Promise((r) => setTimeout(r, 700 + random() * 600));
+      await pause(700 + random() * 600, signal);
     }
   };
   await benign(Date.now() + options.liveSeconds * 500, activeNow);
@@ -168,7 +244,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       summary.attackAllowed++;
       print(paint(color, 33, `   ${status}  ${deployer.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}`));
     }
-    await new Promise((r) => setTimeout(r, 400));
+    await pause(400, signal);
   }
   const attackDecisions = [...decisions.values()].filter((d) => d.identity === deployer.id && DEMO_ATTACK.calls.some((c) => c.action === d.action));
   summary.firstAttackDecision = attackDecisions[0] ?? null;
@@ -179,9 +255,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
   const historyIds = new Set(history.map((h) => h.id));
   summary.benignAlerts = [...decisions.values()].filter((d) => !historyIds.has(d.eventId) && d.identity !== deployer.id && d.verdict !== 'allow').length;
-  await gateway.close();
-  await new Promise<void>((resolve) => api.server.close(() => resolve()));
-  await bus.stop();
   return summary;
 }
 

@@ -1,4 +1,5 @@
 /** Builds the kafkajs client from config: brokers, TLS, SASL (PLAIN / SCRAM), retries, logging. */
+import { createRequire } from 'node:module';
 import { connect as tlsConnect } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
@@ -14,13 +15,34 @@ function saslOptions(config: WardenConfig['kafka']): SASLOptions | undefined {
   return { mechanism: sasl.mechanism, username: sasl.username, password } as SASLOptions;
 }
 
-/** Routes kafkajs' own log lines into pino at matching levels. */
+/**
+ * The messages of the protocol errors kafkajs marks retriable ("the coordinator is loading",
+ * "this server does not host this topic-partition", a leader election…), from kafkajs' own table.
+ */
+const RETRIABLE_MESSAGES: ReadonlySet<string> = (() => {
+  try {
+    const table = createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as { errorCodes?: Array<{ retriable?: boolean; message?: string }> };
+    return new Set((table.errorCodes ?? []).filter((e) => e.retriable === true && typeof e.message === 'string').map((e) => e.message as string));
+  } catch {
+    return new Set<string>();
+  }
+})();
+
+/**
+ * Routes kafkajs' own log lines into pino at matching levels, except one: kafkajs logs every error
+ * response of a broker at error level, also the retriable ones it then retries (a broker loading
+ * its coordinator or electing leaders while it starts). Those are warnings; if the retries run
+ * out, the caller's error says so.
+ */
 function kafkaLogCreator(logger: Logger) {
   const child = logger.child({ component: 'kafkajs' });
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...extra } = log;
-      if (level <= logLevel.ERROR) child.error(extra, message);
+      const error: unknown = (extra as { error?: unknown }).error;
+      const retriable = typeof error === 'string' && RETRIABLE_MESSAGES.has(error);
+      if (level <= logLevel.ERROR && retriable) child.warn(extra, message);
+      else if (level <= logLevel.ERROR) child.error(extra, message);
       else if (level === logLevel.WARN) child.warn(extra, message);
       else if (level === logLevel.INFO) child.debug(extra, message);
     };

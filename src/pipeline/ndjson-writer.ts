@@ -59,6 +59,12 @@ export class NdjsonWriter {
     return this.buffer.length >= FLUSH_AT ? this.flush() : undefined;
   }
 
+  /** Queues one line already serialised as JSON (signed decisions: their bytes are what was signed). */
+  writeLine(line: string): Promise<void> | undefined {
+    this.buffer += `${line}\n`;
+    return this.buffer.length >= FLUSH_AT ? this.flush() : undefined;
+  }
+
   async flush(): Promise<void> {
     this.check();
     if (this.buffer === '') return;

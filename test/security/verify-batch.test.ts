@@ -57,7 +57,7 @@ function batchIdOf(line: string): string {
 describe('warden verify: batch completeness and order', () => {
   it('accepts an intact stream and counts its batches', async () => {
     const { code, out } = await verify(signedLines());
-    expect(out).toContain('148 valid, 0 invalid; 3 batches, 3 complete, 0 with missing decisions, 0 duplicated decisions, 0 reordered');
+    expect(out).toContain('148 valid, 0 invalid (0 unsigned, 0 unknown key, 0 tampered, 0 not JSON); 3 batches, 3 complete, 0 with missing decisions, 0 duplicated decisions, 0 reordered');
     expect(code).toBe(0);
   });
 
@@ -130,7 +130,7 @@ describe('warden verify: batch completeness and order', () => {
     const lines = signedLines(128);
     const interleaved = lines.slice(0, 64).flatMap((line, i) => [line, lines[64 + i]!]);
     const { code, out } = await verify(interleaved);
-    expect(out).toContain('128 valid, 0 invalid; 2 batches, 2 complete');
+    expect(out).toContain('128 valid, 0 invalid (0 unsigned, 0 unknown key, 0 tampered, 0 not JSON); 2 batches, 2 complete');
     expect(code).toBe(0);
   });
 
@@ -153,14 +153,83 @@ describe('warden verify: batch completeness and order', () => {
     lines[7] = lines[7]!.replace('"verdict":"allow"', '"verdict":"block"');
     const { code, out } = await verify(lines);
     expect(code).toBe(1);
-    expect(out).toContain(':8: BAD SIGNATURE d-7');
-    expect(out).toContain('147 valid, 1 invalid');
+    expect(out).toContain(`:8: TAMPERED (BAD SIGNATURE) d-7 (signed with trusted key ${keys.keyId}, does not verify`);
+    expect(out).toContain('147 valid, 1 invalid (0 unsigned, 0 unknown key, 1 tampered, 0 not JSON)');
+    expect(out).not.toContain('UNSIGNED');
+    expect(out).not.toContain('UNKNOWN KEY');
   });
 
   it('leaves each decision verifiable on its own (an enforcer checks one at a time)', () => {
     const lines = signedLines();
     const verifier = createVerifier([keys.publicKeyPem]);
     expect(verifier.verify(JSON.parse(lines[100]!) as object)).toBe(true);
+  });
+});
+
+describe('warden verify: unsigned, unknown key and tampered told apart', () => {
+  const unsigned = (count: number): string[] => Array.from({ length: count }, (_, i) => JSON.stringify({ decisionId: `u-${i}`, eventId: `e-${i}`, identity: 'svc-a', verdict: 'allow' }));
+
+  it('calls every line of an unsigned file UNSIGNED, not a bad signature, and says how to sign', async () => {
+    const { code, out } = await verify(unsigned(3));
+    expect(code).toBe(1);
+    for (const i of [0, 1, 2]) expect(out).toContain(`:${i + 1}: UNSIGNED u-${i} (no sig field)`);
+    expect(out).not.toContain('BAD SIGNATURE');
+    expect(out).toContain('0 valid, 3 invalid (3 unsigned, 0 unknown key, 0 tampered, 0 not JSON)');
+    expect(out).toContain('warden replay --sign');
+  });
+
+  it('names the key id of records signed by a key that is not trusted', async () => {
+    const stranger = generateKeyPair();
+    const lines = createSigner(stranger.privateKeyPem, { batchSize: 64 }).signAll([{ decisionId: 'x-0', eventId: 'e-0' }, { decisionId: 'x-1', eventId: 'e-1' }]);
+    const { code, out } = await verify(lines);
+    expect(code).toBe(1);
+    expect(out).toContain(`:1: UNKNOWN KEY ${stranger.keyId} x-0`);
+    expect(out).toContain('0 valid, 2 invalid (0 unsigned, 2 unknown key, 0 tampered, 0 not JSON)');
+    expect(out).toContain(`signed with keys not trusted here: ${stranger.keyId} (2); trusted: ${keys.keyId}`);
+    expect(out).not.toContain('BAD SIGNATURE');
+  });
+
+  it('counts each kind in one mixed file, and a sig that is no signature as tampered', async () => {
+    const stranger = generateKeyPair();
+    const lines = signedLines(10);
+    lines[2] = lines[2]!.replace('"score":2', '"score":99');
+    lines.push(...unsigned(2), createSigner(stranger.privateKeyPem).signAll([{ decisionId: 'x' }])[0]!, '{"decisionId":"m","sig":"rsa:abc"}', 'not json', '[1]');
+    const { code, out } = await verify(lines);
+    expect(code).toBe(1);
+    expect(out).toContain('9 valid, 7 invalid (2 unsigned, 1 unknown key, 2 tampered, 2 not JSON)');
+    expect(out).toContain(':14: TAMPERED (BAD SIGNATURE) m (the sig field is not a Warden signature)');
+    expect(out).toContain(':16: not a JSON object');
+  });
+
+  it('takes --public-key before the file, repeated for a key rotation', async () => {
+    const next = generateKeyPair();
+    const nextKey = join(dir, 'next.pub');
+    writeFileSync(nextKey, next.publicKeyPem);
+    const file = join(dir, 'rotation.jsonl');
+    const lines = [...signedLines(3), ...createSigner(next.privateKeyPem, { batchSize: 64 }).signAll([{ decisionId: 'n-0', eventId: 'n-0' }])];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    expect(await main(['node', 'warden', 'verify', '--public-key', publicKey, '--public-key', nextKey, file])).toBe(0);
+    expect(out.join('\n')).toContain('4 valid, 0 invalid');
+    out.length = 0;
+    // With one of the two keys only, the other key's record is an unknown key.
+    expect(await main(['node', 'warden', 'verify', '--public-key', publicKey, file])).toBe(1);
+    expect(out.join('\n')).toContain(`UNKNOWN KEY ${next.keyId} n-0`);
+  });
+
+  it('says WARDEN_INPUT_NOT_FOUND for a missing file, with no error object or stack', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.map(String).join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void out.push(a.map(String).join(' ')));
+    const missing = join(dir, 'missing.jsonl');
+    expect(await main(['node', 'warden', 'verify', '--public-key', publicKey, missing])).toBe(1);
+    expect(out.join('\n')).toBe(`WARDEN_INPUT_NOT_FOUND cannot read ${missing}: no such file`);
+    out.length = 0;
+    expect(await main(['node', 'warden', 'verify', '--public-key', publicKey, dir])).toBe(1);
+    expect(out.join('\n')).toContain('WARDEN_INPUT_NOT_FOUND');
+    expect(out.join('\n')).not.toMatch(/\n\s+at /);
   });
 });
 

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createLogger } from '../../observability/logger.js';
 import { formatSummary, runDemo } from '../../demo/run-demo.js';
+import type { DemoSummary } from '../../demo/run-demo.js';
+import { WardenError } from '../../errors.js';
 
 const SERVICES = fileURLToPath(new URL('../../../scripts/services.mjs', import.meta.url));
 
@@ -30,16 +32,40 @@ export function registerDemoCommand(program: Command): void {
           mode = 'embedded';
         }
       }
-      const summary = await runDemo({
-        mode,
-        liveSeconds: Number(opts.seconds),
-        brokers: (process.env.WARDEN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-        redisUrl: process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379',
-        dir: opts.dir,
-        logger: createLogger({ level: 'error' }),
-        print: (line) => console.log(line),
-        color: Boolean(process.stdout.isTTY),
-      });
+      // Ctrl-C or SIGTERM: the demo stops, removes its topics and Redis keys, then exits; a second signal exits at once.
+      const controller = new AbortController();
+      let signalled: NodeJS.Signals | null = null;
+      const onSignal = (name: NodeJS.Signals): void => {
+        if (signalled) process.exit(name === 'SIGINT' ? 130 : 143);
+        signalled = name;
+        console.log(`\n${name}: stopping the demo and removing its topics and keys (again to quit at once)…`);
+        controller.abort(new WardenError('WARDEN_USAGE', `the demo was interrupted (${name})`));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let summary: DemoSummary;
+      try {
+        summary = await runDemo({
+          mode,
+          liveSeconds: Number(opts.seconds),
+          brokers: (process.env.WARDEN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+          redisUrl: process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379',
+          dir: opts.dir,
+          logger: createLogger({ level: 'error' }),
+          print: (line) => console.log(line),
+          color: Boolean(process.stdout.isTTY),
+          signal: controller.signal,
+        });
+      } catch (err) {
+        if (signalled) {
+          process.exitCode = signalled === 'SIGINT' ? 130 : 143;
+          return;
+        }
+        throw err;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
       console.log(`\n${formatSummary(summary)}`);
       const held = summary.attackDenied > 0 && summary.benignDenied === 0;
       console.log(held ? '\nThe guardrails held: the stolen token was stopped, the fleet kept working.' : '\nThe guardrails did NOT hold as expected.');

@@ -23,6 +23,10 @@ import { createNormalizer } from '../../events/index.js';
 import type { Reject } from '../../events/index.js';
 import { openStore, parseStoreKind } from '../stores.js';
 import { loadKnowledgeDir } from '../../knowledge/index.js';
+import { createSigner } from '../../decisions/signing.js';
+import type { Signer } from '../../decisions/signing.js';
+import type { Decision } from '../../decisions/decision.js';
+import { readKeyFile } from '../shared/blocks-io.js';
 
 interface ReplayFlags {
   input: string;
@@ -39,6 +43,8 @@ interface ReplayFlags {
   profilesOut?: string;
   batchSize: string;
   progress: boolean;
+  sign: boolean;
+  privateKey?: string;
 }
 
 /** Prints the summary (to stderr when the decisions go to stdout: `--out -`). */
@@ -47,6 +53,29 @@ export function printSummary(summary: ReplaySummary, seconds: number, log: (line
   log(`${summary.events} events in ${seconds.toFixed(2)}s (${Math.round(summary.events / Math.max(seconds, 1e-9))}/s): allow ${v.allow}, alert ${v.alert}, block ${v.block}`);
   if (summary.topIdentities.length > 0) log(`top identities: ${summary.topIdentities.map((x) => `${x.identity} (${x.flagged})`).join(', ')}`);
   if (summary.topReasons.length > 0) log(`top reasons:    ${summary.topReasons.map((x) => `${x.code} (${x.count})`).join(', ')}`);
+}
+
+/**
+ * Signs decisions in whole batches of `batchSize` across the replay's decision chunks, as `warden
+ * run` signs what it publishes: `add` returns the lines of every full batch, `flush` the rest.
+ */
+function batchSigner(signer: Signer, batchSize: number): { add: (decisions: readonly Decision[]) => string[]; flush: () => string[] } {
+  let pending: Decision[] = [];
+  return {
+    add(decisions) {
+      pending.push(...decisions);
+      const whole = pending.length - (pending.length % batchSize);
+      if (whole === 0) return [];
+      const lines = signer.signAll(pending.slice(0, whole));
+      pending = pending.slice(whole);
+      return lines;
+    },
+    flush() {
+      const lines = signer.signAll(pending);
+      pending = [];
+      return lines;
+    },
+  };
 }
 
 export function registerReplayCommand(program: Command): void {
@@ -68,10 +97,14 @@ export function registerReplayCommand(program: Command): void {
     .option('--profiles-out <file>', 'write the learned profiles (JSON lines) at the end, for `warden baseline --file`')
     .option('--batch-size <n>', 'events per decision batch (decisions do not depend on it)', '5000')
     .option('--no-progress', 'no progress bar')
+    .option('--sign', 'sign the decisions as `warden run` does (Merkle batches of signing.batchSize, signing.privateKeyFile), so that `warden verify` accepts the output', false)
+    .option('--private-key <file>', 'with --sign: the Ed25519 private key (default: signing.privateKeyFile)')
     .action(async (flags: ReplayFlags) => {
       const batchSize = intFlag('batch-size', flags.batchSize, 1);
       if (flags.out !== '-' && flags.out === flags.input) throw new WardenError('WARDEN_USAGE', '--out must not be the input file');
       const config = loadConfig(flags.config);
+      // A missing or bad key is refused before anything is decided or written.
+      const signer = flags.sign ? createSigner(readKeyFile(flags.privateKey ?? config.signing.privateKeyFile, 'private'), { batchSize: config.signing.batchSize }) : null;
       // Refuse an unknown --format before any output file is opened.
       createNormalizer({ format: flags.format, events: config.events });
       const resolver = createIdentityResolver(loadInventory(flags.identities ?? config.identity.inventory), { unknownIdentity: config.identity.unknownIdentity });
@@ -100,22 +133,33 @@ export function registerReplayCommand(program: Command): void {
       const started = performance.now();
       bar?.start(0, 0, { speed: 0 });
       try {
+        const sign = signer ? batchSigner(signer, config.signing.batchSize) : null;
+        const writeLines = async (lines: readonly string[]): Promise<void> => {
+          for (const line of lines) {
+            const pending = out.writeLine(line);
+            if (pending) await pending;
+          }
+        };
         const events = readEvents(flags.input, flags.format, config.events, onReject, {
           onTruncated: (err) => {
             truncated = err;
           },
         });
         const summary = await replayEvents(events, decider, async (decisions) => {
-          for (const d of decisions) {
-            check.event();
-            const pending = out.write(d);
-            if (pending) await pending;
+          for (let i = 0; i < decisions.length; i++) check.event();
+          if (sign) await writeLines(sign.add(decisions));
+          else {
+            for (const d of decisions) {
+              const pending = out.write(d);
+              if (pending) await pending;
+            }
           }
           await rejects?.flush();
         }, {
           batchSize,
           onProgress: (n) => bar?.update(n, { speed: Math.round(n / ((performance.now() - started) / 1000)) }),
         });
+        if (sign) await writeLines(sign.flush());
         bar?.stop();
         await out.close();
         await rejects?.close();

@@ -1,76 +1,131 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { WardenError } from '../../errors.js';
+import { WardenError, isWardenError } from '../../errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import { BatchAudit, describeFinding } from '../../decisions/batch-audit.js';
 import { eventIdOf } from '../../decisions/manifest.js';
 import { createVerifier } from '../../decisions/signing.js';
-import type { Signed } from '../../decisions/signing.js';
+import type { SignatureStatus } from '../../decisions/signing.js';
 
 /** `kafka-console-consumer --property print.partition=true` writes `Partition:3<TAB>{…}`. */
 const PARTITION_PREFIX = /^Partition:(\d+)\s+/;
 
 interface VerifyFlags {
   config: string;
-  publicKey?: string[];
+  publicKey: string[];
   quiet: boolean;
   strictOrder: boolean;
+}
+
+/** Why a line did not verify; `malformed` (a `sig` that is no Warden signature) counts as tampered. */
+type Problem = Exclude<SignatureStatus, 'valid' | 'malformed'> | 'not-json';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function readPublicKey(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new WardenError('WARDEN_KEY_INVALID', `cannot read public key ${file}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Refuses a missing or unreadable input before anything is printed (standard input excepted). */
+function checkInput(file: string): void {
+  if (file === '-') return;
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(file).isDirectory();
+  } catch (cause) {
+    throw new WardenError('WARDEN_INPUT_NOT_FOUND', `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (cause as Error).message}`, { cause });
+  }
+  if (isDirectory) throw new WardenError('WARDEN_INPUT_NOT_FOUND', `cannot read ${file}: it is a directory, not a JSON lines file`);
 }
 
 export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
-    .description('verify every decision or block record in a JSONL file (or -): each signature, and that every Merkle batch of decisions is complete, without duplicates and in order')
+    .description('verify every decision or block record in a JSONL file (or -): each signature (telling unsigned records, unknown keys and tampered records apart), and that every Merkle batch of decisions is complete, without duplicates and in order')
     .argument('<file>', 'JSON lines of signed records (a decisions file or topic dump, in the order read), - for standard input')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
-    .option('--public-key <file...>', 'trusted public key(s) (default: signing.publicKeyFile)')
+    .option('--public-key <file>', 'a trusted public key; repeat the option to trust several (a key rotation) (default: signing.publicKeyFile)', collect, [])
     .option('--strict-order', "check each batch's order over the whole input, not per partition or identity (a file written in order, or one partition)", false)
     .option('-q, --quiet', 'print only the summary', false)
     .action(async (file: string, opts: VerifyFlags) => {
-      const keyFiles = opts.publicKey ?? [loadConfig(opts.config).signing.publicKeyFile];
-      const pems = keyFiles.map((f) => {
-        try {
-          return readFileSync(f, 'utf8');
-        } catch (cause) {
-          throw new WardenError('WARDEN_KEY_INVALID', `cannot read public key ${f}`, { cause });
-        }
-      });
-      const verifier = createVerifier(pems);
+      checkInput(file);
+      const keyFiles = opts.publicKey.length > 0 ? opts.publicKey : [loadConfig(opts.config).signing.publicKeyFile];
+      const verifier = createVerifier(keyFiles.map(readPublicKey));
       const audit = new BatchAudit();
-      const input = file === '-' ? process.stdin : createReadStream(file);
+      const counts: Record<Problem, number> = { unsigned: 0, 'unknown-key': 0, 'bad-signature': 0, 'not-json': 0 };
+      const unknownKeys = new Map<string, number>();
       let valid = 0;
-      let invalid = 0;
       let line = 0;
-      for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
-        line++;
-        if (raw.trim() === '') continue;
-        const partition = PARTITION_PREFIX.exec(raw);
-        const text = partition ? raw.slice(partition[0].length) : raw;
-        let record: Signed & { decisionId?: string; identity?: string };
-        try {
-          record = JSON.parse(text) as Signed;
-        } catch {
-          invalid++;
-          if (!opts.quiet) console.log(`${file}:${line}: not JSON`);
-          continue;
+      const report = (problem: Problem, text: string): void => {
+        counts[problem]++;
+        if (!opts.quiet) console.log(`${file}:${line}: ${text}`);
+      };
+      const input = file === '-' ? process.stdin : createReadStream(file);
+      try {
+        for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
+          line++;
+          if (raw.trim() === '') continue;
+          const partition = PARTITION_PREFIX.exec(raw);
+          const text = partition ? raw.slice(partition[0].length) : raw;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            report('not-json', 'not JSON');
+            continue;
+          }
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+            report('not-json', 'not a JSON object');
+            continue;
+          }
+          const record = parsed as { decisionId?: unknown; identity?: unknown };
+          const name = String(record.decisionId ?? record.identity ?? '');
+          const checked = verifier.inspect(record);
+          switch (checked.status) {
+            case 'valid':
+              break;
+            case 'unsigned':
+              report('unsigned', `UNSIGNED ${name} (no sig field)`);
+              continue;
+            case 'unknown-key':
+              unknownKeys.set(checked.keyId ?? '', (unknownKeys.get(checked.keyId ?? '') ?? 0) + 1);
+              report('unknown-key', `UNKNOWN KEY ${checked.keyId ?? ''} ${name} (signed with a key that is not trusted)`);
+              continue;
+            case 'bad-signature':
+              report('bad-signature', `TAMPERED (BAD SIGNATURE) ${name} (signed with trusted key ${checked.keyId ?? ''}, does not verify: the record or its signature was altered)`);
+              continue;
+            case 'malformed':
+              report('bad-signature', `TAMPERED (BAD SIGNATURE) ${name} (the sig field is not a Warden signature)`);
+              continue;
+          }
+          valid++;
+          if (checked.batch) {
+            const lane = opts.strictOrder ? 'the input' : partition ? `partition ${partition[1]}` : `identity ${String(record.identity ?? '')}`;
+            audit.observe(checked.batch, { line, eventId: eventIdOf(record), lane });
+          }
         }
-        const checked = verifier.inspect(record);
-        if (!checked.valid) {
-          invalid++;
-          if (!opts.quiet) console.log(`${file}:${line}: BAD SIGNATURE ${record.decisionId ?? record.identity ?? ''}`);
-          continue;
-        }
-        valid++;
-        if (checked.batch) {
-          const lane = opts.strictOrder ? 'the input' : partition ? `partition ${partition[1]}` : `identity ${String(record.identity ?? '')}`;
-          audit.observe(checked.batch, { line, eventId: eventIdOf(record), lane });
-        }
+      } catch (err) {
+        if (isWardenError(err)) throw err;
+        throw new WardenError('WARDEN_INPUT_NOT_FOUND', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
       }
       const { batches, complete, findings } = audit.finish();
       if (!opts.quiet) for (const f of findings) for (const text of describeFinding(f)) console.log(`${file}: ${text}`);
       const count = (kind: string): number => findings.filter((f) => f.kind === kind).length;
-      console.log(`${valid} valid, ${invalid} invalid; ${batches} batches, ${complete} complete, ${count('missing')} with missing decisions, ${count('duplicate')} duplicated decisions, ${count('reordered')} reordered`);
+      const invalid = counts.unsigned + counts['unknown-key'] + counts['bad-signature'] + counts['not-json'];
+      console.log(
+        `${valid} valid, ${invalid} invalid (${counts.unsigned} unsigned, ${counts['unknown-key']} unknown key, ${counts['bad-signature']} tampered, ${counts['not-json']} not JSON); ` +
+          `${batches} batches, ${complete} complete, ${count('missing')} with missing decisions, ${count('duplicate')} duplicated decisions, ${count('reordered')} reordered`,
+      );
+      if (counts.unsigned > 0) console.log(`${counts.unsigned} records carry no signature: \`warden run\` signs every decision; sign a replay's output with \`warden replay --sign\``);
+      if (unknownKeys.size > 0) {
+        const seen = [...unknownKeys].map(([id, n]) => `${id} (${n})`).join(', ');
+        console.log(`signed with keys not trusted here: ${seen}; trusted: ${verifier.keyIds.join(', ')} (from ${keyFiles.join(', ')}); pass the signer's public key with --public-key`);
+      }
       process.exitCode = invalid > 0 || findings.length > 0 ? 1 : 0;
     });
 }

@@ -54,6 +54,27 @@ describe('Ed25519 signing', () => {
     expect(verifier.verify(other)).toBe(false);
   });
 
+  it('tells an unsigned record, an unknown key, a bad signature and a malformed sig apart', () => {
+    const stranger = generateKeyPair();
+    const signed = signer.sign(decision);
+    expect(verifier.inspect(decision)).toEqual({ valid: false, status: 'unsigned' });
+    expect(verifier.inspect({ ...decision, sig: '' })).toEqual({ valid: false, status: 'unsigned' });
+    expect(verifier.inspect(signed)).toEqual({ valid: true, status: 'valid', keyId: keys.keyId });
+    expect(verifier.inspect({ ...signed, verdict: 'allow' })).toEqual({ valid: false, status: 'bad-signature', keyId: keys.keyId });
+    expect(verifier.inspect(createSigner(stranger.privateKeyPem).sign(decision))).toEqual({ valid: false, status: 'unknown-key', keyId: stranger.keyId });
+    expect(verifier.inspect({ ...decision, sig: 'ed25519:zz:abc' })).toEqual({ valid: false, status: 'malformed' });
+    expect(verifier.inspect({ ...decision, sig: 42 })).toEqual({ valid: false, status: 'malformed' });
+    // A trusted key id with a mangled rest is an altered signature, not a foreign one.
+    expect(verifier.inspect({ ...decision, sig: `ed25519:${keys.keyId}:!!` })).toMatchObject({ status: 'bad-signature' });
+    // Batch signatures: the same three kinds.
+    const texts = createSigner(keys.privateKeyPem, { batchSize: 4 }).signAll([decision, { ...decision, decisionId: 'd2' }]);
+    const first = JSON.parse(texts[0]!) as typeof decision & { sig: string };
+    expect(verifier.inspect(first)).toMatchObject({ valid: true, status: 'valid', keyId: keys.keyId });
+    expect(verifier.inspect({ ...first, score: 1 })).toMatchObject({ valid: false, status: 'bad-signature' });
+    const foreign = JSON.parse(createSigner(stranger.privateKeyPem, { batchSize: 4 }).signAll([decision, decision])[1]!) as object;
+    expect(verifier.inspect(foreign)).toEqual({ valid: false, status: 'unknown-key', keyId: stranger.keyId });
+  });
+
   it('trusts several keys during a rotation', () => {
     const next = generateKeyPair();
     const both = createVerifier([keys.publicKeyPem, next.publicKeyPem]);
@@ -99,7 +120,7 @@ describe('Ed25519 signing', () => {
     const v1 = records.map((r, i) => ({ ...r, sig: `ed25519-merkle:${keys.keyId}:3:${i}:${paths[i]!.map((h) => h.toString('base64url')).join('.')}:${signature}` }));
     const fresh = createVerifier([keys.publicKeyPem]);
     for (const r of v1) expect(fresh.verify(r)).toBe(true);
-    expect(fresh.inspect(v1[2]!)).toEqual({ valid: true, batch: { index: 2, manifest: { batchId: root.toString('hex').slice(0, 16), keyId: keys.keyId, size: 3, firstEventId: null, lastEventId: null, version: 1 } } });
+    expect(fresh.inspect(v1[2]!)).toEqual({ valid: true, status: 'valid', keyId: keys.keyId, batch: { index: 2, manifest: { batchId: root.toString('hex').slice(0, 16), keyId: keys.keyId, size: 3, firstEventId: null, lastEventId: null, version: 1 } } });
     expect(fresh.verify({ ...v1[0]!, score: 1 })).toBe(false);
   });
 
