@@ -4,7 +4,7 @@ import { createLogger } from '../../observability/logger.js';
 import { createKafka } from '../../pipeline/kafka-client.js';
 import { createEnforcer } from '../../enforcer/enforcer.js';
 import { publicKeysFrom } from '../shared/blocks-io.js';
-import { intFlag } from '../support/flags.js';
+import { collectRepeated, intFlag } from '../support/flags.js';
 
 interface ListOptions {
   config: string;
@@ -19,7 +19,7 @@ export function registerBlocksCommand(program: Command): void {
     .command('list')
     .description('active blocks (identity, token, reason, source, expiry), read from the compacted blocks topic to its end')
     .option('--json', 'one JSON object per line instead of a table', false)
-    .option('--public-key <file...>', 'trusted public key(s) (default: signing.publicKeyFile)')
+    .option('--public-key <file>', 'a trusted public key; repeat the option to trust several (a key rotation) (default: signing.publicKeyFile)', collectRepeated, [])
     .option('--timeout <ms>', 'give up if the topic cannot be read to its end in this time', '30000')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
     .action(async (opts: ListOptions) => {

@@ -10,7 +10,7 @@ import { createEnforcer } from '../../enforcer/enforcer.js';
 import { startGateway } from '../../enforcer/gateway.js';
 import { createIdentifier, loadTokensFile } from '../../enforcer/identify.js';
 import { publicKeysFrom } from '../shared/blocks-io.js';
-import { intFlag } from '../support/flags.js';
+import { collectRepeated, intFlag } from '../support/flags.js';
 
 interface GatewayFlags {
   config: string;
@@ -56,7 +56,7 @@ export function registerGatewayCommand(program: Command): void {
     .option('--tokens-file <file>', 'bearer token → identity map (YAML) for bearer mode')
     .option('--fail-mode <mode>', 'open or closed once the block table is stale (default: gateway.failMode)')
     .option('--max-staleness <ms>', 'no contact with the blocks topic for this long = stale (default: gateway.maxStalenessMs)')
-    .option('--public-key <file...>', 'trusted public key(s) (default: signing.publicKeyFile)')
+    .option('--public-key <file>', 'a trusted public key; repeat the option to trust several (a key rotation) (default: signing.publicKeyFile)', collectRepeated, [])
     .option('--ready-timeout <ms>', 'wait this long for the block table before serving anyway (then /_warden/readyz says not ready)', '30000')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
     .action(async (flags: GatewayFlags) => {

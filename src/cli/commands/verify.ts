@@ -1,3 +1,4 @@
+import { collectRepeated } from '../support/flags.js';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
@@ -21,7 +22,6 @@ interface VerifyFlags {
 /** Why a line did not verify; `malformed` (a `sig` that is no Warden signature) counts as tampered. */
 type Problem = Exclude<SignatureStatus, 'valid' | 'malformed'> | 'not-json';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function readPublicKey(file: string): string {
   try {
@@ -49,7 +49,7 @@ export function registerVerifyCommand(program: Command): void {
     .description('verify every decision or block record in a JSONL file (or -): each signature (telling unsigned records, unknown keys and tampered records apart), and that every Merkle batch of decisions is complete, without duplicates and in order')
     .argument('<file>', 'JSON lines of signed records (a decisions file or topic dump, in the order read), - for standard input')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
-    .option('--public-key <file>', 'a trusted public key; repeat the option to trust several (a key rotation) (default: signing.publicKeyFile)', collect, [])
+    .option('--public-key <file>', 'a trusted public key; repeat the option to trust several (a key rotation) (default: signing.publicKeyFile)', collectRepeated, [])
     .option('--strict-order', "check each batch's order over the whole input, not per partition or identity (a file written in order, or one partition)", false)
     .option('-q, --quiet', 'print only the summary', false)
     .action(async (file: string, opts: VerifyFlags) => {

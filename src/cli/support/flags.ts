@@ -9,3 +9,11 @@ export function intFlag(name: string, value: string, min = 0): number {
   }
   return n;
 }
+
+/**
+ * Collector of a repeatable option (`--public-key a.pub --public-key b.pub`). A variadic option
+ * (`<file...>`) would also swallow the command's positional argument that follows it.
+ */
+export function collectRepeated(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
