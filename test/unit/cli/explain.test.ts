@@ -1,9 +1,9 @@
+import { runCli } from '../../helpers/cli.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { main } from '../../../src/cli/main.js';
 import { runScenario } from '../../../src/simulator/scenarios.js';
 import type { Decision } from '../../../src/decisions/decision.js';
 
@@ -15,20 +15,7 @@ const profilesFile = join(dir, 'profiles.jsonl');
 let decisions: Decision[] = [];
 let decisionLines: string[] = [];
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...xs: unknown[]) => void out.push(xs.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...xs: unknown[]) => void err.push(xs.join(' ')));
-  try {
-    const code = await main(['node', 'warden', ...args]);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const run = runCli;
 
 beforeAll(async () => {
   const sim = runScenario('classic', { seed: 11, days: 7, fleet: 6 });

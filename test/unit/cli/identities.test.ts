@@ -1,8 +1,8 @@
+import { runCli } from '../../helpers/cli.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadInventory } from '../../../src/identity/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-identities-'));
@@ -12,19 +12,7 @@ const REAL = 'test/fixtures/real-audit';
 const logs = join(dir, 'all.log');
 writeFileSync(logs, ['cloudtrail.jsonl', 'k8s-audit.jsonl', 'gcp-audit.jsonl', 'github-audit.jsonl', 'pgaudit.log'].map((f) => readFileSync(join(REAL, f), 'utf8').trimEnd()).join('\n') + '\n');
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...xs: unknown[]) => void out.push(xs.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...xs: unknown[]) => void err.push(xs.join(' ')));
-  try {
-    const code = await main(['node', 'warden', ...args]);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runCli;
 
 interface Decision {
   identity: string;
