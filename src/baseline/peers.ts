@@ -24,6 +24,15 @@ import { detectUnusualHour } from './detectors/activity.js';
 /** Ids of peer profiles; `~` cannot start a cloud, Kubernetes, GitHub or database identity id. */
 export const PEER_PREFIX = '~peers/';
 
+/**
+ * Ids of creation records: which identity created `<id>` and when, kept apart from `<id>`'s own
+ * profile. The creating event is usually read by another instance than the one that owns the new
+ * identity's partition; writing the new identity's profile from there could overwrite what its
+ * owner learned in the meantime, so the creator writes this record and the owner copies it into
+ * the profile when it first meets the identity.
+ */
+export const CREATED_PREFIX = '~created/';
+
 /** A created identity whose first action comes within this time of its creation gets the strict view. */
 export const CREATED_SHORTLY_MS = 24 * 3_600_000;
 

@@ -16,7 +16,7 @@ import { compileBaselineRules } from '../baseline/config.js';
 import { extractFeatures } from '../baseline/features.js';
 import { assessEvent } from '../baseline/assess.js';
 import { learnEvent } from '../baseline/learn.js';
-import { assessAgainstPeers, blendFindings, createdIdentityOf, createdShortlyBefore, learnPeer, maturity, peerGroupOf, peersMature } from '../baseline/peers.js';
+import { assessAgainstPeers, blendFindings, CREATED_PREFIX, createdIdentityOf, createdShortlyBefore, learnPeer, maturity, peerGroupOf, peersMature } from '../baseline/peers.js';
 import type { FeedbackRecord } from '../baseline/feedback.js';
 import { applyFeedback, suppressedCodes } from '../baseline/feedback.js';
 import { decisionIdFor } from '../decisions/ids.js';
@@ -252,8 +252,11 @@ export function createDecider(deps: DeciderDeps): Decider {
     const created = events.map((e) => createdIdentityOf(e));
     const wanted = resolutions.map((r) => r.identityId);
     for (const g of groups) if (g !== null) wanted.push(g);
-    for (const c of created) if (c !== null) wanted.push(c);
+    for (const c of created) if (c !== null) wanted.push(CREATED_PREFIX + c);
     const loaded = await store.load(wanted, partition);
+    // Identities met for the first time: did another identity create them (see CREATED_PREFIX)?
+    const firstMet = [...new Set(resolutions.map((r) => r.identityId))].filter((id) => !loaded.get(id)?.profile && !loaded.has(CREATED_PREFIX + id));
+    if (firstMet.length > 0) for (const [k, v] of await store.load(firstMet.map((id) => CREATED_PREFIX + id), partition)) loaded.set(k, v);
     const profiles = new Map<string, IdentityProfile>();
     const lastOffset = new Map<string, string | null>();
     const decisions: Decision[] = [];
@@ -266,6 +269,14 @@ export function createDecider(deps: DeciderDeps): Decider {
       }
       return p;
     };
+    /** The creation record of a never-seen identity, copied into its own profile before its first event. */
+    const adoptCreation = (p: IdentityProfile): void => {
+      if (p.events !== 0 || p.createdBy !== undefined || p.identity.startsWith(CREATED_PREFIX)) return;
+      const record = profiles.get(CREATED_PREFIX + p.identity) ?? loaded.get(CREATED_PREFIX + p.identity)?.profile;
+      if (record?.createdBy === undefined || record.createdAt === undefined) return;
+      p.createdBy = record.createdBy;
+      p.createdAt = record.createdAt;
+    };
     /** Not yet learned from this partition position (a redelivered event teaches nothing twice). */
     const fresh = (id: string, offset: string | null): boolean => offset === null || offsetAfter(offset, loaded.get(id)?.watermark ?? null);
 
@@ -274,6 +285,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       const identity = resolutions[i]!;
       const id = identity.identityId;
       const profile = profileOf(id);
+      adoptCreation(profile);
       const group = groups[i] ?? null;
       const peer = group !== null ? profileOf(group) : null;
       const f = extractFeatures(event, config.baseline.readOnlyNoveltyFactor);
@@ -333,11 +345,12 @@ export function createDecider(deps: DeciderDeps): Decider {
       }
       const made = created[i];
       if (made != null && made !== id) {
-        const target = profileOf(made);
-        if (target.createdBy === undefined && target.events === 0) {
-          target.createdBy = id;
-          target.createdAt = f.t;
-          if (!lastOffset.has(made)) lastOffset.set(made, null);
+        // The creator writes a creation record, never the new identity's own profile.
+        const record = profileOf(CREATED_PREFIX + made);
+        if (record.createdBy === undefined) {
+          record.createdBy = id;
+          record.createdAt = f.t;
+          lastOffset.set(CREATED_PREFIX + made, null);
         }
       }
 

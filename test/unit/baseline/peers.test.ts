@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { MemoryBaselineStore } from '../../../src/baseline/store-memory.js';
 import { createDecider } from '../../../src/scoring/decider.js';
-import { createdIdentityOf, peerGroupOf, PEER_PREFIX } from '../../../src/baseline/peers.js';
+import { CREATED_PREFIX, createdIdentityOf, peerGroupOf, PEER_PREFIX } from '../../../src/baseline/peers.js';
 import type { WardenEvent } from '../../../src/events/event.js';
 import { createEmptyPolicy, createInventoryResolver } from '../../helpers/decision-context.js';
 import { DAY, HOUR, START, codes, event, routine } from './helpers.js';
@@ -55,6 +55,19 @@ describe('peer baselines', () => {
     const [, first] = await d.decideBatch([create, event(AFTER + 120_000, { identity: { id: 'etl-made' }, action: 's3:GetObject', resource: 'arn:aws:s3:::artifacts/app.tgz', readOnly: true })]);
     expect(first?.reasons.find((r) => r.code === 'LEARNING')?.detail).toMatch(/^created by etl-a shortly before its first action/);
     expect(codes(first)).toContain('NEW_ACTION');
+  });
+
+  it("never writes the created identity's own profile: a creation record is adopted when the identity first acts, in a later batch", async () => {
+    const store = new MemoryBaselineStore();
+    const d = decider(store);
+    await d.decideBatch(fleet());
+    await d.decideBatch([event(AFTER, { identity: { id: 'etl-a' }, action: 'iam:CreateRole', resource: 'etl-made', attributes: { response: { role: { arn: 'etl-made' } } } })]);
+    // The creator's instance may not own the new identity's partition: its profile stays untouched.
+    expect(await store.get('etl-made')).toBeNull();
+    expect((await store.get(`${CREATED_PREFIX}etl-made`))?.createdBy).toBe('etl-a');
+    const [first] = await d.decideBatch([event(AFTER + 300_000, { identity: { id: 'etl-made' }, action: 's3:GetObject', resource: 'arn:aws:s3:::artifacts/app.tgz', readOnly: true })]);
+    expect(first?.reasons.find((r) => r.code === 'LEARNING')?.detail).toMatch(/^created by etl-a shortly before its first action/);
+    expect((await store.get('etl-made'))?.createdBy).toBe('etl-a');
   });
 
   it('reads the created identity from the request when the response is absent', () => {
