@@ -6,7 +6,7 @@ import { compileKnowledgePack } from './compile.js';
 import type { CompiledKnowledgePack } from './pack.js';
 import { readKnowledgeDir } from './files.js';
 
-export type { KnowledgePack, Sensitivity, TechniqueHit, Tier } from './types.js';
+export type { Classification, KnowledgePack, Sensitivity, TechniqueHit, Tier } from './types.js';
 export { TIERS, TIER_RANK } from './types.js';
 export { compileKnowledgePack, emptyKnowledgePack } from './compile.js';
 export type { KnowledgeDoc } from './compile.js';

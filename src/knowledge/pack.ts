@@ -10,7 +10,7 @@ import type { WardenEvent } from '../events/event.js';
 import type { CompiledClass, CompiledEntry, KnowledgeFile } from './parse.js';
 import { KNOWLEDGE_CODE } from './parse.js';
 import { TIER_RANK } from './types.js';
-import type { KnowledgePack, Sensitivity, TechniqueHit } from './types.js';
+import type { Classification, KnowledgePack, Sensitivity, TechniqueHit } from './types.js';
 
 /** A pack plus what the docs, tests and tooling read of it. */
 export interface CompiledKnowledgePack extends KnowledgePack {
@@ -27,6 +27,7 @@ interface Slot {
 }
 
 const NO_HITS: readonly TechniqueHit[] = Object.freeze([]);
+const NOTHING_KNOWN: Classification = Object.freeze({ hits: NO_HITS, sensitivity: null });
 const EMPTY_SLOT: Slot = Object.freeze({ entries: [], entrySensitivity: [], classes: [], classSensitivity: [] });
 /** Distinct actions whose slot is cached; beyond it (a flood of made-up actions) slots are resolved each time. */
 const MAX_CACHED_ACTIONS = 50_000;
@@ -80,32 +81,32 @@ export function buildKnowledgePack(files: readonly KnowledgeFile[], version: str
     return resolved;
   };
 
+  const classify = (event: WardenEvent): Classification => {
+    const slot = slotOf(event.action);
+    if (slot === EMPTY_SLOT) return NOTHING_KNOWN;
+    let hits: TechniqueHit[] | null = null;
+    let sensitivity: Sensitivity | null = null;
+    // Entries are sorted most severe first: the first that fires gives the sensitivity.
+    for (let i = 0; i < slot.entries.length; i++) {
+      const e = slot.entries[i] as CompiledEntry;
+      if (e.when !== null && !e.when(event)) continue;
+      (hits ??= []).push({ entry: e.id, tactic: e.tactic, technique: e.technique, name: e.name, tier: e.tier, detail: e.detail(event), conditional: e.when !== null });
+      sensitivity ??= slot.entrySensitivity[i] as Sensitivity;
+    }
+    for (let i = 0; sensitivity === null && i < slot.classes.length; i++) {
+      const c = slot.classes[i] as CompiledClass;
+      if (c.when === null || c.when(event)) sensitivity = slot.classSensitivity[i] as Sensitivity;
+    }
+    return hits === null && sensitivity === null ? NOTHING_KNOWN : { hits: hits ?? NO_HITS, sensitivity };
+  };
+
   return Object.freeze({
     version,
     size: entries.length,
     entries,
     classes,
-    match(event: WardenEvent): readonly TechniqueHit[] {
-      const slot = slotOf(event.action);
-      if (slot.entries.length === 0) return NO_HITS;
-      let hits: TechniqueHit[] | null = null;
-      for (const e of slot.entries) {
-        if (e.when !== null && !e.when(event)) continue;
-        (hits ??= []).push({ entry: e.id, tactic: e.tactic, technique: e.technique, name: e.name, tier: e.tier, detail: e.detail(event), conditional: e.when !== null });
-      }
-      return hits ?? NO_HITS;
-    },
-    sensitivity(event: WardenEvent): Sensitivity | null {
-      const slot = slotOf(event.action);
-      for (let i = 0; i < slot.entries.length; i++) {
-        const e = slot.entries[i] as CompiledEntry;
-        if (e.when === null || e.when(event)) return slot.entrySensitivity[i] as Sensitivity;
-      }
-      for (let i = 0; i < slot.classes.length; i++) {
-        const c = slot.classes[i] as CompiledClass;
-        if (c.when === null || c.when(event)) return slot.classSensitivity[i] as Sensitivity;
-      }
-      return null;
-    },
+    classify,
+    match: (event: WardenEvent): readonly TechniqueHit[] => classify(event).hits,
+    sensitivity: (event: WardenEvent): Sensitivity | null => classify(event).sensitivity,
   });
 }

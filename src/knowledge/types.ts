@@ -34,14 +34,26 @@ export interface Sensitivity {
   category: string;
 }
 
+/** What the pack says about one event. */
+export interface Classification {
+  hits: readonly TechniqueHit[];
+  /** The highest tier among the entries that fire, else the matching `sensitivity` class, else null. */
+  sensitivity: Sensitivity | null;
+}
+
 export interface KnowledgePack {
   /** Short content hash of the loaded files. */
   readonly version: string;
   /** Number of entries. */
   readonly size: number;
-  /** Hot path (called for every event): entries indexed by action; a shared frozen empty array when nothing matches. */
+  /**
+   * Hot path (called for every event): the entries that fire, most severe first, and the action's
+   * sensitivity, each entry's condition evaluated once. Nothing known: a shared frozen value.
+   */
+  classify(event: WardenEvent): Classification;
+  /** The entries that fire, most severe first (`classify(event).hits`); a shared frozen empty array when none. */
   match(event: WardenEvent): readonly TechniqueHit[];
-  /** The highest tier among matching entries, else the matching `sensitivity` class, else null. */
+  /** `classify(event).sensitivity`. */
   sensitivity(event: WardenEvent): Sensitivity | null;
 }
 

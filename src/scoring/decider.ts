@@ -219,7 +219,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     const evaluation = policy.evaluate(event, identity);
     // Technique knowledge needs no baseline: it still decides while the store is away (nothing
     // can say the action is routine for the identity, so no routine discount).
-    const hits = knowledge ? knowledge.match(event) : NO_HITS;
+    const hits = knowledge ? knowledge.classify(event).hits : NO_HITS;
     const findings = hits.length > 0 ? techniqueFindings(hits, false, config.knowledge) : [];
     const combined = combineFor(event, identity, evaluation, { findings, learning: false, model: null, suppressed: new Set() });
     const closed = config.pipeline.failMode === 'closed' && evaluation.protected;
@@ -289,11 +289,9 @@ export function createDecider(deps: DeciderDeps): Decider {
       const group = groups[i] ?? null;
       const peer = group !== null ? profileOf(group) : null;
       const f = extractFeatures(event, config.baseline.readOnlyNoveltyFactor);
-      const hits = knowledge ? knowledge.match(event) : NO_HITS;
-      if (knowledge) {
-        const sensitivity = knowledge.sensitivity(event);
-        if (sensitivity) f.sensitivity = tierFactor[sensitivity.tier];
-      }
+      const known = knowledge ? knowledge.classify(event) : null;
+      const hits = known ? known.hits : NO_HITS;
+      if (known?.sensitivity) f.sensitivity = tierFactor[known.sensitivity.tier];
       const evaluation = policy.evaluate(event, identity);
       const assessment = assessEvent(profile, event, f, rules);
       let findings = assessment.findings;

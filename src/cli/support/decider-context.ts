@@ -119,11 +119,12 @@ export function createTracedDecider(parts: DeciderParts): TracedDecider {
     ? {
         version: pack.version,
         size: pack.size,
-        match(event) {
-          const hits = pack.match(event);
-          traceOf(event).hits = hits;
-          return hits;
+        classify(event) {
+          const known = pack.classify(event);
+          traceOf(event).hits = known.hits;
+          return known;
         },
+        match: (event) => pack.match(event),
         sensitivity: (event) => pack.sensitivity(event),
       }
     : null;

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createNormalizer } from '../../../src/events/index.js';
-import { DEFAULT_KNOWLEDGE_DIR, loadKnowledgeDir } from '../../../src/knowledge/index.js';
+import { DEFAULT_KNOWLEDGE_DIR, loadKnowledgeDir, TIER_RANK } from '../../../src/knowledge/index.js';
 
 interface FixtureRow {
   fires: string[];
@@ -50,6 +50,12 @@ describe('knowledge pack fixtures', () => {
       expect(hit.detail.length).toBeGreaterThan(0);
       expect(hit.detail).not.toMatch(/\{[A-Za-z.|]+\}/);
     }
+    // One pass gives both: the hits, most severe first, and a sensitivity of the first hit's tier.
+    const known = pack.classify(event);
+    expect(known.hits).toEqual(hits);
+    const ranks = hits.map((h) => TIER_RANK[h.tier]);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    if (hits.length > 0) expect(known.sensitivity?.tier).toBe(hits[0]?.tier);
     if (row.sensitivity) {
       const s = pack.sensitivity(event);
       expect(s && `${s.tier}/${s.category}`).toBe(row.sensitivity);
