@@ -87,8 +87,7 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
 
   learnVolume(p, event, c.ewmaAlpha);
   if (extras.totals) learnHourTotals(p, extras.totals, c.ewmaAlpha);
-  learnRisk(p, f.t, extras.points ?? 0, c.ewmaAlpha, legit);
-  if (extras.slowReported && p.risk) p.risk.acc = 0;
+  learnRisk(p, f.t, extras.points ?? 0, c.ewmaAlpha, legit, extras.slowReported === true);
 
   p.failRate += 0.02 * ((f.failed ? 1 : 0) - p.failRate);
   if (f.failed) pushBounded(p.failures, f.t, c.failureBurst * 2);

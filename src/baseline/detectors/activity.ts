@@ -169,14 +169,17 @@ export function detectSlowAndLow(p: IdentityProfile, t: number, points: number, 
   });
 }
 
-/** Folds this event's points into the accumulator and the accumulator's usual level. */
-export function learnRisk(p: IdentityProfile, t: number, points: number, alpha: number, legit: boolean): void {
+/**
+ * Folds this event's points into the accumulator and the accumulator's usual level. When the event
+ * reported slow-and-low, the sum it reported starts again from 0 (one finding per crossing).
+ */
+export function learnRisk(p: IdentityProfile, t: number, points: number, alpha: number, legit: boolean, reported = false): void {
   const acc = accumulatedRisk(p, t, points);
   const r = (p.risk ??= { acc: 0, at: t, mean: 0, var: 0, n: 0 });
   // The usual level learns from every event but those of a context already judged unusual: an
   // identity whose work always carries small oddities has a higher usual level.
   if (legit || points === 0) ewma(r, acc, alpha);
-  r.acc = acc;
+  r.acc = reported ? 0 : acc;
   r.at = Math.max(t, r.at);
 }
 
