@@ -3,6 +3,7 @@ import type { WardenEvent } from '../events/event.js';
 import type { Rng } from './rng.js';
 import type { SimIdentity, Step } from './fleet.js';
 import { homeSource } from './fleet.js';
+import { copyStepFields } from './step-fields.js';
 
 export const ATTACK_KINDS = [
   'stolen-credential', 'privilege-escalation', 'reconnaissance', 'exfiltration', 'off-hours',
@@ -46,10 +47,7 @@ function ev(idn: SimIdentity, step: Step, source: Source, outcome: 'success' | '
     privileged: step.privileged ?? false,
     sourceFormat: 'warden',
   };
-  if (step.resource) body.resource = step.resource;
-  if (step.bytes !== undefined) body.bytes = step.bytes;
-  if (step.rows !== undefined) body.rows = step.rows;
-  if (step.readOnly !== undefined) body.readOnly = step.readOnly;
+  copyStepFields(body, step);
   return body;
 }
 

@@ -2,6 +2,7 @@
 import type { WardenEvent } from '../../events/event.js';
 import type { Rng } from '../rng.js';
 import type { Step, VariedIdentity } from './fleet.js';
+import { copyStepFields } from '../step-fields.js';
 
 export type Source = NonNullable<WardenEvent['source']>;
 export type Outcome = NonNullable<WardenEvent['outcome']>;
@@ -180,10 +181,7 @@ export function eventBody(d: Pick<VariedDraft, 'idn' | 'step' | 'source' | 'toke
     privileged: step.privileged ?? false,
     sourceFormat: 'warden',
   };
-  if (step.resource) body.resource = step.resource;
-  if (step.bytes !== undefined) body.bytes = step.bytes;
-  if (step.rows !== undefined) body.rows = step.rows;
-  if (step.readOnly !== undefined) body.readOnly = step.readOnly;
+  copyStepFields(body, step);
   const attributes: Record<string, unknown> = {};
   if (idn.platform === 'aws') attributes.account = idn.account;
   if (step.request) attributes.request = step.request;
