@@ -4,11 +4,11 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { WardenError, WardenValidationError } from '../errors.js';
-import type { ValidationIssue } from '../errors.js';
+import { WardenError } from '../errors.js';
 import { parsePolicyFile } from '../policy/parse.js';
+import { parseEachFile } from './yaml-source.js';
 import { buildPolicySet } from '../policy/policy-set.js';
-import type { CompiledPolicy, PolicySet } from '../policy/compiled.js';
+import type { PolicySet } from '../policy/compiled.js';
 
 export const isPolicyTestFile = (file: string): boolean => /\.test\.ya?ml$/.test(file);
 export const isPolicyFile = (file: string): boolean => /\.ya?ml$/.test(file) && !isPolicyTestFile(file);
@@ -39,18 +39,7 @@ function readText(file: string): string {
 
 /** Parses files given as (name, text) pairs, collecting every file's problems into one error. */
 export function parsePolicyTexts(files: readonly { file: string; text: string }[]): PolicySet {
-  const issues: ValidationIssue[] = [];
-  const policies: CompiledPolicy[] = [];
-  for (const { file, text } of files) {
-    try {
-      policies.push(parsePolicyFile(text, file));
-    } catch (err) {
-      if (err instanceof WardenValidationError) issues.push(...err.issues);
-      else throw err;
-    }
-  }
-  if (issues.length > 0) throw new WardenValidationError('WARDEN_POLICY_INVALID', issues);
-  return buildPolicySet(policies);
+  return buildPolicySet(parseEachFile(files, parsePolicyFile, 'WARDEN_POLICY_INVALID'));
 }
 
 /** Loads every policy file in the given folders/files; throws one error listing all problems. */

@@ -82,3 +82,22 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Parses every (file, text) pair with `parse`, collecting the validation problems of all files
+ * into one error of `code`, so a user sees every broken file at once. Other errors pass through.
+ */
+export function parseEachFile<T>(files: readonly { file: string; text: string }[], parse: (text: string, file: string) => T, code: WardenErrorCode): T[] {
+  const issues: ValidationIssue[] = [];
+  const parsed: T[] = [];
+  for (const { file, text } of files) {
+    try {
+      parsed.push(parse(text, file));
+    } catch (err) {
+      if (err instanceof WardenValidationError) issues.push(...err.issues);
+      else throw err;
+    }
+  }
+  if (issues.length > 0) throw new WardenValidationError(code, issues);
+  return parsed;
+}
