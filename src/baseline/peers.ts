@@ -18,7 +18,7 @@ import type { BaselineRules } from './config.js';
 import { inLearning } from './config.js';
 import { recordValue } from './value-map.js';
 import { countHour } from './stats.js';
-import { detectNovelty } from './detectors/novelty.js';
+import { CODES, detectNovelty } from './detectors/novelty.js';
 import { detectUnusualHour } from './detectors/activity.js';
 
 /** Ids of peer profiles; `~` cannot start a cloud, Kubernetes, GitHub or database identity id. */
@@ -85,11 +85,8 @@ export function peersMature(peer: IdentityProfile | null, t: number, rules: Base
   return members.filter((m) => m !== self).length >= MIN_PEERS;
 }
 
-/** Finding codes of the peer view per dimension (see detectNovelty). */
-const OWN_DIM_OF: Record<string, Dimension> = {
-  NEW_ACTION: 'action', NEW_SERVICE: 'service', NEW_RESOURCE: 'resource', NEW_SOURCE_IP: 'ip', NEW_SOURCE_NETWORK: 'net',
-  NEW_SOURCE_ASN: 'asn', NEW_SOURCE_COUNTRY: 'country', NEW_REGION: 'region', NEW_USER_AGENT: 'ua', NEW_WORKLOAD: 'workload',
-};
+/** The dimension behind each novelty code (the inverse of detectNovelty's table). */
+const DIM_OF_CODE: ReadonlyMap<string, Dimension> = new Map((Object.entries(CODES) as Array<[Dimension, { code: string }]>).map(([dim, spec]) => [spec.code, dim]));
 
 /**
  * The event judged against its peers: novelty of what and where, and the hour. Only the
@@ -102,7 +99,7 @@ export function assessAgainstPeers(peer: IdentityProfile, own: IdentityProfile, 
   detectUnusualHour(peer, f, rules, all);
   const out = all.filter((x) => {
     if (x.code === 'UNUSUAL_HOUR') return (own.hours[f.hourOfWeek] ?? 0) === 0;
-    const dim = OWN_DIM_OF[x.code];
+    const dim = DIM_OF_CODE.get(x.code);
     const v = dim === undefined ? undefined : f.values[dim];
     return v === undefined || own.maps[dim!].entries[v] === undefined;
   });

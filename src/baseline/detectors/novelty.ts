@@ -7,7 +7,8 @@ import type { BaselineRules } from '../config.js';
 import type { DetectorWeights } from '../../config/sections/baseline.js';
 import { liveEntry, newValueChance, novelty, surprise } from '../value-map.js';
 
-const CODES: Record<Dimension, { code: keyof DetectorWeights; family: FindingFamily; label: string }> = {
+/** The finding each dimension's novelty raises. */
+export const CODES: Readonly<Record<Dimension, { code: keyof DetectorWeights; family: FindingFamily; label: string }>> = {
   action: { code: 'NEW_ACTION', family: 'what', label: 'action' },
   service: { code: 'NEW_SERVICE', family: 'what', label: 'service' },
   resource: { code: 'NEW_RESOURCE', family: 'what', label: 'resource pattern' },
