@@ -22,8 +22,9 @@ section.card { background:var(--card); border:1px solid var(--line); border-radi
 table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; padding:4px 8px; border-bottom:1px solid var(--line); vertical-align:top; word-break:break-word; }
 th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase; }
+td.time { white-space:nowrap; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
-.verdict { display:inline-block; padding:0 6px; border-radius:3px; font-size:12px; font-weight:700; text-transform:uppercase; color:#fff; }
+.verdict { display:inline-block; white-space:nowrap; padding:0 6px; border-radius:3px; font-size:12px; font-weight:700; text-transform:uppercase; color:#fff; }
 .verdict-allow { background:var(--allow); } .verdict-alert { background:var(--alert); } .verdict-block { background:var(--block); }
 .muted { color:var(--muted); }
 .code { font-family:ui-monospace, Menlo, Consolas, monospace; font-size:12.5px; }

@@ -65,6 +65,7 @@ export interface ConsoleDeps {
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const STORE_TIMEOUT_MS = 2000;
+const RECENT_ON_IDENTITY_PAGE = 25;
 const LOGIN_FAILURES_PER_MINUTE = 10;
 const FLASH: Record<string, string> = { blocked: 'Block published: enforcers apply it as soon as they read it.', lifted: 'Lift published: enforcers apply it as soon as they read it.' };
 
@@ -235,7 +236,7 @@ export async function buildConsoleServer(deps: ConsoleDeps): Promise<FastifyInst
       derived: profile ? deriveProfile(profile, config.baseline) : null,
       profileError,
       stats,
-      recent: stats ? index.recentOf(stats, 50) : [],
+      recent: stats ? index.recentOf(stats, RECENT_ON_IDENTITY_PAGE) : [],
       activeBlocks: blocks.activeFor(id, now()),
       blockHistory: blocks.recentHistory(20, id),
       canAct: who(req).role === 'operator',

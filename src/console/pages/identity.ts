@@ -131,7 +131,7 @@ ${history.length > 0 ? html`<h2>History</h2><table><thead><tr><th>at</th><th>sta
 }
 
 export function identityPage(frame: PageFrame, d: IdentityPageData): Html {
-  const recent = d.recent.map((e) => html`<tr><td class="muted code">${e.decision.eventTime}</td><td>${verdictBadge(e.decision.verdict)}</td><td class="num">${e.decision.score}</td><td class="code">${e.decision.action}</td><td class="code">${e.decision.reasons.map((r) => r.code).join(', ')}</td><td>${decisionLink(e.decision.decisionId, 'details')}</td></tr>`);
+  const recent = d.recent.map((e) => html`<tr><td class="muted code time">${e.decision.eventTime.replace('T', ' ').slice(0, 19)}</td><td>${verdictBadge(e.decision.verdict)}</td><td class="num">${e.decision.score}</td><td class="code">${e.decision.action}</td><td class="code">${e.decision.reasons.map((r) => r.code).join(', ')}</td><td>${decisionLink(e.decision.decisionId, 'details')}</td></tr>`);
   return page(
     frame,
     html`<h1 id="identity-id">${d.id}</h1>${d.flash ? html`<p class="flash" id="flash">${d.flash}</p>` : ''}${d.error ? html`<p class="error" id="form-error">${d.error}</p>` : ''}
