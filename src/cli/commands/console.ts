@@ -12,7 +12,8 @@ interface ConsoleFlags {
   publicKey?: string[];
 }
 
-function parseListen(text: string): { host: string; port: number } {
+/** `host:port` or `port` (host 127.0.0.1). */
+export function parseListen(text: string): { host: string; port: number } {
   const match = /^(?:(.*):)?(\d+)$/.exec(text);
   const port = Number(match?.[2]);
   if (!match || port > 65535) throw new WardenError('WARDEN_USAGE', `--listen wants host:port or port, got "${text}"`);
