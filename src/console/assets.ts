@@ -23,7 +23,8 @@ table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; padding:4px 8px; border-bottom:1px solid var(--line); vertical-align:top; word-break:break-word; }
 th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase; }
 td.time { white-space:nowrap; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+td > a { white-space:nowrap; }
 .verdict { display:inline-block; white-space:nowrap; padding:0 6px; border-radius:3px; font-size:12px; font-weight:700; text-transform:uppercase; color:#fff; }
 .verdict-allow { background:var(--allow); } .verdict-alert { background:var(--alert); } .verdict-block { background:var(--block); }
 .muted { color:var(--muted); }

@@ -39,8 +39,3 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Htm
 export function raw(text: string): Html {
   return new Html(text);
 }
-
-/** A URL path segment for an id (identities may contain `/`, `:` or `@`). */
-export function pathSegment(id: string): string {
-  return encodeURIComponent(id);
-}

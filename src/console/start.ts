@@ -4,6 +4,7 @@
  * a signer and producer for operator records, and the HTTP server. `close()` stops them in order.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { Partitioners } from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import { RedisBaselineStore } from '../baseline/store-redis.js';
@@ -15,7 +16,7 @@ import { WardenError } from '../errors.js';
 import type { Inventory } from '../identity/inventory.js';
 import { loadInventory } from '../identity/load.js';
 import type { Logger } from '../observability/logger.js';
-import { createKafka } from '../pipeline/kafka-client.js';
+import { createKafka, kafkaAuthError } from '../pipeline/kafka-client.js';
 import { connectRedis } from '../pipeline/redis-connection.js';
 import { consoleAuthFrom } from './auth.js';
 import { BlockView } from './block-view.js';
@@ -99,14 +100,19 @@ export async function startConsole(config: WardenConfig, logger: Logger, options
     await store.close().catch(() => undefined);
   };
   try {
-    producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+    // The default partitioner, as `warden block` uses: one key lands on one partition whoever publishes it.
+    producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     admin = kafka.admin();
     await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = [config.kafka.topics.decisions, config.kafka.topics.blocks, ...(events ? config.kafka.inputs.map((i) => i.topic) : [])].filter((t) => !existing.has(t));
+    if (missing.length > 0) throw new WardenError('WARDEN_USAGE', `the console reads topics that do not exist: ${missing.join(', ')}`, { hint: 'create them with `warden topics create` (or start `warden run`, which creates them), or fix kafka.topics / kafka.inputs' });
     await feed.start();
   } catch (err) {
     await closeAll();
-    throw err;
+    if (err instanceof WardenError) throw err;
+    throw kafkaAuthError(err, config) ?? new WardenError('WARDEN_KAFKA_UNAVAILABLE', `the console cannot read from Kafka at ${config.kafka.brokers.join(',')}: ${(err as Error).message}`, { cause: err, retriable: true });
   }
   const connectedAdmin = admin;
   const connectedProducer = producer;
