@@ -29,6 +29,9 @@ export interface HourBucket {
   /** Reasons naming a value never seen for the identity (NEW_*). */
   newValues: number;
   maxScore: number;
+  /** Bytes and rows the identity's audit events reported (when the console reads the input topics). */
+  bytes: number;
+  rows: number;
 }
 
 export type VerdictCounts = Record<Verdict, number>;
@@ -157,35 +160,54 @@ export class DecisionIndex {
     } else map.set(version, { count: 1, lastAt: at });
   }
 
-  private addToIdentity(entry: IndexedDecision, eventAt: number, hour: number): void {
-    const d = entry.decision;
-    let stats = this.identities.get(d.identity);
-    if (stats) {
-      // Most recently active last, so the least recently active is evicted first.
-      this.identities.delete(d.identity);
-    } else {
-      stats = { identity: d.identity, owner: d.owner, total: 0, byVerdict: emptyCounts(), firstEventAt: eventAt, lastEventAt: eventAt, lastReceivedAt: 0, recent: [], recentNext: 0, hours: new Map(), reasons: new Map() };
+  /** The identity's stats, created when new; moved to the most recently active end (the least recently active is evicted first). */
+  private statsFor(identity: string, eventAt: number): IdentityStats {
+    let stats = this.identities.get(identity);
+    if (stats) this.identities.delete(identity);
+    else {
+      stats = { identity, owner: null, total: 0, byVerdict: emptyCounts(), firstEventAt: eventAt, lastEventAt: eventAt, lastReceivedAt: 0, recent: [], recentNext: 0, hours: new Map(), reasons: new Map() };
       if (this.identities.size >= this.options.maxIdentities) {
         const oldest = this.identities.keys().next();
         if (!oldest.done) this.identities.delete(oldest.value);
       }
     }
-    this.identities.set(d.identity, stats);
+    this.identities.set(identity, stats);
+    return stats;
+  }
+
+  private bucketFor(stats: IdentityStats, hour: number): HourBucket {
+    let bucket = stats.hours.get(hour);
+    if (!bucket) {
+      bucket = { hour, events: 0, alerts: 0, blocks: 0, newValues: 0, maxScore: 0, bytes: 0, rows: 0 };
+      stats.hours.set(hour, bucket);
+      trimHours(stats.hours, SERIES_HOURS);
+    }
+    return bucket;
+  }
+
+  /** Adds the bytes and rows an audit event reported to its identity's hour (events are read from the input topics). */
+  addVolume(identity: string, eventTime: string, bytes: number, rows: number): void {
+    if (!(bytes > 0) && !(rows > 0)) return;
+    const eventAt = Date.parse(eventTime);
+    if (!Number.isFinite(eventAt)) return;
+    const bucket = this.bucketFor(this.statsFor(identity, eventAt), Math.floor(eventAt / HOUR_MS) * HOUR_MS);
+    if (bytes > 0) bucket.bytes += bytes;
+    if (rows > 0) bucket.rows += rows;
+  }
+
+  private addToIdentity(entry: IndexedDecision, eventAt: number, hour: number): void {
+    const d = entry.decision;
+    const stats = this.statsFor(d.identity, eventAt);
     stats.owner = d.owner ?? stats.owner;
     stats.total++;
     stats.byVerdict[d.verdict]++;
-    stats.firstEventAt = Math.min(stats.firstEventAt, eventAt);
-    stats.lastEventAt = Math.max(stats.lastEventAt, eventAt);
+    stats.firstEventAt = stats.total === 1 ? eventAt : Math.min(stats.firstEventAt, eventAt);
+    stats.lastEventAt = stats.total === 1 ? eventAt : Math.max(stats.lastEventAt, eventAt);
     stats.lastReceivedAt = entry.receivedAt;
     if (stats.recent.length < this.options.perIdentityDecisions) stats.recent.push(entry);
     else stats.recent[stats.recentNext] = entry;
     stats.recentNext = (stats.recentNext + 1) % this.options.perIdentityDecisions;
-    let bucket = stats.hours.get(hour);
-    if (!bucket) {
-      bucket = { hour, events: 0, alerts: 0, blocks: 0, newValues: 0, maxScore: 0 };
-      stats.hours.set(hour, bucket);
-      trimHours(stats.hours, SERIES_HOURS);
-    }
+    const bucket = this.bucketFor(stats, hour);
     bucket.events++;
     if (d.verdict === 'alert') bucket.alerts++;
     else if (d.verdict === 'block') bucket.blocks++;

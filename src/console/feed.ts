@@ -126,7 +126,10 @@ export class ConsoleFeed {
     const normalize = this.normalizers.get(topic);
     if (!normalize || !value || !this.options.events) return;
     const { events } = normalize(value, { topic, partition, offset });
-    for (const e of events) this.options.events.put(e);
+    for (const e of events) {
+      this.options.events.put(e);
+      this.options.index.addVolume(e.identity.id, e.time, e.bytes ?? 0, e.rows ?? 0);
+    }
   }
 
   /** Where the console is on each partition it reads. */

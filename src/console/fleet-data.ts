@@ -19,6 +19,8 @@ export async function fleetData(index: DecisionIndex, inventory: Inventory | nul
   const unowned: FleetData['unowned'] = [];
   const seen = new Set<string>();
   for (const s of index.allIdentities()) {
+    // An identity known only from its audit events (its decisions not read yet) is not ranked.
+    if (s.total === 0) continue;
     seen.add(s.identity);
     let risk = 0;
     let alerts = 0;

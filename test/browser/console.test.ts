@@ -56,7 +56,7 @@ function history(now: number): object[] {
       const hour = 8 + (k % 9);
       const t = Math.floor(base / 86_400_000) * 86_400_000 + hour * 3_600_000 + k * 60_000;
       const action = ['s3:PutObject', 'ecs:UpdateService', 'ecr:PutImage', 's3:GetObject'][k % 4]!;
-      events.push({ id: `h-${i++}`, time: new Date(t).toISOString(), identity: { id: IDENTITY, type: 'service_account', tokenId: 'AKIACIDEPLOYER00001' }, action, resource: `arn:aws:s3:::prod-artifacts/app-${k % 3}.tgz`, outcome: 'success', source: { ip: `10.1.2.${10 + (k % 5)}`, userAgent: 'terraform/1.9.5', region: 'eu-west-1', workload: 'ci-runner' }, environment: 'prod' });
+      events.push({ id: `h-${i++}`, time: new Date(t).toISOString(), identity: { id: IDENTITY, type: 'service_account', tokenId: 'AKIACIDEPLOYER00001' }, action, resource: `arn:aws:s3:::prod-artifacts/app-${k % 3}.tgz`, outcome: 'success', source: { ip: `10.1.2.${10 + (k % 5)}`, userAgent: 'terraform/1.9.5', region: 'eu-west-1', workload: 'ci-runner' }, environment: 'prod', bytes: 40_000 + 1000 * (k % 7) });
     }
   }
   const odd = now - 3_600_000;
@@ -222,6 +222,7 @@ describe('warden console in Chromium', () => {
     expect(await page.locator('#identity-owner').textContent()).toContain('team-platform');
     expect(await page.locator('svg.heatmap rect.heat').count()).toBe(168);
     expect(await page.locator('svg.bars rect.bar').count()).toBeGreaterThan(5);
+    expect(await page.locator('svg[aria-label^="bytes per hour"] rect.bar').count()).toBeGreaterThan(5);
     expect(await page.locator('[data-dimension=ua]').textContent()).toContain('terraform');
     mkdirSync('docs/img', { recursive: true });
     await page.screenshot({ path: 'docs/img/console-identity.png', fullPage: true });

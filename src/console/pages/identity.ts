@@ -101,13 +101,16 @@ function newValuesPerDay(p: IdentityProfile): SeriesPoint[] {
 }
 
 function plots(d: IdentityPageData): Html {
-  const hourly: SeriesPoint[] = d.stats ? [...d.stats.hours.values()].sort((a, b) => a.hour - b.hour).map((b) => ({ at: b.hour, value: b.events, alerts: b.alerts, blocks: b.blocks })) : [];
+  const buckets = d.stats ? [...d.stats.hours.values()].sort((a, b) => a.hour - b.hour) : [];
+  const hourly: SeriesPoint[] = buckets.map((b) => ({ at: b.hour, value: b.events, alerts: b.alerts, blocks: b.blocks }));
+  const volume: SeriesPoint[] = buckets.some((b) => b.bytes > 0) ? buckets.map((b) => ({ at: b.hour, value: b.bytes, alerts: b.alerts, blocks: b.blocks })) : [];
   const heat = d.profile ? hourOfWeekHeatmap(d.profile.hours, `hour-of-week activity of ${d.id} (UTC)`) : html`<p class="muted">no profile</p>`;
   const newValues = d.profile ? barChart(newValuesPerDay(d.profile), { label: `values first seen per day by ${d.id}`, slotMs: DAY_MS, unit: 'new values' }) : html`<p class="muted">no profile</p>`;
   return html`<h2>Activity</h2><div class="grid">
 <section class="card"><h2>Hour of week (UTC)</h2>${heat}</section>
 <section class="card"><h2>New values over time</h2>${newValues}</section></div>
-<section class="card"><h2>Events per hour, alerts and blocks marked</h2>${barChart(hourly, { label: `events per hour of ${d.id}`, slotMs: HOUR_MS, unit: 'events' })}</section>`;
+<section class="card"><h2>Events per hour, alerts and blocks marked</h2>${barChart(hourly, { label: `events per hour of ${d.id}`, slotMs: HOUR_MS, unit: 'events' })}</section>
+${volume.length > 0 ? html`<section class="card"><h2>Volume per hour (bytes reported by its audit events), alerts and blocks marked</h2>${barChart(volume, { label: `bytes per hour of ${d.id}`, slotMs: HOUR_MS, unit: 'bytes' })}</section>` : ''}`;
 }
 
 function blockSection(frame: PageFrame, d: IdentityPageData): Html {

@@ -33,6 +33,11 @@ describe('decision index', () => {
     expect(buckets.reduce((a, b) => a + b.alerts + b.newValues, 0)).toBe(200);
     for (let i = 0; i < 3; i++) index.add(decision(2000 + i, { identity: `other-${i}` }));
     expect(index.identity('svc-0')).toBeNull();
+    index.addVolume('other-2', '2026-11-20T10:15:00Z', 5000, 0);
+    index.addVolume('other-2', '2026-11-20T10:45:00Z', 2500, 12);
+    const volume = index.identity('other-2')?.hours.get(Date.UTC(2026, 10, 20, 10));
+    expect(volume).toMatchObject({ bytes: 7500, rows: 12, events: 0 });
+    expect(index.identity('other-2')?.total).toBe(1);
     expect(index.recent(decisionMatcher({ verdict: 'alert' }, () => null), 5).map((e) => e.decision.decisionId)).toEqual(['d-990', 'd-980', 'd-970', 'd-960', 'd-950']);
   });
 });
