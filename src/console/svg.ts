@@ -49,6 +49,8 @@ export interface BarChartOptions {
   /** Slot width in ms (an hour, a day). */
   slotMs: number;
   unit: string;
+  /** How a value is written in labels. @defaultValue String */
+  format?: (value: number) => string;
   width?: number;
   height?: number;
 }
@@ -75,17 +77,18 @@ export function barChart(points: readonly SeriesPoint[], options: BarChartOption
   const plotH = height - top - bottom;
   const slotW = plotW / slots;
   const max = Math.max(...points.map((p) => p.value), 1);
+  const fmt = options.format ?? String;
   const bars: Html[] = [];
   const marks: Html[] = [];
   for (const p of points) {
     const i = Math.round((p.at - first) / options.slotMs);
     const x = left + i * slotW;
     const h = (p.value / max) * plotH;
-    bars.push(html`<rect class="bar" x="${n(x)}" y="${n(top + plotH - h)}" width="${n(Math.max(1, slotW - 1))}" height="${n(h)}"><title>${shortTime(p.at, options.slotMs)} UTC: ${p.value} ${options.unit}${p.alerts ? `, ${p.alerts} alert${p.alerts === 1 ? '' : 's'}` : ''}${p.blocks ? `, ${p.blocks} block${p.blocks === 1 ? '' : 's'}` : ''}</title></rect>`);
+    bars.push(html`<rect class="bar" x="${n(x)}" y="${n(top + plotH - h)}" width="${n(Math.max(1, slotW - 1))}" height="${n(h)}"><title>${shortTime(p.at, options.slotMs)} UTC: ${fmt(p.value)} ${options.unit}${p.alerts ? `, ${p.alerts} alert${p.alerts === 1 ? '' : 's'}` : ''}${p.blocks ? `, ${p.blocks} block${p.blocks === 1 ? '' : 's'}` : ''}</title></rect>`);
     if (p.blocks) marks.push(html`<circle class="mark-block" cx="${n(x + slotW / 2)}" cy="${n(top + plotH - h - 5)}" r="3.5"><title>${p.blocks} block${p.blocks === 1 ? '' : 's'}</title></circle>`);
     else if (p.alerts) marks.push(html`<circle class="mark-alert" cx="${n(x + slotW / 2)}" cy="${n(top + plotH - h - 5)}" r="3"><title>${p.alerts} alert${p.alerts === 1 ? '' : 's'}</title></circle>`);
   }
-  const axis = html`<line class="axis-line" x1="${left}" y1="${top + plotH}" x2="${width - 8}" y2="${top + plotH}"/><text class="axis" x="0" y="${top + 8}">${max}</text><text class="axis" x="0" y="${top + plotH}">0</text><text class="axis" x="${left}" y="${height - 4}">${shortTime(first, options.slotMs)}</text><text class="axis" x="${width - 8}" y="${height - 4}" text-anchor="end">${shortTime(last, options.slotMs)}</text>`;
+  const axis = html`<line class="axis-line" x1="${left}" y1="${top + plotH}" x2="${width - 8}" y2="${top + plotH}"/><text class="axis" x="0" y="${top + 8}">${fmt(max)}</text><text class="axis" x="0" y="${top + plotH}">0</text><text class="axis" x="${left}" y="${height - 4}">${shortTime(first, options.slotMs)}</text><text class="axis" x="${width - 8}" y="${height - 4}" text-anchor="end">${shortTime(last, options.slotMs)}</text>`;
   return html`<svg class="plot bars" role="img" aria-label="${options.label}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title>${options.label}</title>${axis}${bars}${marks}</svg>`;
 }
 

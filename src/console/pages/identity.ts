@@ -7,6 +7,7 @@ import { html } from '../html.js';
 import type { Html } from '../html.js';
 import type { IdentityRecord } from '../../identity/types.js';
 import type { IdentityProfile, Dimension } from '../../baseline/profile.js';
+import { humanBytes } from '../../baseline/describe.js';
 import type { DerivedProfile } from '../../baseline/describe.js';
 import type { BlockRecord } from '../../decisions/block-record.js';
 import type { BlockHistoryEntry } from '../block-view.js';
@@ -110,7 +111,7 @@ function plots(d: IdentityPageData): Html {
 <section class="card"><h2>Hour of week (UTC)</h2>${heat}</section>
 <section class="card"><h2>New values over time</h2>${newValues}</section></div>
 <section class="card"><h2>Events per hour, alerts and blocks marked</h2>${barChart(hourly, { label: `events per hour of ${d.id}`, slotMs: HOUR_MS, unit: 'events' })}</section>
-${volume.length > 0 ? html`<section class="card"><h2>Volume per hour (bytes reported by its audit events), alerts and blocks marked</h2>${barChart(volume, { label: `bytes per hour of ${d.id}`, slotMs: HOUR_MS, unit: 'bytes' })}</section>` : ''}`;
+${volume.length > 0 ? html`<section class="card"><h2>Volume per hour (bytes reported by its audit events), alerts and blocks marked</h2>${barChart(volume, { label: `bytes per hour of ${d.id}`, slotMs: HOUR_MS, unit: '', format: humanBytes })}</section>` : ''}`;
 }
 
 function blockSection(frame: PageFrame, d: IdentityPageData): Html {
