@@ -1,5 +1,6 @@
 /** Every CLI command, in the order `warden --help` lists them. */
 import type { Command } from 'commander';
+import { registerApprovalsCommand } from './approvals.js';
 import { registerBaselineCommand } from './baseline.js';
 import { registerBlockCommand } from './block.js';
 import { registerBlocksCommand } from './blocks.js';
@@ -40,6 +41,7 @@ export const commands: readonly RegisterCommand[] = [
   registerBlockCommand,
   registerUnblockCommand,
   registerBlocksCommand,
+  registerApprovalsCommand,
   registerTopicsCommand,
   registerKeysCommand,
   registerVerifyCommand,
