@@ -56,6 +56,7 @@ function decisionHeaders(verdict: GatewayVerdict): Record<string, string> {
   if (verdict.caller) headers['x-warden-identity'] = headerSafe(verdict.caller.identity);
   if (verdict.decisionId) headers['x-warden-decision-id'] = headerSafe(verdict.decisionId);
   if (verdict.reason) headers['x-warden-reason'] = headerSafe(verdict.reason);
+  if (verdict.grantId) headers['x-warden-approval'] = headerSafe(verdict.grantId);
   return headers;
 }
 
