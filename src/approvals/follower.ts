@@ -3,10 +3,13 @@
  * group per process, no commits, from the beginning). Used by the SDK and gateway (grants), by
  * `warden run` (the decider honours grants) and by the `warden approvals` commands (current state).
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { createVerifier } from '../decisions/signing.js';
 import type { Verifier } from '../decisions/signing.js';
+import { WardenError } from '../errors.js';
 import { BlocksFollower } from '../enforcer/blocks-follower.js';
 import type { Logger } from '../observability/logger.js';
 import { ApprovalTable } from './grants.js';
@@ -97,4 +100,18 @@ export class ApprovalsFollower implements GrantLookup {
   private stale(nowMs: number): boolean {
     return !this.caughtUp || nowMs - this.lastContactMs > this.maxStalenessMs;
   }
+}
+
+/**
+ * The grants `warden run` honours: the approvals topic of `config`, verified with
+ * `signing.publicKeyFile` (the key approval records are signed with).
+ */
+export function followGrants(kafka: Kafka, topic: string, publicKeyFile: string, logger: Logger): ApprovalsFollower {
+  let pem: string;
+  try {
+    pem = readFileSync(publicKeyFile, 'utf8');
+  } catch (cause) {
+    throw new WardenError('WARDEN_KEY_INVALID', `cannot read public key ${publicKeyFile} to verify approval records (signing.publicKeyFile; create one with \`warden keys generate\`)`, { cause });
+  }
+  return new ApprovalsFollower({ kafka, topic, verifier: createVerifier([pem]), logger, groupPrefix: 'warden-run-approvals' }).start();
 }

@@ -40,6 +40,7 @@ export const REASON_CODES = {
   SLOW_AND_LOW: 'The risk points of many individually quiet events over the last hours add up far above what this identity usually accumulates.',
   DESTRUCTIVE_ACTION: 'A destructive action (delete, drop, truncate) unusual for this identity.',
   OPERATOR_BLOCK: 'An operator blocked this identity by hand.',
+  APPROVED: 'A grant in force (an approved request, docs/approvals.md) covers this action: the decision does not block, and `approval` names the request. Weight 0.',
   OPERATOR_FEEDBACK: 'An operator marked a similar decision as benign; the score was lowered.',
   // Learned model
   MODEL_ANOMALY: 'The autoencoder found this combination of features unusual for the identity class.',
