@@ -37,7 +37,7 @@ export interface ApprovalRecord extends Signed {
   identity: string;
   /** Set when the grant covers one credential only. */
   tokenId?: string;
-  /** Action patterns (picomatch globs) the grant covers. */
+  /** Action patterns (picomatch globs) the grant covers; requests opened by the pipeline hold the action escaped (itself only). */
   actions: string[];
   /** Resource patterns; absent = any resource. */
   resources?: string[];

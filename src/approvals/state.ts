@@ -117,8 +117,17 @@ function refuse(record: ApprovalRecord, nowMs: number, what: string): never {
   throw new WardenError('WARDEN_APPROVAL_STATE', `cannot ${what} ${record.id}: it is ${state}`, hint ? { hint } : {});
 }
 
-/** One approver's approval. The request becomes a grant once `required` distinct approvers agreed. */
-export function approve(record: ApprovalRecord, by: string, nowMs: number, comment?: string): ApprovalRecord {
+/** What the inventory says now: `required` only ever rises above the request's own. */
+export interface ApprovalBar {
+  required: number;
+  criticality: string | null;
+}
+
+/**
+ * One approver's approval. The request becomes a grant once `required` distinct approvers agreed
+ * (the larger of the request's and `bar`'s, when given).
+ */
+export function approve(record: ApprovalRecord, by: string, nowMs: number, comment?: string, bar?: ApprovalBar): ApprovalRecord {
   if (effectiveState(record, nowMs) !== 'pending') refuse(record, nowMs, 'approve');
   if (by === record.requestedBy) {
     throw new WardenError('WARDEN_APPROVAL_SELF', `${by} requested ${record.id} and cannot approve it`, { hint: 'another operator must approve (--as names who approves)' });
@@ -127,8 +136,10 @@ export function approve(record: ApprovalRecord, by: string, nowMs: number, comme
     throw new WardenError('WARDEN_APPROVAL_DUPLICATE', `${by} has already approved ${record.id}; it needs ${record.required - record.approvals.length} more approver(s)`);
   }
   const approvals = [...record.approvals, { by, at: iso(nowMs), ...(comment ? { comment } : {}) }];
-  if (approvals.length < record.required) return next(record, 'pending', 'approve', by, nowMs, comment, { approvals });
-  return next(record, 'approved', 'grant', by, nowMs, comment, { approvals, grantedAt: iso(nowMs), grantExpiresAt: iso(nowMs + record.grantTtlMs) });
+  const required = Math.max(record.required, bar?.required ?? 0);
+  const raised = required > record.required ? { required, criticality: bar?.criticality ?? record.criticality } : {};
+  if (approvals.length < required) return next(record, 'pending', 'approve', by, nowMs, comment, { approvals, ...raised });
+  return next(record, 'approved', 'grant', by, nowMs, comment, { approvals, ...raised, grantedAt: iso(nowMs), grantExpiresAt: iso(nowMs + record.grantTtlMs) });
 }
 
 export function deny(record: ApprovalRecord, by: string, nowMs: number, comment?: string): ApprovalRecord {

@@ -14,6 +14,7 @@ export const REASON_CODES = {
   POLICY_TIME_WINDOW: 'The action happened outside the hours the policy allows.',
   POLICY_SOURCE: 'The request came from a network, country, region or workload the policy does not allow.',
   POLICY_RATE_LIMIT: 'The identity exceeded a policy rate limit.',
+  APPROVAL_REQUIRED: 'A policy rule in mode `approve` governs the action: it is refused (block) and an approval request is opened; a grant from that request lets it pass (docs/approvals.md).',
   POLICY_EXCEPTION: 'A policy exception (with expiry and reason) allowed an action that would otherwise be flagged.',
   // Learned baseline
   LEARNING: 'The identity is still in its learning period; anomalies are recorded but weigh less.',

@@ -87,7 +87,13 @@ function print(record: ApprovalRecord, json: boolean, nowMs: number): void {
   console.log(json ? JSON.stringify({ ...record, effectiveState: effectiveState(record, nowMs) }) : describe(record, nowMs));
 }
 
-type Transition = (record: ApprovalRecord, by: string, nowMs: number, comment?: string) => ApprovalRecord;
+type Transition = (record: ApprovalRecord, by: string, nowMs: number, comment: string | undefined, config: WardenConfig) => ApprovalRecord;
+
+/** Approve with the bar the inventory sets now: a request opened without it (by the pipeline) cannot need fewer approvers. */
+function approveWithBar(record: ApprovalRecord, by: string, nowMs: number, comment: string | undefined, config: WardenConfig): ApprovalRecord {
+  const criticality = findRecord(loadInventory(config.identity.inventory), record.identity)?.criticality ?? null;
+  return approve(record, by, nowMs, comment, { required: config.approvals.required[criticality ?? 'unknown'], criticality });
+}
 
 function registerTransition(approvals: Command, name: string, description: string, transition: Transition): void {
   common(approvals.command(name).description(description).argument('<id>', 'the request id (apr-…)'), true)
@@ -103,7 +109,7 @@ function registerTransition(approvals: Command, name: string, description: strin
       const nowMs = Date.now();
       let nextRecord: ApprovalRecord;
       try {
-        nextRecord = transition(current, by, nowMs, opts.comment);
+        nextRecord = transition(current, by, nowMs, opts.comment, ctx.config);
       } catch (err) {
         // A request found past its time gets its expire / lapse record now, so the topic says so.
         const overdue = overdueRecord(current, by, nowMs);
@@ -184,10 +190,10 @@ export function registerApprovalsCommand(program: Command): void {
     print(record, opts.json, Date.now());
   });
 
-  registerTransition(approvals, 'approve', 'approve a pending request (never your own); it becomes a grant once enough operators approved', approve);
-  registerTransition(approvals, 'deny', 'deny a pending request', deny);
-  registerTransition(approvals, 'revoke', 'end a grant before its TTL', revoke);
-  registerTransition(approvals, 'cancel', 'withdraw your own pending request', cancel);
+  registerTransition(approvals, 'approve', 'approve a pending request (never your own); it becomes a grant once enough operators approved', approveWithBar);
+  registerTransition(approvals, 'deny', 'deny a pending request', (r, by, now, comment) => deny(r, by, now, comment));
+  registerTransition(approvals, 'revoke', 'end a grant before its TTL', (r, by, now, comment) => revoke(r, by, now, comment));
+  registerTransition(approvals, 'cancel', 'withdraw your own pending request', (r, by, now, comment) => cancel(r, by, now, comment));
 
   common(approvals.command('sweep').description('publish the expire / lapse records of requests and grants whose time has passed (run it from cron)'), true)
     .option('--as <name>', 'who sweeps (default: WARDEN_OPERATOR)')

@@ -20,6 +20,8 @@ export const approvalsSchema = z.strictObject({
     .prefault({}),
   /** A pending request expires unanswered after this long. @defaultValue 3600 (1 h) */
   pendingTtlSeconds: z.number().int().positive().default(3600),
+  /** How long a grant lasts when the request was opened by an approve-mode policy rule. @defaultValue 3600 (1 h) */
+  policyGrantTtlSeconds: z.number().int().positive().default(3600),
   /** The longest grant a request may ask for (`--ttl`). @defaultValue 86400 (24 h) */
   maxGrantTtlSeconds: z.number().int().positive().default(86_400),
 });
