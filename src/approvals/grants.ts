@@ -98,7 +98,11 @@ export class ApprovalTable implements GrantLookup {
   sweep(nowMs: number): number {
     let dropped = 0;
     for (const [identity, byId] of this.grants) {
-      for (const [id, g] of byId) if (g.expiresAtMs <= nowMs) (byId.delete(id), dropped++);
+      for (const [id, g] of byId) {
+        if (g.expiresAtMs > nowMs) continue;
+        byId.delete(id);
+        dropped++;
+      }
       if (byId.size === 0) this.grants.delete(identity);
     }
     return dropped;
