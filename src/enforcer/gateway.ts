@@ -88,7 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, identifier } = options;
   const log = (options.logger ?? silentLogger).child({ component: 'gateway' });
   const registry = new Registry();
-  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, blocked, unidentified, stale, inline_block, inline_error, bad_request)', labelNames: ['outcome'], registers: [registry] });
+  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, granted, blocked, unidentified, stale, inline_block, inline_error, bad_request)', labelNames: ['outcome'], registers: [registry] });
   const checks = new Counter({ name: 'warden_gateway_checks_total', help: 'Check endpoint answers by outcome', labelNames: ['outcome'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'warden_gateway_upstream_errors_total', help: 'Requests the upstream did not answer (502/504)', registers: [registry] });
   const stats = options.enforcerStats;
