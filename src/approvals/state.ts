@@ -137,7 +137,9 @@ export function approve(record: ApprovalRecord, by: string, nowMs: number, comme
   }
   const approvals = [...record.approvals, { by, at: iso(nowMs), ...(comment ? { comment } : {}) }];
   const required = Math.max(record.required, bar?.required ?? 0);
-  const raised = required > record.required ? { required, criticality: bar?.criticality ?? record.criticality } : {};
+  // The inventory's criticality is recorded when it raised the bar, or when the request had none.
+  const criticality = required > record.required ? (bar?.criticality ?? record.criticality) : (record.criticality ?? bar?.criticality ?? null);
+  const raised = { required, criticality };
   if (approvals.length < required) return next(record, 'pending', 'approve', by, nowMs, comment, { approvals, ...raised });
   return next(record, 'approved', 'grant', by, nowMs, comment, { approvals, ...raised, grantedAt: iso(nowMs), grantExpiresAt: iso(nowMs + record.grantTtlMs) });
 }
