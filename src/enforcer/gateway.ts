@@ -101,6 +101,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     gauge('warden_enforcer_seconds_since_contact', 'Seconds since the last successful fetch or heartbeat', (s) => s.msSinceContact / 1000);
     gauge('warden_enforcer_records_rejected', 'Block records dropped: unsigned, forged, malformed or mis-keyed', (s) => s.recordsRejected);
     gauge('warden_enforcer_records_out_of_date', 'Validly signed block records older than one already applied (replays)', (s) => s.recordsOutOfDate);
+    gauge('warden_enforcer_active_grants', 'Approval grants in force (0 when the approvals topic is not followed)', (s) => s.approvals?.activeGrants ?? 0);
+    gauge('warden_enforcer_approval_records_rejected', 'Approval records dropped: unsigned, forged, malformed or mis-keyed', (s) => s.approvals?.recordsRejected ?? 0);
   }
   const context: DecideContext = {
     checker: options.checker,

@@ -157,6 +157,8 @@ describe('approvals: a signed, scoped, time-boxed grant through a block', () => 
     const listed = await cli('approvals', 'list', '--all', '--json');
     expect(listed.out).not.toContain(granted.id);
     expect(listed.err).toMatch(/2 record\(s\) .* failed signature or format checks/);
+    const metrics = await (await request(`${gateway.url}/_warden/metrics`)).body.text();
+    expect(metrics).toMatch(/warden_enforcer_approval_records_rejected 2/);
 
     const saved = process.env.WARDEN_OPERATOR;
     try {
