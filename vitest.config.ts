@@ -9,6 +9,9 @@ export default defineConfig({
           // test/security holds the hardening checks that need no service (docs/security.md).
           include: ['test/unit/**/*.test.ts', 'test/security/**/*.test.ts'],
           environment: 'node',
+          // Some unit tests run the whole CLI in-process (replay, explain); on a busy 2-core machine
+          // they can take longer than vitest's 5 s default without anything being wrong.
+          testTimeout: 30_000,
         },
       },
       {

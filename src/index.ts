@@ -12,6 +12,8 @@ export { WARDEN_VERSION } from './version.js';
 export { createEnforcer, Enforcer } from './enforcer/enforcer.js';
 export type { EnforcerOptions, EnforcerEvents, EnforcerStats, CheckResult, FailMode } from './enforcer/enforcer.js';
 export type { ActiveBlock } from './enforcer/block-table.js';
+export type { Grant, GrantLookup } from './approvals/grants.js';
+export type { ApprovalRecord, ApprovalState } from './approvals/record.js';
 export { startGateway } from './enforcer/gateway.js';
 export type { Gateway, GatewayOptions } from './enforcer/gateway.js';
 export type { BlockChecker, GatewayVerdict } from './enforcer/gateway-decide.js';

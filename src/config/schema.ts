@@ -11,6 +11,7 @@ import { baselineSchema, modelSchema, scoringSchema } from './sections/baseline.
 import { gatewaySchema } from './sections/gateway.js';
 import { knowledgeSchema } from './sections/knowledge.js';
 import { consoleSchema } from './sections/console.js';
+import { approvalsSchema } from './sections/approvals.js';
 
 export const wardenConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
@@ -28,6 +29,7 @@ export const wardenConfigSchema = z.strictObject({
   logging: loggingSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
   console: consoleSchema.prefault({}),
+  approvals: approvalsSchema.prefault({}),
 });
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;

@@ -16,6 +16,8 @@ export interface Reason {
   technique?: string;
   tactic?: string;
   entry?: string;
+  /** `APPROVED` reasons: the id of the approval whose grant covered the action. */
+  approval?: string;
 }
 
 export interface Decision {

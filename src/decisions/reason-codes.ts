@@ -14,6 +14,7 @@ export const REASON_CODES = {
   POLICY_TIME_WINDOW: 'The action happened outside the hours the policy allows.',
   POLICY_SOURCE: 'The request came from a network, country, region or workload the policy does not allow.',
   POLICY_RATE_LIMIT: 'The identity exceeded a policy rate limit.',
+  APPROVAL_REQUIRED: 'A policy rule in mode `approve` governs the action: it is refused (block) and an approval request is opened; a grant from that request lets it pass (docs/approvals.md).',
   POLICY_EXCEPTION: 'A policy exception (with expiry and reason) allowed an action that would otherwise be flagged.',
   // Learned baseline
   LEARNING: 'The identity is still in its learning period; anomalies are recorded but weigh less.',
@@ -40,6 +41,7 @@ export const REASON_CODES = {
   SLOW_AND_LOW: 'The risk points of many individually quiet events over the last hours add up far above what this identity usually accumulates.',
   DESTRUCTIVE_ACTION: 'A destructive action (delete, drop, truncate) unusual for this identity.',
   OPERATOR_BLOCK: 'An operator blocked this identity by hand.',
+  APPROVED: 'A grant in force (an approved request, docs/approvals.md) covers this action: the decision does not block, and `approval` names the request. Weight 0.',
   OPERATOR_FEEDBACK: 'An operator marked a similar decision as benign; the score was lowered.',
   // Learned model
   MODEL_ANOMALY: 'The autoencoder found this combination of features unusual for the identity class.',

@@ -22,6 +22,8 @@ import { BlockTable } from './block-table.js';
 import type { ActiveBlock, TableChange } from './block-table.js';
 import { BlocksFollower } from './blocks-follower.js';
 import { BlockRecordIntake } from './record-intake.js';
+import { ApprovalsFollower } from '../approvals/follower.js';
+import type { Grant } from '../approvals/grants.js';
 
 export type FailMode = 'open' | 'closed';
 
@@ -31,6 +33,12 @@ export interface EnforcerOptions {
   brokers?: readonly string[];
   /** @defaultValue 'warden.blocks' */
   topic?: string;
+  /**
+   * The approvals topic (`warden.approvals`): when set, a grant in force lets its approved action
+   * through a block (docs/approvals.md). Unset: grants are not followed. Readiness does not wait
+   * for it: until it is read, and whenever it is stale, grants are not honoured (blocks hold).
+   */
+  approvalsTopic?: string;
   /** PEM (SPKI) Ed25519 public keys whose signatures are trusted (several during a rotation). */
   publicKeys: readonly string[];
   /** What `check` answers once the table is stale: `open` keeps answering from the table, `closed` denies. */
@@ -52,6 +60,8 @@ export interface CheckResult {
   stale?: boolean;
   /** The block that denied it (identity or identity|token key), when one did. */
   block?: ActiveBlock;
+  /** The grant that let it through a block in force, when one did. */
+  grant?: Grant;
 }
 
 export interface EnforcerStats {
@@ -65,6 +75,8 @@ export interface EnforcerStats {
   recordsOutOfDate: number;
   /** Milliseconds since the last successful fetch or heartbeat. */
   msSinceContact: number;
+  /** Present when the approvals topic is followed. */
+  approvals?: { ready: boolean; stale: boolean; activeGrants: number; recordsApplied: number; recordsRejected: number; recordsOutOfDate: number };
 }
 
 export interface EnforcerEvents {
@@ -83,6 +95,7 @@ export class Enforcer extends EventEmitter<EnforcerEvents> {
   private readonly table: BlockTable;
   private readonly verifier: Verifier;
   private readonly follower: BlocksFollower;
+  private readonly approvals: ApprovalsFollower | null;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly maxStalenessMs: number;
@@ -140,6 +153,9 @@ export class Enforcer extends EventEmitter<EnforcerEvents> {
         this.resolveReady();
       },
     });
+    this.approvals = options.approvalsTopic
+      ? new ApprovalsFollower({ kafka, topic: options.approvalsTopic, verifier: this.verifier, logger: this.log, groupPrefix: 'warden-enforcer-approvals', maxStalenessMs: this.maxStalenessMs, now: this.now }).start()
+      : null;
     this.timer = setInterval(() => this.tick(), Math.max(50, Math.min(1000, this.maxStalenessMs / 4)));
     this.timer.unref();
     this.follower.start();
@@ -161,7 +177,7 @@ export class Enforcer extends EventEmitter<EnforcerEvents> {
   }
 
   /** Whether `identity` (with `tokenId`, doing `action` on `resource`) may proceed. Synchronous, from memory. */
-  check(identity: string, tokenId?: string, action?: string, _resource?: string): CheckResult {
+  check(identity: string, tokenId?: string, action?: string, resource?: string): CheckResult {
     const nowMs = this.now();
     // Before the table has caught up it may miss blocks: that is stale too.
     const stale = !this.isReady || nowMs - this.lastContactMs > this.maxStalenessMs;
@@ -172,6 +188,9 @@ export class Enforcer extends EventEmitter<EnforcerEvents> {
     const verdict = this.table.check(identity, tokenId, action, nowMs);
     const block = verdict.block;
     if (!block) return stale ? { allowed: true, stale: true } : { allowed: true };
+    // An approved, scoped, time-boxed grant lets exactly its action through the block.
+    const grant = this.approvals?.grantFor(identity, tokenId, action, resource, nowMs);
+    if (grant) return { allowed: true, grant, ...(stale ? { stale: true } : {}) };
     return { allowed: false, reason: block.reason, decisionId: block.decisionId, expiresAt: block.expiresAt, block, ...(stale ? { stale: true } : {}) };
   }
 
@@ -190,13 +209,27 @@ export class Enforcer extends EventEmitter<EnforcerEvents> {
       recordsRejected: this.rejected,
       recordsOutOfDate: this.outOfDate,
       msSinceContact: nowMs - this.lastContactMs,
+      ...(this.approvals
+        ? { approvals: this.approvalStats(nowMs) }
+        : {}),
     };
+  }
+
+  private approvalStats(nowMs: number): NonNullable<EnforcerStats['approvals']> {
+    const follower = this.approvals as ApprovalsFollower;
+    const { applied, rejected, outOfDate, stale } = follower.stats;
+    return { ready: follower.ready, stale, activeGrants: follower.table.activeGrants(nowMs).length, recordsApplied: applied, recordsRejected: rejected, recordsOutOfDate: outOfDate };
+  }
+
+  /** Grants in force now (empty when the approvals topic is not followed), soonest expiry first. */
+  grants(): Grant[] {
+    return this.approvals?.table.activeGrants(this.now()) ?? [];
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
     if (!this.isReady) this.rejectReady(new WardenError('WARDEN_USAGE', 'the enforcer was closed before it caught up'));
-    await this.follower.close();
+    await Promise.all([this.follower.close(), this.approvals?.close()]);
   }
 
   private applyMessages(messages: KafkaMessage[]): void {

@@ -15,7 +15,7 @@ export interface BlockChecker {
   check(identity: string, tokenId?: string, action?: string, resource?: string): CheckResult;
 }
 
-export type GatewayOutcome = 'allowed' | 'blocked' | 'unidentified' | 'stale' | 'inline_block' | 'inline_error';
+export type GatewayOutcome = 'allowed' | 'granted' | 'blocked' | 'unidentified' | 'stale' | 'inline_block' | 'inline_error';
 
 export interface GatewayVerdict {
   allowed: boolean;
@@ -25,6 +25,8 @@ export interface GatewayVerdict {
   reason?: string;
   decisionId?: string | null;
   expiresAt?: string | null;
+  /** The approval whose grant let the request through a block. */
+  grantId?: string;
 }
 
 export interface DecideContext {
@@ -58,7 +60,7 @@ function local(context: DecideContext, facts: RequestFacts, action: string): Gat
       : { allowed: false, outcome: 'unidentified', status: 401, caller, reason: 'caller not identified' };
   }
   const result = context.checker.check(caller.identity, caller.tokenId, action, facts.target.target);
-  if (result.allowed) return { allowed: true, outcome: 'allowed', status: 200, caller };
+  if (result.allowed) return result.grant ? { allowed: true, outcome: 'granted', status: 200, caller, grantId: result.grant.id } : { allowed: true, outcome: 'allowed', status: 200, caller };
   return {
     allowed: false,
     outcome: result.stale && !result.block ? 'stale' : 'blocked',

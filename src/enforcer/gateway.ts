@@ -56,6 +56,7 @@ function decisionHeaders(verdict: GatewayVerdict): Record<string, string> {
   if (verdict.caller) headers['x-warden-identity'] = headerSafe(verdict.caller.identity);
   if (verdict.decisionId) headers['x-warden-decision-id'] = headerSafe(verdict.decisionId);
   if (verdict.reason) headers['x-warden-reason'] = headerSafe(verdict.reason);
+  if (verdict.grantId) headers['x-warden-approval'] = headerSafe(verdict.grantId);
   return headers;
 }
 
@@ -87,7 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, identifier } = options;
   const log = (options.logger ?? silentLogger).child({ component: 'gateway' });
   const registry = new Registry();
-  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, blocked, unidentified, stale, inline_block, inline_error, bad_request)', labelNames: ['outcome'], registers: [registry] });
+  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, granted, blocked, unidentified, stale, inline_block, inline_error, bad_request)', labelNames: ['outcome'], registers: [registry] });
   const checks = new Counter({ name: 'warden_gateway_checks_total', help: 'Check endpoint answers by outcome', labelNames: ['outcome'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'warden_gateway_upstream_errors_total', help: 'Requests the upstream did not answer (502/504)', registers: [registry] });
   const stats = options.enforcerStats;
@@ -100,6 +101,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     gauge('warden_enforcer_seconds_since_contact', 'Seconds since the last successful fetch or heartbeat', (s) => s.msSinceContact / 1000);
     gauge('warden_enforcer_records_rejected', 'Block records dropped: unsigned, forged, malformed or mis-keyed', (s) => s.recordsRejected);
     gauge('warden_enforcer_records_out_of_date', 'Validly signed block records older than one already applied (replays)', (s) => s.recordsOutOfDate);
+    gauge('warden_enforcer_active_grants', 'Approval grants in force (0 when the approvals topic is not followed)', (s) => s.approvals?.activeGrants ?? 0);
+    gauge('warden_enforcer_approval_records_rejected', 'Approval records dropped: unsigned, forged, malformed or mis-keyed', (s) => s.approvals?.recordsRejected ?? 0);
   }
   const context: DecideContext = {
     checker: options.checker,

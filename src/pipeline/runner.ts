@@ -20,6 +20,7 @@ import type { WardenEvent } from '../events/event.js';
 import type { Logger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import { BlockTracker } from './block-tracker.js';
+import { ApprovalOpener } from '../approvals/opener.js';
 import { deadLetterMessage, decideFailure } from './dead-letters.js';
 import type { BatchDecider, DeadLetter, RecordNormalizer } from './ports.js';
 import { splitRequests } from './produce-requests.js';
@@ -65,6 +66,8 @@ export class DecisionPipeline {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly blocks: BlockTracker;
+  /** Opens approval requests for approve-mode refusals (docs/approvals.md). */
+  private readonly approvalOpener: ApprovalOpener;
   private readonly blocksFollower: BlocksFollower;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -80,6 +83,7 @@ export class DecisionPipeline {
     this.log = deps.logger.child({ component: 'pipeline' });
     this.now = deps.now ?? Date.now;
     this.blocks = new BlockTracker(config.blocks);
+    this.approvalOpener = new ApprovalOpener(config.approvals, config.approvals.policyGrantTtlSeconds * 1000);
     // Every instance reads the whole blocks topic (its own group, no commits), like an enforcer.
     this.blocksFollower = new BlocksFollower({
       kafka,
@@ -368,6 +372,7 @@ export class DecisionPipeline {
     const values = signer.signAll(decisions);
     const decisionMessages: Message[] = [];
     const blockMessages: Message[] = [];
+    const approvalMessages: Message[] = [];
     const verdicts = new Map<string, number>();
     for (const [i, decision] of decisions.entries()) {
       decisionMessages.push({
@@ -383,6 +388,8 @@ export class DecisionPipeline {
         blockMessages.push({ key: blockKey(block.identity, block.tokenId), value: JSON.stringify(signer.sign(block)) });
         metrics.blocksPublished.inc({ state: 'block' });
       }
+      const approval = this.approvalOpener.recordFor(decision, events[i]?.identity.tokenId, nowMs);
+      if (approval) approvalMessages.push({ key: approval.id, value: JSON.stringify(signer.sign(approval)), headers: { 'warden-kind': approval.kind, 'warden-transition': approval.transition } });
     }
     for (const [label, n] of verdicts) {
       const [verdict = '', mode = ''] = label.split(':');
@@ -391,6 +398,7 @@ export class DecisionPipeline {
     const topicMessages: TopicMessages[] = [];
     if (decisionMessages.length > 0) topicMessages.push({ topic: config.kafka.topics.decisions, messages: decisionMessages });
     if (blockMessages.length > 0) topicMessages.push({ topic: config.kafka.topics.blocks, messages: blockMessages });
+    if (approvalMessages.length > 0) topicMessages.push({ topic: config.kafka.topics.approvals, messages: approvalMessages }, { topic: config.kafka.topics.audit, messages: approvalMessages });
     if (deadLetters.length > 0) {
       topicMessages.push({ topic: config.kafka.topics.dlq, messages: deadLetters.map((d) => deadLetterMessage(d)) });
       for (const d of deadLetters) metrics.dlq.inc({ reason: d.reason });

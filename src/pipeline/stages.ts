@@ -18,6 +18,8 @@ import { KnowledgeReloader } from './knowledge-reloader.js';
 import type { RecordNormalizer } from './ports.js';
 import { connectRedis } from './redis-connection.js';
 import { openModelStage } from './model-stage.js';
+import { followGrants } from '../approvals/follower.js';
+import { createKafka } from './kafka-client.js';
 
 export interface StageOverrides {
   inventory?: string;
@@ -25,6 +27,8 @@ export interface StageOverrides {
   knowledgeDir?: string;
   /** Use this store instead of Redis (the demo's embedded mode, tests). */
   store?: BaselineStore;
+  /** Follow the approvals topic so the decider honours grants (`warden run`). @defaultValue false */
+  followApprovals?: boolean;
 }
 
 export interface BuiltStages extends WardenStages {
@@ -51,7 +55,8 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
   const redis = overrides.store ? null : connectRedis(config, logger);
   const store = overrides.store ?? new RedisBaselineStore(redis!, { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
   const model = await openModelStage(config, logger);
-  const decider = createDecider({ config, resolver, policy, store, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack });
+  const grants = overrides.followApprovals ? followGrants(createKafka(config, logger, '-approvals'), config.kafka.topics.approvals, config.signing.publicKeyFile, logger) : null;
+  const decider = createDecider({ config, resolver, policy, store, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack, grants });
   const normalizers = new Map<string, RecordNormalizer>();
   for (const input of config.kafka.inputs) normalizers.set(input.topic, createNormalizer({ format: input.format, events: config.events }));
   logger.info({ policyVersion: policies.version, knowledgeVersion: knowledge.version, identities: config.identity.inventory, inputs: config.kafka.inputs }, 'stages ready');
@@ -71,6 +76,7 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
       knowledge.close();
       await model?.holder.dispose();
       await store.close();
+      await grants?.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The topics Warden writes: decisions (retention by time), blocks (compacted: the latest record
- * per identity is the block table enforcers rebuild from) and the dead-letter queue.
+ * per identity is the block table enforcers rebuild from), approvals (compacted: current state of
+ * each request) and audit (every approval transition, kept), and the dead-letter queue.
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
@@ -45,6 +46,28 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
         { name: 'min.compaction.lag.ms', value: '0' },
         { name: 'segment.ms', value: String(3600 * 1000) },
         { name: 'delete.retention.ms', value: String(24 * 3600 * 1000) },
+      ],
+    },
+    {
+      topic: config.kafka.topics.approvals,
+      // One partition, like blocks: every enforcer reads the whole table.
+      numPartitions: 1,
+      replicationFactor,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'min.compaction.lag.ms', value: '0' },
+        { name: 'segment.ms', value: String(3600 * 1000) },
+        { name: 'delete.retention.ms', value: String(24 * 3600 * 1000) },
+      ],
+    },
+    {
+      topic: config.kafka.topics.audit,
+      numPartitions: 1,
+      replicationFactor,
+      // The approval history is the audit trail: kept until someone decides otherwise.
+      configEntries: [
+        { name: 'cleanup.policy', value: 'delete' },
+        { name: 'retention.ms', value: '-1' },
       ],
     },
     {

@@ -54,7 +54,8 @@ const stronger = (a: Verdict | null, b: Verdict): Verdict => (a === null || RANK
 
 function effectiveMode(global: RuleMode, own: RuleMode): RuleMode {
   if (global === 'off' || own === 'off') return 'off';
-  return global === 'shadow' || own === 'shadow' ? 'shadow' : 'enforce';
+  if (global === 'shadow' || own === 'shadow') return 'shadow';
+  return global === 'approve' || own === 'approve' ? 'approve' : 'enforce';
 }
 
 function activate(set: PolicySet, global: RuleMode, limiters: Map<string, RateLimiter>, previous: Map<string, RateLimiter> | undefined): ActivePolicy[] {
@@ -75,7 +76,7 @@ function activate(set: PolicySet, global: RuleMode, limiters: Map<string, RateLi
 
 function shape(policy: CompiledPolicy, active: ActiveRule[]): ActivePolicy {
   const allow = active.filter((a) => a.rule.kind === 'allow');
-  const rank = (a: ActiveRule): number => (a.mode === 'enforce' ? 10 : 0) + (a.rule.verdict === 'block' ? 1 : 0);
+  const rank = (a: ActiveRule): number => (a.mode === 'approve' ? 20 : a.mode === 'enforce' ? 10 : 0) + (a.rule.verdict === 'block' ? 1 : 0);
   const allowRepresentative = allow.reduce<ActiveRule | null>((best, a) => (best === null || rank(a) > rank(best) ? a : best), null);
   return {
     policy,
@@ -124,6 +125,7 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
     let excepted = false;
     let isProtected = false;
     let thresholds: { alertAt?: number; blockAt?: number } | undefined;
+    let approval: { policyId: string; ruleId: string } | undefined;
     if (policies.length === 0) return { verdict, shadowVerdict, reasons: [], matched: [], policyId, excepted, protected: isProtected };
     const timeMs = Date.parse(event.time);
 
@@ -143,7 +145,12 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
       const expired = findException(ap.policy, ar.rule, event, -Infinity);
       // Say why an exception someone relies on did not apply: the first question on a page.
       reasons.push(expired ? { ...v.reason, detail: `${v.reason.detail} (exception ${expired.id} expired ${expired.expires})` } : v.reason);
-      if (ar.mode === 'enforce') {
+      if (ar.mode === 'approve') {
+        // Refused until approved, whatever verdict the rule names; the first such rule is the request's.
+        approval ??= { policyId: ap.policy.id, ruleId: ar.rule.id };
+        if (verdict !== 'block') policyId = ap.policy.id;
+        verdict = 'block';
+      } else if (ar.mode === 'enforce') {
         if (verdict === null || RANK[ar.rule.verdict] > RANK[verdict]) policyId = ap.policy.id;
         verdict = stronger(verdict, ar.rule.verdict);
       } else {
@@ -157,7 +164,7 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
         const rule = ar.rule;
         if (!filterMatches(rule, event)) continue;
         touched?.(ap.policy.id, rule.id);
-        if (ar.mode === 'enforce') isProtected = true;
+        if (ar.mode !== 'shadow') isProtected = true;
         if (rule.kind === 'deny') report(ap, ar, `${event.action} is denied`);
         else if (rule.window) {
           if (!rule.window.contains(timeMs)) report(ap, ar, `${rule.window.describe(timeMs)} is outside the allowed hours`);
@@ -169,7 +176,7 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
         }
       }
       if (ap.allowRepresentative !== null) {
-        if (ap.allowRepresentative.mode === 'enforce') isProtected = true;
+        if (ap.allowRepresentative.mode !== 'shadow') isProtected = true;
         const hit = ap.allow.find((a) => filterMatches(a.rule, event));
         if (hit) touched?.(ap.policy.id, hit.rule.id);
         else {
@@ -199,6 +206,7 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
       protected: isProtected,
     };
     if (thresholds) result.thresholds = thresholds;
+    if (approval) result.approval = approval;
     return result;
   }
 

@@ -7,7 +7,8 @@ import { z } from 'zod';
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'use letters, digits, and . _ : - (no spaces)');
 const text = z.string().trim().min(1, 'must not be empty');
 const patterns = z.array(text).min(1, 'list at least one pattern');
-export const ruleModeSchema = z.enum(['enforce', 'shadow', 'off']);
+/** `approve`: a violation refuses the action and opens an approval request (docs/approvals.md). */
+export const ruleModeSchema = z.enum(['enforce', 'shadow', 'off', 'approve']);
 
 export const scopeSchema = z.strictObject({
   identities: patterns.optional(),

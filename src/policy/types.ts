@@ -5,7 +5,8 @@ import type { WardenEvent } from '../events/event.js';
 import type { Reason, Verdict } from '../decisions/decision.js';
 import type { IdentityResolution } from '../identity/types.js';
 
-export type RuleMode = 'enforce' | 'shadow' | 'off';
+/** `approve` refuses (block) like `enforce`, with APPROVAL_REQUIRED: the pipeline opens an approval request. */
+export type RuleMode = 'enforce' | 'shadow' | 'off' | 'approve';
 
 export interface MatchedRule {
   policyId: string;
@@ -31,6 +32,8 @@ export interface PolicyEvaluation {
   excepted: boolean;
   /** True when an enforce-mode rule governs this action, so `failMode: closed` protects it. */
   protected: boolean;
+  /** The first approve-mode rule the event violated: the action needs an approval. */
+  approval?: { policyId: string; ruleId: string };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { RateLimiter } from './rate-limit.js';
 export interface ActiveRule {
   rule: CompiledRule;
   /** Effective mode after the global mode; `off` rules never become active. */
-  mode: 'enforce' | 'shadow';
+  mode: 'enforce' | 'shadow' | 'approve';
   limiter?: RateLimiter;
 }
 
@@ -21,8 +21,10 @@ const BY_KIND: Record<RuleKind, { code: string; effect: string }> = {
 };
 
 export function violationOf(ar: ActiveRule, detail: string): { reason: Reason; effect: string } {
-  const { code, effect } = BY_KIND[ar.rule.kind];
   const where = `${ar.rule.policyId}/${ar.rule.id}`;
+  // An approve-mode rule refuses until people approve: its own code, so the pipeline opens a request.
+  if (ar.mode === 'approve') return { reason: { code: 'APPROVAL_REQUIRED', detail: `${where}: ${detail}; needs an approval (warden approvals)`, weight: ar.rule.weight }, effect: 'approve' };
+  const { code, effect } = BY_KIND[ar.rule.kind];
   const text = ar.mode === 'shadow' ? `[shadow: would ${ar.rule.verdict}] ${where}: ${detail}` : `${where}: ${detail}`;
   // A shadow rule says what it would do; it adds nothing to the risk of the published decision.
   return { reason: { code, detail: text, weight: ar.mode === 'shadow' ? 0 : ar.rule.weight }, effect };

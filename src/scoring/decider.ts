@@ -28,6 +28,8 @@ import { combine } from './combine.js';
 import type { CombineInput, Combined } from './combine.js';
 import { thresholdsFor } from './thresholds.js';
 import type { Thresholds } from './thresholds.js';
+import type { Grant, GrantLookup } from '../approvals/grants.js';
+import type { Verdict } from '../decisions/decision.js';
 
 export interface DeciderDeps {
   config: WardenConfig;
@@ -41,6 +43,8 @@ export interface DeciderDeps {
   knowledge?: KnowledgePack | (() => KnowledgePack) | null;
   /** Live pipeline: the wall clock for `decidedAt`. Replay leaves it unset (event time). */
   clock?: () => Date;
+  /** Approval grants (docs/approvals.md): a granted action is not blocked while its grant lasts. */
+  grants?: GrantLookup | null;
 }
 
 const NO_HITS: readonly TechniqueHit[] = Object.freeze([]);
@@ -149,6 +153,25 @@ export function slowPoints(findings: readonly Finding[], alertAt: number): numbe
   return points >= SLOW_MIN_EVENT_POINTS && points < alertAt ? points : 0;
 }
 
+/**
+ * A grant covering the event (at event time) keeps the decision from blocking: the action was
+ * approved by people, so it passes, and the pipeline publishes no block record for it. What the
+ * baseline alone finds still alerts; the reason `APPROVED` names the grant either way.
+ */
+export function honourGrant(combined: Combined, grant: Grant | null, evaluation: PolicyEvaluation): Combined {
+  if (grant === null) return combined;
+  const reasons = [...combined.reasons, { approval: grant.id, code: 'APPROVED', detail: `approval ${grant.id} by ${grant.approvedBy.join(', ')} allows ${grant.actions.join(', ')}${grant.resources ? ` on ${grant.resources.join(', ')}` : ''} until ${grant.expiresAt}`, weight: 0 }];
+  const cap = (v: Verdict | undefined): Verdict | undefined => {
+    if (v !== 'block') return v;
+    return combined.anomalyVerdict !== 'allow' || evaluation.verdict === 'alert' ? 'alert' : 'allow';
+  };
+  const verdict = cap(combined.verdict) as Verdict;
+  const wouldBe = cap(combined.wouldBe);
+  const out: Combined = { score: combined.score, reasons, verdict, anomalyVerdict: combined.anomalyVerdict };
+  if (wouldBe !== undefined && wouldBe !== verdict) out.wouldBe = wouldBe;
+  return out;
+}
+
 export function createDecider(deps: DeciderDeps): Decider {
   const { config, resolver, policy, store } = deps;
   const knowledgeOf: () => KnowledgePack | null = typeof deps.knowledge === 'function' ? deps.knowledge : () => (deps.knowledge as KnowledgePack | null | undefined) ?? null;
@@ -221,8 +244,9 @@ export function createDecider(deps: DeciderDeps): Decider {
     // can say the action is routine for the identity, so no routine discount).
     const hits = knowledge ? knowledge.classify(event).hits : NO_HITS;
     const findings = hits.length > 0 ? techniqueFindings(hits, false, config.knowledge) : [];
-    const combined = combineFor(event, identity, evaluation, { findings, learning: false, model: null, suppressed: new Set() });
-    const closed = config.pipeline.failMode === 'closed' && evaluation.protected;
+    const grant = grantOf(event, identity.identityId);
+    const combined = honourGrant(combineFor(event, identity, evaluation, { findings, learning: false, model: null, suppressed: new Set() }), grant, evaluation);
+    const closed = config.pipeline.failMode === 'closed' && evaluation.protected && grant === null;
     const reasons = [
       ...combined.reasons,
       {
@@ -235,6 +259,8 @@ export function createDecider(deps: DeciderDeps): Decider {
     const wouldBe = closed && config.scoring.mode === 'shadow' ? 'block' : combined.wouldBe;
     return decision(event, identity, evaluation, { ...combined, verdict, reasons, ...(wouldBe ? { wouldBe } : {}) }, null, decidedAt, true);
   }
+
+  const grantOf = (event: WardenEvent, identityId: string): Grant | null => deps.grants?.grantFor(identityId, event.identity.tokenId, event.action, event.resource, Date.parse(event.time)) ?? null;
 
   const nothingToLearn = async (): Promise<void> => undefined;
 
@@ -316,13 +342,17 @@ export function createDecider(deps: DeciderDeps): Decider {
       // Slow and low: this event's points join the identity's decayed sum of recent risk.
       const points = slowPoints(findings, config.scoring.alertAt);
       if (!assessment.learning) detectSlowAndLow(profile, f.t, points, rules, findings);
-      const combined = combineFor(event, identity, evaluation, {
-        findings,
-        learning: assessment.learning,
-        model: scores?.[i] ?? null,
-        suppressed: suppressedCodes(profile, f.t),
-        ...(learningDetail !== undefined ? { learningWeight: 1, learningDetail } : {}),
-      });
+      const combined = honourGrant(
+        combineFor(event, identity, evaluation, {
+          findings,
+          learning: assessment.learning,
+          model: scores?.[i] ?? null,
+          suppressed: suppressedCodes(profile, f.t),
+          ...(learningDetail !== undefined ? { learningWeight: 1, learningDetail } : {}),
+        }),
+        grantOf(event, id),
+        evaluation,
+      );
 
       const offset = position?.offsets[i] ?? null;
       // A redelivered event is decided again with the same id but never folded into the profile a

@@ -73,6 +73,7 @@ export function registerGatewayCommand(program: Command): void {
       const enforcer = createEnforcer({
         kafka: createKafka(config, logger, '-gateway'),
         topic: config.kafka.topics.blocks,
+        approvalsTopic: config.kafka.topics.approvals,
         publicKeys: publicKeysFrom(config, flags.publicKey),
         failMode: gw.failMode,
         maxStalenessMs: gw.maxStalenessMs,

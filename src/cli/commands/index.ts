@@ -1,5 +1,6 @@
 /** Every CLI command, in the order `warden --help` lists them. */
 import type { Command } from 'commander';
+import { registerApprovalsCommand } from './approvals.js';
 import { registerBaselineCommand } from './baseline.js';
 import { registerBlockCommand } from './block.js';
 import { registerBlocksCommand } from './blocks.js';
@@ -42,6 +43,7 @@ export const commands: readonly RegisterCommand[] = [
   registerUnblockCommand,
   registerBlocksCommand,
   registerConsoleCommand,
+  registerApprovalsCommand,
   registerTopicsCommand,
   registerKeysCommand,
   registerVerifyCommand,

@@ -14,7 +14,7 @@ export function registerRunCommand(program: Command): void {
     .action(async (opts: { config: string; identities?: string; policies?: string }) => {
       const config = loadConfig(opts.config);
       const logger = createLogger({ level: config.logging.level });
-      const stages = await buildStages(config, logger, { inventory: opts.identities, policyDir: opts.policies });
+      const stages = await buildStages(config, logger, { inventory: opts.identities, policyDir: opts.policies, followApprovals: true });
       const app = await startWardenApp(config, logger, stages);
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string): void => {

@@ -9,7 +9,7 @@ export function registerTopicsCommand(program: Command): void {
   const topics = program.command('topics').description('manage Warden\'s Kafka topics');
   topics
     .command('create')
-    .description('create the input, decisions, compacted blocks and dead-letter topics that are missing')
+    .description('create the input, decisions, compacted blocks and approvals, audit and dead-letter topics that are missing')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
     .option('--partitions <n>', 'partitions of input and decision topics', String(DEFAULT_TOPIC_LAYOUT.partitions))
     .option('--replication <n>', 'replication factor', String(DEFAULT_TOPIC_LAYOUT.replicationFactor))

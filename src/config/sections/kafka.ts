@@ -47,6 +47,10 @@ export const kafkaSchema = z.strictObject({
       decisions: z.string().default('warden.decisions'),
       blocks: z.string().default('warden.blocks'),
       dlq: z.string().default('warden.dlq'),
+      /** Compacted: the current state of every approval request, keyed by request id. */
+      approvals: z.string().default('warden.approvals'),
+      /** Every approval transition, kept (retention -1). */
+      audit: z.string().default('warden.audit'),
     })
     .prefault({}),
 });
