@@ -10,6 +10,7 @@ import { identitySchema, policySchema } from './sections/identity.js';
 import { baselineSchema, modelSchema, scoringSchema } from './sections/baseline.js';
 import { gatewaySchema } from './sections/gateway.js';
 import { knowledgeSchema } from './sections/knowledge.js';
+import { sinkSections } from './sections/notify.js';
 
 export const wardenConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
@@ -26,6 +27,7 @@ export const wardenConfigSchema = z.strictObject({
   blocks: blocksSchema.prefault({}),
   logging: loggingSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
+  ...sinkSections,
 });
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;

@@ -47,6 +47,8 @@ export const kafkaSchema = z.strictObject({
       decisions: z.string().default('warden.decisions'),
       blocks: z.string().default('warden.blocks'),
       dlq: z.string().default('warden.dlq'),
+      /** OCSF Detection Findings written by `warden sinks` (docs/ocsf.md). */
+      findings: z.string().default('warden.findings'),
     })
     .prefault({}),
 });
