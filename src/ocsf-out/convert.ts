@@ -8,7 +8,7 @@ import { REASON_CODES, isReasonCode } from '../decisions/reason-codes.js';
 import { anomalyAnalyses } from './anomalies.js';
 import type { OcsfAnomalyAnalysis } from './anomalies.js';
 import { apiOf, cloudOf, srcEndpointOf } from './context.js';
-import type { OcsfApi, OcsfCloud, OcsfSrcEndpoint } from './context.js';
+import type { OcsfApi, OcsfCloud } from './context.js';
 
 export const OCSF_VERSION = '1.5.0';
 export const DETECTION_FINDING = { class_uid: 2004, class_name: 'Detection Finding', category_uid: 2, category_name: 'Findings' } as const;

@@ -16,6 +16,7 @@ import { registerPolicyCommand } from './policy.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerSimulateCommand } from './simulate.js';
+import { registerSinksCommand } from './sinks.js';
 import { registerTopicsCommand } from './topics.js';
 import { registerTrainCommand } from './train.js';
 import { registerUnblockCommand } from './unblock.js';
@@ -37,6 +38,7 @@ export const commands: readonly RegisterCommand[] = [
   registerExplainCommand,
   registerIdentitiesCommand,
   registerGatewayCommand,
+  registerSinksCommand,
   registerBlockCommand,
   registerUnblockCommand,
   registerBlocksCommand,

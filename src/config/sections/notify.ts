@@ -79,7 +79,8 @@ export const notifySchema = z
     /** Messages that failed every attempt, with the reason: an NDJSON file and/or a topic. */
     deadLetter: z
       .strictObject({
-        file: z.string().min(1).nullable().default(null),
+        /** @defaultValue '.warden/notify-dead-letters.ndjson' (null: none; then failures are only logged) */
+        file: z.string().min(1).nullable().default('.warden/notify-dead-letters.ndjson'),
         topic: z.string().min(1).nullable().default(null),
       })
       .prefault({}),
@@ -117,6 +118,13 @@ export type OcsfConfig = z.output<typeof ocsfSchema>;
 export const sinksSchema = z.strictObject({
   /** Consumer group of `warden sinks` on the decisions topic (its own offsets). @defaultValue 'warden-sinks' */
   groupId: z.string().min(1).default('warden-sinks'),
+  /**
+   * Where a new consumer group starts on the decisions topic: `latest` (no flood of old alerts on a
+   * first start) or `earliest` (the whole retention). A known group resumes from its commits. @defaultValue 'latest'
+   */
+  startAt: z.enum(['latest', 'earliest']).default('latest'),
+  /** Decisions handled in one go (one produce request of findings, one commit). @defaultValue 500 */
+  maxBatchSize: z.number().int().min(1).max(10_000).default(500),
   /** `/metrics`, `/healthz`, `/readyz` of the sinks process. @defaultValue 127.0.0.1:9465 */
   http: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9465) }).prefault({}),
 });
