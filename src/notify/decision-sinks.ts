@@ -28,8 +28,8 @@ export interface DecisionSinksDeps {
   sinks: (producer: Producer) => { notifier: Notifier | null; findings: FindingsSink | null };
 }
 
-/** A message's decision when it is an alert or block with a valid signature; null otherwise (counted). */
-function readDecision(message: KafkaMessage, verifier: Verifier, metrics: SinkMetrics, log: Logger): Decision | null {
+/** A message's decision when it is an alert or block with a valid signature; null otherwise (counted). Exported for the benchmark. */
+export function readDecision(message: KafkaMessage, verifier: Verifier, metrics: SinkMetrics, log: Logger): Decision | null {
   const header = message.headers?.['warden-verdict'];
   const verdict = header === undefined ? undefined : String(Array.isArray(header) ? header[0] : header);
   if (verdict === 'allow') {
