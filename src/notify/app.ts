@@ -56,9 +56,12 @@ export function checkSinksConfig(config: WardenConfig): void {
 
 export async function startSinksApp(config: WardenConfig, logger: Logger, options: SinksAppOptions = {}): Promise<SinksApp> {
   checkSinksConfig(config);
-  const metrics = options.metrics ?? createSinkMetrics();
-  const verifier = createVerifier(options.publicKeys ?? [readPublicKey(config.signing.publicKeyFile)]);
   const targets = resolveTargets(config.notify, options.env);
+  for (const t of targets.values()) {
+    if (t.url.startsWith('http:')) logger.warn({ target: t.name }, 'notification target over plain http: its messages (and a Slack token in the URL) travel unencrypted; use https outside a test');
+  }
+  const verifier = createVerifier(options.publicKeys ?? [readPublicKey(config.signing.publicKeyFile)]);
+  const metrics = options.metrics ?? createSinkMetrics();
   const kafka = createKafka(config, logger, '-sinks');
   await checkKafkaTls(config);
   if (config.kafka.createTopics) {
