@@ -21,7 +21,11 @@ import { verifyWebhook } from '../../src/notify/webhook.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { decision, startReceiver } from '../unit/notify/receiver.js';
 import type { Receiver } from '../unit/notify/receiver.js';
+import type { WardenEvent } from '../../src/events/event.js';
+import { startWardenApp } from '../../src/pipeline/app.js';
+import type { RecordNormalizer } from '../../src/pipeline/ports.js';
 import { createTopics, eventually, kafkaBrokers, testKafka, uniqueName } from './helpers/services.js';
+import { wardenSetup } from './helpers/warden-process.js';
 
 const schema = JSON.parse(readFileSync(new URL('../fixtures/ocsf-out/detection-finding-1.5.schema.json', import.meta.url), 'utf8')) as object;
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
@@ -194,6 +198,61 @@ describe('warden sinks on the real broker', () => {
       await app.stop();
       await drop();
       await admin.deleteTopics({ topics: [topics.notifyDlq] }).catch(() => undefined);
+    }
+  });
+
+  it('follows what `warden run` publishes: its Merkle-signed decisions and verdict headers', async () => {
+    const setup = wardenSetup();
+    const base = parseConfig(readFileSync(setup.configFile, 'utf8'), setup.configFile);
+    const id = setup.keyPrefix;
+    const findingsFile = join(setup.dir, 'findings.ndjson');
+    const config = parseConfig(
+      stringify({
+        kafka: { brokers: kafkaBrokers(), clientId: `${id}-sinks`, topics: { decisions: setup.topics.decisions, findings: `${id}.findings` } },
+        signing: { publicKeyFile: base.signing.publicKeyFile },
+        notify: { targets: { hook: { type: 'webhook', url: `${receiver.url}/run/${id}`, secret: 'run-secret' } }, routes: [{ match: { verdict: 'block' }, targets: 'hook' }], dedupWindowSeconds: 0 },
+        ocsf: { enabled: true, topic: false, file: { path: findingsFile } },
+        sinks: { groupId: `${id}-sinks`, startAt: 'earliest', http: { host: '127.0.0.1', port: 0 } },
+      }),
+      'sinks-run.yaml',
+    );
+    const drop = await createTopics(admin, Object.values(setup.topics), 2);
+    const normalize: RecordNormalizer = (record) => ({ events: [JSON.parse(Buffer.from(record).toString('utf8')) as WardenEvent], rejects: [] });
+    const runner = await startWardenApp(base, silentLogger, {
+      normalizers: new Map([[setup.topics.input, normalize]]),
+      decider: {
+        async decideBatch(events) {
+          return events.map((e): Decision => {
+            const block = e.action.startsWith('iam:');
+            return { decisionId: `d-${e.id}`, eventId: e.id, identity: e.identity.id, owner: 'team-platform', action: e.action, resource: e.resource ?? null, eventTime: e.time, decidedAt: e.time, verdict: block ? 'block' : 'allow', score: block ? 90 : 1, mode: 'enforce', reasons: block ? [{ code: 'POLICY_DENY', detail: 'iam is denied', weight: 90 }] : [], policy: { id: 'no-iam', version: 'v1' }, model: null };
+          });
+        },
+      },
+      storeHealthy: async () => true,
+      close: async () => undefined,
+    });
+    const sinks = await startSinksApp(config, silentLogger, { metrics: createSinkMetrics({ defaultMetrics: false }) });
+    const producer = kafka.producer();
+    try {
+      await producer.connect();
+      const events = Array.from({ length: 300 }, (_, i) => ({ id: `${id}-e${i}`, time: new Date(Date.UTC(2026, 10, 20, 10, 0, i)).toISOString(), identity: { id: `svc-${i % 3}` }, action: i % 100 === 7 ? 'iam:CreateAccessKey' : 's3:GetObject' }));
+      await producer.send({ topic: setup.topics.input, messages: events.map((e) => ({ key: e.identity.id, value: JSON.stringify(e) })) });
+      const mine = () => receiver.requests.filter((r) => r.path === `/run/${id}`);
+      await eventually(() => mine().length >= 3 && existsSync(findingsFile) && readFileSync(findingsFile, 'utf8').trim().split('\n').length >= 3, 60_000, 'three blocks notified and written');
+      const ids = mine().map((r) => (JSON.parse(r.body) as { decision: { eventId: string } }).decision.eventId).sort();
+      expect(ids).toEqual([`${id}-e107`, `${id}-e207`, `${id}-e7`]);
+      for (const r of mine()) expect(verifyWebhook(r.body, r.headers, 'run-secret').ok).toBe(true);
+      const fileFindings = readFileSync(findingsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(fileFindings).toHaveLength(3);
+      for (const f of fileFindings) expect(validateFinding(f), JSON.stringify(validateFinding.errors)).toBe(true);
+      // 297 allows skipped by header, 3 blocks verified (Merkle-batch signatures), none invalid.
+      await eventually(async () => (await sinks.metrics.registry.getSingleMetricAsString('warden_sinks_decisions_total')).includes('verdict="allow"} 297'), 30_000, 'allows counted');
+      expect(await sinks.metrics.registry.getSingleMetricAsString('warden_sinks_signature_invalid_total')).not.toMatch(/status=/);
+    } finally {
+      await producer.disconnect();
+      await sinks.stop();
+      await runner.stop();
+      await drop();
     }
   });
 });
