@@ -12,6 +12,7 @@ import { registerGatewayCommand } from './gateway.js';
 import { registerIdentitiesCommand } from './identities.js';
 import { registerKeysCommand } from './keys.js';
 import { registerNormalizeCommand } from './normalize.js';
+import { registerOcsfCommand } from './ocsf.js';
 import { registerPolicyCommand } from './policy.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
@@ -39,6 +40,7 @@ export const commands: readonly RegisterCommand[] = [
   registerIdentitiesCommand,
   registerGatewayCommand,
   registerSinksCommand,
+  registerOcsfCommand,
   registerBlockCommand,
   registerUnblockCommand,
   registerBlocksCommand,

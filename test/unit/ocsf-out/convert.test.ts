@@ -195,4 +195,22 @@ describe('decisionToFinding', () => {
     expect(severityId('block', 50)).toBe(4);
     expect(severityId('block', 95)).toBe(5);
   });
+
+  it('docs/ocsf.md maps every attribute a finding carries', () => {
+    const docs = readFileSync('docs/ocsf.md', 'utf8');
+    const paths = new Set<string>();
+    const walk = (v: unknown, path: string, depth: number): void => {
+      if (depth > 2 || v === null || typeof v !== 'object' || Array.isArray(v)) return;
+      for (const [k, child] of Object.entries(v)) {
+        const p = path ? `${path}.${k}` : k;
+        const stop = ['unmapped', 'anomaly_analyses', 'attacks', 'evidences', 'resources', 'cloud', 'api', 'policy', 'finding_info.analytic', 'finding_info.attacks', 'metadata.product'].includes(p);
+        const container = child !== null && typeof child === 'object' && !Array.isArray(child);
+        if (stop || !container) paths.add(p);
+        if (!stop) walk(child, p, depth + 1);
+      }
+    };
+    for (const d of [decision(), decision({ verdict: 'alert', reasons: [...BASELINE_REASONS, { code: 'ATTACK_TECHNIQUE', detail: 't', weight: 1, technique: 'T1', tactic: 'x' }] })]) walk(decisionToFinding(d, options), '', 0);
+    const missing = [...paths].filter((p) => !docs.includes(`\`${p}`) && !docs.includes(`\`${p.split('.').pop()}\``));
+    expect(missing).toEqual([]);
+  });
 });
