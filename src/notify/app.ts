@@ -91,7 +91,7 @@ export async function startSinksApp(config: WardenConfig, logger: Logger, option
               config: config.notify,
               consoleUrl: config.console.url,
               targets,
-              deadLetters: createDeadLetterSink({ file: config.notify.deadLetter.file, topic: config.notify.deadLetter.topic, producer }),
+              deadLetters: createDeadLetterSink({ file: config.notify.deadLetter.file, topic: config.notify.deadLetter.topic, producer, maxProduceBytes: config.pipeline.maxProduceBytes }),
               metrics,
               logger,
               dispatcher: options.dispatcher,
@@ -99,7 +99,7 @@ export async function startSinksApp(config: WardenConfig, logger: Logger, option
       findings: config.ocsf.enabled
         ? new FindingsSink({
             convert: { productVersion: WARDEN_VERSION, logName: config.kafka.topics.decisions },
-            topic: config.ocsf.topic ? { name: config.kafka.topics.findings, producer } : null,
+            topic: config.ocsf.topic ? { name: config.kafka.topics.findings, producer, maxProduceBytes: config.pipeline.maxProduceBytes } : null,
             file: config.ocsf.file,
             onWritten: (sink, n) => metrics.findingsWritten.inc({ sink }, n),
           })

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { Producer } from 'kafkajs';
 import type { Decision } from '../decisions/decision.js';
 import { WardenError } from '../errors.js';
+import { splitRequests } from '../pipeline/produce-requests.js';
 
 export interface NotifyDeadLetter {
   kind: 'warden.notify.dead-letter';
@@ -25,8 +26,8 @@ export interface DeadLetterSink {
   write(letters: readonly NotifyDeadLetter[]): Promise<void>;
 }
 
-export function createDeadLetterSink(options: { file: string | null; topic: string | null; producer?: Producer }): DeadLetterSink | null {
-  const { file, topic, producer } = options;
+export function createDeadLetterSink(options: { file: string | null; topic: string | null; producer?: Producer; maxProduceBytes?: number }): DeadLetterSink | null {
+  const { file, topic, producer, maxProduceBytes = 512 * 1024 } = options;
   if (file === null && topic === null) return null;
   return {
     async write(letters) {
@@ -40,11 +41,8 @@ export function createDeadLetterSink(options: { file: string | null; topic: stri
         }
       }
       if (topic !== null && producer) {
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: letters.map((l) => ({ key: l.decision.identity, value: JSON.stringify(l), headers: { 'warden-notify-target': l.target } })),
-        });
+        const messages = letters.map((l) => ({ key: l.decision.identity, value: JSON.stringify(l), headers: { 'warden-notify-target': l.target } }));
+        for (const request of splitRequests([{ topic, messages }], maxProduceBytes)) await producer.sendBatch({ topicMessages: request, acks: -1 });
       }
     },
   };

@@ -105,7 +105,7 @@ export async function deliver(target: DeliveryTarget, n: Notification, deliveryI
         dispatcher: deps.dispatcher,
         headersTimeout: policy.timeoutMs,
         bodyTimeout: policy.timeoutMs,
-        signal: AbortSignal.timeout(policy.timeoutMs),
+        signal: deps.signal ? AbortSignal.any([deps.signal, AbortSignal.timeout(policy.timeoutMs)]) : AbortSignal.timeout(policy.timeoutMs),
       });
       const text = (await res.body.text()).slice(0, RESPONSE_TEXT_MAX);
       if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, attempts: attempt, status: res.statusCode };
@@ -113,6 +113,7 @@ export async function deliver(target: DeliveryTarget, n: Notification, deliveryI
       last = { reason: `HTTP ${res.statusCode}${text ? `: ${text.replace(/\s+/g, ' ').trim()}` : ''}`, status: res.statusCode };
       wait = retryAfterMs(res.headers['retry-after'], now());
     } catch (err) {
+      if (deps.signal?.aborted) return { ok: false, attempts: attempt, reason: 'stopped during a request', aborted: true };
       retriable = true;
       last = { reason: networkReason(err) };
     }

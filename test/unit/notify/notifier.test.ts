@@ -186,6 +186,24 @@ describe('Notifier', () => {
     expect(existsSync(deadFile)).toBe(false);
   });
 
+  it('stops a request in flight when asked to stop', async () => {
+    const { notifier, deadFile } = setup();
+    receiver.script('/soc', [{ status: 200, delayMs: 30_000 }]);
+    const stop = new AbortController();
+    const pending = notifier.notify([decision({ owner: 'team-data' })], stop.signal);
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (receiver.requests.length > 0) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 5);
+    });
+    stop.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'WARDEN_NOTIFY_FAILED' });
+    expect(existsSync(deadFile)).toBe(false);
+  });
+
   it('refuses a target whose secret is missing, naming the variable and not the value', () => {
     expect(() => resolveTargets(configOf({ notify: { targets: { soc: { type: 'webhook', url: 'https://x.example', secret: { env: 'NOPE' } } } } }).notify, {})).toThrow(/notify\.targets\.soc\.secret: environment variable NOPE is not set/);
     expect(() => resolveTargets(configOf({ notify: { targets: { soc: { type: 'slack', url: 'ftp://x.example' } } } }).notify, {})).toThrow(/must be https/);
