@@ -123,8 +123,10 @@ export async function startSinksApp(config: WardenConfig, logger: Logger, option
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      logger.info('stopping: finishing the batch in hand');
       await sinks.stop();
       await http.app.close();
+      logger.info('stopped');
     })();
     return stopping;
   };

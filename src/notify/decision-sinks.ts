@@ -6,7 +6,7 @@
  * sink acknowledged the chunk: at-least-once (webhooks carry a stable `X-Warden-Delivery` id,
  * findings a stable `finding_info.uid`).
  */
-import kafkajs from 'kafkajs';
+import kafkajs, { Partitioners } from 'kafkajs';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import type { Decision } from '../decisions/decision.js';
@@ -91,7 +91,7 @@ export class DecisionSinks {
         },
       },
     });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const c = this.consumer.events;
     this.consumer.on(c.GROUP_JOIN, (e) => {
       this.joined = true;
