@@ -19,12 +19,14 @@ export function compileRoutes(routes: readonly NotifyRouteConfig[]): Router {
     const { owner, verdict, reason, identity } = route.match;
     const owners = owner ? new Set(owner) : null;
     const verdicts = verdict ? new Set<string>(verdict) : null;
-    const reasons = reason ? new Set(reason) : null;
+    // `SIGMA:*` matches every code with that prefix; other codes match exactly.
+    const reasons = reason ? new Set(reason.filter((r) => !r.endsWith('*'))) : null;
+    const prefixes = reason ? reason.filter((r) => r.endsWith('*')).map((r) => r.slice(0, -1)) : [];
     const identityMatch = identity ? picomatch(identity, { dot: true }) : null;
     return (d: RoutedDecision): boolean =>
       (owners === null || owners.has(d.owner ?? UNOWNED)) &&
       (verdicts === null || verdicts.has(d.verdict)) &&
-      (reasons === null || d.reasons.some((r) => reasons.has(r.code))) &&
+      (reasons === null || d.reasons.some((r) => reasons.has(r.code) || prefixes.some((p) => r.code.startsWith(p)))) &&
       (identityMatch === null || identityMatch(d.identity));
   });
   return (decision) => {

@@ -44,8 +44,8 @@ export const notifyRouteSchema = z.strictObject({
       /** Owner teams (the decision's `owner`); `unowned` matches a decision without owner. */
       owner: listOf(z.string().min(1)).optional(),
       verdict: listOf(verdictSchema).optional(),
-      /** Reason codes; matches when the decision carries any of them. */
-      reason: listOf(z.string().regex(/^[A-Z][A-Z0-9_]*(:.+)?$/, 'a reason code such as NEW_ACTION')).optional(),
+      /** Reason codes; matches when the decision carries any of them. A trailing `*` matches a prefix (`SIGMA:*`). */
+      reason: listOf(z.string().regex(/^[A-Z][A-Z0-9_]*(:.+|:?\*)?$/, 'a reason code such as NEW_ACTION (or a prefix such as SIGMA:*)')).optional(),
       /** Identity globs (picomatch: `svc-*`, `ci/**`). */
       identity: listOf(z.string().min(1)).optional(),
     })

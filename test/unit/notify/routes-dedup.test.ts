@@ -19,6 +19,7 @@ describe('notification routes', () => {
           { match: { reason: ['ATTACK_TECHNIQUE', 'CONCURRENT_TOKEN_USE'] }, targets: ['soc'] },
           { match: { identity: 'ci/**', verdict: ['alert', 'block'] }, targets: ['ci'] },
           { match: { owner: 'unowned' }, targets: ['orphans'] },
+          { match: { reason: 'SIGMA:*', owner: 'team-sec' }, targets: ['soc'] },
         ],
       },
     },
@@ -30,6 +31,11 @@ describe('notification routes', () => {
     expect(route(decision({ verdict: 'alert' }))).toEqual(['platform']);
     expect(route(decision({ verdict: 'alert', owner: 'team-data' }))).toEqual([]);
     expect(route(decision({ verdict: 'alert', owner: 'team-data', reasons: [{ code: 'CONCURRENT_TOKEN_USE', detail: '', weight: 30 }] }))).toEqual(['soc']);
+  });
+
+  it('matches reason code prefixes', () => {
+    expect(route(decision({ verdict: 'alert', owner: 'team-sec', reasons: [{ code: 'SIGMA:aws-iam-1', detail: '', weight: 40 }] }))).toEqual(['soc']);
+    expect(route(decision({ verdict: 'alert', owner: 'team-sec', reasons: [{ code: 'NEW_ACTION', detail: '', weight: 40 }] }))).toEqual([]);
   });
 
   it('matches identity globs and decisions without an owner', () => {
