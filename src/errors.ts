@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   WARDEN_KEY_INVALID: 'A signing or verification key could not be read or parsed.',
   WARDEN_SERVICE_START: 'A local development service (Kafka broker, Redis) could not be started.',
   WARDEN_USAGE: 'A command was called with missing or conflicting arguments.',
+  WARDEN_CONSOLE_AUTH: '`warden console` has no way to authenticate operators (no WARDEN_CONSOLE_TOKEN, console.tokenFile or console.proxy), or its token file is unreadable or invalid; it refuses to start rather than serve without credentials.',
   WARDEN_INPUT_NOT_FOUND: 'An input file does not exist or cannot be read.',
   WARDEN_INPUT_INVALID: 'An input file is not what the command expects (a line that is not JSON, a record of the wrong kind); the message names the file and line.',
   WARDEN_INPUT_TRUNCATED: 'A compressed input ends in the middle (a cut or partly copied .gz file). Every complete record before the cut was processed and written; the command exits 1 so the loss is not missed.',

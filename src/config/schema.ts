@@ -10,6 +10,7 @@ import { identitySchema, policySchema } from './sections/identity.js';
 import { baselineSchema, modelSchema, scoringSchema } from './sections/baseline.js';
 import { gatewaySchema } from './sections/gateway.js';
 import { knowledgeSchema } from './sections/knowledge.js';
+import { consoleSchema } from './sections/console.js';
 import { sinkSections } from './sections/notify.js';
 
 export const wardenConfigSchema = z.strictObject({
@@ -27,6 +28,7 @@ export const wardenConfigSchema = z.strictObject({
   blocks: blocksSchema.prefault({}),
   logging: loggingSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
+  console: consoleSchema.prefault({}),
   ...sinkSections,
 });
 

@@ -39,6 +39,8 @@ export interface DemoOptions {
   signal?: AbortSignal;
   /** How long a slow or busy broker may take to accept the demo. @defaultValue 60000 */
   startBudgetMs?: number;
+  /** `--keep`: runs after the walk-through with the stack still up (Kafka mode); the demo stops when it settles. */
+  keep?: (stack: { config: WardenConfig; gatewayUrl: string; summary: DemoSummary }) => Promise<void>;
 }
 
 export interface DemoSummary {
@@ -255,6 +257,7 @@ async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenCo
 
   const historyIds = new Set(history.map((h) => h.id));
   summary.benignAlerts = [...decisions.values()].filter((d) => !historyIds.has(d.eventId) && d.identity !== deployer.id && d.verdict !== 'allow').length;
+  if (options.keep && bus.mode === 'kafka') await options.keep({ config, gatewayUrl: gateway.url, summary });
   return summary;
 }
 

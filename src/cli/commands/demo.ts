@@ -1,10 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createLogger } from '../../observability/logger.js';
 import { formatSummary, runDemo } from '../../demo/run-demo.js';
 import type { DemoSummary } from '../../demo/run-demo.js';
+import type { WardenConfig } from '../../config/schema.js';
 import { WardenError } from '../../errors.js';
+import { startConsole } from '../../console/start.js';
+import { parseListen } from './console.js';
 
 const SERVICES = fileURLToPath(new URL('../../../scripts/services.mjs', import.meta.url));
 
@@ -22,7 +26,9 @@ export function registerDemoCommand(program: Command): void {
     .option('--embedded', 'run without Kafka and Redis (same decider in process)', false)
     .option('--seconds <n>', 'seconds of benign live traffic', '20')
     .option('--dir <dir>', 'folder for the demo\'s keys, inventory and policy', '.warden/demo')
-    .action(async (opts: { embedded: boolean; seconds: string; dir: string }) => {
+    .option('--keep [host:port]', 'after the walk-through keep the stack running and open the operator console (default 127.0.0.1:8090) until Ctrl-C')
+    .action(async (opts: { embedded: boolean; seconds: string; dir: string; keep?: boolean | string }) => {
+      const keepListen = typeof opts.keep === 'string' ? parseListen(opts.keep) : undefined;
       let mode: 'kafka' | 'embedded' = opts.embedded ? 'embedded' : 'kafka';
       if (mode === 'kafka') {
         console.log('Starting the local Kafka broker and Redis (npm run services:up)…');
@@ -55,6 +61,7 @@ export function registerDemoCommand(program: Command): void {
           print: (line) => console.log(line),
           color: Boolean(process.stdout.isTTY),
           signal: controller.signal,
+          ...(opts.keep ? { keep: (stack) => keepRunning(stack, keepListen, controller.signal) } : {}),
         });
       } catch (err) {
         if (signalled) {
@@ -66,9 +73,26 @@ export function registerDemoCommand(program: Command): void {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
-      console.log(`\n${formatSummary(summary)}`);
+      if (opts.keep && summary.mode !== 'kafka') console.log('\n--keep needs Kafka and Redis: the embedded demo has no stack to keep.');
+      if (!(opts.keep && summary.mode === 'kafka')) console.log(`\n${formatSummary(summary)}`);
       const held = summary.attackDenied > 0 && summary.benignDenied === 0;
       console.log(held ? '\nThe guardrails held: the stolen token was stopped, the fleet kept working.' : '\nThe guardrails did NOT hold as expected.');
       process.exitCode = held ? 0 : 1;
     });
+}
+
+/** `--keep`: the operator console on the demo's topics, with a one-off token, until Ctrl-C. */
+async function keepRunning(stack: { config: WardenConfig; gatewayUrl: string; summary: DemoSummary }, listen: { host: string; port: number } | undefined, signal: AbortSignal): Promise<void> {
+  const token = process.env.WARDEN_CONSOLE_TOKEN || randomBytes(24).toString('hex');
+  const running = await startConsole(stack.config, createLogger({ level: 'error' }), { ...(listen ? { listen } : {}), env: { ...process.env, WARDEN_CONSOLE_TOKEN: token } });
+  console.log(`\n${formatSummary(stack.summary)}`);
+  console.log(`\nThe stack keeps running (--keep):`);
+  console.log(`  console  ${running.url}/identities/svc-ci-deployer   sign in with the token ${token}`);
+  console.log(`  gateway  ${stack.gatewayUrl}`);
+  console.log('Press Ctrl-C to stop and remove the demo\'s topics and keys.');
+  try {
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  } finally {
+    await running.close();
+  }
 }

@@ -4,6 +4,7 @@ import { registerBaselineCommand } from './baseline.js';
 import { registerBlockCommand } from './block.js';
 import { registerBlocksCommand } from './blocks.js';
 import { registerConfigCommand } from './config.js';
+import { registerConsoleCommand } from './console.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommand } from './eval.js';
 import { registerExplainCommand } from './explain.js';
@@ -44,6 +45,7 @@ export const commands: readonly RegisterCommand[] = [
   registerBlockCommand,
   registerUnblockCommand,
   registerBlocksCommand,
+  registerConsoleCommand,
   registerTopicsCommand,
   registerKeysCommand,
   registerVerifyCommand,

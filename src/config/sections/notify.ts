@@ -9,12 +9,6 @@ import { secretSchema } from './kafka.js';
 const verdictSchema = z.enum(['alert', 'block']);
 const listOf = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]).transform((v): Array<z.output<T>> => (Array.isArray(v) ? v : [v]));
 
-/** Where people open a decision or an identity: `<url>/decisions/<id>`, `<url>/identities/<id>`. */
-export const consoleSchema = z.strictObject({
-  /** Base URL of the operator console; without it, notifications carry no links. @defaultValue null */
-  url: z.url({ protocol: /^https?$/ }).nullable().default(null),
-});
-
 const targetBase = {
   /** Extra request headers (values may be secrets: `{env: NAME}` or `{file: path}`). */
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), secretSchema).default({}),
@@ -129,9 +123,8 @@ export const sinksSchema = z.strictObject({
   http: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9465) }).prefault({}),
 });
 
-/** The sections `warden sinks` reads, spread into the app schema. */
+/** The sections `warden sinks` reads, spread into the app schema (it also reads `console.url`). */
 export const sinkSections = {
-  console: consoleSchema.prefault({}),
   notify: notifySchema.prefault({}),
   ocsf: ocsfSchema.prefault({}),
   sinks: sinksSchema.prefault({}),
