@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   WARDEN_INPUT_TRUNCATED: 'A compressed input ends in the middle (a cut or partly copied .gz file). Every complete record before the cut was processed and written; the command exits 1 so the loss is not missed.',
   WARDEN_INPUT_REJECTED: 'Every record of an input was rejected by the format forced with --format; the message says which format auto-detection reads them as.',
   WARDEN_FILE_ACCESS: 'A file or folder could not be opened, read or written (no such file or folder, permission denied, a folder where a file was expected); the message names the path and the reason.',
+  WARDEN_NOTIFY_FAILED: '`warden sinks` stopped while notifications of a batch were still being retried, or could not dead-letter them; the batch is not committed and is read again (deliveries carry the same `X-Warden-Delivery` id).',
   WARDEN_OUTPUT_FAILED: 'An output file (normalized events, rejects) cannot be created or written.',
   WARDEN_NOT_BUILT: 'bin/warden.js found no dist/ (a checkout never built) and could not build it; run `npm run build` in the warden folder.',
   WARDEN_UNEXPECTED: 'An error Warden did not anticipate (a bug, or a failure of a library or the system); the message is the underlying error\'s. Run again with WARDEN_DEBUG=1 for its stack trace, and please report it.',

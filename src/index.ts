@@ -45,3 +45,7 @@ export { loadPolicyDir, loadPolicyFiles } from './config/policy-dir.js';
 export { PolicyReloader } from './pipeline/policy-reloader.js';
 export { createNormalizer, formatNames, FORMATS, REJECT_REASONS, DEFAULT_PRIVILEGED_ACTIONS, wardenEventSchema } from './events/index.js';
 export type { Normalizer, NormalizerOptions, NormalizeResult, Reject, RejectReason, RecordOrigin } from './events/index.js';
+export { verifyWebhook, signBody as signWebhookBody } from './notify/webhook.js';
+export type { WebhookCheck } from './notify/webhook.js';
+export { decisionToFinding } from './ocsf-out/convert.js';
+export type { OcsfFinding, ConvertOptions as OcsfConvertOptions } from './ocsf-out/convert.js';

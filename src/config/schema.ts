@@ -12,6 +12,7 @@ import { gatewaySchema } from './sections/gateway.js';
 import { knowledgeSchema } from './sections/knowledge.js';
 import { consoleSchema } from './sections/console.js';
 import { approvalsSchema } from './sections/approvals.js';
+import { sinkSections } from './sections/notify.js';
 
 export const wardenConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
@@ -30,6 +31,7 @@ export const wardenConfigSchema = z.strictObject({
   gateway: gatewaySchema.prefault({}),
   console: consoleSchema.prefault({}),
   approvals: approvalsSchema.prefault({}),
+  ...sinkSections,
 });
 
 export type WardenConfig = z.output<typeof wardenConfigSchema>;

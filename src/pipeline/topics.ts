@@ -1,7 +1,8 @@
 /**
  * The topics Warden writes: decisions (retention by time), blocks (compacted: the latest record
  * per identity is the block table enforcers rebuild from), approvals (compacted: current state of
- * each request) and audit (every approval transition, kept), and the dead-letter queue.
+ * each request) and audit (every approval transition, kept), the dead-letter queue, the OCSF
+ * findings of `warden sinks` and, when configured, its notification dead letters.
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
@@ -79,6 +80,28 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
         { name: 'retention.ms', value: String(layout.dlqRetentionMs) },
       ],
     },
+    {
+      topic: config.kafka.topics.findings,
+      numPartitions: partitions,
+      replicationFactor,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'delete' },
+        { name: 'retention.ms', value: String(layout.decisionsRetentionMs) },
+      ],
+    },
+    ...(config.notify.deadLetter.topic === null
+      ? []
+      : [
+          {
+            topic: config.notify.deadLetter.topic,
+            numPartitions: 1,
+            replicationFactor,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'delete' },
+              { name: 'retention.ms', value: String(layout.dlqRetentionMs) },
+            ],
+          },
+        ]),
   ];
 }
 

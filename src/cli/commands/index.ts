@@ -14,10 +14,12 @@ import { registerGatewayCommand } from './gateway.js';
 import { registerIdentitiesCommand } from './identities.js';
 import { registerKeysCommand } from './keys.js';
 import { registerNormalizeCommand } from './normalize.js';
+import { registerOcsfCommand } from './ocsf.js';
 import { registerPolicyCommand } from './policy.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerSimulateCommand } from './simulate.js';
+import { registerSinksCommand } from './sinks.js';
 import { registerTopicsCommand } from './topics.js';
 import { registerTrainCommand } from './train.js';
 import { registerUnblockCommand } from './unblock.js';
@@ -39,6 +41,8 @@ export const commands: readonly RegisterCommand[] = [
   registerExplainCommand,
   registerIdentitiesCommand,
   registerGatewayCommand,
+  registerSinksCommand,
+  registerOcsfCommand,
   registerBlockCommand,
   registerUnblockCommand,
   registerBlocksCommand,

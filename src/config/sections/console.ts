@@ -6,6 +6,11 @@ import { z } from 'zod';
  * docs/console.md.
  */
 export const consoleSchema = z.strictObject({
+  /**
+   * The console's address as operators reach it (behind its proxy), for links in notifications
+   * (`warden sinks`): `<url>/decisions/<id>`, `<url>/identities/<id>`. @defaultValue null (no links)
+   */
+  url: z.url({ protocol: /^https?$/ }).nullable().default(null),
   /** Where the console listens. @defaultValue 127.0.0.1:8090 */
   listen: z
     .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8090) })

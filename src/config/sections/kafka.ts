@@ -51,6 +51,8 @@ export const kafkaSchema = z.strictObject({
       approvals: z.string().default('warden.approvals'),
       /** Every approval transition, kept (retention -1). */
       audit: z.string().default('warden.audit'),
+      /** OCSF Detection Findings written by `warden sinks` (docs/ocsf.md). */
+      findings: z.string().default('warden.findings'),
     })
     .prefault({}),
 });
