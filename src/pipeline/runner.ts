@@ -20,6 +20,8 @@ import type { WardenEvent } from '../events/event.js';
 import type { Logger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import { BlockTracker } from './block-tracker.js';
+import { startConsumerWatchdog } from './consumer-watchdog.js';
+import type { RunningWatchdog } from './consumer-watchdog.js';
 import { deadLetterMessage, decideFailure } from './dead-letters.js';
 import type { BatchDecider, DeadLetter, RecordNormalizer } from './ports.js';
 import { splitRequests } from './produce-requests.js';
@@ -70,6 +72,7 @@ export class DecisionPipeline {
   private readonly now: () => number;
   private readonly heartbeatMs: number;
   private joined = false;
+  private watchdog: RunningWatchdog | null = null;
   /** Called when the consumer stopped for good while it should be running. */
   onFatal?: (err: Error) => void;
   private running = false;
@@ -90,7 +93,7 @@ export class DecisionPipeline {
       onContact: () => undefined,
       onCaughtUp: () => this.log.debug('read the blocks topic to its end'),
     });
-    this.heartbeatMs = Math.min(3000, Math.floor(config.kafka.sessionTimeoutMs / 3));
+    this.heartbeatMs = config.kafka.heartbeatIntervalMs;
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
       sessionTimeout: config.kafka.sessionTimeoutMs,
@@ -113,6 +116,7 @@ export class DecisionPipeline {
     const c = this.consumer.events;
     this.consumer.on(c.GROUP_JOIN, (e) => {
       this.joined = true;
+      this.watchdog?.assigned(e.payload.memberAssignment);
       this.log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
     });
     this.consumer.on(c.REBALANCING, () => this.log.info('consumer group rebalancing'));
@@ -142,12 +146,12 @@ export class DecisionPipeline {
     this.running = true;
     this.blocksFollower.start();
     try {
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: config.pipeline.maxInFlightBatches,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
+      await this.runConsumer();
+      const restart = async (): Promise<void> => {
+        await this.consumer.stop();
+        await this.runConsumer();
+      };
+      this.watchdog = startConsumerWatchdog({ ...this.deps, restart, onFatal: (err) => this.onFatal?.(err) });
     } catch (err) {
       this.running = false;
       await this.blocksFollower.close();
@@ -155,9 +159,20 @@ export class DecisionPipeline {
     }
   }
 
+  private runConsumer(): Promise<void> {
+    const { config } = this.deps;
+    return this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: config.pipeline.maxInFlightBatches,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
   /** Closes whatever a failed `start` opened (the producer, a consumer that never ran). */
   async abort(): Promise<void> {
     this.running = false;
+    await this.watchdog?.stop();
     await Promise.all([this.consumer.disconnect().catch(() => undefined), this.producer.disconnect().catch(() => undefined), this.blocksFollower.close()]);
   }
 
@@ -165,6 +180,7 @@ export class DecisionPipeline {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    await this.watchdog?.stop();
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.blocksFollower.close();
@@ -239,6 +255,7 @@ export class DecisionPipeline {
       const started = this.now();
       await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
       this.deps.metrics.batchSeconds.observe({ stage: 'commit' }, (this.now() - started) / 1000);
+      this.watchdog?.batchCompleted();
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();
     }

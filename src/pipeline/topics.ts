@@ -4,10 +4,18 @@
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
+import { WardenError } from '../errors.js';
+import type { WardenErrorCode } from '../errors.js';
 
 export interface TopicLayout {
   partitions: number;
   replicationFactor: number;
+  /**
+   * `min.insync.replicas` of every topic, or null for the broker's default. With 2 of 3 replicas
+   * in sync required, an acks=all write survives one broker's loss, and a second loss stops writes
+   * instead of keeping records on one disk only.
+   */
+  minInSyncReplicas: number | null;
   /** Retention of the decisions topic in ms. @defaultValue 7 days */
   decisionsRetentionMs: number;
   /** Retention of the dead-letter topic in ms. @defaultValue 14 days */
@@ -17,13 +25,60 @@ export interface TopicLayout {
 export const DEFAULT_TOPIC_LAYOUT: TopicLayout = {
   partitions: 6,
   replicationFactor: 1,
+  minInSyncReplicas: null,
   decisionsRetentionMs: 7 * 24 * 3600 * 1000,
   dlqRetentionMs: 14 * 24 * 3600 * 1000,
 };
 
+export interface ReplicationChoice {
+  replicationFactor: number;
+  minInSyncReplicas: number | null;
+}
+
+/**
+ * The replication a cluster of `brokers` live brokers can hold: as many replicas as brokers, up to
+ * 3, and `min.insync.replicas` 2 once there are 3 (so one broker may fail without losing an
+ * acknowledged write or stopping the stream). `requested` values (config or flags) win, but a
+ * factor the cluster cannot place, or a minimum above the factor, is refused with `code` here
+ * rather than by the broker's terse "replication factor larger than available brokers".
+ */
+export function replicationFor(
+  brokers: number,
+  requested: { replicationFactor?: number | undefined; minInSyncReplicas?: number | undefined } = {},
+  code: WardenErrorCode = 'WARDEN_CONFIG_INVALID',
+): ReplicationChoice {
+  const live = Math.max(1, brokers);
+  const replicationFactor = requested.replicationFactor ?? Math.min(3, live);
+  if (replicationFactor > live) {
+    throw new WardenError(code, `replication factor ${replicationFactor} needs ${replicationFactor} brokers, but the Kafka cluster has ${live} live; lower it or start more brokers`);
+  }
+  const minInSyncReplicas = requested.minInSyncReplicas ?? (replicationFactor >= 3 ? 2 : null);
+  if (minInSyncReplicas !== null && minInSyncReplicas > replicationFactor) {
+    throw new WardenError(code, `min.insync.replicas ${minInSyncReplicas} is above the replication factor ${replicationFactor}: no write could ever succeed`);
+  }
+  return { replicationFactor, minInSyncReplicas };
+}
+
+/** `base` with the replication `replicationFor` picks for the cluster `admin` talks to. */
+export async function clusterTopicLayout(
+  admin: Admin,
+  config: WardenConfig,
+  base: TopicLayout = DEFAULT_TOPIC_LAYOUT,
+  requested: { replicationFactor?: number | undefined; minInSyncReplicas?: number | undefined } = {},
+  code: WardenErrorCode = 'WARDEN_CONFIG_INVALID',
+): Promise<TopicLayout> {
+  const { brokers } = await admin.describeCluster();
+  const wanted = {
+    replicationFactor: requested.replicationFactor ?? config.kafka.replicationFactor,
+    minInSyncReplicas: requested.minInSyncReplicas ?? config.kafka.minInSyncReplicas,
+  };
+  return { ...base, ...replicationFor(brokers.length, wanted, code) };
+}
+
 export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_TOPIC_LAYOUT): ITopicConfig[] {
   const { partitions, replicationFactor } = layout;
-  const inputs = config.kafka.inputs.map((input) => ({ topic: input.topic, numPartitions: partitions, replicationFactor }));
+  const isr = layout.minInSyncReplicas === null ? [] : [{ name: 'min.insync.replicas', value: String(layout.minInSyncReplicas) }];
+  const inputs = config.kafka.inputs.map((input) => ({ topic: input.topic, numPartitions: partitions, replicationFactor, ...(isr.length > 0 ? { configEntries: isr } : {}) }));
   return [
     ...inputs,
     {
@@ -33,6 +88,7 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
       configEntries: [
         { name: 'cleanup.policy', value: 'delete' },
         { name: 'retention.ms', value: String(layout.decisionsRetentionMs) },
+        ...isr,
       ],
     },
     {
@@ -45,6 +101,7 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
         { name: 'min.compaction.lag.ms', value: '0' },
         { name: 'segment.ms', value: String(3600 * 1000) },
         { name: 'delete.retention.ms', value: String(24 * 3600 * 1000) },
+        ...isr,
       ],
     },
     {
@@ -54,6 +111,7 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
       configEntries: [
         { name: 'cleanup.policy', value: 'delete' },
         { name: 'retention.ms', value: String(layout.dlqRetentionMs) },
+        ...isr,
       ],
     },
   ];
