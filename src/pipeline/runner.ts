@@ -98,6 +98,7 @@ export class DecisionPipeline {
       groupId: config.kafka.groupId,
       sessionTimeout: config.kafka.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatMs,
+      metadataMaxAge: config.kafka.metadataMaxAgeMs,
       // Latency over throughput at low load: a fetch returns as soon as anything is there.
       maxWaitTimeInMs: 50,
       retry: {
@@ -112,7 +113,7 @@ export class DecisionPipeline {
         },
       },
     });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({ metadataMaxAge: config.kafka.metadataMaxAgeMs, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const c = this.consumer.events;
     this.consumer.on(c.GROUP_JOIN, (e) => {
       this.joined = true;

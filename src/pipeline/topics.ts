@@ -117,10 +117,39 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
   ];
 }
 
-/** Creates the topics that do not exist yet; returns the names it created. */
+/** Errors of a metadata request for a topic the brokers have not all learned about yet. */
+const NOT_YET_KNOWN = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Waits until every partition of `topics` has a leader. kafkajs' own `waitForLeaders` asks one
+ * broker once and gives up on "does not host this topic-partition", which a KRaft cluster of
+ * several brokers answers until each has applied the new topic's metadata.
+ */
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let lastError: unknown = null;
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (!NOT_YET_KNOWN.has(String((err as { type?: unknown }).type))) throw err;
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new WardenError('WARDEN_KAFKA_UNAVAILABLE', `the partitions of ${topics.join(', ')} have no leader ${timeoutMs / 1000} s after their creation`, { cause: lastError, retriable: true });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Creates the topics that do not exist yet and waits for their leaders; returns the names it created. */
 export async function ensureTopics(admin: Admin, specs: ITopicConfig[]): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((spec) => !existing.has(spec.topic));
-  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  if (missing.length > 0) {
+    await admin.createTopics({ topics: missing, waitForLeaders: false });
+    await waitForLeaders(admin, missing.map((spec) => spec.topic));
+  }
   return missing.map((spec) => spec.topic);
 }

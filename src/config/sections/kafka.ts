@@ -47,6 +47,15 @@ export const kafkaSchema = z.strictObject({
    */
   heartbeatIntervalMs: z.number().int().min(100).max(100_000).default(1000),
   /**
+   * How old the client's cluster metadata (which broker leads which partition) may get before it
+   * is fetched again. kafkajs' 5-minute default keeps a consumer fetching from a broker that died
+   * (connection refused, over and over) until then: in test/integration/kafka-cluster.test.ts the
+   * stream stopped for minutes after the partition leader's broker was killed. One metadata
+   * request every 5 s is cheap and moves fetches and produce requests to the new leader within
+   * seconds. @defaultValue 5000
+   */
+  metadataMaxAgeMs: z.number().int().min(1000).max(600_000).default(5000),
+  /**
    * Replicas of each topic Warden creates. @defaultValue the cluster's live brokers, up to 3
    * (`warden topics create` and the start-up creation ask the cluster).
    */

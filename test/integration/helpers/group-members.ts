@@ -46,7 +46,8 @@ export class DecisionWatch {
   private consumer: Consumer | undefined;
 
   async follow(setup: WardenTestSetup, kafka: Kafka = testKafka()): Promise<void> {
-    this.consumer = kafka.consumer({ groupId: uniqueName('it-watch'), maxWaitTimeInMs: 50 });
+    // Metadata refreshed every 5 s: kafkajs' default (5 min) keeps fetching from a killed broker.
+    this.consumer = kafka.consumer({ groupId: uniqueName('it-watch'), maxWaitTimeInMs: 50, metadataMaxAge: 5000 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [setup.topics.decisions, setup.topics.dlq], fromBeginning: true });
     await this.consumer.run({
