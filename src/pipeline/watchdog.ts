@@ -2,8 +2,9 @@
  * The consumer watchdog: kafkajs can hang (a rebalance that never settles, a fetch loop stuck on
  * a broker that went away) while the process looks alive: no crash, no exit, the readiness probe
  * still green, the stream silently piling up. The watchdog notices the one symptom a user cares
- * about, the lag of this member's partitions growing while it completes no batch for
- * `pipeline.watchdog.stallSeconds`, and asks for the consumer to be restarted.
+ * about, the lag of this member's partitions growing (or a backlog not shrinking) while it
+ * completes no batch for `pipeline.watchdog.stallSeconds`, and asks for the consumer to be
+ * restarted.
  *
  * `ConsumerWatchdog` is pure: lag samples, batch completions and the clock are its inputs, a
  * verdict its output. `WatchdogLoop` drives it on a timer with the I/O passed in (a lag sampler,
@@ -22,7 +23,7 @@ export type WatchdogVerdict =
       restart: true;
       /** ms since the last completed batch (or start, or the last restart). */
       stalledMs: number;
-      /** The watched partitions whose lag grew over the stall, with the growth. */
+      /** The watched partitions whose lag grew, or stayed above zero, over the stall. */
       grown: Array<{ partition: string; from: number; to: number }>;
     };
 
@@ -71,9 +72,11 @@ export class ConsumerWatchdog {
     const stalledMs = sample.atMs - this.progressAt;
     if (stalledMs < this.stallMs) return { restart: false };
     const grown: Array<{ partition: string; from: number; to: number }> = [];
+    // A backlog that did not shrink counts like one that grew: had the consumer been fetching,
+    // a batch would have completed. An idle stream (no lag) never trips it.
     for (const [partition, to] of watched) {
       const from = this.baseline.get(partition) ?? 0;
-      if (to > from) grown.push({ partition, from, to });
+      if (to > 0 && to >= from) grown.push({ partition, from, to });
     }
     return grown.length > 0 ? { restart: true, stalledMs, grown } : { restart: false };
   }

@@ -20,10 +20,14 @@ describe('ConsumerWatchdog', () => {
     expect(verdict).toEqual({ restart: true, stalledMs: 60_000, grown: [{ partition: 'a:0', from: 10, to: 95 }] });
   });
 
-  it('never restarts an idle stream (lag flat, even when not zero) or one whose lag shrinks', () => {
+  it('never restarts an idle stream (no lag) or one whose lag shrinks; a backlog that stays put is a stall', () => {
     const w = new ConsumerWatchdog(10_000, 0);
-    w.observe({ atMs: 0, lag: lag({ 'a:0': 7, 'a:1': 0 }) });
-    for (let t = 1_000; t <= 120_000; t += 1_000) expect(w.observe({ atMs: t, lag: lag({ 'a:0': 7, 'a:1': 0 }) }).restart).toBe(false);
+    w.observe({ atMs: 0, lag: lag({ 'a:0': 0, 'a:1': 0 }) });
+    for (let t = 1_000; t <= 120_000; t += 1_000) expect(w.observe({ atMs: t, lag: lag({ 'a:0': 0, 'a:1': 0 }) }).restart).toBe(false);
+    const stuck = new ConsumerWatchdog(10_000, 0);
+    stuck.observe({ atMs: 0, lag: lag({ 'a:0': 7, 'a:1': 0 }) });
+    expect(stuck.observe({ atMs: 9_000, lag: lag({ 'a:0': 7, 'a:1': 0 }) }).restart).toBe(false);
+    expect(stuck.observe({ atMs: 10_000, lag: lag({ 'a:0': 7, 'a:1': 0 }) })).toEqual({ restart: true, stalledMs: 10_000, grown: [{ partition: 'a:0', from: 7, to: 7 }] });
     const shrinking = new ConsumerWatchdog(10_000, 0);
     shrinking.observe({ atMs: 0, lag: lag({ 'a:0': 100 }) });
     expect(shrinking.observe({ atMs: 20_000, lag: lag({ 'a:0': 40 }) }).restart).toBe(false);
@@ -44,7 +48,7 @@ describe('ConsumerWatchdog', () => {
     w.observe({ atMs: 0, lag: lag({ 'a:0': 0 }) });
     w.batchCompleted(5_000);
     expect(w.observe({ atMs: 6_000, lag: lag({ 'a:0': 300 }) }).restart).toBe(false);
-    expect(w.observe({ atMs: 15_000, lag: lag({ 'a:0': 300 }) }).restart).toBe(false);
+    expect(w.observe({ atMs: 14_999, lag: lag({ 'a:0': 301 }) }).restart).toBe(false);
     expect(w.observe({ atMs: 15_500, lag: lag({ 'a:0': 301 }) })).toMatchObject({ restart: true, stalledMs: 10_500, grown: [{ partition: 'a:0', from: 300, to: 301 }] });
   });
 
@@ -53,7 +57,7 @@ describe('ConsumerWatchdog', () => {
     w.assigned(['a:0']);
     w.observe({ atMs: 0, lag: lag({ 'a:0': 5, 'a:1': 5 }) });
     // Another member's partition piles up: not this member's hang.
-    expect(w.observe({ atMs: 20_000, lag: lag({ 'a:0': 5, 'a:1': 5_000 }) }).restart).toBe(false);
+    expect(w.observe({ atMs: 20_000, lag: lag({ 'a:0': 0, 'a:1': 5_000 }) }).restart).toBe(false);
     expect(w.observe({ atMs: 21_000, lag: lag({ 'a:0': 6, 'a:1': 5_000 }) })).toMatchObject({ restart: true, grown: [{ partition: 'a:0', from: 5, to: 6 }] });
   });
 
