@@ -224,7 +224,7 @@ async function measure(count: number, messages: Message[], redis: Redis): Promis
   const admin = kafka.admin();
   await admin.connect();
   const replicated = { replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] };
-  await admin.createTopics({ topics: [{ topic: t.input, numPartitions: PARTITIONS, ...replicated }, { topic: t.decisions, numPartitions: PARTITIONS, ...replicated }, { topic: t.blocks, numPartitions: 1, ...replicated }, { topic: t.dlq, numPartitions: 1, ...replicated }] });
+  await admin.createTopics({ topics: [{ topic: t.input, numPartitions: PARTITIONS, ...replicated }, { topic: t.decisions, numPartitions: PARTITIONS, ...replicated }, { topic: t.blocks, numPartitions: 1, ...replicated }, { topic: t.dlq, numPartitions: 1, ...replicated }], waitForLeaders: false });
   for (;;) {
     const ok = await admin.fetchTopicMetadata({ topics: Object.values(t) }).then((m) => m.topics.every((x) => x.partitions.every((p) => p.leader >= 0)), () => false);
     if (ok) break;
