@@ -34,9 +34,19 @@ export function registerTopicsCommand(program: Command): void {
         const layout = await clusterTopicLayout(admin, config, base, requested, requested.replicationFactor === undefined && requested.minInSyncReplicas === undefined ? 'WARDEN_CONFIG_INVALID' : 'WARDEN_USAGE');
         const specs = topicSpecs(config, layout);
         const created = await ensureTopics(admin, specs);
+        const existing = specs.filter((spec) => !created.includes(spec.topic)).map((spec) => spec.topic);
+        // A topic that was there already keeps its layout: show what it has, not what it would get.
+        const actual = new Map((existing.length > 0 ? (await admin.fetchTopicMetadata({ topics: existing })).topics : []).map((t) => [t.name, t] as const));
         for (const spec of specs) {
-          const settings = (spec.configEntries ?? []).map((e) => `${e.name}=${e.value}`).join(' ');
-          console.log(`${created.includes(spec.topic) ? 'created' : 'exists '}  ${spec.topic}  partitions=${spec.numPartitions} replicas=${spec.replicationFactor} ${settings}`);
+          const have = actual.get(spec.topic);
+          if (!have) {
+            const settings = (spec.configEntries ?? []).map((e) => `${e.name}=${e.value}`).join(' ');
+            console.log(`created  ${spec.topic}  partitions=${spec.numPartitions} replicas=${spec.replicationFactor} ${settings}`);
+            continue;
+          }
+          const replicas = Math.min(...have.partitions.map((p) => p.replicas.length));
+          const short = replicas < layout.replicationFactor ? `  (fewer replicas than the ${layout.replicationFactor} this cluster holds; raise it with a partition reassignment)` : '';
+          console.log(`exists   ${spec.topic}  partitions=${have.partitions.length} replicas=${replicas}${short}`);
         }
       } finally {
         await admin.disconnect();
