@@ -86,4 +86,57 @@ describe('recovery after an instance is killed', () => {
       await drop();
     }
   });
+
+  it('the watchdog restarts a consumer that completes no batch while its backlog grows, with a metric and a log line', async () => {
+    // No batch can complete while the decisions topic is gone (the producer may not create it), so
+    // the member is alive, in its group and stuck: what a kafkajs hang looks like from outside.
+    // The stall time is above the producer's retry budget (~12 s), so the restart can finish.
+    const setup = setupWithInventory(identities, { pipeline: { maxBatchSize: 200, http: { host: '127.0.0.1', port: 0 }, watchdog: { stallSeconds: 15 } }, kafka: { createTopics: false } });
+    const drop = await createTopics(admin, Object.values(setup.topics), 2);
+    const redis = new Redis(redisUrl());
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const w = startWarden(setup);
+    let n = 0;
+    const produce = async (): Promise<void> => {
+      n++;
+      await producer.send({ topic: setup.topics.input, messages: [{ key: identities[n % PARTITIONS] ?? null, value: nativeEvent(`wd-${n}`, identities[n % PARTITIONS] ?? '', n) }] });
+    };
+    const lag = async (): Promise<number> => {
+      const committed = (await admin.fetchOffsets({ groupId: setup.groupId, topics: [setup.topics.input] }))[0]?.partitions ?? [];
+      const ends = await admin.fetchTopicOffsets(setup.topics.input);
+      return ends.reduce((sum, e) => sum + Number(e.high) - Math.max(0, Number(committed.find((c) => c.partition === e.partition)?.offset ?? 0)), 0);
+    };
+    const restarts = async (): Promise<number> => {
+      const url = /"url":"(http[^"]+)".*warden listening/.exec(w.logs.join('\n'))?.[1];
+      if (!url) return 0;
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return Number(/warden_consumer_restarts_total\{reason="watchdog"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    try {
+      await Promise.all([producer.connect(), w.joined]);
+      await produce();
+      await eventually(async () => (await lag()) === 0, 60_000, 'the first event decided and committed');
+      await admin.deleteTopics({ topics: [setup.topics.decisions] });
+      let last = 0;
+      await eventually(async () => {
+        if (Date.now() - last > 500) {
+          last = Date.now();
+          await produce();
+        }
+        return (await restarts()) >= 1;
+      }, 90_000, 'a watchdog restart');
+      expect(w.logs.some((l) => l.includes('"component":"watchdog"') && /no batch completed for \d+ s while the lag of \d+ partition\(s\) grew: restarting the consumer/.test(l))).toBe(true);
+      expect(w.child.exitCode).toBeNull();
+      // Once the topic is back, the restarted consumer drains the backlog.
+      await admin.createTopics({ topics: [{ topic: setup.topics.decisions, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+      await eventually(async () => (await lag()) === 0, 90_000, 'the backlog decided after the restart');
+      expect(w.child.exitCode).toBeNull();
+    } finally {
+      await stopWarden(w);
+      await producer.disconnect();
+      await deleteKeys(redis, setup.keyPrefix);
+      redis.disconnect();
+      await drop();
+    }
+  });
 });
