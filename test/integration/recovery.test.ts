@@ -3,7 +3,8 @@
  * request, so the group learns of it only when its session lapses) and the survivor must decide
  * the dead member's partitions again well before kafkajs' old 30 s default would let it. The
  * bound is the configured session timeout plus slack for a loaded machine, so this checks the
- * recovery configuration, not the machine's speed.
+ * recovery configuration, not the machine's speed. And the watchdog: a member that stays in its
+ * group but completes no batch while its backlog grows is restarted.
  */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -17,7 +18,7 @@ import { DecisionWatch, assignedPartitions, nativeEvent, setupWithInventory, sto
 const PARTITIONS = 4;
 const identities = Array.from({ length: PARTITIONS }, (_, p) => `svc-recovery-${p}`);
 
-describe('recovery after an instance is killed', () => {
+describe('recovery from a killed instance and from a stuck consumer', () => {
   const kafka = testKafka();
   let admin: Admin;
   beforeAll(async () => {

@@ -33,8 +33,8 @@ export const kafkaSchema = z.strictObject({
    * the broker's floor (`group.min.session.timeout.ms`); with heartbeats every second, a member
    * must miss six in a row to be dropped, and batches heartbeat while they wait on Redis or the
    * producer, so a slow batch does not cost a rebalance. Measured here (test/integration/
-   * recovery.test.ts): the survivor decides the dead member's partitions again 6.1 s after the
-   * kill with 6 s, 30.4–30.7 s with kafkajs' 30 s default. kafkajs has no static membership
+   * recovery.test.ts): the survivor decides the dead member's partitions again 5.8–6.1 s after
+   * the kill with 6 s, 30.4–30.7 s with kafkajs' 30 s default. kafkajs has no static membership
    * (`group.instance.id`, KIP-345) to let a restarted instance take its partitions back without
    * waiting, so a short session is the lever. Raise it when instances stall for longer than this
    * (a hard CPU limit with long GC pauses). @defaultValue 6000
