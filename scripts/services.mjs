@@ -3,6 +3,7 @@
 // assembled from Maven Central jars, and Redis (the one on 127.0.0.1:6379, or one we start).
 //
 //   node scripts/services.mjs up | down | status | restart-kafka | kafka-jars
+//   node scripts/services.mjs up | down | status --kafka-cluster   (three brokers on 19092, 29092, 39092)
 //
 // WARDEN_KAFKA_BROKERS / WARDEN_REDIS_URL point at existing infrastructure instead: then `up`
 // only checks that it answers. Everything this script creates lives under .warden/ (ignored).
@@ -253,6 +254,149 @@ export async function kafkaRestart() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Kafka cluster: three KRaft nodes (each a broker and a controller) from the same jars, on ports
+// clear of the single dev broker, with three replicas and min.insync.replicas 2
+// (scripts/kafka/cluster.properties). `up --kafka-cluster` starts every node that is not running,
+// so it also restarts a node a test killed; `down --kafka-cluster` stops the nodes it started.
+
+const CLUSTER = join(STATE, 'kafka-cluster');
+const CLUSTER_NODES = [1, 2, 3].map((id) => ({
+  id,
+  port: id * 10_000 + 9092,
+  controllerPort: id * 10_000 + 9093,
+  dir: join(CLUSTER, `node-${id}`),
+}));
+const clusterNodeFile = (node, name) => join(node.dir, name);
+
+/** The bootstrap list of the local cluster, e.g. for WARDEN_KAFKA_BROKERS. */
+export const KAFKA_CLUSTER_BROKERS = CLUSTER_NODES.map((n) => `127.0.0.1:${n.port}`).join(',');
+
+function writeClusterNodeConfig(node) {
+  mkdirSync(join(node.dir, 'data'), { recursive: true });
+  const voters = CLUSTER_NODES.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
+  const props = [
+    'process.roles=broker,controller',
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${join(node.dir, 'data')}`,
+    readFileSync(join(ROOT, 'scripts/kafka/cluster.properties'), 'utf8'),
+  ].join('\n');
+  writeFileSync(clusterNodeFile(node, 'server.properties'), props);
+}
+
+/** One cluster id for all three nodes, kept beside them: a node formatted with another id cannot join. */
+function clusterId() {
+  const file = join(CLUSTER, 'cluster.id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = run('java', ['-cp', classpath(), 'kafka.tools.StorageTool', 'random-uuid']).split('\n').pop();
+  mkdirSync(CLUSTER, { recursive: true });
+  writeFileSync(file, id);
+  return id;
+}
+
+function formatClusterNode(node, id) {
+  const data = join(node.dir, 'data');
+  if (existsSync(join(data, 'meta.properties'))) return;
+  rmSync(data, { recursive: true, force: true });
+  mkdirSync(data, { recursive: true });
+  run('java', ['-Xmx256m', '-cp', classpath(), 'kafka.tools.StorageTool', 'format', '-t', id, '-c', clusterNodeFile(node, 'server.properties'), '--ignore-formatted']);
+}
+
+function spawnClusterNode(node) {
+  const tmp = join(node.dir, 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  const out = openSync(clusterNodeFile(node, 'broker.log'), 'a');
+  const child = spawn(
+    'java',
+    [
+      '-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
+      `-Dlog4j.configuration=file:${join(ROOT, 'scripts/kafka/log4j.properties')}`,
+      `-DZstdTempFolder=${tmp}`, `-Dorg.xerial.snappy.tempdir=${tmp}`,
+      '-cp', classpath(), 'kafka.Kafka', clusterNodeFile(node, 'server.properties'),
+    ],
+    { detached: true, stdio: ['ignore', out, out] },
+  );
+  closeSync(out);
+  child.unref();
+  writeFileSync(clusterNodeFile(node, 'broker.pid'), String(child.pid));
+  return child.pid;
+}
+
+export async function kafkaClusterUp() {
+  const started = Date.now();
+  const starting = [];
+  for (const node of CLUSTER_NODES) {
+    const pid = readPid(clusterNodeFile(node, 'broker.pid'));
+    if (alive(pid)) continue;
+    if (await tcpAnswers('127.0.0.1', node.port)) {
+      log(`kafka-cluster: node ${node.id}: a broker not started by this script answers on 127.0.0.1:${node.port}; using it`);
+      continue;
+    }
+    if (starting.length === 0) fetchBrokerJars();
+    writeClusterNodeConfig(node);
+    formatClusterNode(node, clusterId());
+    starting.push({ node, pid: spawnClusterNode(node) });
+  }
+  // All nodes start before any is awaited: a node opens its broker port only once the controller
+  // quorum (two of three) has elected a leader.
+  for (const node of CLUSTER_NODES) {
+    const pid = readPid(clusterNodeFile(node, 'broker.pid'));
+    const ok = await waitFor(() => tcpAnswers('127.0.0.1', node.port), READY_TIMEOUT_MS, () => !pid || alive(pid));
+    if (!ok) {
+      const logFile = clusterNodeFile(node, 'broker.log');
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n') : '';
+      throw new ServiceError(`kafka-cluster: node ${node.id} did not answer on 127.0.0.1:${node.port} within ${READY_TIMEOUT_MS / 1000} s. Last log lines (${logFile}):\n${tail}`);
+    }
+  }
+  const fresh = starting.map((s) => `node ${s.node.id} (pid ${s.pid})`).join(', ');
+  log(`kafka-cluster: ${fresh ? `started ${fresh}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s` : 'already running'}; brokers ${KAFKA_CLUSTER_BROKERS}; logs: .warden/kafka-cluster/node-*/broker.log`);
+}
+
+export async function kafkaClusterDown() {
+  // Stopped together: a node waits for its controller quorum to shut down cleanly.
+  await Promise.all(
+    CLUSTER_NODES.map(async (node) => {
+      const file = clusterNodeFile(node, 'broker.pid');
+      const pid = readPid(file);
+      if (await stopPid(pid, `kafka-cluster node ${node.id}`)) log(`kafka-cluster: node ${node.id} stopped (pid ${pid})`);
+      rmSync(file, { force: true });
+    }),
+  );
+}
+
+async function kafkaClusterStatus() {
+  let up = 0;
+  for (const node of CLUSTER_NODES) {
+    const pid = readPid(clusterNodeFile(node, 'broker.pid'));
+    const answers = await tcpAnswers('127.0.0.1', node.port);
+    if (answers) up++;
+    log(`kafka-cluster node ${node.id} 127.0.0.1:${node.port}: ${answers ? 'up' : 'down'}${alive(pid) ? ` (started here, pid ${pid})` : ''}`);
+  }
+  return up === CLUSTER_NODES.length;
+}
+
+async function kafkaClusterCli(command) {
+  switch (command) {
+    case 'up':
+      await kafkaClusterUp();
+      return 0;
+    case 'down':
+      await kafkaClusterDown();
+      return 0;
+    case 'status':
+      return (await kafkaClusterStatus()) ? 0 : 1;
+    default:
+      console.error('usage: node scripts/services.mjs up | down | status --kafka-cluster');
+      return 2;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Redis
 
 function redisTarget() {
@@ -299,6 +443,7 @@ async function status() {
 }
 
 async function cli(command) {
+  if (process.argv.includes('--kafka-cluster')) return kafkaClusterCli(command);
   switch (command) {
     case 'up':
       await redisUp();

@@ -14,6 +14,7 @@ export interface PipelineMetrics {
   endToEndLagSeconds: Histogram;
   storeErrors: Counter<'kind'>;
   consumerCrashes: Counter<'restart'>;
+  consumerRestarts: Counter<'reason'>;
   degraded: Gauge;
   consumerLag: Gauge<'topic' | 'partition'>;
   policyVersion: Gauge<'version'>;
@@ -45,6 +46,7 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
     }),
     storeErrors: new Counter({ name: 'warden_store_errors_total', help: 'Baseline store errors', labelNames: ['kind'], registers }),
     consumerCrashes: new Counter({ name: 'warden_consumer_crashes_total', help: 'Consumer crashes, by whether the consumer restarted itself', labelNames: ['restart'], registers }),
+    consumerRestarts: new Counter({ name: 'warden_consumer_restarts_total', help: 'Consumer restarts Warden ordered itself, by reason (watchdog: lag grew while no batch completed)', labelNames: ['reason'], registers }),
     degraded: new Gauge({ name: 'warden_degraded', help: '1 while decisions are made without the baseline store (failMode)', registers }),
     consumerLag: new Gauge({ name: 'warden_consumer_lag_messages', help: 'High watermark minus the last processed offset, per input partition', labelNames: ['topic', 'partition'], registers }),
     policyVersion: new Gauge({ name: 'warden_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'], registers }),

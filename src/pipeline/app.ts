@@ -18,7 +18,7 @@ import { startHttpServer } from './http-server.js';
 import { checkKafkaTls, createKafka, kafkaAuthError } from './kafka-client.js';
 import type { BatchDecider, RecordNormalizer } from './ports.js';
 import { DecisionPipeline } from './runner.js';
-import { ensureTopics, topicSpecs } from './topics.js';
+import { clusterTopicLayout, ensureTopics, topicSpecs } from './topics.js';
 
 export interface WardenStages {
   normalizers: ReadonlyMap<string, RecordNormalizer>;
@@ -92,7 +92,7 @@ export async function startWardenApp(
     const admin = kafka.admin();
     try {
       await admin.connect();
-      const created = await ensureTopics(admin, topicSpecs(config));
+      const created = await ensureTopics(admin, topicSpecs(config, await clusterTopicLayout(admin, config)));
       if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
     } catch (err) {
       await admin.disconnect().catch(() => undefined);

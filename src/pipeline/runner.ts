@@ -21,6 +21,8 @@ import type { Logger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import { BlockTracker } from './block-tracker.js';
 import { ApprovalOpener } from '../approvals/opener.js';
+import { startConsumerWatchdog } from './consumer-watchdog.js';
+import type { RunningWatchdog } from './consumer-watchdog.js';
 import { deadLetterMessage, decideFailure } from './dead-letters.js';
 import type { BatchDecider, DeadLetter, RecordNormalizer } from './ports.js';
 import { splitRequests } from './produce-requests.js';
@@ -51,6 +53,9 @@ function isStoreUnavailable(err: unknown): boolean {
   return isWardenError(err) && (err.code === 'WARDEN_STORE_UNAVAILABLE' || (err.code !== 'WARDEN_STORE_SCRIPT' && err.retriable));
 }
 
+/** Retries of the consumer and producer: see the consumer's options. */
+const DEAD_BROKER_RETRY = { retries: 8, initialRetryTime: 300, maxRetryTime: 2000 } as const;
+
 const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP']);
 
 /** The kafkajs protocol error in `err`'s cause chain that says this member must rejoin its group. */
@@ -73,6 +78,7 @@ export class DecisionPipeline {
   private readonly now: () => number;
   private readonly heartbeatMs: number;
   private joined = false;
+  private watchdog: RunningWatchdog | null = null;
   /** Called when the consumer stopped for good while it should be running. */
   onFatal?: (err: Error) => void;
   private running = false;
@@ -94,17 +100,20 @@ export class DecisionPipeline {
       onContact: () => undefined,
       onCaughtUp: () => this.log.debug('read the blocks topic to its end'),
     });
-    this.heartbeatMs = Math.min(3000, Math.floor(config.kafka.sessionTimeoutMs / 3));
+    this.heartbeatMs = config.kafka.heartbeatIntervalMs;
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
       sessionTimeout: config.kafka.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatMs,
+      metadataMaxAge: config.kafka.metadataMaxAgeMs,
       // Latency over throughput at low load: a fetch returns as soon as anything is there.
       maxWaitTimeInMs: 50,
+      // A dead broker is retried with this budget before the error surfaces and the metadata is
+      // read again (kafkajs retries the connection to a partition's old leader, not the new one):
+      // 8 tries up to 2 s apart cost ~12 s, where 30 up to 5 s apart stalled the stream for over
+      // two minutes after a leader's broker was killed (test/integration/kafka-cluster.test.ts).
       retry: {
-        retries: 30,
-        initialRetryTime: 300,
-        maxRetryTime: 5000,
+        ...DEAD_BROKER_RETRY,
         // A long-running member never gives up: after any crash (a broker restart can surface as a
         // non-retriable protocol error) the consumer rejoins and resumes from the committed offsets.
         restartOnFailure: async (err: Error) => {
@@ -113,10 +122,11 @@ export class DecisionPipeline {
         },
       },
     });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({ metadataMaxAge: config.kafka.metadataMaxAgeMs, retry: DEAD_BROKER_RETRY, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const c = this.consumer.events;
     this.consumer.on(c.GROUP_JOIN, (e) => {
       this.joined = true;
+      this.watchdog?.assigned(e.payload.memberAssignment);
       this.log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
     });
     this.consumer.on(c.REBALANCING, () => this.log.info('consumer group rebalancing'));
@@ -146,12 +156,12 @@ export class DecisionPipeline {
     this.running = true;
     this.blocksFollower.start();
     try {
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: config.pipeline.maxInFlightBatches,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
+      await this.runConsumer();
+      const restart = async (): Promise<void> => {
+        await this.consumer.stop();
+        await this.runConsumer();
+      };
+      this.watchdog = startConsumerWatchdog({ ...this.deps, restart, onFatal: (err) => this.onFatal?.(err) });
     } catch (err) {
       this.running = false;
       await this.blocksFollower.close();
@@ -159,9 +169,20 @@ export class DecisionPipeline {
     }
   }
 
+  private runConsumer(): Promise<void> {
+    const { config } = this.deps;
+    return this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: config.pipeline.maxInFlightBatches,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
   /** Closes whatever a failed `start` opened (the producer, a consumer that never ran). */
   async abort(): Promise<void> {
     this.running = false;
+    await this.watchdog?.stop();
     await Promise.all([this.consumer.disconnect().catch(() => undefined), this.producer.disconnect().catch(() => undefined), this.blocksFollower.close()]);
   }
 
@@ -169,6 +190,7 @@ export class DecisionPipeline {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    await this.watchdog?.stop();
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.blocksFollower.close();
@@ -243,6 +265,7 @@ export class DecisionPipeline {
       const started = this.now();
       await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
       this.deps.metrics.batchSeconds.observe({ stage: 'commit' }, (this.now() - started) / 1000);
+      this.watchdog?.batchCompleted();
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();
     }

@@ -27,8 +27,41 @@ export const kafkaSchema = z.strictObject({
   groupId: z.string().default('warden'),
   /** Create missing input, decisions, blocks and DLQ topics at start (`warden topics create` does it explicitly). */
   createTopics: z.boolean().default(true),
-  /** How long the group waits for a silent member before giving its partitions to others. @defaultValue 30000 */
-  sessionTimeoutMs: z.number().int().min(6000).max(300_000).default(30_000),
+  /**
+   * How long the group waits for a silent member before giving its partitions to others: after a
+   * crash (`kill -9`, a lost host) this is most of the time its partitions go undecided. 6 s is
+   * the broker's floor (`group.min.session.timeout.ms`); with heartbeats every second, a member
+   * must miss six in a row to be dropped, and batches heartbeat while they wait on Redis or the
+   * producer, so a slow batch does not cost a rebalance. Measured here (test/integration/
+   * recovery.test.ts): the survivor decides the dead member's partitions again 5.8–6.1 s after
+   * the kill with 6 s, 30.4–30.7 s with kafkajs' 30 s default. kafkajs has no static membership
+   * (`group.instance.id`, KIP-345) to let a restarted instance take its partitions back without
+   * waiting, so a short session is the lever. Raise it when instances stall for longer than this
+   * (a hard CPU limit with long GC pauses). @defaultValue 6000
+   */
+  sessionTimeoutMs: z.number().int().min(6000).max(300_000).default(6000),
+  /**
+   * How often a member tells the group coordinator it is alive, and learns of a rebalance. Must be
+   * below a third of `sessionTimeoutMs`, so that losing two heartbeats costs nothing.
+   * @defaultValue 1000
+   */
+  heartbeatIntervalMs: z.number().int().min(100).max(100_000).default(1000),
+  /**
+   * How old the client's cluster metadata (which broker leads which partition) may get before it
+   * is fetched again. kafkajs' 5-minute default keeps a consumer fetching from a broker that died
+   * (connection refused, over and over) until then: in test/integration/kafka-cluster.test.ts the
+   * stream stopped for minutes after the partition leader's broker was killed. One metadata
+   * request every 5 s is cheap and moves fetches and produce requests to the new leader within
+   * seconds. @defaultValue 5000
+   */
+  metadataMaxAgeMs: z.number().int().min(1000).max(600_000).default(5000),
+  /**
+   * Replicas of each topic Warden creates. @defaultValue the cluster's live brokers, up to 3
+   * (`warden topics create` and the start-up creation ask the cluster).
+   */
+  replicationFactor: z.number().int().min(1).optional(),
+  /** `min.insync.replicas` of each topic Warden creates. @defaultValue 2 when 3 or more replicas, else the broker's */
+  minInSyncReplicas: z.number().int().min(1).optional(),
   tls: tlsSchema.default(false),
   sasl: z
     .strictObject({
@@ -55,6 +88,13 @@ export const kafkaSchema = z.strictObject({
       findings: z.string().default('warden.findings'),
     })
     .prefault({}),
+}).superRefine((kafka, ctx) => {
+  if (kafka.heartbeatIntervalMs * 3 > kafka.sessionTimeoutMs) {
+    ctx.addIssue({ code: 'custom', path: ['heartbeatIntervalMs'], message: `must be at most a third of sessionTimeoutMs (${kafka.sessionTimeoutMs}), or missing two heartbeats drops the member` });
+  }
+  if (kafka.replicationFactor !== undefined && kafka.minInSyncReplicas !== undefined && kafka.minInSyncReplicas > kafka.replicationFactor) {
+    ctx.addIssue({ code: 'custom', path: ['minInSyncReplicas'], message: `must not exceed replicationFactor (${kafka.replicationFactor}): no write could ever succeed` });
+  }
 });
 
 export const redisSchema = z.strictObject({

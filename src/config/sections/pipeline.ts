@@ -19,6 +19,15 @@ export const pipelineSchema = z.strictObject({
   http: z
     .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) })
     .prefault({}),
+  /**
+   * The consumer watchdog (src/pipeline/watchdog.ts): when the lag of this instance's partitions
+   * grows while it completes no batch for `stallSeconds`, the consumer is restarted
+   * (`warden_consumer_restarts_total{reason="watchdog"}`); a restart that does not finish within
+   * the same time exits the process for its supervisor. 0 turns it off. Long enough that a broker
+   * failover (seconds) or a Redis outage (batches go on in failMode) never trips it.
+   * @defaultValue 60
+   */
+  watchdog: z.strictObject({ stallSeconds: z.number().min(0).max(3600).default(60) }).prefault({}),
 });
 
 export const loggingSchema = z.strictObject({

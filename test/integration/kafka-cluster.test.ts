@@ -1,0 +1,146 @@
+/**
+ * `warden run` on a three-broker KRaft cluster (`node scripts/services.mjs up --kafka-cluster`):
+ * `warden topics create` gives every topic three replicas with two in sync; then, mid-stream, the
+ * broker leading the input partitions is killed -9. Every record sent is still accounted for
+ * (decisions + dead letters = records sent, one decision id per event), no event is learned twice
+ * (each identity's profile counts exactly its events), and the broker rejoins when restarted.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisBaselineStore } from '../../src/baseline/store-redis.js';
+import { deleteKeys, eventually, redisUrl, tcpAnswers, uniqueName } from './helpers/services.js';
+import { startWarden } from './helpers/warden-process.js';
+import { DecisionWatch, nativeEvent, setupWithInventory, stopWarden } from './helpers/group-members.js';
+
+const run = promisify(execFile);
+const NODES = [1, 2, 3].map((id) => ({ id, port: id * 10_000 + 9092, pidFile: `.warden/kafka-cluster/node-${id}/broker.pid` }));
+const BROKERS = NODES.map((n) => `127.0.0.1:${n.port}`);
+const identities = Array.from({ length: 6 }, (_, i) => `svc-cluster-${i}`);
+const TOTAL = 3000;
+
+// The test's own clients get the pipeline's short retry budget too: kafkajs retries the
+// connection to a dead leader that many times before it reads the metadata again.
+const clusterKafka = (): Kafka => new Kafka({ clientId: uniqueName('it-cluster'), brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 2000 } });
+
+function ownPid(nodeId: number): number | null {
+  try {
+    const pid = Number(readFileSync(`.warden/kafka-cluster/node-${nodeId}/broker.pid`, 'utf8').trim());
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+describe('warden run on a three-broker Kafka cluster', () => {
+  let startedHere = false;
+  let admin: Admin;
+  const kafka = clusterKafka();
+
+  beforeAll(async () => {
+    const up = await Promise.all(NODES.map((n) => tcpAnswers('127.0.0.1', n.port, 1000)));
+    startedHere = !up.every(Boolean);
+    await run(process.execPath, ['scripts/services.mjs', 'up', '--kafka-cluster'], { timeout: 600_000 });
+    admin = kafka.admin();
+    await admin.connect();
+    await eventually(async () => (await admin.describeCluster()).brokers.length === 3, 60_000, 'three brokers in the cluster metadata');
+  }, 600_000);
+
+  afterAll(async () => {
+    await admin?.disconnect();
+    // A cluster this test started is stopped again; one that was already up stays up.
+    if (startedHere) await run(process.execPath, ['scripts/services.mjs', 'down', '--kafka-cluster'], { timeout: 120_000 });
+  }, 180_000);
+
+  it('loses nothing and learns nothing twice when the partition leader\'s broker is killed -9 mid-stream', async ({ annotate }) => {
+    const setup = setupWithInventory(identities, { kafka: { brokers: BROKERS } });
+    const topics = Object.values(setup.topics);
+    const created = await run(process.execPath, ['bin/warden.js', 'topics', 'create', '--config', setup.configFile, '--partitions', '3'], { env: { ...process.env, WARDEN_KAFKA_BROKERS: '' } });
+    for (const topic of topics) expect(created.stdout).toMatch(new RegExp(`created\\s+${topic.replace(/\./g, '\\.')}\\s+partitions=\\d+ replicas=3 .*min\\.insync\\.replicas=2`));
+    // Every broker learns of new topics from the controller a moment later, and kafkajs does not
+    // retry a metadata answer "unknown topic": ask each broker on its own until all know them.
+    const perBroker = BROKERS.map((b) => new Kafka({ clientId: uniqueName('it-meta'), brokers: [b], logLevel: logLevel.NOTHING }).admin());
+    await Promise.all(perBroker.map((a) => a.connect()));
+    const known = async (): Promise<boolean> => (await Promise.all(perBroker.map((a) => a.fetchTopicMetadata({ topics }).then(() => true, () => false)))).every(Boolean);
+    await eventually(known, 30_000, 'the new topics known to every broker').finally(() => Promise.all(perBroker.map((a) => a.disconnect())));
+    const meta = await admin.fetchTopicMetadata({ topics });
+    for (const t of meta.topics) for (const p of t.partitions) expect(p.replicas).toHaveLength(3);
+
+    const redis = new Redis(redisUrl());
+    const watch = new DecisionWatch();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, metadataMaxAge: 5000 });
+    const warden = startWarden(setup);
+    let killedNode: number | null = null;
+    try {
+      await Promise.all([watch.follow(setup, kafka), producer.connect(), warden.joined]);
+      const events = Array.from({ length: TOTAL }, (_, i) => ({ id: uniqueName(`e${i}`), identity: identities[i % identities.length] ?? '', n: i }));
+      const bad = ['{not json', JSON.stringify({ id: 'no-identity', time: '2026-11-20T09:00:00Z', action: 's3:GetObject' })];
+      const sendSlice = async (from: number, to: number): Promise<void> => {
+        for (let i = from; i < to; i += 100) {
+          const slice = events.slice(i, Math.min(to, i + 100));
+          await producer.send({ topic: setup.topics.input, acks: -1, messages: slice.map((e) => ({ key: e.identity, value: nativeEvent(e.id, e.identity, e.n) })) });
+        }
+      };
+      await sendSlice(0, 1000);
+      await producer.send({ topic: setup.topics.input, acks: -1, messages: bad.map((value) => ({ key: 'bad', value })) });
+      await eventually(() => watch.decidedAt.size >= 300, 90_000, 'the stream being decided');
+
+      // The broker leading the most input partitions (the one of partition 0 on a tie) goes down hard.
+      const input = (await admin.fetchTopicMetadata({ topics: [setup.topics.input] })).topics[0]?.partitions ?? [];
+      const leads = new Map<number, number>();
+      for (const p of input) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
+      const leader = [...leads].sort((x, y) => y[1] - x[1] || (x[0] === input[0]?.leader ? -1 : 1))[0]?.[0] ?? -1;
+      const pid = ownPid(leader);
+      if (pid === null) throw new Error(`broker ${leader} was not started from this folder (${NODES.find((n) => n.id === leader)?.pidFile}); stop the other cluster or run the test where it was started`);
+      process.kill(pid, 'SIGKILL');
+      killedNode = leader;
+      const killedAt = Date.now();
+      const decidedAtKill = watch.decidedAt.size;
+      await sendSlice(1000, TOTAL);
+      await eventually(() => watch.decidedAt.size + watch.deadLetters.length >= TOTAL + bad.length, 120_000, 'every record decided or dead-lettered').catch(async (err: Error) => {
+        const committed = (await admin.fetchOffsets({ groupId: setup.groupId, topics: [setup.topics.input] }))[0]?.partitions ?? [];
+        const ends = await admin.fetchTopicOffsets(setup.topics.input);
+        const behind = ends.map((e) => `${e.partition}: ${Number(e.high) - Number(committed.find((c) => c.partition === e.partition)?.offset ?? 0)}`).join(', ');
+        throw new Error(`${err.message}: ${watch.decidedAt.size} decided, ${watch.deadLetters.length} dead letters; warden's group behind by partition {${behind}}; last lines of warden run other than reconnects to the dead broker:\n${warden.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}`);
+      });
+      await annotate(`killed broker ${leader} (leader of ${leads.get(leader)} of ${input.length} input partitions) after ${decidedAtKill} decisions; all ${TOTAL} decided ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+
+      // Nothing lost: every event has exactly one decision (a redelivery repeats its id), every bad record a dead letter.
+      expect(watch.decided(events.map((e) => e.id))).toBe(true);
+      expect(watch.decidedAt.size).toBe(TOTAL);
+      expect([...watch.decisionIds.values()].every((ids) => ids.size === 1)).toBe(true);
+      expect(watch.deadLetters.map((d) => d.reason).sort()).toEqual(['MALFORMED_JSON', 'UNKNOWN_FORMAT']);
+
+      // Nothing learned twice: each profile counts exactly the events of its identity.
+      const store = new RedisBaselineStore(redis, { keyPrefix: setup.keyPrefix, ttlMs: 86_400_000 });
+      const expected = new Map(identities.map((id) => [id, events.filter((e) => e.identity === id).length]));
+      const counts = async (): Promise<Map<string, number>> => new Map(await Promise.all(identities.map(async (id) => [id, (await store.get(id))?.events ?? 0] as const)));
+      await eventually(async () => [...(await counts())].every(([id, n]) => n >= (expected.get(id) ?? 0)), 60_000, 'every event learned');
+      expect(await counts()).toEqual(expected);
+
+      // The killed broker restarts and rejoins; the stream goes on through it.
+      await run(process.execPath, ['scripts/services.mjs', 'up', '--kafka-cluster'], { timeout: 300_000 });
+      killedNode = null;
+      await eventually(async () => (await admin.describeCluster()).brokers.some((b) => b.nodeId === leader), 90_000, `broker ${leader} back in the cluster`);
+      const late = Array.from({ length: 60 }, (_, i) => ({ id: uniqueName(`late${i}`), identity: identities[i % identities.length] ?? '', n: TOTAL + i }));
+      await producer.send({ topic: setup.topics.input, acks: -1, messages: late.map((e) => ({ key: e.identity, value: nativeEvent(e.id, e.identity, e.n) })) });
+      await eventually(() => watch.decided(late.map((e) => e.id)), 60_000, 'events after the restart decided');
+      await eventually(async () => {
+        const isr = (await admin.fetchTopicMetadata({ topics: [setup.topics.input] })).topics[0]?.partitions ?? [];
+        return isr.every((p) => p.isr.includes(leader));
+      }, 90_000, `broker ${leader} back in sync on every input partition`);
+    } finally {
+      await stopWarden(warden);
+      await Promise.all([watch.stop(), producer.disconnect()]);
+      if (killedNode !== null) await run(process.execPath, ['scripts/services.mjs', 'up', '--kafka-cluster'], { timeout: 300_000 }).catch(() => undefined);
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+      await deleteKeys(redis, setup.keyPrefix);
+      redis.disconnect();
+    }
+  }, 600_000);
+});
