@@ -116,6 +116,7 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
         { name: 'min.compaction.lag.ms', value: '0' },
         { name: 'segment.ms', value: String(3600 * 1000) },
         { name: 'delete.retention.ms', value: String(24 * 3600 * 1000) },
+        ...isr,
       ],
     },
     {
@@ -126,6 +127,7 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
       configEntries: [
         { name: 'cleanup.policy', value: 'delete' },
         { name: 'retention.ms', value: '-1' },
+        ...isr,
       ],
     },
     {
@@ -145,6 +147,7 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
       configEntries: [
         { name: 'cleanup.policy', value: 'delete' },
         { name: 'retention.ms', value: String(layout.decisionsRetentionMs) },
+        ...isr,
       ],
     },
     ...(config.notify.deadLetter.topic === null
@@ -157,6 +160,7 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
             configEntries: [
               { name: 'cleanup.policy', value: 'delete' },
               { name: 'retention.ms', value: String(layout.dlqRetentionMs) },
+              ...isr,
             ],
           },
         ]),

@@ -27,7 +27,10 @@ describe('topicSpecs', () => {
       ['audit.events', 3, '2'],
       ['warden.decisions', 3, '2'],
       ['warden.blocks', 3, '2'],
+      ['warden.approvals', 3, '2'],
+      ['warden.audit', 3, '2'],
       ['warden.dlq', 3, '2'],
+      ['warden.findings', 3, '2'],
     ]);
     const single = topicSpecs(config);
     expect(single.every((s) => s.replicationFactor === 1 && !(s.configEntries ?? []).some((e) => e.name === 'min.insync.replicas'))).toBe(true);
