@@ -59,6 +59,27 @@ export const redisSchema = z.strictObject({
   /** Prefix of every key Warden writes, so several deployments can share one Redis. */
   keyPrefix: z.string().default('warden'),
   /**
+   * A Redis Cluster instead of one Redis: `nodes` are seed nodes (`host:port`, IPv6 as
+   * `[::1]:7001`); the rest of the cluster is discovered from them, and `url` is then not used
+   * (`password` and `tls` apply to every node). Overridden by WARDEN_REDIS_CLUSTER_NODES
+   * (comma separated). @defaultValue [] (one Redis at `url`)
+   */
+  cluster: z
+    .strictObject({
+      nodes: z
+        .array(
+          z
+            .string()
+            .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/, 'must be host:port (IPv6 as [addr]:port)')
+            .refine((s) => {
+              const port = Number(s.slice(s.lastIndexOf(':') + 1));
+              return port >= 1 && port <= 65_535;
+            }, 'port must be 1..65535'),
+        )
+        .default([]),
+    })
+    .prefault({}),
+  /**
    * A live instance counts a command without an answer after this long as Redis being unavailable
    * (decisions follow `pipeline.failMode` until it answers again). Batch tools wait instead.
    */
