@@ -57,6 +57,8 @@ export interface RedisStoreStats {
   wholeWrites: number;
   /** Sections written (hash fields set) by all writes. */
   sectionsWritten: number;
+  /** Script calls sent again after a cluster refused them (failover, slots moved). */
+  resent: number;
 }
 
 /** What a profile object was loaded with: the base of its next incremental write. */
@@ -92,7 +94,7 @@ export class RedisBaselineStore implements BaselineStore {
   /** Profile objects handed out by load → what they were loaded with. */
   private readonly origins = new WeakMap<IdentityProfile, Origin>();
   private readonly keepLimit: number;
-  private readonly counters: RedisStoreStats = { reused: 0, read: 0, migrated: 0, writes: 0, wholeWrites: 0, sectionsWritten: 0 };
+  private readonly counters: RedisStoreStats = { reused: 0, read: 0, migrated: 0, writes: 0, wholeWrites: 0, sectionsWritten: 0, resent: 0 };
 
   constructor(redis: RedisClient, private readonly options: RedisStoreOptions) {
     defineScripts(redis);
@@ -144,6 +146,7 @@ export class RedisBaselineStore implements BaselineStore {
         }),
       );
       if (retry.length === 0) break;
+      this.counters.resent += retry.length;
       if (Date.now() >= deadline) throw storeError(lastError ?? new Error('cluster kept refusing'), operation);
       // The slot map is stale (a failover, a resharding): refresh it before regrouping.
       this.cluster?.refreshSlotsCache();
