@@ -24,6 +24,10 @@ import { MemoryBaselineStore } from '../src/baseline/store-memory.js';
 import { RedisBaselineStore } from '../src/baseline/store-redis.js';
 import type { BaselineStore } from '../src/baseline/store.js';
 import { baselineKeys } from '../src/baseline/redis/keys.js';
+import { DIMENSIONS } from '../src/baseline/profile.js';
+
+/** Sections of a profile hash: the value maps, then scalars, hours, sketch, activity, volume, tokens, failures, novel, other. */
+const SECTIONS = DIMENSIONS.length + 9;
 
 const fleet = Number(process.argv[2] ?? 100);
 const days = Number(process.argv[3] ?? 14);
@@ -91,7 +95,11 @@ const redis = new Redis(process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const prefix = `bench-${process.pid}-${Date.now()}`;
 let redisRate = 0;
 try {
-  redisRate = await timeIt('replay, Redis store', () => replay(new RedisBaselineStore(redis, { keyPrefix: prefix, ttlMs: 3_600_000 })));
+  let last: RedisBaselineStore | null = null;
+  redisRate = await timeIt('replay, Redis store', () => replay((last = new RedisBaselineStore(redis, { keyPrefix: prefix, ttlMs: 3_600_000 }))));
+  const st = (last as RedisBaselineStore | null)?.stats();
+  // The runs share a key prefix, so the last one finds every profile in Redis: all its writes are incremental.
+  if (st) console.log(`Redis writes (last run)             ${st.writes} identity writes, ${st.wholeWrites} whole, ${(st.sectionsWritten / Math.max(1, st.writes)).toFixed(1)} sections per write of ${SECTIONS}`);
   await redisMemory(redis, prefix);
 } finally {
   const keys = await redis.keys(`${prefix}*`);

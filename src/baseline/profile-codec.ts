@@ -21,15 +21,19 @@ const DAY_MS = 86_400_000;
 const FLOAT = 1;
 const INT_LIMIT = 2 ** 50;
 
+/** One scratch buffer for every section written (encoding is synchronous); grown when needed. */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
 class Writer {
-  private buf = Buffer.allocUnsafe(256);
+  private buf = scratch;
   private pos = 0;
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    scratch = next;
   }
 
   /** Unsigned varint of a non-negative integer up to 2^53. */
@@ -54,29 +58,39 @@ class Writer {
     this.pos += 8;
   }
 
-  str(s: string): void {
-    const n = Buffer.byteLength(s);
-    this.uint(n);
+  /** Length (+ `bias`) as a varint, then the UTF-8 bytes: written in place, moved only when long. */
+  private text(s: string, bias: number): void {
+    this.room(s.length * 3 + 10);
+    const at = this.pos;
+    const n = this.buf.write(s, at + 1, 'utf8');
+    const len = n + bias;
+    if (len < 128) {
+      this.buf[at] = len;
+      this.pos = at + 1 + n;
+      return;
+    }
+    const bytes = Buffer.from(this.buf.subarray(at + 1, at + 1 + n));
+    this.pos = at;
+    this.uint(len);
     this.room(n);
-    this.buf.write(s, this.pos, 'utf8');
+    bytes.copy(this.buf, this.pos);
     this.pos += n;
+  }
+
+  str(s: string): void {
+    this.text(s, 0);
   }
 
   /** A string or null: 0 for null, length + 1 otherwise. */
   optStr(s: string | null | undefined): void {
-    if (s === null || s === undefined) {
-      this.uint(0);
-      return;
-    }
-    const n = Buffer.byteLength(s);
-    this.uint(n + 1);
-    this.room(n);
-    this.buf.write(s, this.pos, 'utf8');
-    this.pos += n;
+    if (s === null || s === undefined) this.uint(0);
+    else this.text(s, 1);
   }
 
   done(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
   }
 }
 
@@ -197,7 +211,13 @@ function decodeTimes(buf: Buffer): number[] {
 function encodeValueMap(map: ValueMap): Buffer {
   const w = start();
   const entries = Object.entries(map.entries);
-  const delta = allIntegers(entries.flatMap(([, e]) => [e.first, e.last, e.lastDay]));
+  let delta = true;
+  for (const [, e] of entries) {
+    if (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay)) {
+      delta = false;
+      break;
+    }
+  }
   w.uint((map.ones !== undefined ? 1 : 0) | (map.obs !== undefined ? 2 : 0) | (delta ? 4 : 0));
   w.num(map.newRate);
   w.num(map.size);

@@ -72,12 +72,13 @@ describe('profile codec', () => {
     delete p.maps.country.ones;
     delete p.maps.country.obs;
     p.prevAction = '';
+    p.maps.resource.entries[`arn:aws:s3:::${'ü'.repeat(70)}/${'x'.repeat(200)}`] = { legit: 1, n: 1, first: 5, last: 5, days: 1, lastDay: 0 };
+    p.createdBy = 'é'.repeat(63);
     p.tokens.AKIA = { net: null, asn: 'AS1', country: null, region: 'r', at: 5, src: null, alt: 0.25 };
     p.tokens.B = { net: 'n', asn: null, country: 'c', region: null, at: 6 };
     p.hourAgg = { hour: 12, reads: 1, readBytes: 2.5, readRows: 0, writes: 0, writeBytes: 0, writeRows: 0, reported: 3 };
     p.risk = { acc: 0.5, at: 9, mean: 0, var: 0, n: 1 };
     p.suppressed = { NEW_ASN: 1234 };
-    p.createdBy = 'root';
     p.createdAt = 77;
     p.events = 42;
     const back = roundTrip(p);
