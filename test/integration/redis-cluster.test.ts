@@ -3,6 +3,7 @@
  * --redis-cluster`, started here when it is not up; WARDEN_REDIS_CLUSTER_NODES points at another).
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
@@ -21,7 +22,9 @@ import { simulate } from '../../src/simulator/generate.js';
 import { createRedisClient } from '../../src/pipeline/redis-connection.js';
 import { WardenError } from '../../src/errors.js';
 import { createEmptyPolicy, createInventoryResolver } from '../helpers/decision-context.js';
-import { eventually } from './helpers/services.js';
+import { createTopics, eventually, testKafka, uniqueName } from './helpers/services.js';
+import { startWarden, wardenSetup } from './helpers/warden-process.js';
+import { stringify } from 'yaml';
 
 const external = process.env.WARDEN_REDIS_CLUSTER_NODES;
 const nodes = external ?? '127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003,127.0.0.1:7004,127.0.0.1:7005,127.0.0.1:7006';
@@ -230,5 +233,51 @@ describe('Redis Cluster baseline store', () => {
 
     const stored = await profiles(new RedisBaselineStore(cluster, { keyPrefix, ttlMs: 86_400_000 }), ids);
     for (const id of ids) expect(stored.get(id), id).toEqual(await clean.store.get(id));
+  });
+
+  it('`warden run` given WARDEN_REDIS_CLUSTER_NODES decides every event and keeps baselines on every master', async () => {
+    const inventory = stringify({ identities: sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] })) });
+    const setup = wardenSetup({ redis: { url: 'redis://127.0.0.1:1', keyPrefix: `${prefix}-run` } }, { 'identities.yaml': inventory });
+    appendFileSync(setup.configFile, `identity:\n  inventory: ${setup.dir}/identities.yaml\n`);
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const dropTopics = await createTopics(admin, Object.values(setup.topics), 4);
+    const some = sim.events.slice(0, 800);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: setup.topics.input, messages: some.map((e) => ({ key: e.identity.id, value: JSON.stringify(e) })) });
+    await producer.disconnect();
+    const decided = new Set<string>();
+    const consumer = kafka.consumer({ groupId: uniqueName('it-watch'), maxWaitTimeInMs: 50 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [setup.topics.decisions], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void decided.add((JSON.parse(message.value!.toString()) as Decision).eventId) });
+    // redis.url points nowhere: only the cluster from the environment can hold the baselines.
+    const w = startWarden(setup, [], { WARDEN_REDIS_CLUSTER_NODES: nodes });
+    try {
+      await eventually(() => some.every((e) => decided.has(e.id)), 120_000, 'a decision for every event');
+      const perMaster = new Map<string, number>();
+      await eventually(
+        async () => {
+          perMaster.clear();
+          for (const node of cluster.nodes('master')) {
+            const [, keys] = await node.scan('0', 'MATCH', `${prefix}-run:baseline:*`, 'COUNT', 100_000);
+            perMaster.set(`${node.options.host}:${node.options.port}`, keys.length);
+          }
+          return perMaster.size === 3 && [...perMaster.values()].every((n) => n > 0);
+        },
+        30_000,
+        'baseline keys on every master',
+      );
+      expect(w.logs.some((l) => l.includes('redis connection error'))).toBe(false);
+    } finally {
+      w.child.kill('SIGTERM');
+      await w.exited;
+      await consumer.disconnect();
+      await dropTopics();
+      await admin.disconnect();
+    }
+    expect(await w.exited).toBe(0);
   });
 });
