@@ -43,6 +43,14 @@ export interface RedisStoreOptions {
   keepProfiles?: number;
   /** How long a cluster group refused during a failover is retried before the store reports itself unavailable. @defaultValue 10000 */
   clusterRetryMs?: number;
+  /**
+   * Replicas that must acknowledge each batch's writes (Redis `WAIT`) before the batch counts as
+   * stored (config `redis.replicaAcks`). Replication is asynchronous: without this, a master that
+   * crashes right after a write can take it along to a replica promoted in its place. @defaultValue 0
+   */
+  replicaAcks?: number;
+  /** How long to wait for those acknowledgements (config `redis.replicaAckTimeoutMs`). @defaultValue 1000 */
+  replicaAckTimeoutMs?: number;
 }
 
 export interface RedisStoreStats {
@@ -111,7 +119,8 @@ export class RedisBaselineStore implements BaselineStore {
    * Runs one script call per item, one pipeline per Redis node, and returns the replies in item
    * order. On a cluster, items refused while slots move are regrouped and sent again.
    */
-  private async run<T>(items: readonly T[], identity: (item: T) => string, add: (pipeline: Pipeline, item: T) => void, operation: string): Promise<unknown[]> {
+  private async run<T>(items: readonly T[], identity: (item: T) => string, add: (pipeline: Pipeline, item: T) => void, operation: string, writes = false): Promise<unknown[]> {
+    const acks = writes ? (this.options.replicaAcks ?? 0) : 0;
     const replies = new Array<unknown>(items.length);
     if (items.length === 0) return replies;
     let pending = items.map((_, i) => i);
@@ -123,6 +132,8 @@ export class RedisBaselineStore implements BaselineStore {
         this.groups(pending, (i) => identity(items[i]!)).map(async (group) => {
           const pipeline = this.redis.pipeline() as Pipeline;
           for (const i of group) add(pipeline, items[i]!);
+          // WAIT answers once the replicas have every write this connection made, these included.
+          if (acks > 0) pipeline.wait(acks, this.options.replicaAckTimeoutMs ?? 1000);
           let results: Reply[] | null;
           try {
             results = (await pipeline.exec()) as Reply[] | null;
@@ -133,6 +144,15 @@ export class RedisBaselineStore implements BaselineStore {
             return;
           }
           if (!results) throw storeError(new Error('pipeline returned no replies'), operation);
+          if (acks > 0) {
+            const [err, acked] = results[group.length] ?? [new Error('missing WAIT reply'), 0];
+            if (err) throw storeError(err, operation);
+            if (Number(acked) < acks) {
+              // Written on the master only: not stored yet. Sent again, the write is skipped by its
+              // watermark (or rewritten whole) and WAIT asks again for the replicas to catch up.
+              throw new WardenError('WARDEN_STORE_UNAVAILABLE', `baseline store unavailable during ${operation}: ${String(acked)} of ${acks} replicas acknowledged the write within ${this.options.replicaAckTimeoutMs ?? 1000} ms (redis.replicaAcks)`, { retriable: true });
+            }
+          }
           group.forEach((i, k) => {
             const [err, value] = results[k] ?? [new Error('missing reply'), null];
             if (err) {
@@ -262,6 +282,7 @@ export class RedisBaselineStore implements BaselineStore {
         pipeline.wardenMigrate(k.profile, k.legacyProfile, k.legacyWatermarks, String(found[i]!.profile.events), ...flatten(encoded[i]!));
       },
       'migrate',
+      true,
     );
     found.forEach((f, i) => {
       const version = Number(versions[i]);
@@ -294,6 +315,7 @@ export class RedisBaselineStore implements BaselineStore {
           pipeline.wardenApply(k.profile, partition ?? '', offset, ttl, origin ? origin.version : '*', String(events), ...args);
         },
         'apply',
+        true,
       );
       return replies as [number, number][];
     };

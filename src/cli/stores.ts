@@ -4,7 +4,7 @@ import type { BaselineStore } from '../baseline/store.js';
 import { MemoryBaselineStore } from '../baseline/store-memory.js';
 import { RedisBaselineStore } from '../baseline/store-redis.js';
 import { WardenError } from '../errors.js';
-import { createRedisClient } from '../pipeline/redis-connection.js';
+import { createRedisClient, redisStoreOptions } from '../pipeline/redis-connection.js';
 import type { RedisClient } from '../pipeline/redis-connection.js';
 
 export type StoreKind = 'memory' | 'redis';
@@ -24,8 +24,5 @@ export function connectRedis(config: WardenConfig): RedisClient {
 
 export function openStore(kind: StoreKind, config: WardenConfig, keyPrefix?: string): BaselineStore {
   if (kind === 'memory') return new MemoryBaselineStore();
-  return new RedisBaselineStore(connectRedis(config), {
-    keyPrefix: keyPrefix ?? config.redis.keyPrefix,
-    ttlMs: config.baseline.idleTtlDays * 86_400_000,
-  });
+  return new RedisBaselineStore(connectRedis(config), redisStoreOptions(config, keyPrefix));
 }

@@ -12,6 +12,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import type { WardenConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
+import type { RedisStoreOptions } from '../baseline/store-redis.js';
 import { resolveSecret, tlsOptions } from './secrets.js';
 
 /** One Redis or a Redis Cluster: both run the baseline store's scripts. */
@@ -65,6 +66,16 @@ export function clusterOptions(config: WardenConfig, live: boolean): ClusterOpti
 export function createRedisClient(config: WardenConfig, live: boolean): RedisClient {
   if (config.redis.cluster.nodes.length > 0) return new Cluster(config.redis.cluster.nodes.map(clusterNode), clusterOptions(config, live));
   return new Redis(config.redis.url, redisOptions(config, live));
+}
+
+/** The baseline store's options from config (`keyPrefix` overrides `redis.keyPrefix`). */
+export function redisStoreOptions(config: WardenConfig, keyPrefix?: string): RedisStoreOptions {
+  return {
+    keyPrefix: keyPrefix ?? config.redis.keyPrefix,
+    ttlMs: config.baseline.idleTtlDays * 86_400_000,
+    replicaAcks: config.redis.replicaAcks,
+    replicaAckTimeoutMs: config.redis.replicaAckTimeoutMs,
+  };
 }
 
 /** Where the client points, for logs (never the password). */

@@ -219,4 +219,20 @@ describe('Redis baseline store', () => {
     await redis.hset(baselineKeys(keyPrefix, 'svc-big').profile, SECTION.hours, Buffer.from([7, 1]));
     await expect(new RedisBaselineStore(redis, { keyPrefix, ttlMs: 1000 }).get('svc-big')).rejects.toMatchObject({ code: 'WARDEN_STORE_SCRIPT', message: expect.stringContaining('svc-big') });
   });
+
+  it('with redis.replicaAcks, a write no replica acknowledges is not stored yet: a retriable error that says why', async () => {
+    const keyPrefix = `${prefix}:acks`;
+    // This Redis has no replicas: WAIT 1 gets 0 acknowledgements.
+    const store = new RedisBaselineStore(redis, { keyPrefix, ttlMs: 86_400_000, replicaAcks: 1, replicaAckTimeoutMs: 50 });
+    const p = emptyProfile('svc-acks', 16);
+    await expect(store.apply([{ identity: 'svc-acks', profile: p, offset: '1' }], 'p')).rejects.toMatchObject({
+      code: 'WARDEN_STORE_UNAVAILABLE',
+      retriable: true,
+      message: expect.stringContaining('0 of 1 replicas acknowledged'),
+    });
+    // Sent again (the pipeline decides the batch again), the write is skipped by its watermark and WAIT asks again.
+    await expect(store.apply([{ identity: 'svc-acks', profile: p, offset: '1' }], 'p')).rejects.toMatchObject({ code: 'WARDEN_STORE_UNAVAILABLE' });
+    expect(store.stats().writes).toBe(0);
+    expect(await redis.hget(baselineKeys(keyPrefix, 'svc-acks').profile, '@p')).toBe('1');
+  });
 });

@@ -148,7 +148,8 @@ afterAll(async () => {
 describe('Redis Cluster baseline store', () => {
   it('spreads identities over all three masters, decides like the memory store, and learns a redelivered batch once', async () => {
     const keyPrefix = `${prefix}:spread`;
-    const store = new RedisBaselineStore(cluster, { keyPrefix, ttlMs: 86_400_000 });
+    // Each node's writes acknowledged by its replica before a batch counts as stored.
+    const store = new RedisBaselineStore(cluster, { keyPrefix, ttlMs: 86_400_000, replicaAcks: 1, replicaAckTimeoutMs: 2000 });
     const d = decider(store);
     const clean = await cleanRun();
     const decided: Decision[] = [];

@@ -84,4 +84,13 @@ export const redisSchema = z.strictObject({
    * (decisions follow `pipeline.failMode` until it answers again). Batch tools wait instead.
    */
   commandTimeoutMs: z.number().int().positive().default(5000),
+  /**
+   * Replicas that must acknowledge a batch's baseline writes (Redis `WAIT`) before its offsets are
+   * committed; a batch they do not acknowledge in `replicaAckTimeoutMs` is stored again. Replication
+   * is asynchronous, so with 0 a master that crashes just after a write may lose it to the replica
+   * promoted in its place. @defaultValue 0
+   */
+  replicaAcks: z.number().int().min(0).max(16).default(0),
+  /** @defaultValue 1000 */
+  replicaAckTimeoutMs: z.number().int().positive().default(1000),
 });

@@ -1,7 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
-import { clusterNode, clusterOptions, createRedisClient } from '../../../src/pipeline/redis-connection.js';
+import { clusterNode, clusterOptions, createRedisClient, redisStoreOptions } from '../../../src/pipeline/redis-connection.js';
 
 describe('redis.cluster', () => {
   it('is off by default: one Redis at redis.url', () => {
@@ -38,6 +38,13 @@ describe('redis.cluster', () => {
 
   it.each([['a'], ['a:'], ['a:0'], ['a:70000'], ['a b:7001'], ['redis://a:7001']])('refuses the node "%s" with the field named', (node) => {
     expect(() => parseConfig(`redis:\n  cluster:\n    nodes: ["${node}"]\n`, 'warden.yaml')).toThrow(/redis\.cluster\.nodes/);
+  });
+
+  it('replica acknowledgements: off by default, passed to the store', () => {
+    expect(redisStoreOptions(parseConfig('{}', 'warden.yaml'))).toMatchObject({ keyPrefix: 'warden', replicaAcks: 0 });
+    const config = parseConfig('redis:\n  replicaAcks: 1\n  replicaAckTimeoutMs: 250\n', 'warden.yaml');
+    expect(redisStoreOptions(config, 'other')).toMatchObject({ keyPrefix: 'other', replicaAcks: 1, replicaAckTimeoutMs: 250 });
+    expect(() => parseConfig('redis:\n  replicaAcks: -1\n', 'warden.yaml')).toThrow(/redis\.replicaAcks/);
   });
 
   it('blames the environment variable for a bad node it gave', () => {
