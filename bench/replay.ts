@@ -6,7 +6,7 @@
  * Then Redis memory per identity: `MEMORY USAGE key SAMPLES 0` summed over all of an identity's
  * keys, for the profile hash the store writes and for the layout before it (one JSON string and a
  * watermarks hash), both with one partition watermark as a live instance leaves it.
- * Usage: node --max-semi-space-size=64 --import tsx bench/replay.ts [fleet=100] [days=14]
+ * Usage: node --max-semi-space-size=64 --import tsx bench/replay.ts [fleet=100] [days=14] [batch=5000]
  * (a larger young generation halves garbage-collection time; see BENCHMARKS.md).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,8 @@ const SECTIONS = DIMENSIONS.length + 9;
 
 const fleet = Number(process.argv[2] ?? 100);
 const days = Number(process.argv[3] ?? 14);
+/** Events per decision batch: 5000 as `warden replay`; a few hundred is closer to a live instance's batches. */
+const batchSize = Number(process.argv[4] ?? 5000);
 const config = parseConfig('{}', 'bench');
 const sim = simulate({ seed: 42, days, fleet });
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
@@ -67,12 +69,12 @@ async function replay(store: BaselineStore): Promise<number> {
   const summary = await replayEvents(readEventsFile(file), decider, (ds) => {
     // Serialise as the CLI does, so output cost is part of the figure.
     for (const d of ds) bytes += JSON.stringify(d).length + 1;
-  }, { batchSize: 5000 });
+  }, { batchSize });
   if (bytes === 0) throw new Error('no output');
   return summary.events;
 }
 
-console.log(`fleet ${fleet}, ${days} days: ${sim.events.length} events (node ${process.version})`);
+console.log(`fleet ${fleet}, ${days} days: ${sim.events.length} events, batches of ${batchSize} (node ${process.version})`);
 const ceiling = await timeIt('ceiling: read + parse only', async () => {
   let n = 0;
   for await (const e of readEventsFile(file)) if (e.id) n++;
@@ -99,7 +101,7 @@ try {
   redisRate = await timeIt('replay, Redis store', () => replay((last = new RedisBaselineStore(redis, { keyPrefix: prefix, ttlMs: 3_600_000 }))));
   const st = (last as RedisBaselineStore | null)?.stats();
   // The runs share a key prefix, so the last one finds every profile in Redis: all its writes are incremental.
-  if (st) console.log(`Redis writes (last run)             ${st.writes} identity writes, ${st.wholeWrites} whole, ${(st.sectionsWritten / Math.max(1, st.writes)).toFixed(1)} sections per write of ${SECTIONS}`);
+  if (st) console.log(`Redis writes (last run)             ${st.writes} identity writes, ${st.wholeWrites} whole, ${(st.sectionsWritten / Math.max(1, st.writes)).toFixed(1)} sections (${(st.bytesSent / Math.max(1, st.writes) / 1024).toFixed(2)} KiB) per write of ${SECTIONS}`);
   await redisMemory(redis, prefix);
 } finally {
   const keys = await redis.keys(`${prefix}*`);

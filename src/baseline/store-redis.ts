@@ -63,8 +63,9 @@ export interface RedisStoreStats {
   /** Identity writes, and how many of them had to send the whole profile (new, or changed by someone else). */
   writes: number;
   wholeWrites: number;
-  /** Sections written (hash fields set) by all writes. */
+  /** Sections written (hash fields set) by all writes, and the bytes of the sections sent. */
   sectionsWritten: number;
+  bytesSent: number;
   /** Script calls sent again after a cluster refused them (failover, slots moved). */
   resent: number;
 }
@@ -102,7 +103,7 @@ export class RedisBaselineStore implements BaselineStore {
   /** Profile objects handed out by load → what they were loaded with. */
   private readonly origins = new WeakMap<IdentityProfile, Origin>();
   private readonly keepLimit: number;
-  private readonly counters: RedisStoreStats = { reused: 0, read: 0, migrated: 0, writes: 0, wholeWrites: 0, sectionsWritten: 0, resent: 0 };
+  private readonly counters: RedisStoreStats = { reused: 0, read: 0, migrated: 0, writes: 0, wholeWrites: 0, sectionsWritten: 0, bytesSent: 0, resent: 0 };
 
   constructor(redis: RedisClient, private readonly options: RedisStoreOptions) {
     defineScripts(redis);
@@ -311,6 +312,7 @@ export class RedisBaselineStore implements BaselineStore {
           const offset = partition !== null && p.update.offset !== null ? p.update.offset : '';
           const origin = whole ? null : p.origin;
           const args = origin ? changedSections(origin.sections, p.sections) : flatten(p.sections);
+          for (let a = 1; a < args.length; a += 2) this.counters.bytesSent += args[a]!.length;
           const events = origin ? p.update.profile.events - origin.events : p.update.profile.events;
           pipeline.wardenApply(k.profile, partition ?? '', offset, ttl, origin ? origin.version : '*', String(events), ...args);
         },
