@@ -23,13 +23,13 @@
  * few seconds; that is safe because every write is guarded by its watermark and version.
  */
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
-import calculateSlot from 'cluster-key-slot';
 import type { BaselineStore, LoadedProfile, ProfileUpdate } from './store.js';
 import type { IdentityProfile } from './profile.js';
 import { decodeProfile, encodeProfile, isSectionField } from './profile-codec.js';
 import { baselineKeys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
 import { storeError } from './redis/errors.js';
+import { NodePipelines } from './redis/node-pipelines.js';
 import { WardenError } from '../errors.js';
 
 export type RedisClient = Redis | Cluster;
@@ -81,8 +81,6 @@ interface Kept extends Origin {
   profile: IdentityProfile;
 }
 
-type Reply = [Error | null, unknown];
-
 interface ScriptCommands {
   wardenApply(key: string, ...args: (string | Buffer)[]): unknown;
   wardenLoadBuffer(key: string, legacy: string, legacyWm: string, partition: string, version: string): unknown;
@@ -92,12 +90,9 @@ interface ScriptCommands {
 
 type Pipeline = ChainableCommander & ScriptCommands;
 
-/** Errors a cluster gives while slots move or a replica is promoted: worth sending the group again. */
-const CLUSTER_TRANSIENT = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|Stream isn't writeable|Failed to refresh slots cache|READONLY|LOADING/;
-
 export class RedisBaselineStore implements BaselineStore {
   private readonly redis: RedisClient & ScriptCommands;
-  private readonly cluster: Cluster | null;
+  private readonly nodes: NodePipelines<Pipeline>;
   /** identity → the profile as last written by this instance, its version and section bytes. */
   private readonly kept = new Map<string, Kept>();
   /** Profile objects handed out by load → what they were loaded with. */
@@ -108,94 +103,21 @@ export class RedisBaselineStore implements BaselineStore {
   constructor(redis: RedisClient, private readonly options: RedisStoreOptions) {
     defineScripts(redis);
     this.redis = redis as RedisClient & ScriptCommands;
-    this.cluster = (redis as { isCluster?: boolean }).isCluster === true ? (redis as Cluster) : null;
     this.keepLimit = options.keepProfiles ?? 4096;
+    this.nodes = new NodePipelines<Pipeline>(redis, {
+      keyOf: (identity) => baselineKeys(options.keyPrefix, identity).profile,
+      retryMs: options.clusterRetryMs ?? 10_000,
+      replicaAcks: options.replicaAcks ?? 0,
+      replicaAckTimeoutMs: options.replicaAckTimeoutMs ?? 1000,
+    });
   }
 
   stats(): RedisStoreStats {
-    return { ...this.counters };
+    return { ...this.counters, resent: this.nodes.resent };
   }
 
-  /**
-   * Runs one script call per item, one pipeline per Redis node, and returns the replies in item
-   * order. On a cluster, items refused while slots move are regrouped and sent again.
-   */
-  private async run<T>(items: readonly T[], identity: (item: T) => string, add: (pipeline: Pipeline, item: T) => void, operation: string, writes = false): Promise<unknown[]> {
-    const acks = writes ? (this.options.replicaAcks ?? 0) : 0;
-    const replies = new Array<unknown>(items.length);
-    if (items.length === 0) return replies;
-    let pending = items.map((_, i) => i);
-    const deadline = Date.now() + (this.options.clusterRetryMs ?? 10_000);
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const retry: number[] = [];
-      let lastError: unknown = null;
-      await Promise.all(
-        this.groups(pending, (i) => identity(items[i]!)).map(async (group) => {
-          const pipeline = this.redis.pipeline() as Pipeline;
-          for (const i of group) add(pipeline, items[i]!);
-          // WAIT answers once the replicas have every write this connection made, these included.
-          if (acks > 0) pipeline.wait(acks, this.options.replicaAckTimeoutMs ?? 1000);
-          let results: Reply[] | null;
-          try {
-            results = (await pipeline.exec()) as Reply[] | null;
-          } catch (err) {
-            if (!this.transient(err)) throw storeError(err, operation);
-            lastError = err;
-            retry.push(...group);
-            return;
-          }
-          if (!results) throw storeError(new Error('pipeline returned no replies'), operation);
-          if (acks > 0) {
-            const [err, acked] = results[group.length] ?? [new Error('missing WAIT reply'), 0];
-            if (err) throw storeError(err, operation);
-            if (Number(acked) < acks) {
-              // Written on the master only: not stored yet. Sent again, the write is skipped by its
-              // watermark (or rewritten whole) and WAIT asks again for the replicas to catch up.
-              throw new WardenError('WARDEN_STORE_UNAVAILABLE', `baseline store unavailable during ${operation}: ${String(acked)} of ${acks} replicas acknowledged the write within ${this.options.replicaAckTimeoutMs ?? 1000} ms (redis.replicaAcks)`, { retriable: true });
-            }
-          }
-          group.forEach((i, k) => {
-            const [err, value] = results[k] ?? [new Error('missing reply'), null];
-            if (err) {
-              if (!this.transient(err)) throw storeError(err, operation);
-              lastError = err;
-              retry.push(i);
-            } else {
-              replies[i] = value;
-            }
-          });
-        }),
-      );
-      if (retry.length === 0) break;
-      this.counters.resent += retry.length;
-      if (Date.now() >= deadline) throw storeError(lastError ?? new Error('cluster kept refusing'), operation);
-      // The slot map is stale (a failover, a resharding): refresh it before regrouping.
-      this.cluster?.refreshSlotsCache();
-      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 1000)));
-      pending = retry.sort((a, b) => a - b);
-    }
-    return replies;
-  }
-
-  /** Only a cluster retries inside the store; a single Redis reports the outage to the pipeline at once. */
-  private transient(err: unknown): boolean {
-    return this.cluster !== null && CLUSTER_TRANSIENT.test(err instanceof Error ? err.message : String(err));
-  }
-
-  /** Items grouped so that no pipeline spans Redis nodes (one group on a single Redis). */
-  private groups(indices: readonly number[], identity: (i: number) => string): number[][] {
-    const cluster = this.cluster;
-    if (!cluster) return [[...indices]];
-    const byNode = new Map<string, number[]>();
-    for (const i of indices) {
-      const slot = calculateSlot(baselineKeys(this.options.keyPrefix, identity(i)).profile);
-      // Before the slot map is known (still connecting), one group per slot is always accepted.
-      const node = cluster.slots[slot]?.[0] ?? `slot:${slot}`;
-      const list = byNode.get(node);
-      if (list) list.push(i);
-      else byNode.set(node, [i]);
-    }
-    return [...byNode.values()];
+  private run<T>(items: readonly T[], identity: (item: T) => string, add: (pipeline: Pipeline, item: T) => void, operation: string, writes = false): Promise<unknown[]> {
+    return this.nodes.run(items, identity, add, operation, writes);
   }
 
   async load(identities: readonly string[], partition: string | null): Promise<Map<string, LoadedProfile>> {
@@ -324,6 +246,7 @@ export class RedisBaselineStore implements BaselineStore {
     const results = await send(plans, false);
     // Changed by someone else since it was loaded: the whole profile replaces it.
     const conflicts = plans.filter((_, i) => results[i]![0] === -1);
+    const whole = new Set(conflicts);
     const second = conflicts.length > 0 ? await send(conflicts, true) : [];
     const outcome = new Map<(typeof plans)[number], [number, number]>();
     plans.forEach((p, i) => outcome.set(p, results[i]!));
@@ -333,7 +256,7 @@ export class RedisBaselineStore implements BaselineStore {
       if (!(version > 0)) continue;
       this.counters.writes++;
       this.counters.sectionsWritten += written;
-      if (!p.origin || conflicts.includes(p)) this.counters.wholeWrites++;
+      if (!p.origin || whole.has(p)) this.counters.wholeWrites++;
       this.origins.delete(p.update.profile);
       if (!keep) continue;
       if (this.kept.size >= this.keepLimit) this.kept.delete(this.kept.keys().next().value as string);
