@@ -1,6 +1,8 @@
 /**
  * The baseline store on a real Redis Cluster (3 masters + 3 replicas, `scripts/services.mjs up
- * --redis-cluster`, started here when it is not up; WARDEN_REDIS_CLUSTER_NODES points at another).
+ * --redis-cluster`, started here when it is not up; WARDEN_REDIS_CLUSTER_NODES points at another,
+ * which needs three masters with a replica each: its master is then failed over with CLUSTER
+ * FAILOVER instead of being stopped).
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
