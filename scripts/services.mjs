@@ -4,6 +4,10 @@
 //
 //   node scripts/services.mjs up | down | status | restart-kafka | kafka-jars
 //   node scripts/services.mjs up | down | status --kafka-cluster   (three brokers on 19092, 29092, 39092)
+//   node scripts/services.mjs up | down | status --redis-cluster   (3 masters + 3 replicas on 7001-7006)
+//
+// `--redis-cluster` acts on a local Redis Cluster instead (no persistence, under
+// .warden/redis-cluster/), for `redis.cluster.nodes`.
 //
 // WARDEN_KAFKA_BROKERS / WARDEN_REDIS_URL point at existing infrastructure instead: then `up`
 // only checks that it answers. Everything this script creates lives under .warden/ (ignored).
@@ -430,6 +434,134 @@ export async function redisDown() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Redis Cluster (3 masters + 3 replicas), separate from the single Redis above
+
+const REDIS_CLUSTER = join(STATE, 'redis-cluster');
+export const REDIS_CLUSTER_PORTS = [7001, 7002, 7003, 7004, 7005, 7006];
+/** A master that stops answering is replaced by its replica after this long (Redis default: 15 s). */
+const CLUSTER_NODE_TIMEOUT_MS = 2000;
+
+const clusterNodeDir = (port) => join(REDIS_CLUSTER, String(port));
+const clusterNodePid = (port) => join(clusterNodeDir(port), 'redis.pid');
+
+function redisClusterTarget() {
+  const nodes = process.env.WARDEN_REDIS_CLUSTER_NODES;
+  if (nodes) return { external: true, nodes: nodes.split(',').map((n) => parseHostPort(n, 7001)) };
+  return { external: false, nodes: REDIS_CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })) };
+}
+
+function redisCli() {
+  const cli = which('redis-cli');
+  if (!cli) throw new ServiceError('redis cluster: redis-cli is not installed (apt-get install redis-tools)');
+  return cli;
+}
+
+/** `cluster_state` as the node on `port` sees it ('ok', 'fail'), or null when it does not answer. */
+function clusterState(cli, host, port) {
+  const result = spawnSync(cli, ['-h', host, '-p', String(port), 'cluster', 'info'], { encoding: 'utf8', timeout: 3000 });
+  if (result.status !== 0) return null;
+  return /cluster_state:(\w+)/.exec(result.stdout)?.[1] ?? null;
+}
+
+/** Every node answers and sees the cluster as ok, with all 16384 slots served. */
+async function clusterHealthy(cli, nodes) {
+  for (const n of nodes) {
+    if (!(await redisAnswers(n.host, n.port))) return false;
+    if (clusterState(cli, n.host, n.port) !== 'ok') return false;
+  }
+  return true;
+}
+
+function startClusterNode(server, port) {
+  const dir = clusterNodeDir(port);
+  mkdirSync(dir, { recursive: true });
+  run(server, [
+    '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
+    '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS),
+    '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
+    '--pidfile', clusterNodePid(port), '--dir', dir, '--logfile', join(dir, 'redis.log'),
+  ]);
+}
+
+/**
+ * Starts the cluster, or whatever part of it is missing. Nothing running: six fresh nodes, then
+ * `redis-cli --cluster create` with one replica per master. Some nodes running (a test stopped a
+ * master): the missing ones start again from their nodes.conf and rejoin (a former master as a
+ * replica of the one that replaced it). Idempotent: a healthy cluster is left alone.
+ */
+export async function redisClusterUp() {
+  const target = redisClusterTarget();
+  const cli = redisCli();
+  if (await clusterHealthy(cli, target.nodes)) return log(`redis cluster: ok on ${target.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`);
+  if (target.external) throw new ServiceError('redis cluster: WARDEN_REDIS_CLUSTER_NODES is set but that cluster is not healthy');
+  const server = which('redis-server');
+  if (!server) throw new ServiceError('redis cluster: redis-server is not installed (apt-get install redis-server)');
+  const answering = [];
+  for (const port of REDIS_CLUSTER_PORTS) if (await redisAnswers('127.0.0.1', port)) answering.push(port);
+  for (const port of answering) {
+    if (!alive(readPid(clusterNodePid(port)))) throw new ServiceError(`redis cluster: something not started by this script answers on 127.0.0.1:${port}; stop it or set WARDEN_REDIS_CLUSTER_NODES`);
+  }
+  if (answering.length === 0) {
+    rmSync(REDIS_CLUSTER, { recursive: true, force: true });
+    for (const port of REDIS_CLUSTER_PORTS) startClusterNode(server, port);
+    if (!(await waitFor(async () => (await Promise.all(REDIS_CLUSTER_PORTS.map((p) => redisAnswers('127.0.0.1', p)))).every(Boolean), 10_000))) {
+      throw new ServiceError(`redis cluster: nodes do not answer; see ${join('.warden', 'redis-cluster', 'PORT', 'redis.log')}`);
+    }
+    run(cli, ['--cluster', 'create', ...REDIS_CLUSTER_PORTS.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
+  } else {
+    for (const port of REDIS_CLUSTER_PORTS) if (!answering.includes(port)) startClusterNode(server, port);
+  }
+  if (!(await waitFor(() => clusterHealthy(cli, target.nodes), 30_000))) throw new ServiceError('redis cluster: started, but cluster_state is not ok after 30 s; see .warden/redis-cluster/*/redis.log');
+  log(`redis cluster: ok on 127.0.0.1:${REDIS_CLUSTER_PORTS[0]}-${REDIS_CLUSTER_PORTS.at(-1)} (3 masters, 3 replicas)`);
+}
+
+/** Stops the nodes this script started: `SHUTDOWN NOSAVE` by port, SIGTERM to its own pid if that fails. */
+export async function redisClusterDown() {
+  const cli = which('redis-cli');
+  let stopped = 0;
+  for (const port of REDIS_CLUSTER_PORTS) {
+    const pid = readPid(clusterNodePid(port));
+    if (!alive(pid)) continue;
+    if (cli) spawnSync(cli, ['-p', String(port), 'shutdown', 'nosave'], { encoding: 'utf8', timeout: 5000 });
+    if (!(await waitFor(async () => !alive(pid), 5000))) await stopPid(pid, `redis cluster node ${port}`, 5000);
+    stopped++;
+  }
+  rmSync(REDIS_CLUSTER, { recursive: true, force: true });
+  log(stopped > 0 ? `redis cluster: stopped ${stopped} nodes` : 'redis cluster: no node started by this script is running');
+}
+
+async function redisClusterStatus() {
+  const target = redisClusterTarget();
+  const cli = which('redis-cli');
+  let healthy = true;
+  for (const n of target.nodes) {
+    const up = await redisAnswers(n.host, n.port);
+    const state = up && cli ? clusterState(cli, n.host, n.port) : null;
+    const role = up && cli ? spawnSync(cli, ['-h', n.host, '-p', String(n.port), 'role'], { encoding: 'utf8', timeout: 3000 }).stdout.split('\n')[0] : '';
+    const pid = target.external ? null : readPid(clusterNodePid(n.port));
+    log(`redis cluster ${n.host}:${n.port}: ${up ? `up, ${role}, cluster_state ${state}` : 'down'}${alive(pid) ? ` (started here, pid ${pid})` : ''}`);
+    healthy &&= up && state === 'ok';
+  }
+  return healthy;
+}
+
+async function redisClusterCli(command) {
+  switch (command) {
+    case 'up':
+      await redisClusterUp();
+      return 0;
+    case 'down':
+      await redisClusterDown();
+      return 0;
+    case 'status':
+      return (await redisClusterStatus()) ? 0 : 1;
+    default:
+      console.error('usage: node scripts/services.mjs up | down | status --redis-cluster');
+      return 2;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function status() {
   const k = kafkaTarget();
@@ -444,6 +576,7 @@ async function status() {
 
 async function cli(command) {
   if (process.argv.includes('--kafka-cluster')) return kafkaClusterCli(command);
+  if (process.argv.includes('--redis-cluster')) return redisClusterCli(command);
   switch (command) {
     case 'up':
       await redisUp();

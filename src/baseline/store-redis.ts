@@ -1,21 +1,38 @@
 /**
- * Redis implementation of the baseline store: one pipeline (one round trip) to load a batch and
- * one to write it back, each identity's write atomic with its partition watermark (apply-2.lua).
+ * Redis implementation of the baseline store, on one Redis or a Redis Cluster.
+ *
+ * Each identity's profile is one hash: a field per section (profile-codec.ts), plus its version,
+ * its event count and its partition watermarks. A batch is loaded with one round trip per Redis
+ * node and written back with one more; each identity's write is one script call (apply-1.lua),
+ * atomic with its watermark, so a redelivered event is never folded in twice.
+ *
+ * Writes are incremental: the store remembers, for every profile object it hands out, the version
+ * and the section bytes it came with, and sends back only the sections whose bytes changed. The
+ * script checks that the stored version is still that one; if another writer came in between, the
+ * whole profile is written instead (as before the hash layout: the last writer wins).
  *
  * Profiles this instance wrote are kept in memory with their version: the next load asks Redis
  * whether that version is still current and, if so, reuses the copy instead of reading and
- * parsing the JSON again (the usual case: partitions are keyed by identity, so one instance owns
- * an identity's stream). Any other writer (a reset, an import, another instance after a
- * rebalance) bumps or deletes the version and the profile is read from Redis. A kept copy is
- * handed out once and comes back only with the next successful write, so a batch that fails
- * half-way never leaves a half-updated copy behind.
+ * decoding it again (the usual case: partitions are keyed by identity, so one instance owns an
+ * identity's stream). A kept copy is handed out once and comes back only with the next successful
+ * write, so a batch that fails half-way never leaves a half-updated copy behind.
+ *
+ * On a cluster, a pipeline never spans nodes: identities are grouped by the node that serves their
+ * slot. A group refused with a redirection (MOVED, ASK), TRYAGAIN, CLUSTERDOWN or a closed
+ * connection while a replica takes over is sent again, regrouped from a refreshed slot map, for a
+ * few seconds; that is safe because every write is guarded by its watermark and version.
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { BaselineStore, LoadedProfile, ProfileUpdate } from './store.js';
 import type { IdentityProfile } from './profile.js';
+import { decodeProfile, encodeProfile, isSectionField } from './profile-codec.js';
 import { baselineKeys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
 import { storeError } from './redis/errors.js';
+import { NodePipelines } from './redis/node-pipelines.js';
+import { WardenError } from '../errors.js';
+
+export type RedisClient = Redis | Cluster;
 
 export interface RedisStoreOptions {
   /** Prefix of every key (config `redis.keyPrefix`). */
@@ -24,81 +41,180 @@ export interface RedisStoreOptions {
   ttlMs: number;
   /** Profiles kept in memory between batches (0 disables the copy). @defaultValue 4096 */
   keepProfiles?: number;
+  /** How long a cluster group refused during a failover is retried before the store reports itself unavailable. @defaultValue 10000 */
+  clusterRetryMs?: number;
+  /**
+   * Replicas that must acknowledge each batch's writes (Redis `WAIT`) before the batch counts as
+   * stored (config `redis.replicaAcks`). Replication is asynchronous: without this, a master that
+   * crashes right after a write can take it along to a replica promoted in its place. @defaultValue 0
+   */
+  replicaAcks?: number;
+  /** How long to wait for those acknowledgements (config `redis.replicaAckTimeoutMs`). @defaultValue 1000 */
+  replicaAckTimeoutMs?: number;
 }
 
 export interface RedisStoreStats {
   /** Profiles a load reused from memory (Redis confirmed the version). */
   reused: number;
-  /** Profiles a load read and parsed from Redis. */
+  /** Profiles a load read and decoded from Redis. */
   read: number;
+  /** Profiles found in the old layout (one JSON string) and rewritten as a hash. */
+  migrated: number;
+  /** Identity writes, and how many of them had to send the whole profile (new, or changed by someone else). */
+  writes: number;
+  wholeWrites: number;
+  /** Sections written (hash fields set) by all writes, and the bytes of the sections sent. */
+  sectionsWritten: number;
+  bytesSent: number;
+  /** Script calls sent again after a cluster refused them (failover, slots moved). */
+  resent: number;
 }
 
-type ScriptReply = [Error | null, unknown];
+/** What a profile object was loaded with: the base of its next incremental write. */
+interface Origin {
+  version: string;
+  events: number;
+  sections: Map<string, Buffer>;
+}
+
+interface Kept extends Origin {
+  profile: IdentityProfile;
+}
 
 interface ScriptCommands {
-  wardenApply(profileKey: string, wmKey: string, json: string, partition: string, offset: string, ttl: string): unknown;
-  wardenLoad(profileKey: string, wmKey: string, partition: string, version: string): unknown;
-  wardenReset(profileKey: string, wmKey: string): Promise<number>;
+  wardenApply(key: string, ...args: (string | Buffer)[]): unknown;
+  wardenLoadBuffer(key: string, legacy: string, legacyWm: string, partition: string, version: string): unknown;
+  wardenMigrate(key: string, legacy: string, legacyWm: string, ...args: (string | Buffer)[]): unknown;
+  wardenReset(key: string, legacy: string, legacyWm: string): Promise<number>;
 }
 
-export class RedisBaselineStore implements BaselineStore {
-  private readonly redis: Redis & ScriptCommands;
-  /** identity → the profile as last written by this instance, and its version. */
-  private readonly kept = new Map<string, { version: string; profile: IdentityProfile }>();
-  private readonly keepLimit: number;
-  private readonly counters: RedisStoreStats = { reused: 0, read: 0 };
+type Pipeline = ChainableCommander & ScriptCommands;
 
-  constructor(redis: Redis, private readonly options: RedisStoreOptions) {
+export class RedisBaselineStore implements BaselineStore {
+  private readonly redis: RedisClient & ScriptCommands;
+  private readonly nodes: NodePipelines<Pipeline>;
+  /** identity → the profile as last written by this instance, its version and section bytes. */
+  private readonly kept = new Map<string, Kept>();
+  /** Profile objects handed out by load → what they were loaded with. */
+  private readonly origins = new WeakMap<IdentityProfile, Origin>();
+  private readonly keepLimit: number;
+  private readonly counters: RedisStoreStats = { reused: 0, read: 0, migrated: 0, writes: 0, wholeWrites: 0, sectionsWritten: 0, bytesSent: 0, resent: 0 };
+
+  constructor(redis: RedisClient, private readonly options: RedisStoreOptions) {
     defineScripts(redis);
-    this.redis = redis as Redis & ScriptCommands;
+    this.redis = redis as RedisClient & ScriptCommands;
     this.keepLimit = options.keepProfiles ?? 4096;
+    this.nodes = new NodePipelines<Pipeline>(redis, {
+      keyOf: (identity) => baselineKeys(options.keyPrefix, identity).profile,
+      retryMs: options.clusterRetryMs ?? 10_000,
+      replicaAcks: options.replicaAcks ?? 0,
+      replicaAckTimeoutMs: options.replicaAckTimeoutMs ?? 1000,
+    });
   }
 
   stats(): RedisStoreStats {
-    return { ...this.counters };
+    return { ...this.counters, resent: this.nodes.resent };
   }
 
-  private async exec(pipeline: ChainableCommander, operation: string): Promise<unknown[]> {
-    let replies: ScriptReply[] | null;
-    try {
-      replies = (await pipeline.exec()) as ScriptReply[] | null;
-    } catch (err) {
-      throw storeError(err, operation);
-    }
-    if (!replies) throw storeError(new Error('pipeline returned no replies'), operation);
-    return replies.map(([err, value]) => {
-      if (err) throw storeError(err, operation);
-      return value;
-    });
+  private run<T>(items: readonly T[], identity: (item: T) => string, add: (pipeline: Pipeline, item: T) => void, operation: string, writes = false): Promise<unknown[]> {
+    return this.nodes.run(items, identity, add, operation, writes);
   }
 
   async load(identities: readonly string[], partition: string | null): Promise<Map<string, LoadedProfile>> {
     const unique = [...new Set(identities)];
-    const pipeline = this.redis.pipeline() as ChainableCommander & ScriptCommands;
     // Each kept copy is taken out: the caller may change it, and it comes back with its write.
     const held = unique.map((id) => {
       const copy = this.kept.get(id);
       this.kept.delete(id);
       return copy;
     });
-    unique.forEach((id, i) => {
-      const k = baselineKeys(this.options.keyPrefix, id);
-      pipeline.wardenLoad(k.profile, k.watermarks, partition ?? '', held[i]?.version ?? '');
-    });
-    const replies = await this.exec(pipeline, 'load');
+    const replies = await this.run(
+      unique.map((id, i) => i),
+      (i) => unique[i]!,
+      (pipeline, i) => {
+        const k = baselineKeys(this.options.keyPrefix, unique[i]!);
+        pipeline.wardenLoadBuffer(k.profile, k.legacyProfile, k.legacyWatermarks, partition ?? '', held[i]?.version ?? '');
+      },
+      'load',
+    );
     const out = new Map<string, LoadedProfile>();
+    const legacy: { id: string; profile: IdentityProfile }[] = [];
     unique.forEach((id, i) => {
-      const [json, wm, , current] = (replies[i] as [string | null, string | null, string | null, number] | undefined) ?? [null, null, null, 0];
+      const reply = replies[i] as [number, Buffer | null, Buffer | null, Buffer | null, ...Buffer[]];
+      const [state, wmBuf, versionBuf, eventsBuf] = reply;
+      const watermark = wmBuf ? wmBuf.toString() : null;
       const copy = held[i];
-      if (current === 1 && copy) {
+      if (state === 1 && copy) {
         this.counters.reused++;
-        out.set(id, { profile: copy.profile, watermark: wm ?? null });
+        this.origins.set(copy.profile, copy);
+        out.set(id, { profile: copy.profile, watermark });
         return;
       }
-      if (json) this.counters.read++;
-      out.set(id, { profile: json ? (JSON.parse(json) as IdentityProfile) : null, watermark: wm ?? null });
+      if (state === 2) {
+        this.counters.read++;
+        const sections = new Map<string, Buffer>();
+        for (let f = 4; f + 1 < reply.length; f += 2) {
+          const field = (reply[f] as Buffer).toString();
+          if (isSectionField(field)) sections.set(field, reply[f + 1] as Buffer);
+        }
+        const events = Number(eventsBuf?.toString() ?? 0);
+        const profile = this.decode(id, sections, events);
+        this.origins.set(profile, { version: versionBuf?.toString() ?? '', events, sections });
+        out.set(id, { profile, watermark });
+        return;
+      }
+      if (state === 3) {
+        const profile = this.parseLegacy(id, (reply[4] as Buffer).toString());
+        legacy.push({ id, profile });
+        out.set(id, { profile, watermark });
+        return;
+      }
+      out.set(id, { profile: null, watermark });
     });
+    if (legacy.length > 0) await this.migrate(legacy);
     return out;
+  }
+
+  private decode(identity: string, sections: Map<string, Buffer>, events: number): IdentityProfile {
+    try {
+      return decodeProfile(sections, events);
+    } catch (err) {
+      throw new WardenError('WARDEN_STORE_SCRIPT', `baseline store load failed: the stored profile of ${identity} cannot be read (${(err as Error).message})`, {
+        cause: err,
+        hint: `written by a newer Warden, or damaged: \`warden baseline reset ${identity}\` starts it over`,
+      });
+    }
+  }
+
+  private parseLegacy(identity: string, json: string): IdentityProfile {
+    try {
+      return JSON.parse(json) as IdentityProfile;
+    } catch (err) {
+      throw new WardenError('WARDEN_STORE_SCRIPT', `baseline store load failed: the stored profile of ${identity} is not JSON (${(err as Error).message})`, { cause: err });
+    }
+  }
+
+  /** Rewrites profiles found in the old layout as hashes, so the next write can be incremental. */
+  private async migrate(found: { id: string; profile: IdentityProfile }[]): Promise<void> {
+    const encoded = found.map((f) => encodeProfile(f.profile));
+    const versions = await this.run(
+      found.map((_, i) => i),
+      (i) => found[i]!.id,
+      (pipeline, i) => {
+        const k = baselineKeys(this.options.keyPrefix, found[i]!.id);
+        pipeline.wardenMigrate(k.profile, k.legacyProfile, k.legacyWatermarks, String(found[i]!.profile.events), ...flatten(encoded[i]!));
+      },
+      'migrate',
+      true,
+    );
+    found.forEach((f, i) => {
+      const version = Number(versions[i]);
+      // 0: someone else migrated or reset it meanwhile; the profile's write will then be whole.
+      if (version > 0) {
+        this.counters.migrated++;
+        this.origins.set(f.profile, { version: String(version), events: f.profile.events, sections: encoded[i]! });
+      }
+    });
   }
 
   async apply(updates: readonly ProfileUpdate[], partition: string | null): Promise<void> {
@@ -107,21 +223,45 @@ export class RedisBaselineStore implements BaselineStore {
 
   private async write(updates: readonly ProfileUpdate[], partition: string | null, keep: boolean): Promise<void> {
     if (updates.length === 0) return;
-    const pipeline = this.redis.pipeline() as ChainableCommander & ScriptCommands;
     const ttl = String(Math.round(this.options.ttlMs));
-    for (const u of updates) {
-      const k = baselineKeys(this.options.keyPrefix, u.identity);
-      const offset = partition !== null && u.offset !== null ? u.offset : '';
-      pipeline.wardenApply(k.profile, k.watermarks, JSON.stringify(u.profile), partition ?? '', offset, ttl);
-    }
-    const versions = await this.exec(pipeline, 'apply');
-    if (!keep) return;
-    updates.forEach((u, i) => {
-      const version = Number(versions[i]);
-      if (!(version > 0)) return;
+    const plans = updates.map((u) => ({ update: u, sections: encodeProfile(u.profile), origin: this.origins.get(u.profile) ?? null }));
+    const send = async (list: typeof plans, whole: boolean): Promise<[number, number][]> => {
+      const replies = await this.run(
+        list,
+        (p) => p.update.identity,
+        (pipeline, p) => {
+          const k = baselineKeys(this.options.keyPrefix, p.update.identity);
+          const offset = partition !== null && p.update.offset !== null ? p.update.offset : '';
+          const origin = whole ? null : p.origin;
+          const args = origin ? changedSections(origin.sections, p.sections) : flatten(p.sections);
+          for (let a = 1; a < args.length; a += 2) this.counters.bytesSent += args[a]!.length;
+          const events = origin ? p.update.profile.events - origin.events : p.update.profile.events;
+          pipeline.wardenApply(k.profile, partition ?? '', offset, ttl, origin ? origin.version : '*', String(events), ...args);
+        },
+        'apply',
+        true,
+      );
+      return replies as [number, number][];
+    };
+    const results = await send(plans, false);
+    // Changed by someone else since it was loaded: the whole profile replaces it.
+    const conflicts = plans.filter((_, i) => results[i]![0] === -1);
+    const whole = new Set(conflicts);
+    const second = conflicts.length > 0 ? await send(conflicts, true) : [];
+    const outcome = new Map<(typeof plans)[number], [number, number]>();
+    plans.forEach((p, i) => outcome.set(p, results[i]!));
+    conflicts.forEach((p, i) => outcome.set(p, second[i]!));
+    for (const p of plans) {
+      const [version, written] = outcome.get(p)!;
+      if (!(version > 0)) continue;
+      this.counters.writes++;
+      this.counters.sectionsWritten += written;
+      if (!p.origin || whole.has(p)) this.counters.wholeWrites++;
+      this.origins.delete(p.update.profile);
+      if (!keep) continue;
       if (this.kept.size >= this.keepLimit) this.kept.delete(this.kept.keys().next().value as string);
-      this.kept.set(u.identity, { version: String(version), profile: u.profile });
-    });
+      this.kept.set(p.update.identity, { version: String(version), profile: p.update.profile, sections: p.sections, events: p.update.profile.events });
+    }
   }
 
   async get(identity: string): Promise<IdentityProfile | null> {
@@ -132,7 +272,7 @@ export class RedisBaselineStore implements BaselineStore {
     this.kept.delete(identity);
     const k = baselineKeys(this.options.keyPrefix, identity);
     try {
-      return (await this.redis.wardenReset(k.profile, k.watermarks)) === 1;
+      return (await this.redis.wardenReset(k.profile, k.legacyProfile, k.legacyWatermarks)) === 1;
     } catch (err) {
       throw storeError(err, 'reset');
     }
@@ -141,6 +281,7 @@ export class RedisBaselineStore implements BaselineStore {
   async put(profile: IdentityProfile): Promise<void> {
     // The caller keeps its object: no copy is kept, the next load reads what was written.
     this.kept.delete(profile.identity);
+    this.origins.delete(profile);
     await this.write([{ identity: profile.identity, profile, offset: null }], null, false);
   }
 
@@ -149,4 +290,21 @@ export class RedisBaselineStore implements BaselineStore {
     // instance): then drop the connection, or it would keep the process alive once it connects.
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+function flatten(sections: ReadonlyMap<string, Buffer>): (string | Buffer)[] {
+  const out: (string | Buffer)[] = [];
+  for (const [field, bytes] of sections) out.push(field, bytes);
+  return out;
+}
+
+/** The sections whose bytes differ from what was loaded; a section that became empty is deleted (''). */
+function changedSections(before: ReadonlyMap<string, Buffer>, after: ReadonlyMap<string, Buffer>): (string | Buffer)[] {
+  const out: (string | Buffer)[] = [];
+  for (const [field, bytes] of after) {
+    const old = before.get(field);
+    if (!old || !old.equals(bytes)) out.push(field, bytes);
+  }
+  for (const field of before.keys()) if (!after.has(field)) out.push(field, '');
+  return out;
 }

@@ -1,10 +1,11 @@
 /** Opens the baseline store a command asked for (`--store memory|redis`). */
-import { Redis } from 'ioredis';
 import type { WardenConfig } from '../config/schema.js';
 import type { BaselineStore } from '../baseline/store.js';
 import { MemoryBaselineStore } from '../baseline/store-memory.js';
 import { RedisBaselineStore } from '../baseline/store-redis.js';
 import { WardenError } from '../errors.js';
+import { createRedisClient, redisStoreOptions } from '../pipeline/redis-connection.js';
+import type { RedisClient } from '../pipeline/redis-connection.js';
 
 export type StoreKind = 'memory' | 'redis';
 
@@ -13,8 +14,9 @@ export function parseStoreKind(value: string): StoreKind {
   return value;
 }
 
-export function connectRedis(config: WardenConfig): Redis {
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, enableAutoPipelining: false });
+/** The configured Redis or Redis Cluster (`redis.cluster.nodes`) for a command that runs once. */
+export function connectRedis(config: WardenConfig): RedisClient {
+  const redis = createRedisClient(config, false);
   // Errors surface through the commands that fail; the client's own event would only log twice.
   redis.on('error', () => undefined);
   return redis;
@@ -22,8 +24,5 @@ export function connectRedis(config: WardenConfig): Redis {
 
 export function openStore(kind: StoreKind, config: WardenConfig, keyPrefix?: string): BaselineStore {
   if (kind === 'memory') return new MemoryBaselineStore();
-  return new RedisBaselineStore(connectRedis(config), {
-    keyPrefix: keyPrefix ?? config.redis.keyPrefix,
-    ttlMs: config.baseline.idleTtlDays * 86_400_000,
-  });
+  return new RedisBaselineStore(connectRedis(config), redisStoreOptions(config, keyPrefix));
 }

@@ -27,6 +27,7 @@ interface EnvOverride {
 const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'WARDEN_KAFKA_BROKERS', section: 'kafka', field: 'brokers', value: (t) => t.split(',').map((b) => b.trim()).filter(Boolean) },
   { variable: 'WARDEN_REDIS_URL', section: 'redis', field: 'url', value: (t) => t },
+  { variable: 'WARDEN_REDIS_CLUSTER_NODES', section: 'redis', field: 'cluster', value: (t) => ({ nodes: t.split(',').map((n) => n.trim()).filter(Boolean) }) },
   { variable: 'WARDEN_LOG_LEVEL', section: 'logging', field: 'level', value: (t) => t },
   { variable: 'WARDEN_FAIL_MODE', section: 'pipeline', field: 'failMode', value: (t) => t },
   { variable: 'WARDEN_POLICY_MODE', section: 'policy', field: 'mode', value: (t) => t },

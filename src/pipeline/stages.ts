@@ -16,7 +16,7 @@ import type { WardenStages } from './app.js';
 import { PolicyReloader } from './policy-reloader.js';
 import { KnowledgeReloader } from './knowledge-reloader.js';
 import type { RecordNormalizer } from './ports.js';
-import { connectRedis } from './redis-connection.js';
+import { connectRedis, redisStoreOptions } from './redis-connection.js';
 import { openModelStage } from './model-stage.js';
 import { followGrants } from '../approvals/follower.js';
 import { createKafka } from './kafka-client.js';
@@ -53,7 +53,7 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
   const knowledge = new KnowledgeReloader({ dir: overrides.knowledgeDir ?? config.knowledge.dir, logger });
   knowledge.watch();
   const redis = overrides.store ? null : connectRedis(config, logger);
-  const store = overrides.store ?? new RedisBaselineStore(redis!, { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
+  const store = overrides.store ?? new RedisBaselineStore(redis!, redisStoreOptions(config));
   const model = await openModelStage(config, logger);
   const grants = overrides.followApprovals ? followGrants(createKafka(config, logger, '-approvals'), config.kafka.topics.approvals, config.signing.publicKeyFile, logger) : null;
   const decider = createDecider({ config, resolver, policy, store, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack, grants });

@@ -1,7 +1,7 @@
 /** Every Redis failure becomes a typed WardenError here, and only here. */
 import { WardenError } from '../../errors.js';
 
-const CONNECTION = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|Connection is closed|MaxRetriesPerRequest|Stream isn't writeable|LOADING|READONLY|CLUSTERDOWN|TRYAGAIN|Command timed out/i;
+const CONNECTION = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|Connection is closed|MaxRetriesPerRequest|Stream isn't writeable|LOADING|READONLY|CLUSTERDOWN|TRYAGAIN|MOVED|ASK \d|Failed to refresh slots cache|None of startup nodes is available|Command timed out/i;
 
 export function storeError(err: unknown, operation: string): WardenError {
   if (err instanceof WardenError) return err;

@@ -10,13 +10,23 @@ function tag(identity: string): string {
 }
 
 export interface BaselineKeys {
-  /** JSON of the identity's profile. */
+  /**
+   * The identity's profile: a hash of sections (see profile-codec.ts) plus the store's own fields,
+   * `#v` (version), `#e` (events) and `@<partition>` (highest offset applied from that partition).
+   */
   profile: string;
-  /** Hash partition → highest offset applied to this identity. */
-  watermarks: string;
+  /** The layout before the hash: the profile as one JSON string (read and migrated, never written). */
+  legacyProfile: string;
+  /** The layout before the hash: partition → highest offset applied, and `__v`. */
+  legacyWatermarks: string;
 }
 
 export function baselineKeys(prefix: string, identity: string): BaselineKeys {
   const base = `${prefix}:baseline:{${tag(identity)}}`;
-  return { profile: `${base}:profile`, watermarks: `${base}:wm` };
+  return { profile: `${base}:p`, legacyProfile: `${base}:profile`, legacyWatermarks: `${base}:wm` };
+}
+
+/** The hash tag of an identity's keys, the part Redis Cluster hashes to pick the slot. */
+export function baselineHashTag(identity: string): string {
+  return tag(identity);
 }

@@ -105,8 +105,38 @@ export const redisSchema = z.strictObject({
   /** Prefix of every key Warden writes, so several deployments can share one Redis. */
   keyPrefix: z.string().default('warden'),
   /**
+   * A Redis Cluster instead of one Redis: `nodes` are seed nodes (`host:port`, IPv6 as
+   * `[::1]:7001`); the rest of the cluster is discovered from them, and `url` is then not used
+   * (`password` and `tls` apply to every node). Overridden by WARDEN_REDIS_CLUSTER_NODES
+   * (comma separated). @defaultValue [] (one Redis at `url`)
+   */
+  cluster: z
+    .strictObject({
+      nodes: z
+        .array(
+          z
+            .string()
+            .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/, 'must be host:port (IPv6 as [addr]:port)')
+            .refine((s) => {
+              const port = Number(s.slice(s.lastIndexOf(':') + 1));
+              return port >= 1 && port <= 65_535;
+            }, 'port must be 1..65535'),
+        )
+        .default([]),
+    })
+    .prefault({}),
+  /**
    * A live instance counts a command without an answer after this long as Redis being unavailable
    * (decisions follow `pipeline.failMode` until it answers again). Batch tools wait instead.
    */
   commandTimeoutMs: z.number().int().positive().default(5000),
+  /**
+   * Replicas that must acknowledge a batch's baseline writes (Redis `WAIT`) before its offsets are
+   * committed; a batch they do not acknowledge in `replicaAckTimeoutMs` is stored again. Replication
+   * is asynchronous, so with 0 a master that crashes just after a write may lose it to the replica
+   * promoted in its place. @defaultValue 0
+   */
+  replicaAcks: z.number().int().min(0).max(16).default(0),
+  /** @defaultValue 1000 */
+  replicaAckTimeoutMs: z.number().int().positive().default(1000),
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { storeError } from '../../../src/baseline/redis/errors.js';
 
 describe('storeError', () => {
-  it.each(['connect ECONNREFUSED 127.0.0.1:6379', 'Connection is closed.', "Stream isn't writeable and enableOfflineQueue options is false", 'Command timed out', 'LOADING Redis is loading the dataset in memory'])(
+  it.each(['connect ECONNREFUSED 127.0.0.1:6379', 'Connection is closed.', "Stream isn't writeable and enableOfflineQueue options is false", 'Command timed out', 'LOADING Redis is loading the dataset in memory', 'CLUSTERDOWN The cluster is down', 'MOVED 3999 127.0.0.1:7006', 'Failed to refresh slots cache.'])(
     '"%s" means the store is unavailable (decisions follow failMode)',
     (message) => {
       const err = storeError(new Error(message), 'apply');

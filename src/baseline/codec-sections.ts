@@ -1,0 +1,337 @@
+/** The sections of the profile codec, one encoder and decoder each (see profile-codec.ts). */
+import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar, ValueMap, ValueStats } from './profile.js';
+import { AGGREGATE_KEYS } from './profile.js';
+import { allIntegers, meanVar, open, ProfileDecodeError, readMeanVar, start } from './codec-bytes.js';
+
+const DAY_MS = 86_400_000;
+
+/** Bounded lists of event times (failures, novel), delta-coded when integral. */
+export function encodeTimes(list: readonly number[]): Buffer {
+  const w = start();
+  const delta = allIntegers(list);
+  w.uint(delta ? 1 : 0);
+  w.uint(list.length);
+  let prev = 0;
+  for (const t of list) {
+    w.num(delta ? t - prev : t);
+    prev = t;
+  }
+  return w.done();
+}
+
+export function decodeTimes(buf: Buffer): number[] {
+  const r = open(buf);
+  const delta = r.uint() === 1;
+  const n = r.uint();
+  const out = new Array<number>(n);
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const v = r.num();
+    out[i] = delta ? prev + v : v;
+    prev = out[i]!;
+  }
+  r.end();
+  return out;
+}
+
+export function encodeValueMap(map: ValueMap): Buffer {
+  const w = start();
+  const entries = Object.entries(map.entries);
+  let delta = true;
+  for (const [, e] of entries) {
+    if (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay)) {
+      delta = false;
+      break;
+    }
+  }
+  w.uint((map.ones !== undefined ? 1 : 0) | (map.obs !== undefined ? 2 : 0) | (delta ? 4 : 0));
+  w.num(map.newRate);
+  w.num(map.size);
+  if (map.ones !== undefined) w.num(map.ones);
+  if (map.obs !== undefined) w.num(map.obs);
+  w.uint(entries.length);
+  let prev = 0;
+  for (const [value, e] of entries) {
+    w.str(value);
+    w.num(e.legit);
+    w.num(e.n);
+    w.num(e.days);
+    if (delta) {
+      // Each entry's first sighting from the previous entry's, its latest from its first, and its
+      // latest day from the day of its latest sighting (usually 0).
+      w.num(e.first - prev);
+      w.num(e.last - e.first);
+      w.num(e.lastDay - Math.floor(e.last / DAY_MS));
+      prev = e.first;
+    } else {
+      w.num(e.first);
+      w.num(e.last);
+      w.num(e.lastDay);
+    }
+  }
+  return w.done();
+}
+
+export function decodeValueMap(buf: Buffer): ValueMap {
+  const r = open(buf);
+  const flags = r.uint();
+  const map: ValueMap = { entries: {}, size: 0, newRate: r.num() };
+  map.size = r.num();
+  if (flags & 1) map.ones = r.num();
+  if (flags & 2) map.obs = r.num();
+  const delta = (flags & 4) !== 0;
+  const n = r.uint();
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const value = r.str();
+    const legit = r.num();
+    const count = r.num();
+    const days = r.num();
+    let first: number;
+    let last: number;
+    let lastDay: number;
+    if (delta) {
+      first = prev + r.num();
+      last = first + r.num();
+      lastDay = Math.floor(last / DAY_MS) + r.num();
+      prev = first;
+    } else {
+      first = r.num();
+      last = r.num();
+      lastDay = r.num();
+    }
+    const stats: ValueStats = { legit, n: count, first, last, days, lastDay };
+    map.entries[value] = stats;
+  }
+  r.end();
+  // Rebuilt in the profile's own key order (emptyValueMap's), whatever the flags say.
+  const out: ValueMap = { entries: map.entries, size: map.size, newRate: map.newRate };
+  if (map.ones !== undefined) out.ones = map.ones;
+  if (map.obs !== undefined) out.obs = map.obs;
+  return out;
+}
+
+export function encodeHours(p: IdentityProfile): Buffer {
+  const w = start();
+  w.num(p.hoursTotal);
+  w.num(p.hoursDecayedAt);
+  w.uint(p.hours.length);
+  for (const h of p.hours) w.num(h);
+  return w.done();
+}
+
+export function decodeHours(buf: Buffer): Pick<IdentityProfile, 'hours' | 'hoursTotal' | 'hoursDecayedAt'> {
+  const r = open(buf);
+  const hoursTotal = r.num();
+  const hoursDecayedAt = r.num();
+  const n = r.uint();
+  const hours = new Array<number>(n);
+  for (let i = 0; i < n; i++) hours[i] = r.num();
+  r.end();
+  return { hours, hoursTotal, hoursDecayedAt };
+}
+
+/** The count-min sketch is mostly zeros: its length, then (gap, count) for each non-zero cell. */
+export function encodeSketch(cells: readonly number[]): Buffer {
+  const w = start();
+  w.uint(cells.length);
+  let nonZero = 0;
+  for (const c of cells) if (!Object.is(c, 0)) nonZero++;
+  w.uint(nonZero);
+  let prev = -1;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (Object.is(c, 0)) continue;
+    w.uint(i - prev - 1);
+    w.num(c);
+    prev = i;
+  }
+  return w.done();
+}
+
+export function decodeSketch(buf: Buffer): number[] {
+  const r = open(buf);
+  const cells = new Array<number>(r.uint()).fill(0);
+  const nonZero = r.uint();
+  let i = -1;
+  for (let k = 0; k < nonZero; k++) {
+    i += r.uint() + 1;
+    if (i >= cells.length) throw new ProfileDecodeError('sketch cell out of range');
+    cells[i] = r.num();
+  }
+  r.end();
+  return cells;
+}
+
+export function encodeScalars(p: IdentityProfile): Buffer {
+  const w = start();
+  w.uint(p.v);
+  w.str(p.identity);
+  w.num(p.firstSeen);
+  w.num(p.lastSeen);
+  w.num(p.rate.window);
+  w.num(p.rate.count);
+  meanVar(w, p.rate);
+  w.num(p.failRate);
+  w.num(p.deniedRun);
+  w.num(p.deniedAt);
+  w.optStr(p.prevAction);
+  w.num(p.privilegedLegit);
+  return w.done();
+}
+
+export type Scalars = Pick<IdentityProfile, 'v' | 'identity' | 'firstSeen' | 'lastSeen' | 'rate' | 'failRate' | 'deniedRun' | 'deniedAt' | 'prevAction' | 'privilegedLegit'>;
+
+export function decodeScalars(buf: Buffer): Scalars {
+  const r = open(buf);
+  const v = r.uint();
+  if (v !== 1) throw new ProfileDecodeError(`unknown profile version ${v}`);
+  const identity = r.str();
+  const firstSeen = r.num();
+  const lastSeen = r.num();
+  const window = r.num();
+  const count = r.num();
+  const mv = readMeanVar(r);
+  const out: Scalars = { v: 1, identity, firstSeen, lastSeen, rate: { window, count, ...mv }, failRate: r.num(), deniedRun: r.num(), deniedAt: r.num(), prevAction: r.optStr(), privilegedLegit: r.num() };
+  r.end();
+  return out;
+}
+
+/** The current hour's totals, the hourly distributions and the slow-and-low sum (each optional). */
+export function encodeActivity(p: IdentityProfile): Buffer {
+  const w = start();
+  const agg = p.hourAgg;
+  w.uint((agg ? 1 : 0) | (agg?.reported !== undefined ? 2 : 0) | (p.hourly ? 4 : 0) | (p.risk ? 8 : 0));
+  if (agg) {
+    w.num(agg.hour);
+    for (const k of AGGREGATE_KEYS) w.num(agg[k]);
+    if (agg.reported !== undefined) w.num(agg.reported);
+  }
+  if (p.hourly) for (const k of AGGREGATE_KEYS) meanVar(w, p.hourly[k]);
+  if (p.risk) {
+    w.num(p.risk.acc);
+    w.num(p.risk.at);
+    meanVar(w, p.risk);
+  }
+  return w.done();
+}
+
+export function decodeActivity(buf: Buffer): Pick<IdentityProfile, 'hourAgg' | 'hourly' | 'risk'> {
+  const r = open(buf);
+  const flags = r.uint();
+  const out: Pick<IdentityProfile, 'hourAgg' | 'hourly' | 'risk'> = {};
+  if (flags & 1) {
+    const agg = { hour: r.num() } as HourAggregate;
+    for (const k of AGGREGATE_KEYS) agg[k] = r.num();
+    if (flags & 2) agg.reported = r.num();
+    out.hourAgg = agg;
+  }
+  if (flags & 4) {
+    const hourly = {} as Record<AggregateKey, MeanVar>;
+    for (const k of AGGREGATE_KEYS) hourly[k] = readMeanVar(r);
+    out.hourly = hourly;
+  }
+  if (flags & 8) {
+    const acc = r.num();
+    const at = r.num();
+    out.risk = { acc, at, ...readMeanVar(r) };
+  }
+  r.end();
+  return out;
+}
+
+export function encodeVolume(volume: IdentityProfile['volume']): Buffer {
+  const w = start();
+  const entries = Object.entries(volume);
+  w.uint(entries.length);
+  for (const [action, v] of entries) {
+    w.str(action);
+    meanVar(w, v.bytes);
+    meanVar(w, v.rows);
+  }
+  return w.done();
+}
+
+export function decodeVolume(buf: Buffer): IdentityProfile['volume'] {
+  const r = open(buf);
+  const out: IdentityProfile['volume'] = {};
+  const n = r.uint();
+  for (let i = 0; i < n; i++) {
+    const action = r.str();
+    out[action] = { bytes: readMeanVar(r), rows: readMeanVar(r) };
+  }
+  r.end();
+  return out;
+}
+
+type TokenUse = IdentityProfile['tokens'][string];
+
+export function encodeTokens(tokens: IdentityProfile['tokens']): Buffer {
+  const w = start();
+  const entries = Object.entries(tokens);
+  w.uint(entries.length);
+  for (const [token, u] of entries) {
+    w.str(token);
+    w.optStr(u.net);
+    w.optStr(u.asn);
+    w.optStr(u.country);
+    w.optStr(u.region);
+    w.num(u.at);
+    // Each optional field: 0 absent, 1 null, 2 + value.
+    for (const s of [u.src, u.prev]) {
+      if (s === undefined) w.uint(0);
+      else if (s === null) w.uint(1);
+      else {
+        w.uint(2);
+        w.str(s);
+      }
+    }
+    w.uint(u.alt === undefined ? 0 : 1);
+    if (u.alt !== undefined) w.num(u.alt);
+  }
+  return w.done();
+}
+
+export function decodeTokens(buf: Buffer): IdentityProfile['tokens'] {
+  const r = open(buf);
+  const out: IdentityProfile['tokens'] = {};
+  const n = r.uint();
+  const optional = (): string | null | undefined => {
+    const tag = r.uint();
+    return tag === 0 ? undefined : tag === 1 ? null : r.str();
+  };
+  for (let i = 0; i < n; i++) {
+    const token = r.str();
+    const use: TokenUse = { net: r.optStr(), asn: r.optStr(), country: r.optStr(), region: r.optStr(), at: r.num() };
+    const src = optional();
+    const prev = optional();
+    if (src !== undefined) use.src = src;
+    if (prev !== undefined) use.prev = prev;
+    if (r.uint() === 1) use.alt = r.num();
+    out[token] = use;
+  }
+  r.end();
+  return out;
+}
+
+/** Rarely changed, rarely present: operator suppressions, creation record, peer members (JSON). */
+export type Other = Pick<IdentityProfile, 'suppressed' | 'createdBy' | 'createdAt' | 'members'>;
+
+export function encodeOther(p: IdentityProfile): Buffer {
+  const o: Other = { suppressed: p.suppressed, createdBy: p.createdBy, createdAt: p.createdAt, members: p.members };
+  const w = start();
+  w.str(JSON.stringify(o));
+  return w.done();
+}
+
+export function decodeOther(buf: Buffer): Other {
+  const r = open(buf);
+  const text = r.str();
+  r.end();
+  try {
+    return JSON.parse(text) as Other;
+  } catch (err) {
+    throw new ProfileDecodeError(`bad JSON section: ${(err as Error).message}`);
+  }
+}
+
