@@ -11,9 +11,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/sections/gateway.js';
+import { WardenError } from '../errors.js';
 import { silentLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
-import { decide } from './gateway-decide.js';
+import { decide, reasonCodes } from './gateway-decide.js';
 import type { BlockChecker, DecideContext, GatewayVerdict } from './gateway-decide.js';
 import type { EnforcerStats } from './enforcer.js';
 import { UpstreamProxy } from './gateway-proxy.js';
@@ -56,18 +57,26 @@ function decisionHeaders(verdict: GatewayVerdict): Record<string, string> {
   if (verdict.caller) headers['x-warden-identity'] = headerSafe(verdict.caller.identity);
   if (verdict.decisionId) headers['x-warden-decision-id'] = headerSafe(verdict.decisionId);
   if (verdict.reason) headers['x-warden-reason'] = headerSafe(verdict.reason);
+  if (verdict.reasons) headers['x-warden-reason-codes'] = headerSafe(reasonCodes(verdict.reasons));
+  if (verdict.eventId) headers['x-warden-event-id'] = headerSafe(verdict.eventId);
+  if (verdict.marks) for (const [name, value] of Object.entries(verdict.marks)) headers[name] = headerSafe(value);
   return headers;
 }
 
 function sendDenied(response: ServerResponse, verdict: GatewayVerdict): void {
   const body = JSON.stringify({
-    error: verdict.status === 401 ? 'unidentified' : 'blocked',
+    error: verdict.status === 401 ? 'unidentified' : verdict.status === 503 ? 'decision_unavailable' : 'blocked',
     identity: verdict.caller?.identity ?? null,
     reason: verdict.reason ?? null,
     decisionId: verdict.decisionId ?? null,
     expiresAt: verdict.expiresAt ?? null,
+    ...(verdict.eventId !== undefined ? { eventId: verdict.eventId } : {}),
+    ...(verdict.score !== undefined ? { score: verdict.score } : {}),
+    ...(verdict.reasons ? { reasons: verdict.reasons.map((r) => ({ code: r.code, detail: r.detail, weight: r.weight })) } : {}),
   });
-  response.writeHead(verdict.status, { ...decisionHeaders(verdict), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  const headers: Record<string, string | number> = { ...decisionHeaders(verdict), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' };
+  if (verdict.status === 503) headers['x-warden-decision'] = 'unavailable';
+  response.writeHead(verdict.status, headers);
   response.end(body);
 }
 
@@ -87,7 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, identifier } = options;
   const log = (options.logger ?? silentLogger).child({ component: 'gateway' });
   const registry = new Registry();
-  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, blocked, unidentified, stale, inline_block, inline_error, bad_request)', labelNames: ['outcome'], registers: [registry] });
+  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, blocked, unidentified, stale, inline_block, inline_alert, inline_degraded, inline_unavailable, bad_request)', labelNames: ['outcome'], registers: [registry] });
   const checks = new Counter({ name: 'warden_gateway_checks_total', help: 'Check endpoint answers by outcome', labelNames: ['outcome'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'warden_gateway_upstream_errors_total', help: 'Requests the upstream did not answer (502/504)', registers: [registry] });
   const stats = options.enforcerStats;
@@ -105,8 +114,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     checker: options.checker,
     unidentified: config.unidentified,
     failMode: config.failMode,
-    ...(options.inline ? { inline: { decide: options.inline, timeoutMs: config.inlineTimeoutMs } } : {}),
+    ...(options.inline ? { inline: { decide: options.inline, timeoutMs: config.inline.timeoutMs, failMode: config.inline.failMode } } : {}),
   };
+  if (config.inline.enabled && !options.inline) throw new WardenError('WARDEN_USAGE', 'gateway.inline.enabled needs an inline decider: start the gateway with `warden gateway --inline`, which wires the Warden decider');
   const proxy = config.upstream
     ? new UpstreamProxy({ url: config.upstream, connections: config.upstreamConnections, timeoutMs: config.upstreamTimeoutMs, identityHeader: config.identify.header.toLowerCase(), tokenHeader: config.identify.tokenHeader.toLowerCase() })
     : null;
@@ -181,7 +191,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       const identity = verdict.caller?.identity ?? '';
       // The upstream gets exactly the target that was matched, never the raw spelling.
-      void proxy.forward(request, response, { target: target.target, identity, ...(verdict.caller?.tokenId ? { tokenId: verdict.caller.tokenId } : {}), secure }).then((status) => {
+      void proxy.forward(request, response, { target: target.target, identity, ...(verdict.caller?.tokenId ? { tokenId: verdict.caller.tokenId } : {}), ...(verdict.marks ? { marks: verdict.marks } : {}), secure }).then((status) => {
         if (status === 502 || status === 504) {
           upstreamErrors.inc();
           log.warn({ status, identity, uri: target.target }, 'upstream did not answer');

@@ -1,0 +1,84 @@
+/**
+ * Wires `warden gateway --inline`: the stages `warden run` builds (inventory, hot-reloaded
+ * policies and knowledge pack, model, the one decider) over a read-only, cached view of the Redis
+ * baselines, and, with `gateway.inline.emit`, a producer of the gateway's audit events to the
+ * input topic.
+ */
+import kafkajs from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import type { WardenConfig } from '../config/schema.js';
+import type { GatewayConfig } from '../config/sections/gateway.js';
+import { WardenError } from '../errors.js';
+import type { WardenEvent } from '../events/event.js';
+import { RedisBaselineStore } from '../baseline/store-redis.js';
+import { ReadOnlyBaselineStore } from '../baseline/store-readonly.js';
+import type { BaselineStore } from '../baseline/store.js';
+import type { Logger } from '../observability/logger.js';
+import { createKafka } from '../pipeline/kafka-client.js';
+import { connectRedis } from '../pipeline/redis-connection.js';
+import { buildStages } from '../pipeline/stages.js';
+import { createGatewayDecider } from './inline-decider.js';
+import { KafkaEventEmitter } from './inline-emitter.js';
+import type { InlineDecider } from './inline.js';
+
+export interface InlineSetup {
+  decide: InlineDecider;
+  store: ReadOnlyBaselineStore;
+  emitter: KafkaEventEmitter | null;
+  /** Topic the gateway's audit events go to (emit on), or null. */
+  emitTopic: string | null;
+  close(): Promise<void>;
+}
+
+export interface InlineSetupOptions {
+  /** Baselines to read instead of the configured Redis (wrapped read-only all the same). */
+  store?: BaselineStore;
+  /** Kafka client for the emitter (default: one from config). */
+  kafka?: Kafka;
+  /** Event time of a request. @defaultValue the wall clock */
+  clock?: () => Date;
+}
+
+/** The topic `gateway.inline.emit` produces to: `emitTopic`, else the first native-format input. */
+export function emitTopicOf(config: WardenConfig, gateway: GatewayConfig): string {
+  const topic = gateway.inline.emitTopic ?? config.kafka.inputs.find((i) => i.format === 'warden')?.topic;
+  if (!topic) throw new WardenError('WARDEN_CONFIG_INVALID', 'gateway.inline.emit needs a topic for native events: set gateway.inline.emitTopic, or add a kafka.inputs entry with format: warden');
+  return topic;
+}
+
+export async function openInlineDecider(config: WardenConfig, gateway: GatewayConfig, logger: Logger, options: InlineSetupOptions = {}): Promise<InlineSetup> {
+  const inner = options.store ?? new RedisBaselineStore(connectRedis(config, logger), { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
+  const store = new ReadOnlyBaselineStore(inner, { ttlMs: gateway.inline.cacheTtlMs, maxEntries: gateway.inline.cacheMaxEntries });
+  const emitTopic = gateway.inline.emit ? emitTopicOf(config, gateway) : null;
+  const stages = await buildStages(config, logger, { store });
+  let emitter: KafkaEventEmitter | null = null;
+  try {
+    if (emitTopic !== null) {
+      const kafka = options.kafka ?? createKafka(config, logger, '-gateway');
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+      await producer.connect();
+      emitter = new KafkaEventEmitter({ producer, topic: emitTopic, logger });
+    }
+  } catch (err) {
+    await stages.close();
+    throw err;
+  }
+  const emit = emitter ? emitter.emit : undefined;
+  const decide = createGatewayDecider({
+    decider: stages.decider,
+    inline: gateway.inline,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(emit ? { emit: (event: WardenEvent) => emit(event) } : {}),
+  });
+  return {
+    decide,
+    store,
+    emitter,
+    emitTopic,
+    async close() {
+      await emitter?.close();
+      await stages.close();
+    },
+  };
+}
