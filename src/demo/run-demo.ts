@@ -64,7 +64,8 @@ function paint(color: boolean, code: number, text: string): string {
   return color ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 
-function writeDemoFiles(dir: string, run: string): DemoFiles {
+/** The demo's keys, inventory (the fleet) and policy (the deployer never touches IAM), in `dir`. */
+export function writeDemoFiles(dir: string, run: string): DemoFiles {
   mkdirSync(join(dir, 'policies'), { recursive: true });
   const keys = generateKeyPair();
   writeFileSync(join(dir, 'warden.key'), keys.privateKeyPem, { mode: 0o600 });

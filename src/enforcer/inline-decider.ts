@@ -10,6 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { InlineConfig } from '../config/sections/gateway.js';
 import type { Decision } from '../decisions/decision.js';
 import type { WardenEvent } from '../events/event.js';
+import { createNormalizer } from '../events/index.js';
+import type { Normalizer } from '../events/index.js';
 import type { Decider } from '../scoring/decider.js';
 import { silentLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
@@ -23,8 +25,14 @@ export interface GatewayDeciderOptions {
   inline: InlineConfig;
   /** Event time of a request (the wall clock unless a demo runs its own). */
   clock?: () => Date;
-  /** Receives every decided event (after its decision), when `inline.emit` is on. */
-  emit?: (event: WardenEvent) => void;
+  /**
+   * The native normalizer of the input topic (`createNormalizer({ format: 'warden', events })`):
+   * the gateway decides on exactly the event `warden run` will read from what it emits.
+   * @defaultValue the native normalizer with the default `events` config
+   */
+  normalize?: Normalizer;
+  /** Receives every decided event and its JSON (after its decision), when `inline.emit` is on. */
+  emit?: (event: WardenEvent, json: string) => void;
   logger?: Logger;
 }
 
@@ -79,7 +87,7 @@ export function createEventBuilder(inline: InlineConfig, clock: () => Date = () 
       ...(mapped.readOnly !== undefined ? { readOnly: mapped.readOnly } : {}),
       ...(Number.isSafeInteger(length) && length > 0 ? { bytes: length } : {}),
       sourceFormat: 'warden',
-      attributes: { http: { method: request.method, path: request.path, ...(mapped.route ? { route: mapped.route } : {}) } },
+      attributes: { http: { method: request.method, path: request.path, ...(mapped.route ? { route: mapped.route } : {}) }, ...(mapped.request ? { request: mapped.request } : {}) },
     };
   };
 }
@@ -129,11 +137,18 @@ export function createGatewayDecider(options: GatewayDeciderOptions): InlineDeci
   const { decider, inline } = options;
   const log = (options.logger ?? silentLogger).child({ component: 'gateway-inline' });
   const build = createEventBuilder(inline, options.clock);
+  const normalize = options.normalize ?? createNormalizer({ format: 'warden' });
+  const origin = { topic: 'gateway' };
   const budget = Math.max(1, Math.floor(inline.timeoutMs * 0.8));
   const emit = inline.emit ? options.emit : undefined;
   let storeDown = false;
   return async (request) => {
-    const event = build(request);
+    // The event as the input topic carries it, read back the way `warden run` reads it (the native
+    // normalizer fills in what it derives, e.g. `privileged`), so both decide on the same event.
+    const json = JSON.stringify(build(request));
+    const normalized = normalize(json, origin);
+    const event = normalized.events[0];
+    if (!event) throw new Error(`the request does not map to a valid event: ${normalized.rejects[0]?.message ?? 'no event'}`);
     try {
       let decided: Decision | undefined;
       let degraded: string | undefined;
@@ -151,7 +166,7 @@ export function createGatewayDecider(options: GatewayDeciderOptions): InlineDeci
       return verdictOf(decided, degraded);
     } finally {
       // After the decision: `warden run` must not learn the event before the gateway read the baselines.
-      emit?.(event);
+      emit?.(event, json);
     }
   };
 }

@@ -45,9 +45,9 @@ export class KafkaEventEmitter {
     return { ...this.counters, buffered: this.buffer.length };
   }
 
-  /** Queues one event (never throws, never waits). */
-  emit = (event: WardenEvent): void => {
-    this.buffer.push({ key: event.identity.id, value: JSON.stringify(event) });
+  /** Queues one event, as `json` when given (never throws, never waits). */
+  emit = (event: WardenEvent, json?: string): void => {
+    this.buffer.push({ key: event.identity.id, value: json ?? JSON.stringify(event) });
     if (this.buffer.length > this.maxBuffered) {
       const over = this.buffer.length - this.maxBuffered;
       this.buffer.splice(0, over);

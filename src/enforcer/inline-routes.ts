@@ -14,6 +14,8 @@ export interface RequestMapping {
   resource: string;
   readOnly?: boolean;
   privileged?: boolean;
+  /** `attributes.request` of the event (route `request` templates), for the knowledge pack's conditions. */
+  request?: Record<string, string>;
   /** `METHOD path-template` of the route that matched, or null for the generic mapping. */
   route: string | null;
 }
@@ -39,6 +41,7 @@ interface CompiledRoute {
   segments: Segment[];
   action: Part[];
   resource: Part[] | null;
+  request: Array<[string, Part[]]>;
   readOnly?: boolean;
   privileged?: boolean;
 }
@@ -193,6 +196,7 @@ export function compileRoutes(routes: readonly InlineRouteConfig[]): RouteMapper
       segments,
       action: parseTemplate(r.action, params, `routes[${i}] (${label}) action`),
       resource: r.resource !== undefined ? parseTemplate(r.resource, params, `routes[${i}] (${label}) resource`) : null,
+      request: Object.entries(r.request ?? {}).map(([name, t]): [string, Part[]] => [name, parseTemplate(t, params, `routes[${i}] (${label}) request.${name}`)]),
       ...(r.readOnly !== undefined ? { readOnly: r.readOnly } : {}),
       ...(r.privileged !== undefined ? { privileged: r.privileged } : {}),
     };
@@ -209,10 +213,16 @@ export function compileRoutes(routes: readonly InlineRouteConfig[]): RouteMapper
         const action = fill(route.action, params, request, readQuery);
         if (action === null || action === '') continue;
         const resource = route.resource ? fill(route.resource, params, request, readQuery) : request.path;
+        let fields: Record<string, string> | undefined;
+        for (const [name, parts] of route.request) {
+          const value = fill(parts, params, request, readQuery);
+          if (value !== null && value !== '') (fields ??= {})[name] = value;
+        }
         return {
           action,
           resource: resource || request.path,
           route: route.label,
+          ...(fields ? { request: fields } : {}),
           ...(route.readOnly !== undefined ? { readOnly: route.readOnly } : {}),
           ...(route.privileged !== undefined ? { privileged: route.privileged } : {}),
         };

@@ -10,6 +10,7 @@ import type { WardenConfig } from '../config/schema.js';
 import type { GatewayConfig } from '../config/sections/gateway.js';
 import { WardenError } from '../errors.js';
 import type { WardenEvent } from '../events/event.js';
+import { createNormalizer } from '../events/index.js';
 import { RedisBaselineStore } from '../baseline/store-redis.js';
 import { ReadOnlyBaselineStore } from '../baseline/store-readonly.js';
 import type { BaselineStore } from '../baseline/store.js';
@@ -47,7 +48,24 @@ export function emitTopicOf(config: WardenConfig, gateway: GatewayConfig): strin
 }
 
 export async function openInlineDecider(config: WardenConfig, gateway: GatewayConfig, logger: Logger, options: InlineSetupOptions = {}): Promise<InlineSetup> {
-  const inner = options.store ?? new RedisBaselineStore(connectRedis(config, logger), { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
+  let inner = options.store;
+  if (!inner) {
+    const redis = connectRedis(config, logger);
+    // A live connection has no offline queue: serve once it is ready, or at its first error or after 5 s
+    // (degraded until it is), so the first requests are not decided without baselines for nothing.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      const done = (): void => {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        redis.off('error', done);
+        resolve();
+      };
+      redis.once('ready', done);
+      redis.once('error', done);
+    });
+    inner = new RedisBaselineStore(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
+  }
   const store = new ReadOnlyBaselineStore(inner, { ttlMs: gateway.inline.cacheTtlMs, maxEntries: gateway.inline.cacheMaxEntries });
   const emitTopic = gateway.inline.emit ? emitTopicOf(config, gateway) : null;
   const stages = await buildStages(config, logger, { store });
@@ -66,10 +84,11 @@ export async function openInlineDecider(config: WardenConfig, gateway: GatewayCo
   const emit = emitter ? emitter.emit : undefined;
   const decide = createGatewayDecider({
     decider: stages.decider,
+    normalize: createNormalizer({ format: 'warden', events: config.events }),
     inline: gateway.inline,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(emit ? { emit: (event: WardenEvent) => emit(event) } : {}),
+    ...(emit ? { emit: (event: WardenEvent, json: string) => emit(event, json) } : {}),
   });
   return {
     decide,

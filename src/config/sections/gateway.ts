@@ -13,6 +13,11 @@ export const inlineRouteSchema = z.strictObject({
   action: z.string().min(1),
   /** Resource template, e.g. `arn:aws:s3:::{bucket}/{key}`. @defaultValue the canonical path */
   resource: z.string().min(1).optional(),
+  /**
+   * Request parameters for the knowledge pack's conditions, as `attributes.request.<name>` of the
+   * event (templates like the action's), e.g. `{ userName: '{user}' }` for `iam:CreateAccessKey`.
+   */
+  request: z.record(z.string().min(1), z.string()).optional(),
   /** Marks the event read-only (lower novelty weight for reads, see baseline.readOnlyNoveltyFactor). */
   readOnly: z.boolean().optional(),
   /** Marks the event privileged. */
