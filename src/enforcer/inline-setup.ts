@@ -38,6 +38,8 @@ export interface InlineSetupOptions {
   kafka?: Kafka;
   /** Event time of a request. @defaultValue the wall clock */
   clock?: () => Date;
+  /** With `gateway.inline.emit`: hand the events to this instead of producing them to Kafka (the demo's bus). */
+  emit?: (event: WardenEvent, json: string) => void;
 }
 
 /** The topic `gateway.inline.emit` produces to: `emitTopic`, else the first native-format input. */
@@ -67,7 +69,7 @@ export async function openInlineDecider(config: WardenConfig, gateway: GatewayCo
     inner = new RedisBaselineStore(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
   }
   const store = new ReadOnlyBaselineStore(inner, { ttlMs: gateway.inline.cacheTtlMs, maxEntries: gateway.inline.cacheMaxEntries });
-  const emitTopic = gateway.inline.emit ? emitTopicOf(config, gateway) : null;
+  const emitTopic = gateway.inline.emit && !options.emit ? emitTopicOf(config, gateway) : null;
   const stages = await buildStages(config, logger, { store });
   let emitter: KafkaEventEmitter | null = null;
   try {
@@ -81,7 +83,7 @@ export async function openInlineDecider(config: WardenConfig, gateway: GatewayCo
     await stages.close();
     throw err;
   }
-  const emit = emitter ? emitter.emit : undefined;
+  const emit = options.emit ?? emitter?.emit;
   const decide = createGatewayDecider({
     decider: stages.decider,
     normalize: createNormalizer({ format: 'warden', events: config.events }),
