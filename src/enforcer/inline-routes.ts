@@ -33,7 +33,7 @@ export interface RouteRequest {
 export type RouteMapper = (request: RouteRequest) => RequestMapping;
 
 type Segment = { kind: 'literal'; text: string } | { kind: 'param'; name: string } | { kind: 'rest'; name: string };
-type Part = { kind: 'text'; text: string } | { kind: 'param'; name: string } | { kind: 'query'; name: string } | { kind: 'header'; name: string } | { kind: 'method' };
+type Part = ({ kind: 'text'; text: string } | { kind: 'param'; name: string } | { kind: 'query'; name: string } | { kind: 'header'; name: string } | { kind: 'method' }) & { last?: boolean };
 
 interface CompiledRoute {
   label: string;
@@ -65,11 +65,15 @@ function parseTemplate(template: string, params: ReadonlySet<string>, where: str
   for (let m = re.exec(template); m !== null; m = re.exec(template)) {
     if (m.index > last) parts.push({ kind: 'text', text: template.slice(last, m.index) });
     last = re.lastIndex;
-    const name = m[1] ?? '';
-    if (name === 'method') parts.push({ kind: 'method' });
-    else if (name.startsWith('query.') && name.length > 6) parts.push({ kind: 'query', name: name.slice(6) });
-    else if (name.startsWith('header.') && name.length > 7) parts.push({ kind: 'header', name: name.slice(7).toLowerCase() });
-    else if (params.has(name)) parts.push({ kind: 'param', name });
+    const full = m[1] ?? '';
+    // `{…|last}`: only what follows the last `.`, `:`, `/` or `#` (X-Amz-Target: AWSBackup.DeleteBackupVault → DeleteBackupVault).
+    const lastPart = full.endsWith('|last');
+    const name = lastPart ? full.slice(0, -5) : full;
+    const flag = lastPart ? { last: true } : {};
+    if (name === 'method') parts.push({ kind: 'method', ...flag });
+    else if (name.startsWith('query.') && name.length > 6) parts.push({ kind: 'query', name: name.slice(6), ...flag });
+    else if (name.startsWith('header.') && name.length > 7) parts.push({ kind: 'header', name: name.slice(7).toLowerCase(), ...flag });
+    else if (params.has(name)) parts.push({ kind: 'param', name, ...flag });
     else throw new WardenError('WARDEN_CONFIG_INVALID', `gateway.inline.routes: ${where} uses {${name}}, which is neither a parameter of its path ({${[...params].join('}, {')}}) nor {method}, {query.NAME} or {header.NAME}`);
   }
   if (last < template.length) parts.push({ kind: 'text', text: template.slice(last) });
@@ -95,29 +99,31 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string {
 function fill(parts: readonly Part[], params: ReadonlyMap<string, string>, request: RouteRequest, query: () => URLSearchParams): string | null {
   let out = '';
   for (const p of parts) {
+    let value: string;
     switch (p.kind) {
       case 'text':
         out += p.text;
-        break;
+        continue;
       case 'method':
-        out += request.method;
+        value = request.method;
         break;
       case 'param':
-        out += params.get(p.name) ?? '';
+        value = params.get(p.name) ?? '';
         break;
-      case 'query': {
-        const v = query().get(p.name);
-        if (!v) return null;
-        out += v;
+      case 'query':
+        value = query().get(p.name) ?? '';
+        if (!value) return null;
         break;
-      }
-      case 'header': {
-        const v = headerValue(request.headers, p.name);
-        if (!v) return null;
-        out += v;
+      case 'header':
+        value = headerValue(request.headers, p.name);
+        if (!value) return null;
         break;
-      }
     }
+    if (p.last) {
+      value = value.slice(Math.max(value.lastIndexOf('.'), value.lastIndexOf(':'), value.lastIndexOf('/'), value.lastIndexOf('#')) + 1);
+      if (!value && p.kind !== 'param') return null;
+    }
+    out += value;
   }
   return out;
 }

@@ -9,7 +9,11 @@ export const inlineRouteSchema = z.strictObject({
   method: z.string().regex(/^(\*|[A-Z]+)$/, 'an upper-case HTTP method or *').default('*'),
   /** Path template, e.g. `/s3/{bucket}/{key+}`; `{name}` is one segment, `{name+}` the rest of the path. */
   path: z.string().regex(PATH_TEMPLATE, 'a path template such as /users/{id} or /files/{path+} (`{name+}` only as the last segment)'),
-  /** Action template, e.g. `s3:PutObject` or `iam:{query.Action}`; `{name}`, `{query.NAME}`, `{header.NAME}` are filled in. */
+  /**
+   * Action template, e.g. `s3:PutObject` or `iam:{query.Action}`; `{name}`, `{query.NAME}`,
+   * `{header.NAME}` and `{method}` are filled in; `{…|last}` keeps what follows the last `.`, `:`,
+   * `/` or `#` (`{header.x-amz-target|last}`).
+   */
   action: z.string().min(1),
   /** Resource template, e.g. `arn:aws:s3:::{bucket}/{key}`. @defaultValue the canonical path */
   resource: z.string().min(1).optional(),

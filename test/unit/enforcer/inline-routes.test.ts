@@ -37,7 +37,7 @@ describe('configured routes', () => {
         // AWS query APIs: the operation is a parameter.
         { path: '/', action: 'iam:{query.Action}', resource: 'arn:aws:iam::1111:user/{query.UserName}' },
         // AWS JSON APIs: the operation is in X-Amz-Target.
-        { method: 'POST', path: '/', action: 'dynamodb:{header.x-amz-target}' },
+        { method: 'POST', path: '/', action: 'dynamodb:{header.x-amz-target|last}', resource: 'table/{header.x-table}' },
         { path: '/admin', action: 'admin:{method}Root' },
       ],
     },
@@ -59,7 +59,9 @@ describe('configured routes', () => {
   it('reads the action from the query or a header; a route whose parameter is absent does not apply', () => {
     expect(map(req('GET', '/?Action=CreateAccessKey&UserName=bob'))).toEqual({ action: 'iam:CreateAccessKey', resource: 'arn:aws:iam::1111:user/bob', route: '* /' });
     expect(map(req('GET', '/?Action=ListUsers'))).toEqual({ action: 'iam:ListUsers', resource: '/', route: '* /' });
-    expect(map(req('POST', '/', { 'x-amz-target': 'DynamoDB_20120810.DeleteTable' }))).toMatchObject({ action: 'dynamodb:DynamoDB_20120810.DeleteTable' });
+    expect(map(req('POST', '/', { 'x-amz-target': 'DynamoDB_20120810.DeleteTable', 'x-table': 'orders' }))).toMatchObject({ action: 'dynamodb:DeleteTable', resource: 'table/orders' });
+    // A resource whose header is absent falls back to the path; the action still applies.
+    expect(map(req('POST', '/', { 'x-amz-target': 'DynamoDB_20120810.DeleteTable' }))).toMatchObject({ action: 'dynamodb:DeleteTable', resource: '/' });
     expect(map(req('POST', '/'))).toMatchObject({ action: 'http:Create', route: null });
     expect(map(req('DELETE', '/admin'))).toMatchObject({ action: 'admin:DELETERoot' });
   });
@@ -70,5 +72,28 @@ describe('configured routes', () => {
     expect(gatewaySchema.safeParse({ inline: { routes: [{ path: '/files/{rest+}/more', action: 'x:Y' }] } }).success).toBe(false);
     expect(gatewaySchema.safeParse({ inline: { routes: [{ path: 'no-slash', action: 'x:Y' }] } }).success).toBe(false);
     expect(gatewaySchema.safeParse({ inline: { routes: [{ method: 'get', path: '/x', action: 'x:Y' }] } }).success).toBe(false);
+  });
+});
+
+describe('docs/enforcement.md examples', () => {
+  it('every inline config example there is valid and maps its own routes', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const doc = readFileSync(new URL('../../../docs/enforcement.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').filter((b) => b.includes('inline:'));
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    for (const block of blocks) {
+      const gateway = gatewaySchema.parse((parse(block) as { gateway: unknown }).gateway);
+      expect(gateway.inline.routes.length).toBeGreaterThan(0);
+      const map = compileRoutes(gateway.inline.routes);
+      for (const r of gateway.inline.routes) {
+        const path = r.path.replace(/\{[^}]+\+\}/g, 'a/b').replace(/\{[^}]+\}/g, 'x');
+        expect(map(req(r.method === '*' ? 'GET' : r.method, path + '?Action=CreateAccessKey&UserName=bob', { 'x-amz-target': 'AWSBackup.DeleteBackupVault' })).route).not.toBeNull();
+      }
+    }
+    const aws = compileRoutes(gatewaySchema.parse((parse(blocks[1]!) as { gateway: unknown }).gateway).inline.routes);
+    expect(aws(req('POST', '/backup', { 'x-amz-target': 'AWSBackup.DeleteBackupVault' })).action).toBe('backup:DeleteBackupVault');
+    expect(aws(req('GET', '/iam?Action=CreateAccessKey&UserName=bob'))).toMatchObject({ action: 'iam:CreateAccessKey', request: { userName: 'bob' } });
+    expect(aws(req('PUT', '/prod-artifacts/app.tgz'))).toMatchObject({ action: 's3:PutObject', resource: 'arn:aws:s3:::prod-artifacts/app.tgz' });
   });
 });
