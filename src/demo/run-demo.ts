@@ -278,14 +278,14 @@ async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenCo
     msToFirstDenial: null,
     firstAttackDecision: null,
   };
-  const call = async (identity: DemoIdentity, c: DemoCall, source: { ip: string; userAgent: string; workload?: string }): Promise<{ status: number; codes: string | null }> => {
+  const call = async (identity: DemoIdentity, c: DemoCall, source: { ip: string; userAgent: string; workload?: string }): Promise<{ status: number; codes: string | null; reason: string | null }> => {
     const res = await fetch(`${gateway.url}${c.path}`, {
       method: c.method,
       signal,
       headers: { authorization: `Bearer ${identity.token}`, 'user-agent': source.userAgent, 'x-demo-source-ip': source.ip, ...(source.workload ? { 'x-demo-workload': source.workload } : {}) },
     });
     await res.arrayBuffer();
-    return { status: res.status, codes: res.headers.get('x-warden-reason-codes') };
+    return { status: res.status, codes: res.headers.get('x-warden-reason-codes'), reason: res.headers.get('x-warden-reason') };
   };
 
   const random = seededRandom(42);
@@ -307,13 +307,14 @@ async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenCo
   const deployer = DEMO_FLEET.find((i) => i.id === DEMO_ATTACK.identity)!;
   const attackStart = Date.now();
   for (const c of DEMO_ATTACK.calls) {
-    const { status, codes } = await call(deployer, c, { ip: DEMO_ATTACK.sourceIp, userAgent: DEMO_ATTACK.userAgent });
+    const { status, codes, reason } = await call(deployer, c, { ip: DEMO_ATTACK.sourceIp, userAgent: DEMO_ATTACK.userAgent });
     summary.attackRequests++;
     if (status === 403) {
       summary.attackDenied++;
       summary.msToFirstDenial ??= Date.now() - attackStart;
-      // Reason codes: decided inline for this request; none: the block table (an earlier decision) refused it.
-      const why = codes ? `decided inline: ${codes.split(',').slice(0, 3).join(', ')}` : 'block table';
+      // Decided inline for this request, held after the gateway's own earlier block, or the block
+      // table (warden run's block record) refused it.
+      const why = reason?.startsWith('held after') ? 'held after its first block' : codes ? `decided inline: ${codes.split(',').slice(0, 3).join(', ')}` : 'block table';
       print(paint(color, 31, `   403  ${deployer.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}   ← blocked at the gateway (${why})`));
     } else {
       summary.attackAllowed++;

@@ -31,6 +31,10 @@ export interface GatewayDeciderOptions {
    * @defaultValue the native normalizer with the default `events` config
    */
   normalize?: Normalizer;
+  /** What a held block covers (config `blocks.scope`). @defaultValue 'identity' */
+  blockScope?: 'identity' | 'token';
+  /** Wall clock in ms, for held blocks. */
+  now?: () => number;
   /** Receives every decided event and its JSON (after its decision), when `inline.emit` is on. */
   emit?: (event: WardenEvent, json: string) => void;
   logger?: Logger;
@@ -142,7 +146,30 @@ export function createGatewayDecider(options: GatewayDeciderOptions): InlineDeci
   const budget = Math.max(1, Math.floor(inline.timeoutMs * 0.8));
   const emit = inline.emit ? options.emit : undefined;
   let storeDown = false;
+  const now = options.now ?? Date.now;
+  const scope = options.blockScope ?? 'identity';
+  /** Blocks this gateway decided, held for `inline.holdBlockMs` (key: identity, or identity and token). */
+  const held = new Map<string, { until: number; verdict: InlineVerdict }>();
+  const keyOf = (request: GatewayRequestInfo): string => (scope === 'token' && request.tokenId ? `${request.identity}\u0000${request.tokenId}` : request.identity);
+  const holding = (request: GatewayRequestInfo): InlineVerdict | null => {
+    if (inline.holdBlockMs === 0 || held.size === 0) return null;
+    const key = keyOf(request);
+    const hold = held.get(key);
+    if (!hold) return null;
+    if (hold.until > now()) return hold.verdict;
+    held.delete(key);
+    return null;
+  };
+  const hold = (request: GatewayRequestInfo, verdict: InlineVerdict): void => {
+    if (inline.holdBlockMs === 0 || verdict.verdict !== 'block') return;
+    if (held.size >= 100_000) for (const [k, h] of held) if (h.until <= now()) held.delete(k);
+    const { eventId: _decidedEvent, ...rest } = verdict;
+    held.set(keyOf(request), { until: now() + inline.holdBlockMs, verdict: { ...rest, reason: `held after an inline block (${verdict.reason ?? 'blocked'})` } });
+  };
   return async (request) => {
+    // Refused a moment ago: the same answer until warden run's block record is in the table.
+    const heldVerdict = holding(request);
+    if (heldVerdict) return heldVerdict;
     // The event as the input topic carries it, read back the way `warden run` reads it (the native
     // normalizer fills in what it derives, e.g. `privileged`), so both decide on the same event.
     const json = JSON.stringify(build(request));
@@ -163,7 +190,9 @@ export function createGatewayDecider(options: GatewayDeciderOptions): InlineDeci
         decided = (await decider.decideBatch([event], undefined, { storeUnavailable: true }))[0];
       }
       if (!decided) throw new Error('the decider returned no decision');
-      return verdictOf(decided, degraded);
+      const verdict = verdictOf(decided, degraded);
+      hold(request, verdict);
+      return verdict;
     } finally {
       // After the decision: `warden run` must not learn the event before the gateway read the baselines.
       emit?.(event, json);

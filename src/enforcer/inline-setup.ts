@@ -87,6 +87,7 @@ export async function openInlineDecider(config: WardenConfig, gateway: GatewayCo
   const decide = createGatewayDecider({
     decider: stages.decider,
     normalize: createNormalizer({ format: 'warden', events: config.events }),
+    blockScope: config.blocks.scope,
     inline: gateway.inline,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),

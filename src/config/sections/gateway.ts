@@ -43,6 +43,12 @@ export const inlineSchema = z.strictObject({
    * answers 403 either way. @defaultValue 'open'
    */
   failMode: z.enum(['open', 'closed']).default('open'),
+  /**
+   * After an inline `block`, the gateway itself refuses the identity (or its token, with
+   * `blocks.scope: token`) for this long: the time `warden run`'s block record for the same
+   * decision needs to reach the block table. 0: every request is decided on its own. @defaultValue 30000
+   */
+  holdBlockMs: z.number().int().min(0).default(30_000),
   /** How long a baseline read from Redis is reused. @defaultValue 1000 */
   cacheTtlMs: z.number().int().min(0).default(1000),
   /** Baselines cached at most. @defaultValue 10000 */

@@ -193,6 +193,29 @@ describe('inline gateway', () => {
     expect(upstreamSaw.length).toBe(before);
   });
 
+  it('decides each request of the stolen token on its own, and holds its block until the block table has it', async () => {
+    const deployer = byId('svc-ci-deployer');
+    const attacker = { ip: DEMO_ATTACK.sourceIp, userAgent: DEMO_ATTACK.userAgent };
+    // Each request on its own decision: recon, credentials, exfiltration and deletion are blocked;
+    // listing the buckets (a low-tier read) alerts and goes through, marked.
+    const { gateway: each } = await inlineGateway({ holdBlockMs: 0 });
+    const answers: Array<[string, number, unknown]> = [];
+    for (const c of DEMO_ATTACK.calls) {
+      const a = await call(each, deployer, c.method, c.path, attacker);
+      answers.push([`${c.method} ${c.path}`, a.status, a.headers['x-warden-decision'] ?? 'block']);
+    }
+    expect(answers).toEqual(DEMO_ATTACK.calls.map((c) => [`${c.method} ${c.path}`, c.path === '/s3' ? 200 : 403, c.path === '/s3' ? 'alert' : 'block']));
+    // Held (the default): after the first block, the identity is refused at once with that decision.
+    const { gateway: holding } = await inlineGateway({});
+    const first = await call(holding, deployer, 'GET', '/iam/users', attacker);
+    expect(first.status).toBe(403);
+    const next = await call(holding, deployer, 'GET', '/s3', attacker);
+    expect(next.status).toBe(403);
+    expect(next.body).toMatchObject({ decisionId: first.body?.decisionId, reason: `held after an inline block (${first.body?.reason})` });
+    // Other identities are not affected.
+    expect((await call(holding, byId('svc-monitor'), 'GET', '/cloudwatch/metrics')).status).toBe(200);
+  });
+
   it('denies a critical technique from the knowledge pack for an identity no policy restricts', async () => {
     const { gateway } = await inlineGateway({});
     const monitor = byId('svc-monitor');
