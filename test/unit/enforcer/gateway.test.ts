@@ -141,3 +141,10 @@ describe('gateway proxy', () => {
     }
   });
 });
+
+describe('gateway inline config', () => {
+  it('refuses to start with gateway.inline.enabled and no decider to call', async () => {
+    const config = gatewaySchema.parse({ listen: { port: 0 }, inline: { enabled: true } });
+    await expect(startGateway({ config, checker, identifier: createIdentifier(config.identify, null) })).rejects.toMatchObject({ code: 'WARDEN_USAGE', message: expect.stringContaining('--inline') as unknown });
+  });
+});
