@@ -21,6 +21,7 @@ import { UpstreamProxy } from './gateway-proxy.js';
 import { singleHeader } from './identify.js';
 import type { HeaderProblem, Identifier } from './identify.js';
 import type { InlineDecider } from './inline.js';
+import type { InlineStats } from './inline-setup.js';
 import { canonicalMethod, canonicalRequestTarget } from './request-target.js';
 import type { TargetOptions, TargetProblem } from './request-target.js';
 
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   isReady?: () => boolean;
   /** The enforcer's counters, exported on `/_warden/metrics`. */
   enforcerStats?: () => EnforcerStats;
+  /** Inline mode's baseline cache and audit event counters (`openInlineDecider().stats`), exported on `/_warden/metrics`. */
+  inlineStats?: () => InlineStats;
   logger?: Logger;
 }
 
@@ -109,6 +112,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     gauge('warden_enforcer_seconds_since_contact', 'Seconds since the last successful fetch or heartbeat', (s) => s.msSinceContact / 1000);
     gauge('warden_enforcer_records_rejected', 'Block records dropped: unsigned, forged, malformed or mis-keyed', (s) => s.recordsRejected);
     gauge('warden_enforcer_records_out_of_date', 'Validly signed block records older than one already applied (replays)', (s) => s.recordsOutOfDate);
+  }
+  const inlineStats = options.inlineStats;
+  if (inlineStats) {
+    const gauge = (name: string, help: string, read: (s: InlineStats) => number): void => {
+      new Gauge({ name, help, registers: [registry], collect() { this.set(read(inlineStats())); } });
+    };
+    gauge('warden_gateway_inline_baseline_cache_hits', 'Inline baseline loads served from the cache (or a read in flight)', (s) => s.cache.hits);
+    gauge('warden_gateway_inline_baseline_reads', 'Inline baseline loads read from Redis', (s) => s.cache.misses);
+    gauge('warden_gateway_inline_baselines_cached', 'Baselines in the inline cache', (s) => s.cache.cached);
+    gauge('warden_gateway_emitted_events', 'Audit events produced to the input topic (gateway.inline.emit)', (s) => s.emitter?.emitted ?? 0);
+    gauge('warden_gateway_emit_buffered_events', 'Audit events waiting for the broker', (s) => s.emitter?.buffered ?? 0);
+    gauge('warden_gateway_emit_dropped_events', 'Audit events dropped after the broker refused them too long', (s) => s.emitter?.dropped ?? 0);
   }
   const context: DecideContext = {
     checker: options.checker,

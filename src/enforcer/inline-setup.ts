@@ -13,6 +13,7 @@ import type { WardenEvent } from '../events/event.js';
 import { createNormalizer } from '../events/index.js';
 import { RedisBaselineStore } from '../baseline/store-redis.js';
 import { ReadOnlyBaselineStore } from '../baseline/store-readonly.js';
+import type { ReadOnlyStoreStats } from '../baseline/store-readonly.js';
 import type { BaselineStore } from '../baseline/store.js';
 import type { Logger } from '../observability/logger.js';
 import { createKafka } from '../pipeline/kafka-client.js';
@@ -20,6 +21,7 @@ import { connectRedis } from '../pipeline/redis-connection.js';
 import { buildStages } from '../pipeline/stages.js';
 import { createGatewayDecider } from './inline-decider.js';
 import { KafkaEventEmitter } from './inline-emitter.js';
+import type { EmitterStats } from './inline-emitter.js';
 import type { InlineDecider } from './inline.js';
 
 export interface InlineSetup {
@@ -28,7 +30,14 @@ export interface InlineSetup {
   emitter: KafkaEventEmitter | null;
   /** Topic the gateway's audit events go to (emit on), or null. */
   emitTopic: string | null;
+  /** Baseline cache and audit event counters, for the gateway's metrics. */
+  stats(): InlineStats;
   close(): Promise<void>;
+}
+
+export interface InlineStats {
+  cache: ReadOnlyStoreStats;
+  emitter: EmitterStats | null;
 }
 
 export interface InlineSetupOptions {
@@ -98,6 +107,7 @@ export async function openInlineDecider(config: WardenConfig, gateway: GatewayCo
     store,
     emitter,
     emitTopic,
+    stats: () => ({ cache: store.stats(), emitter: emitter?.stats() ?? null }),
     async close() {
       await emitter?.close();
       await stages.close();

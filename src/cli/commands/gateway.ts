@@ -91,7 +91,7 @@ export function registerGatewayCommand(program: Command): void {
         logger.warn({ err, failMode: gw.failMode }, 'serving before the block table caught up');
       }
       const inline = gw.inline.enabled ? await openInlineDecider(config, gw, logger) : null;
-      const gateway = await startGateway({ config: gw, checker: enforcer, identifier, ...(tls ? { tls } : {}), ...(inline ? { inline: inline.decide } : {}), isReady: () => enforcer.stats().ready, enforcerStats: () => enforcer.stats(), logger });
+      const gateway = await startGateway({ config: gw, checker: enforcer, identifier, ...(tls ? { tls } : {}), ...(inline ? { inline: inline.decide, inlineStats: inline.stats } : {}), isReady: () => enforcer.stats().ready, enforcerStats: () => enforcer.stats(), logger });
       const inlineNote = inline ? `, inline: failMode ${gw.inline.failMode}, timeout ${gw.inline.timeoutMs} ms${inline.emitTopic ? `, emitting to ${inline.emitTopic}` : ''}` : '';
       console.log(`warden gateway on ${gateway.url}${gw.upstream ? ` → ${gw.upstream}` : ''} (check: ${gateway.url}${gw.checkPath}, identify: ${gw.identify.mode}, failMode: ${gw.failMode}${inlineNote})`);
       await new Promise<void>((resolve) => {

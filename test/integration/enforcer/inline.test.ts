@@ -80,7 +80,7 @@ async function inlineGateway(inline: Record<string, unknown>, cfg: WardenConfig 
   });
   const setup = await openInlineDecider(cfg, gw, silentLogger, { clock });
   closers.push(() => setup.close());
-  const gateway = await startGateway({ config: gw, checker, identifier: createIdentifier(gw.identify, null), inline: setup.decide });
+  const gateway = await startGateway({ config: gw, checker, identifier: createIdentifier(gw.identify, null), inline: setup.decide, inlineStats: setup.stats });
   closers.push(() => gateway.close());
   return { gateway, setup };
 }
@@ -168,6 +168,9 @@ describe('inline gateway', () => {
     // The decider's learning went to the read-only store and was dropped; Redis kept the profile run wrote.
     expect(setup.store.stats().discarded).toBeGreaterThan(0);
     await expect(setup.store.reset(monitor.id)).rejects.toMatchObject({ code: 'WARDEN_STORE_READ_ONLY' });
+    const metrics = await (await request(`${gateway.url}/_warden/metrics`)).body.text();
+    expect(metrics).toMatch(/^warden_gateway_requests_total\{outcome="allowed"\} 1$/m);
+    expect(metrics).toMatch(/^warden_gateway_inline_baseline_reads [1-9]/m);
     const redis = testRedis();
     try {
       const keys = await redis.keys(`${config.redis.keyPrefix}:*svc-monitor*`);
@@ -285,6 +288,7 @@ describe('inline gateway', () => {
     const denied = await call(gateway, byId('svc-ci-deployer'), 'POST', '/iam/users/admin/access-keys', { ip: DEMO_ATTACK.sourceIp, userAgent: DEMO_ATTACK.userAgent });
     expect(denied.status).toBe(403);
     await setup.emitter?.flush();
+    expect(await (await request(`${gateway.url}/_warden/metrics`)).body.text()).toMatch(/^warden_gateway_emitted_events 2$/m);
     const allowedId = String(allowed.headers['x-warden-event-id']);
     const deniedId = String(denied.body?.eventId);
     await eventually(() => decisions.has(allowedId) && decisions.has(deniedId), 30_000, 'warden run to decide the gateway events');
