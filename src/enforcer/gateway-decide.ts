@@ -16,7 +16,7 @@ export interface BlockChecker {
   check(identity: string, tokenId?: string, action?: string, resource?: string): CheckResult;
 }
 
-export type GatewayOutcome = 'allowed' | 'blocked' | 'unidentified' | 'stale' | 'inline_block' | 'inline_alert' | 'inline_degraded' | 'inline_unavailable' | 'inline_error';
+export type GatewayOutcome = 'allowed' | 'blocked' | 'unidentified' | 'stale' | 'inline_block' | 'inline_alert' | 'inline_degraded' | 'inline_unavailable';
 
 export interface GatewayVerdict {
   allowed: boolean;
