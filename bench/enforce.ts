@@ -3,8 +3,11 @@
  *  1. `check()` calls/s against a 10k-entry block table, next to a bare Map lookup (the ceiling);
  *  2. gateway added latency p50/p99 at 1k req/s: the same paced requests sent directly to a
  *     loopback upstream and through the gateway, interleaved in one run;
- *  3. time-to-enforce p50/p99: a signed block record produced to Kafka → the enforcer denies.
- * Run: npx tsx bench/enforce.ts [requests=10000] [blocks=200]
+ *  3. time-to-enforce p50/p99: a signed block record produced to Kafka → the enforcer denies;
+ *  4. inline mode (`warden gateway --inline`): the same measure with every request decided by the
+ *     decider of `warden run` against baselines in the real Redis, with the default 1 s baseline
+ *     cache and with no cache (a Redis read per request), next to the block-table-only figure.
+ * Run: npx tsx bench/enforce.ts [requests=10000] [blocks=200]   (BENCH_RATE=200 for a lower pace)
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -22,7 +25,8 @@ import { createEnforcer } from '../src/enforcer/enforcer.js';
 
 const REQUESTS = Number(process.argv[2] ?? 10_000);
 const BLOCKS = Number(process.argv[3] ?? 200);
-const RATE = 1000;
+// Requests per second per path; BENCH_RATE lowers it where a busy machine cannot keep 1 000/s.
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const brokers = (process.env.WARDEN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const pair = generateKeyPair();
 const signer = createSigner(pair.privateKeyPem);
@@ -74,7 +78,13 @@ async function stop(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Promise<number> {
+interface GatewayFigures {
+  cpuUsPerRequest: number;
+  added50: number;
+  added99: number;
+}
+
+async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy' | 'gateway-inline', cacheTtlMs = 1000): Promise<GatewayFigures> {
   // The upstream runs in this process (two cores: one for the load generator and upstream, one
   // for the gateway); that makes the direct path, if anything, cheaper, so the added figure is
   // conservative.
@@ -86,11 +96,15 @@ async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Prom
   upstreamServer.keepAliveTimeout = 65_000;
   await new Promise<void>((r) => upstreamServer.listen(0, '127.0.0.1', r));
   const upstream = { url: `http://127.0.0.1:${(upstreamServer.address() as AddressInfo).port}` };
-  const gw = await spawnServer([role, upstream.url, brokers.join(','), topic, Buffer.from(pair.publicKeyPem).toString('base64')]);
+  const gw = await spawnServer([role, upstream.url, brokers.join(','), topic, Buffer.from(pair.publicKeyPem).toString('base64'), String(cacheTtlMs)]);
   const urls = { upstreamUrl: upstream.url, gatewayUrl: gw.url, activeBlocks: gw.activeBlocks ?? 0 };
   const direct = new Pool(urls.upstreamUrl, { connections: 64 });
   const viaGateway = new Pool(urls.gatewayUrl, { connections: 64 });
-  const headers = { 'x-warden-identity': 'svc-reporter' };
+  // Inline: the demo monitor's usual call from its usual host (its baseline is in Redis).
+  const headers: Record<string, string> =
+    role === 'gateway-inline'
+      ? { 'x-warden-identity': 'svc-monitor', 'user-agent': 'prometheus-cloudwatch-exporter/0.15', 'x-bench-source-ip': '10.50.2.2', 'x-bench-workload': 'monitoring' }
+      : { 'x-warden-identity': 'svc-reporter' };
   const checkPool = new Pool(urls.gatewayUrl, { connections: 64 });
   const checkHeaders = { ...headers, 'x-original-uri': '/api/items', 'x-original-method': 'GET' };
   const one = async (pool: Pool, out: number[]): Promise<void> => {
@@ -102,12 +116,13 @@ async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Prom
   };
   // Warm up connections and JIT.
   for (let i = 0; i < 3000; i++) await Promise.all([one(direct, []), one(viaGateway, [])]);
-  const cpu = (): Promise<NodeJS.CpuUsage> =>
+  const stats = (): Promise<{ cpu: NodeJS.CpuUsage; cache?: { hits: number; misses: number } }> =>
     new Promise((resolve) => {
-      gw.child.once('message', (m) => resolve((m as { cpu: NodeJS.CpuUsage }).cpu));
+      gw.child.once('message', (m) => resolve(m as { cpu: NodeJS.CpuUsage; cache?: { hits: number; misses: number } }));
       gw.child.send('cpu');
     });
-  const cpuBefore = await cpu();
+  const before = await stats();
+  const cpuBefore = before.cpu;
   const d: number[] = [];
   const g: number[] = [];
   const c: number[] = [];
@@ -121,15 +136,16 @@ async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Prom
       if (sent % 2 === 0) pending.push(one(direct, d), one(viaGateway, g));
       else pending.push(one(viaGateway, g), one(direct, d));
       // The nginx auth_request / Envoy ext_authz path: only the gateway's local check, no proxying.
-      if (role === 'gateway') pending.push(one(checkPool, c));
+      if (role !== 'bare-proxy') pending.push(one(checkPool, c));
     }
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - start) / 1000;
-  const cpuAfter = await cpu();
-  // The gateway process serves the proxied requests and, in the gateway run, as many /v1/check calls.
-  const cpuUsPerRequest = (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / (role === 'gateway' ? 2 * REQUESTS : REQUESTS);
+  const after = await stats();
+  const cpuAfter = after.cpu;
+  // The gateway process serves the proxied requests and, in the gateway runs, as many /v1/check calls.
+  const cpuUsPerRequest = (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / (role !== 'bare-proxy' ? 2 * REQUESTS : REQUESTS);
   d.sort((a, b) => a - b);
   g.sort((a, b) => a - b);
   c.sort((a, b) => a - b);
@@ -143,7 +159,23 @@ async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Prom
     await stop(gw.child);
     upstreamServer.closeAllConnections();
     await new Promise((r) => upstreamServer.close(r));
-    return cpuUsPerRequest;
+    return { cpuUsPerRequest, added50, added99 };
+  }
+  if (role === 'gateway-inline') {
+    const reads = (after.cache?.misses ?? 0) - (before.cache?.misses ?? 0);
+    const served = (after.cache?.hits ?? 0) - (before.cache?.hits ?? 0) + reads;
+    console.log(`inline gateway (baseline cache ${cacheTtlMs} ms; ${reads} Redis reads for ${served} baseline loads) @ ${(REQUESTS / elapsed).toFixed(0)} req/s per path:`);
+    console.log(`  direct  p50 ${ms(pct(d, 50))}  p99 ${ms(pct(d, 99))} | inline gateway p50 ${ms(pct(g, 50))}  p90 ${ms(pct(g, 90))}  p99 ${ms(pct(g, 99))}  max ${ms(g.at(-1) ?? NaN)}`);
+    console.log(`  added   p50 ${ms(added50)}  p99 ${ms(added99)}`);
+    console.log(`  /v1/check inline round trip p50 ${ms(pct(c, 50))}  p99 ${ms(pct(c, 99))}  max ${ms(c.at(-1) ?? NaN)}`);
+    console.log(`  gateway CPU per request: ${cpuUsPerRequest.toFixed(0)} µs`);
+    await direct.close();
+    await viaGateway.close();
+    await checkPool.close();
+    await stop(gw.child);
+    upstreamServer.closeAllConnections();
+    await new Promise((r) => upstreamServer.close(r));
+    return { cpuUsPerRequest, added50, added99 };
   }
   console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores; other processes count)`);
   console.log(`gateway @ ${(REQUESTS / elapsed).toFixed(0)} req/s per path (${REQUESTS} each, ${urls.activeBlocks} blocks in the table):`);
@@ -158,7 +190,7 @@ async function benchGateway(topic: string, role: 'gateway' | 'bare-proxy'): Prom
   await stop(gw.child);
   upstreamServer.closeAllConnections();
   await new Promise((r) => upstreamServer.close(r));
-  return cpuUsPerRequest;
+  return { cpuUsPerRequest, added50, added99 };
 }
 
 async function benchTimeToEnforce(topic: string): Promise<void> {
@@ -199,9 +231,16 @@ async function main(): Promise<void> {
     await producer.connect();
     await producer.send({ topic, messages: Array.from({ length: 1000 }, (_, i) => signer.sign(record(`svc-blocked-${i}`))).map((r) => ({ key: blockKey(r.identity), value: JSON.stringify(r) })) });
     await producer.disconnect();
-    const gatewayCpu = await benchGateway(topic, 'gateway');
-    const bareCpu = await benchGateway(topic, 'bare-proxy');
-    console.log(`gateway CPU per request vs bare proxy: ratio ${(gatewayCpu / bareCpu).toFixed(2)}`);
+    const gateway = await benchGateway(topic, 'gateway');
+    const bare = await benchGateway(topic, 'bare-proxy');
+    console.log(`gateway CPU per request vs bare proxy: ratio ${(gateway.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)}`);
+    if (process.env.BENCH_INLINE !== '0') {
+      for (const ttl of [1000, 0]) {
+        const inline = await benchGateway(topic, 'gateway-inline', ttl);
+        const over = inline.added99 - gateway.added99;
+        console.log(`  inline (cache ${ttl} ms) over block-table-only: added p99 +${ms(over)} (bar 1 ms: ratio ${over.toFixed(2)}), p50 +${ms(inline.added50 - gateway.added50)}, CPU ×${(inline.cpuUsPerRequest / gateway.cpuUsPerRequest).toFixed(2)}`);
+      }
+    }
     await benchTimeToEnforce(topic);
   } finally {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   WARDEN_EVENT_INVALID: 'An event could not be normalized; it is sent to the dead-letter topic or rejects file.',
   WARDEN_STORE_UNAVAILABLE: 'The baseline store (Redis) cannot be reached; retried with backoff.',
   WARDEN_STORE_SCRIPT: 'A store script returned an error that retrying will not fix.',
+  WARDEN_STORE_READ_ONLY: 'A write (put, reset) was asked of the read-only baseline store of the inline gateway; only warden run and warden baseline write baselines.',
   WARDEN_KAFKA_UNAVAILABLE: 'The Kafka cluster cannot be reached; retried with backoff.',
   WARDEN_KAFKA_AUTH: 'Kafka refused the SASL credentials or the TLS handshake failed (untrusted or invalid certificate); retrying will not help: check kafka.sasl and kafka.tls.',
   WARDEN_MODEL_INVALID: 'Model files are missing, corrupt or do not match the feature schema; the previous model keeps serving.',

@@ -163,3 +163,13 @@ export function demoHistory(end: Date, days: number, seed = 7): WardenEvent[] {
   }
   return events.sort((a, b) => a.time.localeCompare(b.time));
 }
+
+/**
+ * The sample API's routes as `gateway.inline.routes`: the inline gateway maps each request to the
+ * action and resource the API itself would audit (one route per known call; the access-key route
+ * names the user, so the knowledge pack can tell a key for another user).
+ */
+export const DEMO_ROUTES: ReadonlyArray<{ method: string; path: string; action: string; resource: string; request?: Record<string, string> }> = [
+  { method: 'POST', path: '/iam/users/{user}/access-keys', action: 'iam:CreateAccessKey', resource: 'arn:aws:iam::1111:user/{user}', request: { userName: '{user}' } },
+  ...[...new Map([...DEMO_FLEET.flatMap((i) => i.calls), ...DEMO_ATTACK.calls].map((c) => [`${c.method} ${c.path}`, c])).values()].map((c) => ({ method: c.method, path: c.path, action: c.action, resource: c.resource })),
+];

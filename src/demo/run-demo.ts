@@ -11,13 +11,19 @@ import { stringify } from 'yaml';
 import { gatewaySchema } from '../config/sections/gateway.js';
 import type { Decision } from '../decisions/decision.js';
 import { generateKeyPair } from '../decisions/signing.js';
+import { MemoryBaselineStore } from '../baseline/store-memory.js';
+import type { ReadOnlyBaselineStore } from '../baseline/store-readonly.js';
+import type { WardenEvent } from '../events/event.js';
 import { startGateway } from '../enforcer/gateway.js';
+import { openInlineDecider } from '../enforcer/inline-setup.js';
+import { silentLogger } from '../observability/logger.js';
+import { buildStages } from '../pipeline/stages.js';
 import { createIdentifier, sha256Hex } from '../enforcer/identify.js';
 import type { Logger } from '../observability/logger.js';
 import { WardenError } from '../errors.js';
 import { demoConfig, demoGroups, demoKafka, demoTopics, embeddedBus, kafkaBus } from './bus.js';
 import type { DemoBus, DemoFiles } from './bus.js';
-import { DEMO_ATTACK, DEMO_FLEET, demoHistory, seededRandom } from './fleet.js';
+import { DEMO_ATTACK, DEMO_FLEET, DEMO_ROUTES, demoHistory, seededRandom } from './fleet.js';
 import type { DemoCall, DemoIdentity } from './fleet.js';
 import { startSampleApi } from './sample-api.js';
 import { removeRedisKeys, removeTopicsAndGroups, retryStartup } from './startup.js';
@@ -54,7 +60,7 @@ export interface DemoSummary {
   attackRequests: number;
   attackAllowed: number;
   attackDenied: number;
-  /** From the first attack request to the first 403 it got, in ms. */
+  /** From the first attack request to the first 403 (with the inline gateway: the first request's own latency), in ms. */
   msToFirstDenial: number | null;
   firstAttackDecision: Decision | null;
 }
@@ -66,7 +72,8 @@ function paint(color: boolean, code: number, text: string): string {
   return color ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 
-function writeDemoFiles(dir: string, run: string): DemoFiles {
+/** The demo's keys, inventory (the fleet) and policy (the deployer never touches IAM), in `dir`. */
+export function writeDemoFiles(dir: string, run: string): DemoFiles {
   mkdirSync(join(dir, 'policies'), { recursive: true });
   const keys = generateKeyPair();
   writeFileSync(join(dir, 'warden.key'), keys.privateKeyPem, { mode: 0o600 });
@@ -132,6 +139,44 @@ async function removeDemoResources(config: WardenConfig, files: DemoFiles, redis
   return { topics: topics.length, keys };
 }
 
+/**
+ * Embedded mode has no Redis: the baselines the inline gateway reads are learned in process from
+ * the same events, by the same decider, in the same batches as the embedded bus decides them.
+ */
+async function embeddedBaselines(config: WardenConfig, closers: Array<() => Promise<unknown>>): Promise<{ store: MemoryBaselineStore; learn(events: readonly WardenEvent[]): void }> {
+  const store = new MemoryBaselineStore({ copies: true });
+  const stages = await buildStages(config, silentLogger, { store });
+  closers.push(() => stages.close());
+  let queue: Promise<unknown> = Promise.resolve();
+  let offset = 0;
+  return {
+    store,
+    learn(events) {
+      queue = queue.then(async () => {
+        for (let i = 0; i < events.length; i += 500) {
+          const batch = events.slice(i, i + 500);
+          await stages.decider.decideBatch(batch, { partition: 'embedded:0', offsets: batch.map(() => String(offset++)) });
+        }
+      });
+    },
+  };
+}
+
+/** Waits until every identity's stored baseline holds all of its history (at most 30 s). */
+async function baselinesLearned(store: ReadOnlyBaselineStore, history: readonly WardenEvent[], signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const identity of DEMO_FLEET) {
+    const expected = history.filter((e) => e.identity.id === identity.id).length;
+    for (;;) {
+      store.clear();
+      const profile = await store.get(identity.id).catch(() => null);
+      if ((profile?.events ?? 0) >= expected || Date.now() > deadline) break;
+      await pause(50, signal);
+    }
+  }
+  store.clear();
+}
+
 /** Waits `ms`, or rejects at once when the demo is aborted. */
 function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -164,6 +209,12 @@ async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenCo
         })
       : await embeddedBus(config, files);
   closers.push(() => bus.stop());
+  const baselines = bus.mode === 'embedded' ? await embeddedBaselines(config, closers) : null;
+  /** Hands events to Warden (and, embedded, to the baselines the inline gateway reads). */
+  const publish = (events: readonly WardenEvent[]): Promise<void> => {
+    baselines?.learn(events);
+    return bus.publish(events);
+  };
 
   const decisions = new Map<string, Decision>();
   const waiting = new Map<string, (d: Decision) => void>();
@@ -175,7 +226,7 @@ async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenCo
   const history = demoHistory(new Date(weekStart), 7);
   print(`1. Teaching Warden a week of normal work: ${history.length} audit events from ${DEMO_FLEET.length} machine identities…`);
   const t0 = Date.now();
-  await bus.publish(history);
+  await publish(history);
   const lastId = history[history.length - 1]?.id ?? '';
   const historyDeadline = Date.now() + 120_000;
   while (!decisions.has(lastId)) {
@@ -185,13 +236,35 @@ async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenCo
   const historyAlerts = history.filter((e) => decisions.get(e.id)?.verdict !== 'allow').length;
   print(`   decided in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${historyAlerts} of them alerted while the baselines were learning.`);
 
-  // Every live request through the gateway becomes an audit event of the sample API.
-  const api = await startSampleApi({ onAudit: (e) => void bus.publish([e]).catch((err: unknown) => options.logger.warn({ err }, 'demo: could not publish an audit event')), eventTime });
+  // The gateway decides every request inline, before the API sees it, and is the audit source:
+  // each request it decided goes to Warden as an event with the id it was decided under.
+  const api = await startSampleApi({ eventTime });
   closers.push(() => new Promise<void>((resolve) => api.server.close(() => resolve())));
   const tokens = new Map(DEMO_FLEET.map((i) => [sha256Hex(i.token), { identity: i.id, tokenId: i.token }]));
-  const gatewayConfig = gatewaySchema.parse({ listen: { host: '127.0.0.1', port: 0 }, upstream: api.url, identify: { mode: 'bearer' } });
-  const gateway = await startGateway({ config: gatewayConfig, checker: bus.checker, identifier: createIdentifier(gatewayConfig.identify, tokens), logger: options.logger });
+  const gatewayConfig = gatewaySchema.parse({
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: api.url,
+    identify: { mode: 'bearer' },
+    inline: {
+      enabled: true,
+      emit: true,
+      // A stolen token's first request must be decided against its baseline, not waved through: closed.
+      failMode: 'closed',
+      timeoutMs: 200,
+      sourceIpHeader: 'x-demo-source-ip',
+      workloadHeader: 'x-demo-workload',
+      event: { environment: 'prod', region: 'eu-west-1' },
+      routes: DEMO_ROUTES,
+    },
+  });
+  const publishOne = (event: WardenEvent): void => void publish([event]).catch((err: unknown) => options.logger.warn({ err }, 'demo: could not publish an audit event'));
+  const inline = await openInlineDecider(config, gatewayConfig, options.logger, { clock: eventTime, emit: publishOne, ...(baselines ? { store: baselines.store } : {}) });
+  closers.push(() => inline.close());
+  const gateway = await startGateway({ config: gatewayConfig, checker: bus.checker, identifier: createIdentifier(gatewayConfig.identify, tokens), inline: inline.decide, logger: options.logger });
   closers.push(() => gateway.close());
+  // `warden run` stores what a batch taught just after publishing its decisions: let the last
+  // history batch land before the gateway reads baselines.
+  await baselinesLearned(inline.store, history, signal);
   print(`2. Sample API behind the gateway at ${gateway.url}; the fleet goes back to work.`);
 
   const summary: DemoSummary = {
@@ -207,14 +280,14 @@ async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenCo
     msToFirstDenial: null,
     firstAttackDecision: null,
   };
-  const call = async (identity: DemoIdentity, c: DemoCall, source: { ip: string; userAgent: string; workload?: string }): Promise<number> => {
+  const call = async (identity: DemoIdentity, c: DemoCall, source: { ip: string; userAgent: string; workload?: string }): Promise<{ status: number; codes: string | null; reason: string | null }> => {
     const res = await fetch(`${gateway.url}${c.path}`, {
       method: c.method,
       signal,
       headers: { authorization: `Bearer ${identity.token}`, 'user-agent': source.userAgent, 'x-demo-source-ip': source.ip, ...(source.workload ? { 'x-demo-workload': source.workload } : {}) },
     });
     await res.arrayBuffer();
-    return res.status;
+    return { status: res.status, codes: res.headers.get('x-warden-reason-codes'), reason: res.headers.get('x-warden-reason') };
   };
 
   const random = seededRandom(42);
@@ -223,9 +296,9 @@ async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenCo
     while (Date.now() < until) {
       const identity = fleet[Math.floor(random() * fleet.length)] ?? DEMO_FLEET[0]!;
       const c = identity.calls[Math.floor(random() * identity.calls.length)] ?? identity.calls[0]!;
-      const status = await call(identity, c, { ip: identity.sourceIp, userAgent: identity.userAgent, workload: identity.workload });
+      const { status } = await call(identity, c, { ip: identity.sourceIp, userAgent: identity.userAgent, workload: identity.workload });
       summary.benignRequests++;
-      if (status === 403) summary.benignDenied++;
+      if (status === 403 || status === 503) summary.benignDenied++;
       print(paint(color, 2, `   ${status}  ${identity.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}`));
       await pause(700 + random() * 600, signal);
     }
@@ -236,12 +309,15 @@ async function playDemo(options: DemoOptions, files: DemoFiles, config: WardenCo
   const deployer = DEMO_FLEET.find((i) => i.id === DEMO_ATTACK.identity)!;
   const attackStart = Date.now();
   for (const c of DEMO_ATTACK.calls) {
-    const status = await call(deployer, c, { ip: DEMO_ATTACK.sourceIp, userAgent: DEMO_ATTACK.userAgent });
+    const { status, codes, reason } = await call(deployer, c, { ip: DEMO_ATTACK.sourceIp, userAgent: DEMO_ATTACK.userAgent });
     summary.attackRequests++;
     if (status === 403) {
       summary.attackDenied++;
       summary.msToFirstDenial ??= Date.now() - attackStart;
-      print(paint(color, 31, `   403  ${deployer.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}   ← blocked at the gateway`));
+      // Decided inline for this request, held after the gateway's own earlier block, or the block
+      // table (warden run's block record) refused it.
+      const why = reason?.startsWith('held after') ? 'held after its first block' : codes ? `decided inline: ${codes.split(',').slice(0, 3).join(', ')}` : 'block table';
+      print(paint(color, 31, `   403  ${deployer.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}   ← blocked at the gateway (${why})`));
     } else {
       summary.attackAllowed++;
       print(paint(color, 33, `   ${status}  ${deployer.id.padEnd(17)} ${c.method.padEnd(6)} ${c.path}`));

@@ -11,8 +11,12 @@ import { DEMO_ATTACK, DEMO_FLEET } from './fleet.js';
 import type { DemoCall } from './fleet.js';
 
 export interface SampleApiOptions {
-  /** Receives one audit event per request served. */
-  onAudit: (event: WardenEvent) => void;
+  /**
+   * Receives one audit event per request served. The demo's inline gateway is the audit source
+   * instead (it emits every request it decided, with the id it decided it under), so it leaves this
+   * unset: the API writing its own events too would teach Warden every request twice.
+   */
+  onAudit?: (event: WardenEvent) => void;
   /** Event time of a request: the demo's virtual clock. */
   eventTime: () => Date;
 }
@@ -53,7 +57,7 @@ export function startSampleApi(options: SampleApiOptions): Promise<{ server: Ser
       bytes: route?.bytes ?? null,
       sourceFormat: 'warden',
     };
-    options.onAudit(event);
+    options.onAudit?.(event);
     res.writeHead(route ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: Boolean(route), action: event.action }));
   });
   return new Promise((resolve) => {

@@ -8,6 +8,8 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+/** The gateway's own marks (inline mode): a client can never send them, only the gateway sets them. */
+const MARKS = new Set(['x-warden-decision', 'x-warden-decision-id', 'x-warden-reason', 'x-warden-reason-codes', 'x-warden-degraded', 'x-warden-event-id']);
 
 export interface UpstreamOptions {
   url: string;
@@ -22,6 +24,8 @@ export interface ForwardContext {
   target: string;
   identity: string;
   tokenId?: string;
+  /** Inline mode's marks (alert, degraded, decision and event ids), sent upstream and back to the client. */
+  marks?: Readonly<Record<string, string>>;
   secure: boolean;
 }
 
@@ -29,9 +33,10 @@ function forwardHeaders(source: IncomingHttpHeaders, request: IncomingMessage, c
   const connectionListed = new Set(String(source.connection ?? '').toLowerCase().split(',').map((h) => h.trim()));
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(source)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || connectionListed.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || connectionListed.has(name) || MARKS.has(name)) continue;
     out[name] = value;
   }
+  if (context.marks) Object.assign(out, context.marks);
   const ip = request.socket.remoteAddress ?? '';
   const prior = source['x-forwarded-for'];
   out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ip}` : ip;
@@ -82,7 +87,7 @@ export class UpstreamProxy {
         },
         ({ statusCode, headers }) => {
           status = statusCode;
-          response.writeHead(statusCode, responseHeaders(headers));
+          response.writeHead(statusCode, context.marks ? { ...responseHeaders(headers), ...context.marks } : responseHeaders(headers));
           return response;
         },
       );

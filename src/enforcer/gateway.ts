@@ -11,15 +11,17 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/sections/gateway.js';
+import { WardenError } from '../errors.js';
 import { silentLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
-import { decide } from './gateway-decide.js';
+import { decide, reasonCodes } from './gateway-decide.js';
 import type { BlockChecker, DecideContext, GatewayVerdict } from './gateway-decide.js';
 import type { EnforcerStats } from './enforcer.js';
 import { UpstreamProxy } from './gateway-proxy.js';
 import { singleHeader } from './identify.js';
 import type { HeaderProblem, Identifier } from './identify.js';
 import type { InlineDecider } from './inline.js';
+import type { InlineStats } from './inline-setup.js';
 import { canonicalMethod, canonicalRequestTarget } from './request-target.js';
 import type { TargetOptions, TargetProblem } from './request-target.js';
 
@@ -35,6 +37,8 @@ export interface GatewayOptions {
   isReady?: () => boolean;
   /** The enforcer's counters, exported on `/_warden/metrics`. */
   enforcerStats?: () => EnforcerStats;
+  /** Inline mode's baseline cache and audit event counters (`openInlineDecider().stats`), exported on `/_warden/metrics`. */
+  inlineStats?: () => InlineStats;
   logger?: Logger;
 }
 
@@ -57,18 +61,26 @@ function decisionHeaders(verdict: GatewayVerdict): Record<string, string> {
   if (verdict.decisionId) headers['x-warden-decision-id'] = headerSafe(verdict.decisionId);
   if (verdict.reason) headers['x-warden-reason'] = headerSafe(verdict.reason);
   if (verdict.grantId) headers['x-warden-approval'] = headerSafe(verdict.grantId);
+  if (verdict.reasons) headers['x-warden-reason-codes'] = headerSafe(reasonCodes(verdict.reasons));
+  if (verdict.eventId) headers['x-warden-event-id'] = headerSafe(verdict.eventId);
+  if (verdict.marks) for (const [name, value] of Object.entries(verdict.marks)) headers[name] = headerSafe(value);
   return headers;
 }
 
 function sendDenied(response: ServerResponse, verdict: GatewayVerdict): void {
   const body = JSON.stringify({
-    error: verdict.status === 401 ? 'unidentified' : 'blocked',
+    error: verdict.status === 401 ? 'unidentified' : verdict.status === 503 ? 'decision_unavailable' : 'blocked',
     identity: verdict.caller?.identity ?? null,
     reason: verdict.reason ?? null,
     decisionId: verdict.decisionId ?? null,
     expiresAt: verdict.expiresAt ?? null,
+    ...(verdict.eventId !== undefined ? { eventId: verdict.eventId } : {}),
+    ...(verdict.score !== undefined ? { score: verdict.score } : {}),
+    ...(verdict.reasons ? { reasons: verdict.reasons.map((r) => ({ code: r.code, detail: r.detail, weight: r.weight })) } : {}),
   });
-  response.writeHead(verdict.status, { ...decisionHeaders(verdict), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  const headers: Record<string, string | number> = { ...decisionHeaders(verdict), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' };
+  if (verdict.status === 503) headers['x-warden-decision'] = 'unavailable';
+  response.writeHead(verdict.status, headers);
   response.end(body);
 }
 
@@ -88,7 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, identifier } = options;
   const log = (options.logger ?? silentLogger).child({ component: 'gateway' });
   const registry = new Registry();
-  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, granted, blocked, unidentified, stale, inline_block, inline_error, bad_request)', labelNames: ['outcome'], registers: [registry] });
+  const requests = new Counter({ name: 'warden_gateway_requests_total', help: 'Proxied requests by outcome (allowed, granted, blocked, unidentified, stale, inline_block, inline_alert, inline_degraded, inline_unavailable, bad_request)', labelNames: ['outcome'], registers: [registry] });
   const checks = new Counter({ name: 'warden_gateway_checks_total', help: 'Check endpoint answers by outcome', labelNames: ['outcome'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'warden_gateway_upstream_errors_total', help: 'Requests the upstream did not answer (502/504)', registers: [registry] });
   const stats = options.enforcerStats;
@@ -104,12 +116,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     gauge('warden_enforcer_active_grants', 'Approval grants in force (0 when the approvals topic is not followed)', (s) => s.approvals?.activeGrants ?? 0);
     gauge('warden_enforcer_approval_records_rejected', 'Approval records dropped: unsigned, forged, malformed or mis-keyed', (s) => s.approvals?.recordsRejected ?? 0);
   }
+  const inlineStats = options.inlineStats;
+  if (inlineStats) {
+    const gauge = (name: string, help: string, read: (s: InlineStats) => number): void => {
+      new Gauge({ name, help, registers: [registry], collect() { this.set(read(inlineStats())); } });
+    };
+    gauge('warden_gateway_inline_baseline_cache_hits', 'Inline baseline loads served from the cache (or a read in flight)', (s) => s.cache.hits);
+    gauge('warden_gateway_inline_baseline_reads', 'Inline baseline loads read from Redis', (s) => s.cache.misses);
+    gauge('warden_gateway_inline_baselines_cached', 'Baselines in the inline cache', (s) => s.cache.cached);
+    gauge('warden_gateway_emitted_events', 'Audit events produced to the input topic (gateway.inline.emit)', (s) => s.emitter?.emitted ?? 0);
+    gauge('warden_gateway_emit_buffered_events', 'Audit events waiting for the broker', (s) => s.emitter?.buffered ?? 0);
+    gauge('warden_gateway_emit_dropped_events', 'Audit events dropped after the broker refused them too long', (s) => s.emitter?.dropped ?? 0);
+  }
   const context: DecideContext = {
     checker: options.checker,
     unidentified: config.unidentified,
     failMode: config.failMode,
-    ...(options.inline ? { inline: { decide: options.inline, timeoutMs: config.inlineTimeoutMs } } : {}),
+    ...(options.inline ? { inline: { decide: options.inline, timeoutMs: config.inline.timeoutMs, failMode: config.inline.failMode } } : {}),
   };
+  if (config.inline.enabled && !options.inline) throw new WardenError('WARDEN_USAGE', 'gateway.inline.enabled needs an inline decider: start the gateway with `warden gateway --inline`, which wires the Warden decider');
   const proxy = config.upstream
     ? new UpstreamProxy({ url: config.upstream, connections: config.upstreamConnections, timeoutMs: config.upstreamTimeoutMs, identityHeader: config.identify.header.toLowerCase(), tokenHeader: config.identify.tokenHeader.toLowerCase() })
     : null;
@@ -184,7 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       const identity = verdict.caller?.identity ?? '';
       // The upstream gets exactly the target that was matched, never the raw spelling.
-      void proxy.forward(request, response, { target: target.target, identity, ...(verdict.caller?.tokenId ? { tokenId: verdict.caller.tokenId } : {}), secure }).then((status) => {
+      void proxy.forward(request, response, { target: target.target, identity, ...(verdict.caller?.tokenId ? { tokenId: verdict.caller.tokenId } : {}), ...(verdict.marks ? { marks: verdict.marks } : {}), secure }).then((status) => {
         if (status === 502 || status === 504) {
           upstreamErrors.inc();
           log.warn({ status, identity, uri: target.target }, 'upstream did not answer');

@@ -5,13 +5,17 @@
  * bounds its time and applies the answer.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Verdict } from '../decisions/decision.js';
+import type { Reason, Verdict } from '../decisions/decision.js';
 
 /** What the gateway knows about a request when it asks the decider. */
 export interface GatewayRequestInfo {
   identity: string;
   tokenId?: string;
   method: string;
+  /** The canonical path (no query). */
+  path: string;
+  /** `?…` as received, or `''`. */
+  query: string;
   /** The canonical target (path and query) the gateway matched and forwards (docs/enforcement.md). */
   uri: string;
   /** `METHOD /canonical/path` (no query): the action the block table and the decider see. */
@@ -28,9 +32,20 @@ export interface InlineVerdict {
   /** The decision id the decider published, so the 403 body and the decision stream line up. */
   decisionId?: string;
   reason?: string;
+  /** The decision's reasons (code, detail, weight), strongest first: the 403 body lists them, a header their codes. */
+  reasons?: readonly Reason[];
+  /** Risk score 0..100. */
+  score?: number;
+  /** Id of the audit event the request was decided as (and emitted as, with `gateway.inline.emit`). */
+  eventId?: string;
+  /**
+   * Why the decision was made without the baselines (Redis slow or down): the gateway then applies
+   * `gateway.inline.failMode` unless the verdict is `block`.
+   */
+  degraded?: string;
 }
 
-/** Scores one request. `block` → 403; `alert` and `allow` → forwarded (alert is the decider's to record). */
+/** Scores one request. `block` → 403; `alert` → forwarded and marked; `allow` → forwarded. */
 export type InlineDecider = (request: GatewayRequestInfo) => InlineVerdict | Promise<InlineVerdict>;
 
 export type InlineOutcome = InlineVerdict | { verdict: 'error'; reason: string };

@@ -9,6 +9,7 @@ import { createKafka } from '../../pipeline/kafka-client.js';
 import { createEnforcer } from '../../enforcer/enforcer.js';
 import { startGateway } from '../../enforcer/gateway.js';
 import { createIdentifier, loadTokensFile } from '../../enforcer/identify.js';
+import { openInlineDecider } from '../../enforcer/inline-setup.js';
 import { publicKeysFrom } from '../shared/blocks-io.js';
 import { collectRepeated, intFlag } from '../support/flags.js';
 
@@ -23,6 +24,7 @@ interface GatewayFlags {
   maxStaleness?: string;
   publicKey?: string[];
   readyTimeout: string;
+  inline?: boolean;
 }
 
 /** Flags override the `gateway` section; the result is validated by the same schema. */
@@ -40,6 +42,7 @@ function gatewayConfig(base: GatewayConfig, flags: GatewayFlags): GatewayConfig 
   if (flags.tokensFile) identify.tokensFile = flags.tokensFile;
   if (flags.failMode) raw.failMode = flags.failMode;
   if (flags.maxStaleness) raw.maxStalenessMs = intFlag('max-staleness', flags.maxStaleness, 1);
+  if (flags.inline) (raw.inline as Record<string, unknown>).enabled = true;
   const parsed = gatewaySchema.safeParse(raw);
   if (!parsed.success) throw new WardenError('WARDEN_USAGE', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
   return parsed.data;
@@ -56,6 +59,7 @@ export function registerGatewayCommand(program: Command): void {
     .option('--tokens-file <file>', 'bearer token → identity map (YAML) for bearer mode')
     .option('--fail-mode <mode>', 'open or closed once the block table is stale (default: gateway.failMode)')
     .option('--max-staleness <ms>', 'no contact with the blocks topic for this long = stale (default: gateway.maxStalenessMs)')
+    .option('--inline', 'decide each request before forwarding it, with the decider of warden run (default: gateway.inline.enabled)')
     .option('--public-key <file>', 'a trusted public key; repeat the option to trust several (a key rotation) (default: signing.publicKeyFile)', collectRepeated, [])
     .option('--ready-timeout <ms>', 'wait this long for the block table before serving anyway (then /_warden/readyz says not ready)', '30000')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
@@ -87,14 +91,17 @@ export function registerGatewayCommand(program: Command): void {
       } catch (err) {
         logger.warn({ err, failMode: gw.failMode }, 'serving before the block table caught up');
       }
-      const gateway = await startGateway({ config: gw, checker: enforcer, identifier, ...(tls ? { tls } : {}), isReady: () => enforcer.stats().ready, enforcerStats: () => enforcer.stats(), logger });
-      console.log(`warden gateway on ${gateway.url}${gw.upstream ? ` → ${gw.upstream}` : ''} (check: ${gateway.url}${gw.checkPath}, identify: ${gw.identify.mode}, failMode: ${gw.failMode})`);
+      const inline = gw.inline.enabled ? await openInlineDecider(config, gw, logger) : null;
+      const gateway = await startGateway({ config: gw, checker: enforcer, identifier, ...(tls ? { tls } : {}), ...(inline ? { inline: inline.decide, inlineStats: inline.stats } : {}), isReady: () => enforcer.stats().ready, enforcerStats: () => enforcer.stats(), logger });
+      const inlineNote = inline ? `, inline: failMode ${gw.inline.failMode}, timeout ${gw.inline.timeoutMs} ms${inline.emitTopic ? `, emitting to ${inline.emitTopic}` : ''}` : '';
+      console.log(`warden gateway on ${gateway.url}${gw.upstream ? ` → ${gw.upstream}` : ''} (check: ${gateway.url}${gw.checkPath}, identify: ${gw.identify.mode}, failMode: ${gw.failMode}${inlineNote})`);
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
       await gateway.close();
+      await inline?.close();
       await enforcer.close();
       // A Kafka connect attempt still backing off must not hold the process after a clean stop.
       setTimeout(() => process.exit(), 1000).unref();

@@ -25,16 +25,22 @@ const checker: BlockChecker = {
 const inline: InlineDecider = async (r) => {
   if (r.identity === 'svc-slow') await new Promise((res) => setTimeout(res, 500));
   if (r.identity === 'svc-broken') throw new Error('model not loaded');
-  return r.action === 'DELETE /prod' ? { verdict: 'block', decisionId: 'inline-7', reason: 'risk 88: NEW_ACTION' } : { verdict: 'allow' };
+  if (r.identity === 'svc-odd') return { verdict: 'alert', decisionId: 'inline-8', eventId: 'gw:1', reason: 'risk 60: NEW_ACTION', reasons: [{ code: 'NEW_ACTION', detail: 'first use', weight: 40 }, { code: 'NEW_SOURCE_IP', detail: 'new ip', weight: 20 }] };
+  if (r.identity === 'svc-nobase') return { verdict: 'allow', decisionId: 'inline-9', eventId: 'gw:2', reasons: [{ code: 'STORE_UNAVAILABLE', detail: 'down', weight: 0 }], degraded: 'baselines unavailable: connect ECONNREFUSED' };
+  return r.action === 'DELETE /prod' ? { verdict: 'block', decisionId: 'inline-7', reason: 'risk 88: NEW_ACTION', reasons: [{ code: 'NEW_ACTION', detail: 'first use of DELETE /prod', weight: 88 }], score: 88, eventId: 'gw:3' } : { verdict: 'allow' };
 };
 
 let upstream: Server;
+const seen: Array<{ decision: string | undefined; degraded: string | undefined }> = [];
 let plain: Gateway;
 let withInline: Gateway;
 let inlineClosed: Gateway;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => res.end(`ok ${req.method} ${req.url}`));
+  upstream = createServer((req, res) => {
+    seen.push({ decision: req.headers['x-warden-decision'] as string | undefined, degraded: req.headers['x-warden-degraded'] as string | undefined });
+    res.end(`ok ${req.method} ${req.url}`);
+  });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/base`;
   const make = (extra: object, decider?: InlineDecider): Promise<Gateway> => {
@@ -42,8 +48,8 @@ beforeAll(async () => {
     return startGateway({ config, checker, identifier: createIdentifier(config.identify, null), ...(decider ? { inline: decider } : {}) });
   };
   plain = await make({});
-  withInline = await make({ inlineTimeoutMs: 100 }, inline);
-  inlineClosed = await make({ inlineTimeoutMs: 100, failMode: 'closed' }, inline);
+  withInline = await make({ inline: { timeoutMs: 100 } }, inline);
+  inlineClosed = await make({ inline: { timeoutMs: 100, failMode: 'closed' } }, inline);
 });
 
 afterAll(async () => {
@@ -85,17 +91,44 @@ describe('gateway proxy', () => {
     expect((await call(withInline, '/prod', 'svc-good', 'GET')).status).toBe(200);
     const denied = await call(withInline, '/prod', 'svc-good', 'DELETE');
     expect(denied.status).toBe(403);
-    expect(JSON.parse(denied.body)).toMatchObject({ decisionId: 'inline-7', reason: 'risk 88: NEW_ACTION' });
+    expect(JSON.parse(denied.body)).toMatchObject({ decisionId: 'inline-7', reason: 'risk 88: NEW_ACTION', eventId: 'gw:3', score: 88, reasons: [{ code: 'NEW_ACTION', detail: 'first use of DELETE /prod', weight: 88 }] });
+    expect(denied.headers).toMatchObject({ 'x-warden-decision': 'block', 'x-warden-reason-codes': 'NEW_ACTION', 'x-warden-event-id': 'gw:3' });
     expect((await call(withInline, '/v1/check/prod', 'svc-good', 'DELETE')).status).toBe(403);
+  });
+
+  it('inline mode: an alert is forwarded with its marks, which a client cannot forge', async () => {
+    const alerted = await call(withInline, '/echo', 'svc-odd', 'GET', { 'x-warden-decision': 'allow' });
+    expect(alerted.status).toBe(200);
+    expect(alerted.headers).toMatchObject({ 'x-warden-decision': 'alert', 'x-warden-decision-id': 'inline-8', 'x-warden-reason-codes': 'NEW_ACTION,NEW_SOURCE_IP', 'x-warden-event-id': 'gw:1' });
+    const check = await call(withInline, '/v1/check/echo', 'svc-odd', 'GET');
+    expect(check.status).toBe(200);
+    expect(check.headers).toMatchObject({ 'x-warden-decision': 'alert', 'x-warden-reason-codes': 'NEW_ACTION,NEW_SOURCE_IP' });
+    // A plain allow carries no alert mark, even when the client sends one.
+    const plainAllow = await call(withInline, '/echo', 'svc-good', 'GET', { 'x-warden-decision': 'alert', 'x-warden-degraded': 'yes' });
+    expect(plainAllow.headers['x-warden-decision']).toBeUndefined();
+    expect(plainAllow.headers['x-warden-degraded']).toBeUndefined();
+    expect(seen.at(-1)).toMatchObject({ decision: undefined, degraded: undefined });
+  });
+
+  it('inline mode: a decision without baselines is forwarded marked degraded (open) or answered 503 (closed)', async () => {
+    const open = await call(withInline, '/echo', 'svc-nobase');
+    expect(open.status).toBe(200);
+    expect(open.headers['x-warden-degraded']).toBe('baselines unavailable: connect ECONNREFUSED');
+    expect(seen.at(-1)?.degraded).toBe('baselines unavailable: connect ECONNREFUSED');
+    const closed = await call(inlineClosed, '/echo', 'svc-nobase');
+    expect(closed.status).toBe(503);
+    expect(JSON.parse(closed.body)).toMatchObject({ error: 'decision_unavailable', reason: 'baselines unavailable: connect ECONNREFUSED', decisionId: 'inline-9' });
+    expect(closed.headers['x-warden-decision']).toBe('unavailable');
   });
 
   it('inline mode: a slow or failing decider is bounded and follows failMode', async () => {
     expect((await call(withInline, '/x', 'svc-slow')).status).toBe(200);
     expect((await call(withInline, '/x', 'svc-broken')).status).toBe(200);
+    expect((await call(withInline, '/x', 'svc-slow')).headers['x-warden-degraded']).toMatch(/longer than 100 ms/);
     const slow = await call(inlineClosed, '/x', 'svc-slow');
-    expect(slow.status).toBe(403);
-    expect(JSON.parse(slow.body).reason).toMatch(/longer than 100 ms/);
-    expect((await call(inlineClosed, '/x', 'svc-broken')).status).toBe(403);
+    expect(slow.status).toBe(503);
+    expect(JSON.parse(slow.body)).toMatchObject({ error: 'decision_unavailable', reason: expect.stringMatching(/longer than 100 ms/) as unknown });
+    expect((await call(inlineClosed, '/x', 'svc-broken')).status).toBe(503);
   });
 
   it('answers 502 when the upstream is down', async () => {
@@ -106,5 +139,12 @@ describe('gateway proxy', () => {
     } finally {
       await gw.close();
     }
+  });
+});
+
+describe('gateway inline config', () => {
+  it('refuses to start with gateway.inline.enabled and no decider to call', async () => {
+    const config = gatewaySchema.parse({ listen: { port: 0 }, inline: { enabled: true } });
+    await expect(startGateway({ config, checker, identifier: createIdentifier(config.identify, null) })).rejects.toMatchObject({ code: 'WARDEN_USAGE', message: expect.stringContaining('--inline') as unknown });
   });
 });
