@@ -10,6 +10,7 @@ import { identitySchema, policySchema } from './sections/identity.js';
 import { baselineSchema, modelSchema, scoringSchema } from './sections/baseline.js';
 import { gatewaySchema } from './sections/gateway.js';
 import { knowledgeSchema } from './sections/knowledge.js';
+import { sigmaSchema } from './sections/sigma.js';
 
 export const wardenConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
@@ -19,6 +20,7 @@ export const wardenConfigSchema = z.strictObject({
   identity: identitySchema.prefault({}),
   policy: policySchema.prefault({}),
   knowledge: knowledgeSchema.prefault({}),
+  sigma: sigmaSchema.prefault({}),
   baseline: baselineSchema.prefault({}),
   scoring: scoringSchema.prefault({}),
   model: modelSchema.prefault({}),

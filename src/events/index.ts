@@ -20,6 +20,7 @@ import { normalizeWarden } from './formats/warden.js';
 import { depthExceeds, isObject } from './json.js';
 import type { JsonObject } from './json.js';
 import { compilePrivileged, DEFAULT_PRIVILEGED_ACTIONS } from './privileged.js';
+import { keepOriginalRecord } from './original.js';
 import type { FormatContext, FormatNormalizer, NormalizeResult, RecordOrigin, Reject, RejectReason, Sink } from './types.js';
 
 export type { NormalizeResult, RecordOrigin, Reject, RejectReason, FormatContext } from './types.js';
@@ -27,6 +28,7 @@ export { REJECT_REASONS } from './types.js';
 export { DEFAULT_PRIVILEGED_ACTIONS, compilePrivileged } from './privileged.js';
 export { wardenEventSchema } from './formats/warden.js';
 export { toIsoTime } from './time.js';
+export { originalRecordOf } from './original.js';
 export type { WardenEvent } from './event.js';
 
 /** Built-in formats; generic mappings add their own names. */
@@ -125,6 +127,8 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
           if (event.privileged === undefined) event.privileged = ctx.privileged(event.action);
           if (event.sourceFormat === undefined) event.sourceFormat = fmt;
           if (keepRaw) event.raw = source;
+          // The native format's source is the event itself: nothing more original to keep.
+          if (fmt !== 'warden') keepOriginalRecord(event, source);
           events.push(event);
         },
         reject(reason, message, element) {

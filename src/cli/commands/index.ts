@@ -15,6 +15,7 @@ import { registerNormalizeCommand } from './normalize.js';
 import { registerPolicyCommand } from './policy.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
+import { registerSigmaCommand } from './sigma.js';
 import { registerSimulateCommand } from './simulate.js';
 import { registerTopicsCommand } from './topics.js';
 import { registerTrainCommand } from './train.js';
@@ -34,6 +35,7 @@ export const commands: readonly RegisterCommand[] = [
   registerBaselineCommand,
   registerFeedbackCommand,
   registerPolicyCommand,
+  registerSigmaCommand,
   registerExplainCommand,
   registerIdentitiesCommand,
   registerGatewayCommand,
