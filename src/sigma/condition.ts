@@ -27,11 +27,12 @@ const globRegExp = (pattern: string): RegExp => new RegExp(`^${pattern.replace(/
  * and `them` are expanded here, so evaluating never looks names up by pattern.
  */
 export function parseCondition(text: string, names: readonly string[]): ConditionNode {
-  if (/(^|\s)\|/.test(` ${text}`) || text.includes('|')) {
+  if (text.includes('|')) {
     throw new ConditionProblem(`aggregation "${text.slice(text.indexOf('|')).trim()}" counts over several events; Warden evaluates Sigma rules one event at a time`, true);
   }
   const tokens = text.match(/\(|\)|[^\s()]+/g) ?? [];
   if (tokens.length === 0) throw new ConditionProblem('the condition is empty', false);
+  if (tokens.some((t) => t.toLowerCase() === 'near')) throw new ConditionProblem('"near" relates several events; Warden evaluates Sigma rules one event at a time', true);
   let pos = 0;
   const peek = (): string | undefined => tokens[pos];
   const lower = (): string | undefined => tokens[pos]?.toLowerCase();
@@ -55,7 +56,6 @@ export function parseCondition(text: string, names: readonly string[]): Conditio
     }
     if (t === ')') throw new ConditionProblem('unexpected ")"', false);
     const word = t.toLowerCase();
-    if (word === 'near') throw new ConditionProblem('"near" relates several events; Warden evaluates Sigma rules one event at a time', true);
     if (tokens[pos + 1]?.toLowerCase() === 'of') {
       const quantity = word === 'all' ? 'all' : word === 'any' ? 1 : /^[1-9]\d*$/.test(word) ? Number(word) : null;
       if (quantity === null) throw new ConditionProblem(`"${t} of": expected 1, any or all before "of"`, false);

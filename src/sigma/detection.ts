@@ -73,12 +73,11 @@ function compileSearch(value: unknown, at: readonly PropertyKey[], problems: Com
 export function compileDetection(detection: unknown, problems: CompileProblems): CompiledDetection | null {
   const at = ['detection'];
   if (!isPlainObject(detection)) return (problems.invalid(at, 'detection must be a map of search identifiers and a condition'), null);
-  if (detection.timeframe !== undefined) return (problems.unsupported('timeframe: a time window over several events (correlation); Warden evaluates Sigma rules one event at a time'), null);
   const conditions = detection.condition;
   if (conditions === undefined) return (problems.invalid(at, 'detection has no condition'), null);
   const texts = Array.isArray(conditions) ? conditions : [conditions];
   if (texts.length === 0 || texts.some((c) => typeof c !== 'string')) return (problems.invalid([...at, 'condition'], 'condition must be a string (or a list of strings)'), null);
-  const names = Object.keys(detection).filter((k) => k !== 'condition');
+  const names = Object.keys(detection).filter((k) => k !== 'condition' && k !== 'timeframe');
   if (names.length === 0) return (problems.invalid(at, 'detection has no search identifier'), null);
 
   const nodes: ConditionNode[] = [];
@@ -88,9 +87,10 @@ export function compileDetection(detection: unknown, problems: CompileProblems):
     } catch (err) {
       if (!(err instanceof ConditionProblem)) throw err;
       if (err.unsupported) return (problems.unsupported(err.message), null);
-      return (problems.invalid(Array.isArray(conditions) ? [...at, 'condition', i] : [...at, 'condition'], `condition: ${err.message}`), null);
+      return (problems.invalid(Array.isArray(conditions) ? [...at, 'condition', i] : [...at, 'condition'], err.message), null);
     }
   }
+  if (detection.timeframe !== undefined) return (problems.unsupported('timeframe: a time window over several events; Warden evaluates Sigma rules one event at a time'), null);
   const used = new Set<string>();
   for (const n of nodes) namesOf(n, used);
   const fields = new Set<string>();

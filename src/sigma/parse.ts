@@ -18,21 +18,24 @@ export const SIGMA_CODE = 'WARDEN_SIGMA_INVALID' as const;
 /** What one file holds: a rule, or a rule (or other Sigma document) the engine skips. */
 export type ParsedSigmaFile = { rule: SigmaRule } | { skipped: SkippedRule };
 
-const text = z.string().trim().min(1);
+const text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, { error: `${what} is empty` });
 /** The rule fields Warden reads; the specification's others (author, references, fields…) pass through. */
 const ruleSchema = z.looseObject({
-  title: text,
-  id: text.optional(),
+  title: text('title (a short name of what the rule detects)'),
+  id: text('id').optional(),
   status: z.string().optional(),
   level: z.enum(SIGMA_LEVELS, { error: `level is one of ${SIGMA_LEVELS.join(', ')}` }).optional(),
   description: z.string().optional(),
-  logsource: z.looseObject({
+  logsource: z.looseObject(
+    {
     product: z.string().optional(),
     service: z.string().optional(),
     category: z.string().optional(),
     definition: z.string().optional(),
-  }),
-  detection: z.record(z.string(), z.unknown()),
+    },
+    { error: 'logsource is required: product and service (e.g. aws / cloudtrail)' },
+  ),
+  detection: z.record(z.string(), z.unknown(), { error: 'detection is required: search identifiers and a condition' }),
   tags: z.array(z.string()).optional(),
   falsepositives: z.union([z.string(), z.array(z.unknown())]).optional().nullable(),
 });

@@ -188,7 +188,7 @@ function valueTest(field: string, match: string | null, v: unknown, o: ValueOpti
       try {
         re = new RegExp(source, [...new Set(flags)].join(''));
       } catch (err) {
-        return (problems.invalid(at, `invalid regular expression: ${(err as Error).message}`), null);
+        return (problems.invalid(at, (err as Error).message), null);
       }
       return anyText((t) => re.test(t));
     }
