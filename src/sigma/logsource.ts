@@ -10,13 +10,18 @@ export interface SupportedLogSource {
   readonly format: string;
   /** Fields that name the action in these records: a rule that looks only at them is not conditional. */
   readonly actionFields: ReadonlySet<string>;
+  /**
+   * The field rules are indexed by: a rule whose condition needs this field to equal one of a few
+   * values is only evaluated on records holding one of them (most rules name their event).
+   */
+  readonly indexField: string;
 }
 
 export const SUPPORTED_LOG_SOURCES: readonly SupportedLogSource[] = Object.freeze([
-  { product: 'aws', service: 'cloudtrail', format: 'cloudtrail', actionFields: new Set(['eventName', 'eventSource']) },
-  { product: 'kubernetes', service: 'audit', format: 'k8s', actionFields: new Set(['verb', 'objectRef.resource', 'objectRef.subresource', 'objectRef.apiGroup']) },
-  { product: 'github', service: 'audit', format: 'github', actionFields: new Set(['action']) },
-  { product: 'gcp', service: 'gcp.audit', format: 'gcp', actionFields: new Set(['protoPayload.methodName', 'protoPayload.serviceName']) },
+  { product: 'aws', service: 'cloudtrail', format: 'cloudtrail', actionFields: new Set(['eventName', 'eventSource']), indexField: 'eventName' },
+  { product: 'kubernetes', service: 'audit', format: 'k8s', actionFields: new Set(['verb', 'objectRef.resource', 'objectRef.subresource', 'objectRef.apiGroup']), indexField: 'objectRef.resource' },
+  { product: 'github', service: 'audit', format: 'github', actionFields: new Set(['action']), indexField: 'action' },
+  { product: 'gcp', service: 'gcp.audit', format: 'gcp', actionFields: new Set(['protoPayload.methodName', 'protoPayload.serviceName']), indexField: 'protoPayload.methodName' },
 ]);
 
 /** What a rule's `logsource` says (lower-cased, as Sigma compares them). */

@@ -89,15 +89,19 @@ export function parseSigmaFile(source: string, file: string): ParsedSigmaFile {
 
   const issues: ValidationIssue[] = [];
   const unsupported: string[] = [];
-  const detection = compileDetection(spec.detection, {
-    invalid: (path, message) => issues.push({ file, ...locate(yaml, path), field: formatPath(path), message }),
-    unsupported: (reason) => unsupported.push(reason),
-  });
+  const logsource = resolveLogSource(spec.logsource);
+  const detection = compileDetection(
+    spec.detection,
+    {
+      invalid: (path, message) => issues.push({ file, ...locate(yaml, path), field: formatPath(path), message }),
+      unsupported: (reason) => unsupported.push(reason),
+    },
+    typeof logsource === 'string' ? '' : logsource.indexField,
+  );
   if (issues.length > 0) throw new WardenValidationError(SIGMA_CODE, issues);
 
   const status = spec.status?.toLowerCase() ?? null;
   if (status !== null && status in RETIRED_STATUS) return skip(RETIRED_STATUS[status] as string, ['status']);
-  const logsource = resolveLogSource(spec.logsource);
   if (typeof logsource === 'string') return skip(logsource, ['logsource']);
   if (unsupported.length > 0 || detection === null) return skip(unsupported.join('; ') || 'the detection cannot be evaluated', ['detection']);
   if (spec.id === undefined) return skip('no id: a rule needs one to be named in decisions (SIGMA:<id>)', ['title']);
@@ -118,6 +122,7 @@ export function parseSigmaFile(source: string, file: string): ParsedSigmaFile {
       file,
       line: line(['title']),
       matches: detection.matches,
+      keys: detection.keys,
     },
   };
 }

@@ -38,6 +38,8 @@ export interface SigmaRule {
   readonly file: string;
   readonly line: number | undefined;
   readonly matches: (record: Record<string, unknown>) => boolean;
+  /** The values of its source's index field the rule can match at all (lower-cased); null: any. */
+  readonly keys: ReadonlySet<string> | null;
 }
 
 /** A rule the engine cannot evaluate, and why; listed by `warden sigma check` and logged at load. */

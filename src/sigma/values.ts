@@ -74,25 +74,85 @@ function textOf(v: unknown): string | null {
 
 type TextTest = (text: string) => boolean;
 
-function stringTest(value: string, match: string | null, cased: boolean): TextTest {
-  const p = sigmaString(value, match === 'contains' || match === 'endswith', match === 'contains' || match === 'startswith');
-  if (p.kind === 'regex') {
-    const re = new RegExp(`^${p.source}$`, cased ? 's' : 'is');
-    return (t) => re.test(t);
+const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** `a.b.c.d` as a 32-bit number, or null. */
+function ipv4Number(text: string): number | null {
+  const m = DOTTED_QUAD.exec(text);
+  if (!m) return null;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return null;
+    n = n * 256 + octet;
   }
+  return n;
+}
+
+/** An address-in-range test: IPv4 by integer arithmetic (the common case), IPv6 and IPv4-mapped through ipaddr.js. */
+function cidrTest(range: [ipaddr.IPv4 | ipaddr.IPv6, number]): TextTest {
+  const [net, bits] = range;
+  if (net.kind() === 'ipv4') {
+    const size = 2 ** (32 - bits);
+    const low = Math.floor((ipv4Number(net.toString()) as number) / size) * size;
+    const inRange = (n: number): boolean => n >= low && n < low + size;
+    return (t) => {
+      const n = ipv4Number(t);
+      if (n !== null) return inRange(n);
+      if (!t.includes(':') || !ipaddr.isValid(t)) return false;
+      const ip = ipaddr.process(t);
+      return ip.kind() === 'ipv4' && inRange(ipv4Number(ip.toString()) as number);
+    };
+  }
+  return (t) => {
+    if (!t.includes(':') || !ipaddr.isValid(t)) return false;
+    const ip = ipaddr.process(t);
+    return ip.kind() === 'ipv6' && ip.match(range);
+  };
+}
+
+/** One Sigma string as a test of already case-folded text, or a regex on the text itself. */
+type StringMatcher = { folded: (text: string) => boolean } | { regex: RegExp };
+
+function stringMatcher(value: string, match: string | null, cased: boolean): StringMatcher {
+  const p = sigmaString(value, match === 'contains' || match === 'endswith', match === 'contains' || match === 'startswith');
+  if (p.kind === 'regex') return { regex: new RegExp(`^${p.source}$`, cased ? 's' : 'is') };
   const want = cased ? p.text : p.text.toLowerCase();
-  const fold = cased ? (t: string): string => t : (t: string): string => t.toLowerCase();
   switch (p.kind) {
     case 'equals':
-      return (t) => fold(t) === want;
+      return { folded: (t) => t === want };
     case 'contains':
-      return (t) => fold(t).includes(want);
+      return { folded: (t) => t.includes(want) };
     case 'startswith':
-      return (t) => fold(t).startsWith(want);
+      return { folded: (t) => t.startsWith(want) };
     default:
-      return (t) => fold(t).endsWith(want);
+      return { folded: (t) => t.endsWith(want) };
   }
 }
+
+/**
+ * Any of several Sigma strings, the record's text folded to lower case once for all of them
+ * (a list of twenty user agents costs one toLowerCase per value of the record, not twenty).
+ */
+function anyStringTest(values: readonly string[], match: string | null, cased: boolean): TextTest {
+  const folded: ((t: string) => boolean)[] = [];
+  const regexes: RegExp[] = [];
+  for (const v of values) {
+    const m = stringMatcher(v, match, cased);
+    if ('regex' in m) regexes.push(m.regex);
+    else folded.push(m.folded);
+  }
+  return (t) => {
+    if (folded.length > 0) {
+      const low = cased ? t : t.toLowerCase();
+      for (const f of folded) if (f(low)) return true;
+    }
+    for (const re of regexes) if (re.test(t)) return true;
+    return false;
+  };
+}
+
+const stringTest = (value: string, match: string | null, cased: boolean): TextTest => anyStringTest([value], match, cased);
 
 function base64Variants(value: string, offsets: boolean): string[] {
   const bytes = Buffer.from(value, 'utf8');
@@ -135,6 +195,10 @@ export function compileFieldTest(field: string, modifiers: readonly string[], ra
   }
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) return (problems.invalid(at, `${field} has an empty list of values`), null);
+  // The common case, a list of strings matched alike: one folded comparison per record value.
+  if (!all && encode === null && (match === null || match === 'contains' || match === 'startswith' || match === 'endswith') && list.every((v) => typeof v === 'string')) {
+    return anyText(anyStringTest(list as string[], match, cased));
+  }
   const tests: ValuesTest[] = [];
   let ok = true;
   list.forEach((v, i) => {
@@ -199,11 +263,7 @@ function valueTest(field: string, match: string | null, v: unknown, o: ValueOpti
       } catch {
         return (problems.invalid(at, `"${String(v)}" is not a CIDR (e.g. 10.0.0.0/8 or 2001:db8::/32)`), null);
       }
-      return anyText((t) => {
-        if (!ipaddr.isValid(t)) return false;
-        const ip = ipaddr.process(t);
-        return ip.kind() === range[0].kind() && ip.match(range);
-      });
+      return anyText(cidrTest(range));
     }
     case 'gt':
     case 'gte':
