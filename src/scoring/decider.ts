@@ -147,7 +147,32 @@ export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolea
     });
     if (best < 0 || weight > out[best]!.weight) best = out.length - 1;
   });
+  if (sigma.length > 0) countTechniqueOnce(out, best);
   return out.map((f, i) => (i === best ? f : { ...f, weight: Math.round(f.weight / 2) }));
+}
+
+/**
+ * A Sigma rule and a knowledge entry (or two Sigma rules) naming the same ATT&CK technique on one
+ * event are one piece of evidence, not two that corroborate each other: the strongest of them
+ * weighs (`keep`, the event's strongest hit, when it is one of them), the others are reported with
+ * no weight. Knowledge entries among themselves keep the pack's own rule.
+ */
+function countTechniqueOnce(findings: Finding[], keep: number): void {
+  const groups = new Map<string, number[]>();
+  findings.forEach((f, i) => {
+    if (f.technique === undefined) return;
+    const base = f.technique.split('.')[0] as string;
+    groups.set(base, [...(groups.get(base) ?? []), i]);
+  });
+  for (const members of groups.values()) {
+    if (members.length < 2 || !members.some((i) => findings[i]!.code.startsWith(SIGMA_PREFIX))) continue;
+    const kept = members.includes(keep) ? keep : members.reduce((a, b) => (findings[b]!.weight > findings[a]!.weight ? b : a));
+    const by = findings[kept]!;
+    for (const i of members) {
+      const f = findings[i]!;
+      if (i !== kept && f.weight > 0) findings[i] = { ...f, weight: 0, detail: `${f.detail}; counted once, with ${by.code === 'ATTACK_TECHNIQUE' ? `knowledge entry ${by.entry}` : by.code} (same technique)` };
+    }
+  }
 }
 
 /**

@@ -107,6 +107,15 @@ describe('Sigma rules in the decider', () => {
     expect(both?.reasons.filter((r) => r.code.startsWith('SIGMA:')).map((r) => r.weight).sort((a, b) => a - b)).toEqual([28, 55]);
   });
 
+  it('a rule and a knowledge entry naming the same technique count once: they do not corroborate each other into a block', async () => {
+    const knowledge = compileKnowledgePack([{ file: 'k.yaml', text: 'version: 1\nsource: aws\nentries:\n  - { id: aws.ct.stop, actions: [cloudtrail:StopLogging], tactic: defense-evasion, technique: T1562.008, name: Stop logging, tier: critical }\n' }]);
+    const d = createDecider({ config, resolver: createInventoryResolver(null, config), policy: createEmptyPolicy(), store: new MemoryBaselineStore(), knowledge, sigma: rules });
+    const [stop] = await d.decideBatch([cloudtrail(START, { eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' })]);
+    expect(stop?.verdict).toBe('alert');
+    expect(stop?.reasons.find((r) => r.code === 'ATTACK_TECHNIQUE')?.weight).toBe(70);
+    expect(stop?.reasons.find((r) => r.code === 'SIGMA:6b0f5a8e-1c1e-4d55-9a1e-3f1b7c2d0a02')).toMatchObject({ weight: 0, detail: expect.stringContaining('counted once, with knowledge entry aws.ct.stop (same technique)') });
+  });
+
   it('still applies Sigma rules while the baseline store is down', async () => {
     const stop = cloudtrail(START, { eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' });
     const [d] = await deciderWith(rules).decideBatch([stop], undefined, { storeUnavailable: true });
