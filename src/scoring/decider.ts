@@ -118,9 +118,8 @@ export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolea
   let best = -1;
   sigma.forEach((h) => {
     const routineHit = routine && h.tier !== null && h.tier !== 'critical' && !(h.conditional && h.tier === 'high');
-    const weight = h.tier === null ? 0 : k.weights[h.tier] * (routineHit ? k.routineFactor : 1);
-    // An informational rule is reported with no weight (what it is for); a tier weighing nothing is dropped.
-    if (weight < 1 && h.tier !== null) return;
+    // A match is always reported, even when its level weighs nothing (informational, or low by default).
+    const weight = h.tier === null ? 0 : Math.round(k.weights[h.tier] * (routineHit ? k.routineFactor : 1) * 10) / 10;
     const finding: Finding = { code: `${SIGMA_PREFIX}${h.rule}`, detail: `Sigma rule "${h.title}" (${h.level}${routineHit ? ', routine for this identity' : ''})`, weight, family: 'signal' };
     if (h.technique !== null) {
       finding.technique = h.technique;

@@ -17,9 +17,12 @@ export interface CompileProblems {
 export type ValuesTest = (values: FieldValues, record: Record<string, unknown>) => boolean;
 
 const MATCH_TYPES = new Set(['contains', 'startswith', 'endswith', 're', 'cidr', 'exists', 'gt', 'gte', 'lt', 'lte', 'fieldref']);
+
+/** Every modifier the engine evaluates (docs/sigma.md lists them; a test keeps the two equal). */
+export const SUPPORTED_MODIFIERS: readonly string[] = Object.freeze([...MATCH_TYPES, 'all', 'cased', 'base64', 'base64offset']);
 const RE_FLAGS: Readonly<Record<string, string>> = { i: 'i', ignorecase: 'i', m: 'm', multiline: 'm', s: 's', dotall: 's' };
 /** Modifiers of the specification this engine does not evaluate, and why. */
-const NOT_SUPPORTED: Readonly<Record<string, string>> = {
+export const NOT_SUPPORTED: Readonly<Record<string, string>> = {
   windash: 'Windows command-line dash variants do not occur in cloud audit records',
   wide: 'UTF-16 encodings do not occur in JSON audit records',
   utf16: 'UTF-16 encodings do not occur in JSON audit records',

@@ -101,10 +101,10 @@ describe('Sigma rules in the decider', () => {
     const [d] = await deciderWith(rules).decideBatch([read]);
     expect(d?.verdict).toBe('allow');
     expect(d?.reasons.find((r) => r.code === 'SIGMA:6b0f5a8e-1c1e-4d55-9a1e-3f1b7c2d0a06')).toMatchObject({ weight: 0, detail: 'Sigma rule "Successful Get Calls In An EU West Region" (informational)' });
-    // Root at the console stopping the trail: two high rules (55 and 55 / 2) and a low one (0 points: dropped).
+    // Root at the console stopping the trail: two high rules (55 and 55 / 2) and a low one, reported with the low tier's 0 points.
     const stop = normalize(JSON.stringify({ eventVersion: '1.08', userIdentity: { type: 'Root', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333' }, eventTime: '2026-11-02T04:00:00Z', eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', awsRegion: 'us-east-1', sourceIPAddress: '203.0.113.9', userAgent: 'console.amazonaws.com', eventID: 'root-stop' }), {}).events[0]!;
     const [both] = await deciderWith(rules).decideBatch([stop]);
-    expect(both?.reasons.filter((r) => r.code.startsWith('SIGMA:')).map((r) => r.weight).sort((a, b) => a - b)).toEqual([28, 55]);
+    expect(both?.reasons.filter((r) => r.code.startsWith('SIGMA:')).map((r) => r.weight).sort((a, b) => a - b)).toEqual([0, 28, 55]);
   });
 
   it('a rule and a knowledge entry naming the same technique count once: they do not corroborate each other into a block', async () => {
