@@ -20,9 +20,9 @@ import { assessAgainstPeers, blendFindings, CREATED_PREFIX, createdIdentityOf, c
 import type { FeedbackRecord } from '../baseline/feedback.js';
 import { applyFeedback, suppressedCodes } from '../baseline/feedback.js';
 import { decisionIdFor } from '../decisions/ids.js';
-import { SIGMA_PREFIX } from '../decisions/reason-codes.js';
 import type { KnowledgePack, TechniqueHit } from '../knowledge/types.js';
 import type { SigmaHit, SigmaRuleSet } from '../sigma/types.js';
+import { countTechniqueOnce, isTechniqueFinding, sigmaFindings } from './sigma-findings.js';
 import { liveEntry, novelty } from '../baseline/value-map.js';
 import { detectSlowAndLow } from '../baseline/detectors/activity.js';
 import type { ModelScorer } from './model-port.js';
@@ -49,9 +49,6 @@ export interface DeciderDeps {
 
 const NO_HITS: readonly TechniqueHit[] = Object.freeze([]);
 const NO_SIGMA: readonly SigmaHit[] = Object.freeze([]);
-
-/** A technique the knowledge pack or a Sigma rule recognised (they weigh and count alike). */
-const isTechniqueFinding = (f: Finding): boolean => f.code === 'ATTACK_TECHNIQUE' || f.code.startsWith(SIGMA_PREFIX);
 
 export interface BatchPosition {
   partition: string;
@@ -114,20 +111,8 @@ export function contextPoints(findings: readonly Finding[]): number {
  * entry is critical or a conditional high one. The strongest hit counts in full, further hits half.
  */
 export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolean, k: WardenConfig['knowledge'], sigma: readonly SigmaHit[] = NO_SIGMA): Finding[] {
-  const out: Finding[] = [];
-  let best = -1;
-  sigma.forEach((h) => {
-    const routineHit = routine && h.tier !== null && h.tier !== 'critical' && !(h.conditional && h.tier === 'high');
-    // A match is always reported, even when its level weighs nothing (informational, or low by default).
-    const weight = h.tier === null ? 0 : Math.round(k.weights[h.tier] * (routineHit ? k.routineFactor : 1) * 10) / 10;
-    const finding: Finding = { code: `${SIGMA_PREFIX}${h.rule}`, detail: `Sigma rule "${h.title}" (${h.level}${routineHit ? ', routine for this identity' : ''})`, weight, family: 'signal' };
-    if (h.technique !== null) {
-      finding.technique = h.technique;
-      if (h.tactic !== null) finding.tactic = h.tactic;
-    }
-    out.push(finding);
-    if (best < 0 || weight > out[best]!.weight) best = out.length - 1;
-  });
+  const out: Finding[] = sigma.length > 0 ? sigmaFindings(sigma, routine, k) : [];
+  let best = out.reduce((b, f, i) => (b < 0 || f.weight > out[b]!.weight ? i : b), -1);
   hits.forEach((h) => {
     // Routine use of an action discounts its plain high, medium and low entries. Never a critical
     // one ("always worth a human"), nor a conditional high one (the dangerous variant of an action:
@@ -148,30 +133,6 @@ export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolea
   });
   if (sigma.length > 0) countTechniqueOnce(out, best);
   return out.map((f, i) => (i === best ? f : { ...f, weight: Math.round(f.weight / 2) }));
-}
-
-/**
- * A Sigma rule and a knowledge entry (or two Sigma rules) naming the same ATT&CK technique on one
- * event are one piece of evidence, not two that corroborate each other: the strongest of them
- * weighs (`keep`, the event's strongest hit, when it is one of them), the others are reported with
- * no weight. Knowledge entries among themselves keep the pack's own rule.
- */
-function countTechniqueOnce(findings: Finding[], keep: number): void {
-  const groups = new Map<string, number[]>();
-  findings.forEach((f, i) => {
-    if (f.technique === undefined) return;
-    const base = f.technique.split('.')[0] as string;
-    groups.set(base, [...(groups.get(base) ?? []), i]);
-  });
-  for (const members of groups.values()) {
-    if (members.length < 2 || !members.some((i) => findings[i]!.code.startsWith(SIGMA_PREFIX))) continue;
-    const kept = members.includes(keep) ? keep : members.reduce((a, b) => (findings[b]!.weight > findings[a]!.weight ? b : a));
-    const by = findings[kept]!;
-    for (const i of members) {
-      const f = findings[i]!;
-      if (i !== kept && f.weight > 0) findings[i] = { ...f, weight: 0, detail: `${f.detail}; counted once, with ${by.code === 'ATTACK_TECHNIQUE' ? `knowledge entry ${by.entry}` : by.code} (same technique)` };
-    }
-  }
 }
 
 /**
