@@ -41,6 +41,12 @@ export interface NormalizerOptions {
   format?: string;
   /** The `events` config section (privileged actions, mappings, limits); defaults when absent. */
   events?: z.input<typeof eventsSchema> | EventsConfig;
+  /**
+   * Keep a reference to each event's parsed original record (`originalRecordOf`), which Sigma
+   * rules read (docs/sigma.md). Costs one property per event; a caller that never decides with
+   * Sigma rules (`warden normalize`, `warden run` without `sigma.dirs`) turns it off. @defaultValue true
+   */
+  keepOriginal?: boolean;
 }
 
 const BUILT_IN: Record<string, FormatNormalizer> = {
@@ -88,6 +94,7 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
     k8sStages: new Set(config.k8sStages),
   };
   const { maxRecordBytes, maxDepth, keepRaw } = config;
+  const keepOriginal = options.keepOriginal ?? true;
 
   return function normalize(record, origin) {
     const events: WardenEvent[] = [];
@@ -128,7 +135,7 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
           if (event.sourceFormat === undefined) event.sourceFormat = fmt;
           if (keepRaw) event.raw = source;
           // The native format's source is the event itself: nothing more original to keep.
-          if (fmt !== 'warden') keepOriginalRecord(event, source);
+          if (keepOriginal && fmt !== 'warden') keepOriginalRecord(event, source);
           events.push(event);
         },
         reject(reason, message, element) {

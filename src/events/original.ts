@@ -5,7 +5,8 @@
  * the decision, not the profile, not `--out`: JSON.stringify and structuredClone skip it), test
  * equality ignores it, and a copy of the event does not carry it. A WeakMap beside the events was
  * measured first and cost a fifth of normalize throughput (one ephemeron per event); this costs
- * one property definition (BENCHMARKS.md, "Normalize").
+ * one property definition, a few percent of normalizing, paid only where Sigma rules may read it
+ * (`NormalizerOptions.keepOriginal`; BENCHMARKS.md, "Sigma").
  */
 import type { WardenEvent } from './event.js';
 import type { JsonObject } from './json.js';

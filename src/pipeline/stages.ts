@@ -58,7 +58,7 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
   const model = await openModelStage(config, logger);
   const decider = createDecider({ config, resolver, policy, store, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack, sigma: () => sigma.rules });
   const normalizers = new Map<string, RecordNormalizer>();
-  for (const input of config.kafka.inputs) normalizers.set(input.topic, createNormalizer({ format: input.format, events: config.events }));
+  for (const input of config.kafka.inputs) normalizers.set(input.topic, createNormalizer({ format: input.format, events: config.events, keepOriginal: config.sigma.dirs.length > 0 }));
   logger.info({ policyVersion: policies.version, knowledgeVersion: knowledge.version, sigmaVersion: sigma.version, identities: config.identity.inventory, inputs: config.kafka.inputs }, 'stages ready');
   return {
     normalizers,
