@@ -41,4 +41,10 @@ describe('the original record of an event', () => {
     const plain = normalize(JSON.stringify({ id: 'n2', time: '2026-11-29T00:00:00Z', identity: { id: 'svc' }, action: 's3:GetObject' }), {}).events[0]!;
     expect(originalRecordOf(plain)).toBeUndefined();
   });
+
+  it('is not kept by a normalizer told no Sigma rule will read it (warden normalize, run without sigma.dirs)', () => {
+    const [event] = createNormalizer({ keepOriginal: false })(lines('test/fixtures/cloudtrail/input.jsonl')[0]!, {}).events;
+    expect(event?.action).toBe('iam:CreateAccessKey');
+    expect(originalRecordOf(event!)).toBeUndefined();
+  });
 });
