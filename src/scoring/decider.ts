@@ -131,7 +131,7 @@ export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolea
     });
     if (best < 0 || weight > out[best]!.weight) best = out.length - 1;
   });
-  if (sigma.length > 0) countTechniqueOnce(out, best);
+  if (sigma.length > 0) countTechniqueOnce(out, best, sigma);
   return out.map((f, i) => (i === best ? f : { ...f, weight: Math.round(f.weight / 2) }));
 }
 

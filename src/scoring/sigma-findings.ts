@@ -34,9 +34,21 @@ export function sigmaFindings(hits: readonly SigmaHit[], routine: boolean, k: Wa
  * A Sigma rule and a knowledge entry (or two Sigma rules) naming the same ATT&CK technique on one
  * event are one piece of evidence, not two that corroborate each other: the strongest of them
  * weighs (`keep`, the event's strongest hit, when it is one of them), the others are reported with
- * no weight. Knowledge entries among themselves keep the pack's own rule.
+ * no weight. So is a rule that names only the action next to a knowledge entry at least as strong.
+ * Knowledge entries among themselves keep the pack's own rule. `findings` starts with one finding
+ * per `sigma` hit, in order.
  */
-export function countTechniqueOnce(findings: Finding[], keep: number): void {
+export function countTechniqueOnce(findings: Finding[], keep: number, sigma: readonly SigmaHit[]): void {
+  // A rule that names only the action (not conditional) says what a knowledge entry on the same
+  // event says, whatever ATT&CK version tagged each: next to an entry at least as strong, it adds nothing.
+  const pack = findings.filter((f) => f.code === 'ATTACK_TECHNIQUE');
+  const strongestEntry = pack.length > 0 ? pack.reduce((a, b) => (b.weight > a.weight ? b : a)) : null;
+  sigma.forEach((h, i) => {
+    const f = findings[i]!;
+    if (strongestEntry && !h.conditional && f.weight > 0 && strongestEntry.weight >= f.weight) {
+      findings[i] = { ...f, weight: 0, detail: `${f.detail}; counted once, with knowledge entry ${strongestEntry.entry} (same action)` };
+    }
+  });
   const groups = new Map<string, number[]>();
   findings.forEach((f, i) => {
     if (f.technique === undefined) return;

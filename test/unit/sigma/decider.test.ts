@@ -10,7 +10,7 @@ import type { WardenEvent } from '../../../src/events/event.js';
 import { MemoryBaselineStore } from '../../../src/baseline/store-memory.js';
 import { createDecider } from '../../../src/scoring/decider.js';
 import { isReasonCode } from '../../../src/decisions/reason-codes.js';
-import { loadSigmaDirs } from '../../../src/sigma/index.js';
+import { compileSigmaRules, loadSigmaDirs } from '../../../src/sigma/index.js';
 import { compileKnowledgePack } from '../../../src/knowledge/index.js';
 import type { SigmaRuleSet } from '../../../src/sigma/index.js';
 import { createEmptyPolicy, createInventoryResolver } from '../../helpers/decision-context.js';
@@ -113,7 +113,26 @@ describe('Sigma rules in the decider', () => {
     const [stop] = await d.decideBatch([cloudtrail(START, { eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' })]);
     expect(stop?.verdict).toBe('alert');
     expect(stop?.reasons.find((r) => r.code === 'ATTACK_TECHNIQUE')?.weight).toBe(70);
-    expect(stop?.reasons.find((r) => r.code === 'SIGMA:6b0f5a8e-1c1e-4d55-9a1e-3f1b7c2d0a02')).toMatchObject({ weight: 0, detail: expect.stringContaining('counted once, with knowledge entry aws.ct.stop (same technique)') });
+    expect(stop?.reasons.find((r) => r.code === 'SIGMA:6b0f5a8e-1c1e-4d55-9a1e-3f1b7c2d0a02')).toMatchObject({ weight: 0, detail: expect.stringContaining('counted once, with knowledge entry aws.ct.stop (same action)') });
+  });
+
+  it('a rule naming only the action counts once next to a knowledge entry at least as strong, whatever ATT&CK id it is tagged with', async () => {
+    const knowledge = compileKnowledgePack([{ file: 'k.yaml', text: 'version: 1\nsource: aws\nentries:\n  - { id: aws.ct.stop, actions: [cloudtrail:StopLogging], tactic: defense-evasion, technique: T1562.008, name: Stop logging, tier: critical }\n' }]);
+    const newer = compileSigmaRules([
+      { file: 'a.yml', text: 'title: Trail change\nid: r-action\nlevel: high\ntags: [attack.t1685.002]\nlogsource: { product: aws, service: cloudtrail }\ndetection:\n  sel: { eventName: StopLogging }\n  condition: sel\n' },
+      { file: 'b.yml', text: 'title: Trail change by root\nid: r-root\nlevel: high\ntags: [attack.t1685.002]\nlogsource: { product: aws, service: cloudtrail }\ndetection:\n  sel: { eventName: StopLogging, userIdentity.type: IAMUser }\n  condition: sel\n' },
+    ]);
+    const d = createDecider({ config, resolver: createInventoryResolver(null, config), policy: createEmptyPolicy(), store: new MemoryBaselineStore(), knowledge, sigma: newer });
+    const [stop] = await d.decideBatch([cloudtrail(START, { eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' })]);
+    expect(stop?.reasons.find((r) => r.code === 'SIGMA:r-action')).toMatchObject({ weight: 0, detail: expect.stringContaining('counted once, with knowledge entry aws.ct.stop (same action)') });
+    // A rule on the request or the caller says more than the action: it still counts (half, as a further hit)…
+    expect(stop?.reasons.find((r) => r.code === 'SIGMA:r-root')?.weight).toBe(28);
+    // …unless it names the knowledge entry's own technique.
+    const same = compileSigmaRules([{ file: 'c.yml', text: 'title: Trail change by root\nid: r-same\nlevel: high\ntags: [attack.t1562.008]\nlogsource: { product: aws, service: cloudtrail }\ndetection:\n  sel: { eventName: StopLogging, userIdentity.type: IAMUser }\n  condition: sel\n' }]);
+    const d2 = createDecider({ config, resolver: createInventoryResolver(null, config), policy: createEmptyPolicy(), store: new MemoryBaselineStore(), knowledge, sigma: same });
+    const [again] = await d2.decideBatch([cloudtrail(START, { eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' })]);
+    expect(again?.reasons.find((r) => r.code === 'SIGMA:r-same')).toMatchObject({ weight: 0, detail: expect.stringContaining('counted once, with knowledge entry aws.ct.stop (same technique)') });
+    expect(again?.verdict).toBe('alert');
   });
 
   it('still applies Sigma rules while the baseline store is down', async () => {
