@@ -131,10 +131,8 @@ export function renderExplanation(x: Explained): string {
     const sigmaReasons = pick((r) => r.code.startsWith(SIGMA_PREFIX));
     const sigmaHits = trace.sigma ?? [];
     out.push(`sigma     ${sigmaHits.length === 0 ? 'no rule matched' : `${sigmaHits.length} rule${sigmaHits.length > 1 ? 's' : ''} matched`} (${x.sigma.rules} rules, version ${x.sigma.version})`);
+    // Every match is a reason (weight 0 when its level weighs nothing or it was counted once with another hit).
     for (const r of sigmaReasons) out.push(reasonLine(r));
-    for (const h of sigmaHits.filter((s) => !sigmaReasons.some((r) => r.code === `${SIGMA_PREFIX}${s.rule}`))) {
-      out.push(`  ${SIGMA_PREFIX}${h.rule} "${h.title}" (${h.level}): matched but weighs under 1 point here (the ${h.tier ?? h.level} tier weighs ${h.tier ? config.knowledge.weights[h.tier] : 0}, or routine for this identity)`);
-    }
   }
 
   // Baseline.
