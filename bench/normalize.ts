@@ -1,7 +1,10 @@
 /**
  * Normalize throughput per format on one core, against a ceiling measured in the same run:
  * plain `JSON.parse` of the same lines (pgaudit: a `split(',')` of the same lines, as it is not
- * JSON). Input: the real-audit fixtures, repeated to BENCH_RECORDS records per format.
+ * JSON). Input: the real-audit fixtures, repeated to BENCH_RECORDS records per format. `+orig` is the
+ * same normalizer keeping each event's original record for Sigma rules (docs/sigma.md), measured
+ * in the same run; `cost` is the extra time that takes (pgaudit keeps none: its column shows the
+ * noise of the measurement), and `+orig rec/s` the throughput that leaves.
  *   npx tsx bench/normalize.ts
  */
 import { readFileSync } from 'node:fs';
@@ -33,11 +36,12 @@ function timeIt(run: () => number): { seconds: number; count: number } {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 console.log(`normalize throughput, ${fmt(TARGET)} records per format, one core (node ${process.version})`);
-console.log('format       records/s    events/s   ceiling/s   ratio   MB/s');
+console.log('format       records/s    events/s   ceiling/s   ratio   MB/s   +orig rec/s    cost');
 for (const [format, file] of Object.entries(FILES)) {
   const lines = linesOf(file);
   const bytes = lines.reduce((s, l) => s + Buffer.byteLength(l), 0);
-  const normalize = createNormalizer({ format: 'auto' });
+  const normalize = createNormalizer({ format: 'auto', keepOriginal: false });
+  const withOriginal = createNormalizer({ format: 'auto', keepOriginal: true });
   let sink = 0;
   const ceiling = timeIt(() => {
     let n = 0;
@@ -48,15 +52,37 @@ for (const [format, file] of Object.entries(FILES)) {
     sink += n;
     return n;
   });
-  const result = timeIt(() => {
+  const pass = (n: typeof normalize) => (): number => {
     let events = 0;
-    for (let i = 0; i < lines.length; i++) events += normalize(lines[i] as string, { file, line: i + 1 }).events.length;
+    for (let i = 0; i < lines.length; i++) events += n(lines[i] as string, { file, line: i + 1 }).events.length;
     return events;
-  });
+  };
+  const result = timeIt(pass(normalize));
+  // The original-record cost is a few percent: measured as the median of many short alternating
+  // passes over one slice, so that the load of a shared machine hits both variants alike.
+  const slice = lines.slice(0, 20_000);
+  const passSlice = (n: typeof normalize): number => {
+    const start = performance.now();
+    for (let i = 0; i < slice.length; i++) n(slice[i] as string, { file, line: i + 1 });
+    return performance.now() - start;
+  };
+  const plainMs: number[] = [];
+  const keptMs: number[] = [];
+  for (let round = 0; round < 25; round++) {
+    if (round % 2 === 0) {
+      plainMs.push(passSlice(normalize));
+      keptMs.push(passSlice(withOriginal));
+    } else {
+      keptMs.push(passSlice(withOriginal));
+      plainMs.push(passSlice(normalize));
+    }
+  }
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1] as number;
+  const kept = { ratio: median(keptMs) / median(plainMs) };
   const recordsPerSec = lines.length / result.seconds;
   const ceilingPerSec = ceiling.count / ceiling.seconds;
   console.log(
-    `${format.padEnd(10)} ${fmt(recordsPerSec).padStart(11)} ${fmt(result.count / result.seconds).padStart(11)} ${fmt(ceilingPerSec).padStart(11)} ${(recordsPerSec / ceilingPerSec).toFixed(2).padStart(7)} ${(bytes / 1e6 / result.seconds).toFixed(0).padStart(6)}`,
+    `${format.padEnd(10)} ${fmt(recordsPerSec).padStart(11)} ${fmt(result.count / result.seconds).padStart(11)} ${fmt(ceilingPerSec).padStart(11)} ${(recordsPerSec / ceilingPerSec).toFixed(2).padStart(7)} ${(bytes / 1e6 / result.seconds).toFixed(0).padStart(6)} ${fmt(recordsPerSec / kept.ratio).padStart(13)} ${`${((kept.ratio - 1) * 100).toFixed(1)}%`.padStart(7)}`,
   );
   if (sink < 0) console.log(sink);
 }

@@ -26,6 +26,7 @@ import { readEvents } from '../src/pipeline/read-events.js';
 import { readRecords } from '../src/pipeline/file-source.js';
 import { evaluateLabelled, formatLabelled } from '../src/eval/labelled.js';
 import { loadKnowledgeDir } from '../src/knowledge/index.js';
+import { loadSigmaDirs } from '../src/sigma/index.js';
 import type { LabelledFigures, RealLabel } from '../src/eval/labelled.js';
 
 
@@ -47,7 +48,9 @@ export async function decideRecording(file: string, config: WardenConfig, useKno
   const resolver = createIdentityResolver(compileInventory(inventoryFor(events)), { unknownIdentity: config.identity.unknownIdentity });
   const policy = createPolicyEngine(buildPolicySet([]), { mode: config.policy.mode });
   const knowledge = useKnowledge ? loadKnowledgeDir(config.knowledge.dir) : null;
-  const decider = createDecider({ config, resolver, policy, store: new MemoryBaselineStore(), knowledge });
+  // Sigma rules of the config (docs/sigma.md), when it names folders.
+  const sigma = config.sigma.dirs.length > 0 ? loadSigmaDirs(config.sigma.dirs) : null;
+  const decider = createDecider({ config, resolver, policy, store: new MemoryBaselineStore(), knowledge, sigma });
   const out: Decision[] = [];
   await replayEvents(events, decider, (ds) => {
     out.push(...ds);

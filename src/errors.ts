@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   WARDEN_CONFIG_NOT_FOUND: 'A configuration file named on the command line or in the environment does not exist.',
   WARDEN_POLICY_INVALID: 'A policy or policy test file failed validation; the message names the file, line and field.',
   WARDEN_KNOWLEDGE_INVALID: 'A technique knowledge pack file (config/knowledge/) failed validation; the message names the file, line and field. On hot reload the running pack stays in force.',
+  WARDEN_SIGMA_INVALID: 'A Sigma rule file (sigma.dirs) is not valid Sigma (YAML syntax, a missing title, logsource or detection, a condition naming no search identifier, a bad regular expression or CIDR); the message names the file, line and field. On hot reload the running rules stay in force.',
   WARDEN_IDENTITIES_INVALID: 'The identity inventory failed validation; the message names the file, line and field.',
   WARDEN_EVENT_INVALID: 'An event could not be normalized; it is sent to the dead-letter topic or rejects file.',
   WARDEN_STORE_UNAVAILABLE: 'The baseline store (Redis) cannot be reached; retried with backoff.',

@@ -8,6 +8,7 @@ import { WardenError, WardenValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
 import { deepFreeze, parseYamlSource, zodIssues } from './yaml-source.js';
 import { wardenConfigSchema } from './schema.js';
+import { resolveSigmaDirs } from './sections/sigma.js';
 import type { WardenConfig } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'config/warden.yaml';
@@ -70,7 +71,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   const result = wardenConfigSchema.safeParse(applyEnvOverrides(raw as Record<string, unknown>, env));
   if (!result.success) throw new WardenValidationError('WARDEN_CONFIG_INVALID', blameEnvironment(zodIssues(source, result.error), env));
-  return deepFreeze(result.data);
+  return deepFreeze({ ...result.data, sigma: resolveSigmaDirs(result.data.sigma, file) });
 }
 
 /**

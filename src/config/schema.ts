@@ -13,6 +13,7 @@ import { knowledgeSchema } from './sections/knowledge.js';
 import { consoleSchema } from './sections/console.js';
 import { approvalsSchema } from './sections/approvals.js';
 import { sinkSections } from './sections/notify.js';
+import { sigmaSchema } from './sections/sigma.js';
 
 export const wardenConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
@@ -22,6 +23,7 @@ export const wardenConfigSchema = z.strictObject({
   identity: identitySchema.prefault({}),
   policy: policySchema.prefault({}),
   knowledge: knowledgeSchema.prefault({}),
+  sigma: sigmaSchema.prefault({}),
   baseline: baselineSchema.prefault({}),
   scoring: scoringSchema.prefault({}),
   model: modelSchema.prefault({}),

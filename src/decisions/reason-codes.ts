@@ -51,6 +51,20 @@ export const REASON_CODES = {
 
 export type ReasonCode = keyof typeof REASON_CODES;
 
+/** Prefix of the reason codes Sigma rules give: `SIGMA:<rule id>`. */
+export const SIGMA_PREFIX = 'SIGMA:';
+
+/**
+ * Families of reason codes whose second half names the user's own content: the prefix is stable,
+ * the rest is an id from the user's files. docs/reason-codes.md documents each.
+ */
+export const REASON_CODE_FAMILIES = {
+  [SIGMA_PREFIX]: 'A Sigma rule (docs/sigma.md) matched the original audit record; the code is `SIGMA:` and the rule\'s `id`, the detail names its title and level, `technique` and `tactic` come from its `attack.*` tags. Weighs as the knowledge pack tier of its level (informational: no weight).',
+} as const;
+
+/** A fixed code of REASON_CODES, or one of a documented family (`SIGMA:<rule id>`). */
 export function isReasonCode(code: string): code is ReasonCode {
-  return Object.prototype.hasOwnProperty.call(REASON_CODES, code);
+  if (Object.prototype.hasOwnProperty.call(REASON_CODES, code)) return true;
+  for (const prefix of Object.keys(REASON_CODE_FAMILIES)) if (code.length > prefix.length && code.startsWith(prefix)) return true;
+  return false;
 }

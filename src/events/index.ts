@@ -20,6 +20,7 @@ import { normalizeWarden } from './formats/warden.js';
 import { depthExceeds, isObject } from './json.js';
 import type { JsonObject } from './json.js';
 import { compilePrivileged, DEFAULT_PRIVILEGED_ACTIONS } from './privileged.js';
+import { keepOriginalRecord } from './original.js';
 import type { FormatContext, FormatNormalizer, NormalizeResult, RecordOrigin, Reject, RejectReason, Sink } from './types.js';
 
 export type { NormalizeResult, RecordOrigin, Reject, RejectReason, FormatContext } from './types.js';
@@ -27,6 +28,7 @@ export { REJECT_REASONS } from './types.js';
 export { DEFAULT_PRIVILEGED_ACTIONS, compilePrivileged } from './privileged.js';
 export { wardenEventSchema } from './formats/warden.js';
 export { toIsoTime } from './time.js';
+export { originalRecordOf } from './original.js';
 export type { WardenEvent } from './event.js';
 
 /** Built-in formats; generic mappings add their own names. */
@@ -39,6 +41,12 @@ export interface NormalizerOptions {
   format?: string;
   /** The `events` config section (privileged actions, mappings, limits); defaults when absent. */
   events?: z.input<typeof eventsSchema> | EventsConfig;
+  /**
+   * Keep a reference to each event's parsed original record (`originalRecordOf`), which Sigma
+   * rules read (docs/sigma.md). Costs one property per event; a caller that never decides with
+   * Sigma rules (`warden normalize`, `warden run` without `sigma.dirs`) turns it off. @defaultValue true
+   */
+  keepOriginal?: boolean;
 }
 
 const BUILT_IN: Record<string, FormatNormalizer> = {
@@ -86,6 +94,7 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
     k8sStages: new Set(config.k8sStages),
   };
   const { maxRecordBytes, maxDepth, keepRaw } = config;
+  const keepOriginal = options.keepOriginal ?? true;
 
   return function normalize(record, origin) {
     const events: WardenEvent[] = [];
@@ -125,6 +134,8 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
           if (event.privileged === undefined) event.privileged = ctx.privileged(event.action);
           if (event.sourceFormat === undefined) event.sourceFormat = fmt;
           if (keepRaw) event.raw = source;
+          // The native format's source is the event itself: nothing more original to keep.
+          if (keepOriginal && fmt !== 'warden') keepOriginalRecord(event, source);
           events.push(event);
         },
         reject(reason, message, element) {

@@ -36,13 +36,17 @@ export interface FolderReloaderOptions<S extends Versioned, T extends Versioned>
   load: (dir: string) => S;
   /** Turns what was loaded into the value in force (null the first time). */
   build: (loaded: S, previous: T | null) => T;
+  /** Folders to watch when they are not just `dir` (Sigma rules: several folders). @defaultValue [dir] */
+  watchDirs?: readonly string[];
+  /** Watch sub-folders too. @defaultValue false */
+  recursive?: boolean;
   /** Extra fields of the "reloaded" log line. */
   describe?: (value: T) => Record<string, unknown>;
 }
 
 export class FolderReloader<S extends Versioned, T extends Versioned> extends EventEmitter<ReloaderEvents> {
   #current: T;
-  #watcher: FSWatcher | null = null;
+  #watchers: FSWatcher[] | null = null;
   #timer: NodeJS.Timeout | null = null;
   readonly #options: FolderReloaderOptions<S, T>;
   readonly #log: Logger;
@@ -86,14 +90,16 @@ export class FolderReloader<S extends Versioned, T extends Versioned> extends Ev
 
   /** Watches the folder and reloads after changes settle. */
   watch(): this {
-    if (this.#watcher) return this;
-    this.#watcher = watch(this.#options.dir, { persistent: false }, () => {
+    if (this.#watchers) return this;
+    const changed = (): void => {
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = setTimeout(() => {
         this.#timer = null;
         this.reload();
       }, this.#options.debounceMs ?? 200);
-    });
+    };
+    const recursive = this.#options.recursive ?? false;
+    this.#watchers = (this.#options.watchDirs ?? [this.#options.dir]).map((dir) => watch(dir, { persistent: false, recursive }, changed));
     return this;
   }
 
@@ -105,8 +111,8 @@ export class FolderReloader<S extends Versioned, T extends Versioned> extends Ev
   }
 
   close(): void {
-    this.#watcher?.close();
-    this.#watcher = null;
+    for (const w of this.#watchers ?? []) w.close();
+    this.#watchers = null;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
   }

@@ -15,6 +15,7 @@ import { createDecider } from '../scoring/decider.js';
 import type { WardenStages } from './app.js';
 import { PolicyReloader } from './policy-reloader.js';
 import { KnowledgeReloader } from './knowledge-reloader.js';
+import { SigmaReloader } from './sigma-reloader.js';
 import type { RecordNormalizer } from './ports.js';
 import { connectRedis, redisStoreOptions } from './redis-connection.js';
 import { openModelStage } from './model-stage.js';
@@ -34,6 +35,7 @@ export interface StageOverrides {
 export interface BuiltStages extends WardenStages {
   policies: PolicyReloader;
   knowledge: KnowledgeReloader;
+  sigma: SigmaReloader;
   reload: () => void;
 }
 
@@ -52,28 +54,34 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
   // Like policies: a bad change to the knowledge pack is refused and the running pack keeps deciding.
   const knowledge = new KnowledgeReloader({ dir: overrides.knowledgeDir ?? config.knowledge.dir, logger });
   knowledge.watch();
+  // Sigma rules too (docs/sigma.md); skipped rules are logged with their reason at every load.
+  const sigma = new SigmaReloader({ dirs: config.sigma.dirs, logger });
+  sigma.watch();
   const redis = overrides.store ? null : connectRedis(config, logger);
   const store = overrides.store ?? new RedisBaselineStore(redis!, redisStoreOptions(config));
   const model = await openModelStage(config, logger);
   const grants = overrides.followApprovals ? followGrants(createKafka(config, logger, '-approvals'), config.kafka.topics.approvals, config.signing.publicKeyFile, logger) : null;
-  const decider = createDecider({ config, resolver, policy, store, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack, grants });
+  const decider = createDecider({ config, resolver, policy, store, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack, sigma: () => sigma.rules, grants });
   const normalizers = new Map<string, RecordNormalizer>();
-  for (const input of config.kafka.inputs) normalizers.set(input.topic, createNormalizer({ format: input.format, events: config.events }));
-  logger.info({ policyVersion: policies.version, knowledgeVersion: knowledge.version, identities: config.identity.inventory, inputs: config.kafka.inputs }, 'stages ready');
+  for (const input of config.kafka.inputs) normalizers.set(input.topic, createNormalizer({ format: input.format, events: config.events, keepOriginal: config.sigma.dirs.length > 0 }));
+  logger.info({ policyVersion: policies.version, knowledgeVersion: knowledge.version, sigmaVersion: sigma.version, identities: config.identity.inventory, inputs: config.kafka.inputs }, 'stages ready');
   return {
     normalizers,
     decider,
     policies,
     knowledge,
+    sigma,
     model: model?.holder ?? null,
     reload: () => {
       policies.reload();
       knowledge.reload();
+      sigma.reload();
     },
     storeHealthy: async () => (redis ? (await redis.ping().catch(() => null)) === 'PONG' : true),
     close: async () => {
       policies.close();
       knowledge.close();
+      sigma.close();
       await model?.holder.dispose();
       await store.close();
       await grants?.close();

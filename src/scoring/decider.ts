@@ -21,6 +21,8 @@ import type { FeedbackRecord } from '../baseline/feedback.js';
 import { applyFeedback, suppressedCodes } from '../baseline/feedback.js';
 import { decisionIdFor } from '../decisions/ids.js';
 import type { KnowledgePack, TechniqueHit } from '../knowledge/types.js';
+import type { SigmaHit, SigmaRuleSet } from '../sigma/types.js';
+import { countTechniqueOnce, isTechniqueFinding, sigmaFindings } from './sigma-findings.js';
 import { liveEntry, novelty } from '../baseline/value-map.js';
 import { detectSlowAndLow } from '../baseline/detectors/activity.js';
 import type { ModelScorer } from './model-port.js';
@@ -41,6 +43,8 @@ export interface DeciderDeps {
   feedback?: readonly FeedbackRecord[];
   /** Technique knowledge (docs/detections.md); a function when it can be reloaded while running. */
   knowledge?: KnowledgePack | (() => KnowledgePack) | null;
+  /** Sigma rules on the original records (docs/sigma.md); a function when they can be reloaded while running. */
+  sigma?: SigmaRuleSet | (() => SigmaRuleSet) | null;
   /** Live pipeline: the wall clock for `decidedAt`. Replay leaves it unset (event time). */
   clock?: () => Date;
   /** Approval grants (docs/approvals.md): a granted action is not blocked while its grant lasts. */
@@ -48,6 +52,7 @@ export interface DeciderDeps {
 }
 
 const NO_HITS: readonly TechniqueHit[] = Object.freeze([]);
+const NO_SIGMA: readonly SigmaHit[] = Object.freeze([]);
 
 export interface BatchPosition {
   partition: string;
@@ -97,20 +102,21 @@ export function contextPoints(findings: readonly Finding[]): number {
     if (f.code === 'SLOW_AND_LOW') continue;
     total += f.weight;
     // What the pack says the action is belongs with what was done (the main novelty may be it).
-    if (f.family === 'what' || f.code === 'ATTACK_TECHNIQUE') what += f.weight;
+    if (f.family === 'what' || isTechniqueFinding(f)) what += f.weight;
     else if (f.family === 'where') where += f.weight;
   }
   return total - Math.max(what, where);
 }
 
 /**
- * The knowledge pack's hits as findings. Each tier has a weight; an action the identity does
- * routinely (its mature baseline has it as normal) weighs `routineFactor` of it, unless the entry
- * is critical or a conditional high one. The strongest hit counts in full, further hits half.
+ * The knowledge pack's hits and the Sigma rules' matches as findings. Each tier has a weight (a
+ * Sigma level weighs as the tier of its name, `informational` nothing); an action the identity
+ * does routinely (its mature baseline has it as normal) weighs `routineFactor` of it, unless the
+ * entry is critical or a conditional high one. The strongest hit counts in full, further hits half.
  */
-export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolean, k: WardenConfig['knowledge']): Finding[] {
-  const out: Finding[] = [];
-  let best = -1;
+export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolean, k: WardenConfig['knowledge'], sigma: readonly SigmaHit[] = NO_SIGMA): Finding[] {
+  const out: Finding[] = sigma.length > 0 ? sigmaFindings(sigma, routine, k) : [];
+  let best = out.reduce((b, f, i) => (b < 0 || f.weight > out[b]!.weight ? i : b), -1);
   hits.forEach((h) => {
     // Routine use of an action discounts its plain high, medium and low entries. Never a critical
     // one ("always worth a human"), nor a conditional high one (the dangerous variant of an action:
@@ -129,6 +135,7 @@ export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolea
     });
     if (best < 0 || weight > out[best]!.weight) best = out.length - 1;
   });
+  if (sigma.length > 0) countTechniqueOnce(out, best, sigma);
   return out.map((f, i) => (i === best ? f : { ...f, weight: Math.round(f.weight / 2) }));
 }
 
@@ -149,7 +156,7 @@ const SLOW_MIN_EVENT_POINTS = 10;
  */
 export function slowPoints(findings: readonly Finding[], alertAt: number): number {
   let points = 0;
-  for (const x of findings) if (SLOW_FAMILIES.has(x.family) || x.code === 'ATTACK_TECHNIQUE') points += x.weight;
+  for (const x of findings) if (SLOW_FAMILIES.has(x.family) || isTechniqueFinding(x)) points += x.weight;
   return points >= SLOW_MIN_EVENT_POINTS && points < alertAt ? points : 0;
 }
 
@@ -175,6 +182,7 @@ export function honourGrant(combined: Combined, grant: Grant | null, evaluation:
 export function createDecider(deps: DeciderDeps): Decider {
   const { config, resolver, policy, store } = deps;
   const knowledgeOf: () => KnowledgePack | null = typeof deps.knowledge === 'function' ? deps.knowledge : () => (deps.knowledge as KnowledgePack | null | undefined) ?? null;
+  const sigmaOf: () => SigmaRuleSet | null = typeof deps.sigma === 'function' ? deps.sigma : () => (deps.sigma as SigmaRuleSet | null | undefined) ?? null;
   const tierFactor = config.baseline.sensitivityFactors;
   const model = deps.model ?? null;
   const rules = compileBaselineRules(config.baseline);
@@ -237,13 +245,14 @@ export function createDecider(deps: DeciderDeps): Decider {
   }
 
   /** Identity, policy and technique knowledge only, for when the store is down (see DecideOptions). */
-  function decideWithoutStore(event: WardenEvent, decidedAt: string | null, knowledge: KnowledgePack | null): Decision {
+  function decideWithoutStore(event: WardenEvent, decidedAt: string | null, knowledge: KnowledgePack | null, sigma: SigmaRuleSet | null): Decision {
     const identity = resolver.resolve(event);
     const evaluation = policy.evaluate(event, identity);
     // Technique knowledge needs no baseline: it still decides while the store is away (nothing
     // can say the action is routine for the identity, so no routine discount).
     const hits = knowledge ? knowledge.classify(event).hits : NO_HITS;
-    const findings = hits.length > 0 ? techniqueFindings(hits, false, config.knowledge) : [];
+    const matched = sigma ? sigma.match(event) : NO_SIGMA;
+    const findings = hits.length > 0 || matched.length > 0 ? techniqueFindings(hits, false, config.knowledge, matched) : [];
     const grant = grantOf(event, identity.identityId);
     const combined = honourGrant(combineFor(event, identity, evaluation, { findings, learning: false, model: null, suppressed: new Set() }), grant, evaluation);
     const closed = config.pipeline.failMode === 'closed' && evaluation.protected && grant === null;
@@ -269,7 +278,8 @@ export function createDecider(deps: DeciderDeps): Decider {
     const decidedAt = deps.clock ? deps.clock().toISOString() : null;
     if (options?.storeUnavailable) {
       const knowledge = knowledgeOf();
-      return { decisions: events.map((e) => decideWithoutStore(e, decidedAt, knowledge)), learn: nothingToLearn };
+      const sigma = sigmaOf();
+      return { decisions: events.map((e) => decideWithoutStore(e, decidedAt, knowledge, sigma)), learn: nothingToLearn };
     }
     const partition = position?.partition ?? null;
     const resolutions = events.map((e) => resolver.resolve(e));
@@ -287,6 +297,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     const lastOffset = new Map<string, string | null>();
     const decisions: Decision[] = [];
     const knowledge = knowledgeOf();
+    const sigma = sigmaOf();
     const profileOf = (id: string): IdentityProfile => {
       let p = profiles.get(id);
       if (!p) {
@@ -335,9 +346,10 @@ export function createDecider(deps: DeciderDeps): Decider {
           ? `created by ${profile.createdBy} shortly before its first action: judged against ${usePeers ? 'its peers in full' : 'its own first events only (no mature peers)'}`
           : `learning (${Math.round(m * 100)}% mature): own findings weigh ×${ownWeight.toFixed(2)}${usePeers ? `, peers ×${(1 - m).toFixed(2)}` : ', no mature peers'}`;
       }
-      if (hits.length > 0) {
+      const matched = sigma ? sigma.match(event) : NO_SIGMA;
+      if (hits.length > 0 || matched.length > 0) {
         const routine = !assessment.learning && novelty(liveEntry(profile.maps.action, event.action, f.t, rules), rules) === 0;
-        findings = [...findings, ...techniqueFindings(hits, routine, config.knowledge)];
+        findings = [...findings, ...techniqueFindings(hits, routine, config.knowledge, matched)];
       }
       // Slow and low: this event's points join the identity's decayed sum of recent risk.
       const points = slowPoints(findings, config.scoring.alertAt);

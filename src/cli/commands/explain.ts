@@ -10,6 +10,7 @@ import type { WardenConfig } from '../../config/schema.js';
 import { buildPolicySet } from '../../policy/policy-set.js';
 import { WardenError } from '../../errors.js';
 import type { Decision, Reason } from '../../decisions/decision.js';
+import { SIGMA_PREFIX } from '../../decisions/reason-codes.js';
 import type { WardenEvent } from '../../events/event.js';
 import { createNormalizer } from '../../events/index.js';
 import type { Reject } from '../../events/index.js';
@@ -49,6 +50,8 @@ export interface Explained {
   config: WardenConfig;
   policiesOff: boolean;
   knowledge: { version: string; size: number };
+  /** The Sigma rules in force (docs/sigma.md). */
+  sigma?: { version: string; rules: number };
   model: string | null;
   /** Where the profiles came from, in words. */
   profileSource: string;
@@ -121,6 +124,15 @@ export function renderExplanation(x: Explained): string {
     const tierWeight = config.knowledge.weights[h.tier];
     const why = tierWeight < 1 ? `the ${h.tier} tier weighs ${tierWeight}` : `routine for this identity: ${tierWeight} × ${config.knowledge.routineFactor}`;
     out.push(`  ${h.technique} ${h.name} (${h.tier}): matched but weighs under 1 point here (${why})`);
+  }
+
+  // Sigma rules.
+  if (x.sigma !== undefined && x.sigma.rules > 0) {
+    const sigmaReasons = pick((r) => r.code.startsWith(SIGMA_PREFIX));
+    const sigmaHits = trace.sigma ?? [];
+    out.push(`sigma     ${sigmaHits.length === 0 ? 'no rule matched' : `${sigmaHits.length} rule${sigmaHits.length > 1 ? 's' : ''} matched`} (${x.sigma.rules} rules, version ${x.sigma.version})`);
+    // Every match is a reason (weight 0 when its level weighs nothing or it was counted once with another hit).
+    for (const r of sigmaReasons) out.push(reasonLine(r));
   }
 
   // Baseline.
@@ -221,7 +233,7 @@ when it met the event); with --store redis, the live profiles; by default, no pr
       if (flags.input !== undefined && flags.eventId === undefined) throw explainUsage('--input needs --event-id: the id of the event to explain (as in replay\'s decisions, eventId)');
       const storeKind = parseStoreKind(flags.store);
       if (flags.profiles !== undefined && storeKind === 'redis') throw explainUsage('--profiles and --store redis both name where profiles come from: give one');
-      const { config, inventoryFile, knowledge } = deciderSetup(flags);
+      const { config, inventoryFile, knowledge, sigma } = deciderSetup(flags);
       createNormalizer({ format: flags.format, events: config.events }); // refuse an unknown --format first
       const inventory = loadInventory(inventoryFile);
       const policies = flags.policies === false ? buildPolicySet([]) : loadPolicyDir(flags.policies ?? config.policy.dir);
@@ -245,7 +257,7 @@ when it met the event); with --store redis, the live profiles; by default, no pr
       else if (flags.input !== undefined) profileSource += `, then ${flags.input} replayed`;
       const store = new OverlayBaselineStore(base, true);
       const model = await openModel(config);
-      const decider = createTracedDecider({ config, inventory, policies, knowledge, store, model: model.scorer, feedback });
+      const decider = createTracedDecider({ config, inventory, policies, knowledge, sigma, store, model: model.scorer, feedback });
       const explained: Explained[] = [];
       const explain = async (event: WardenEvent): Promise<void> => {
         store.snapshotNextLoad();
@@ -261,6 +273,7 @@ when it met the event); with --store redis, the live profiles; by default, no pr
           config,
           policiesOff: flags.policies === false,
           knowledge: { version: knowledge.version, size: knowledge.size },
+          sigma: { version: sigma.version, rules: sigma.rules.length },
           model: model.version,
           profileSource,
         });

@@ -18,6 +18,7 @@ import { registerOcsfCommand } from './ocsf.js';
 import { registerPolicyCommand } from './policy.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
+import { registerSigmaCommand } from './sigma.js';
 import { registerSimulateCommand } from './simulate.js';
 import { registerSinksCommand } from './sinks.js';
 import { registerTopicsCommand } from './topics.js';
@@ -38,6 +39,7 @@ export const commands: readonly RegisterCommand[] = [
   registerBaselineCommand,
   registerFeedbackCommand,
   registerPolicyCommand,
+  registerSigmaCommand,
   registerExplainCommand,
   registerIdentitiesCommand,
   registerGatewayCommand,

@@ -38,7 +38,7 @@ async function runNormalize(flags: NormalizeFlags): Promise<void> {
     throw new WardenError('WARDEN_USAGE', `unknown --format "${flags.format}"; expected one of: ${names.join(', ')}`);
   }
   if (flags.out !== '-' && flags.out === flags.input) throw new WardenError('WARDEN_USAGE', '--out must not be the input file');
-  const normalize = createNormalizer({ format: flags.format, events: config.events });
+  const normalize = createNormalizer({ format: flags.format, events: config.events, keepOriginal: false });
   const out = await NdjsonWriter.open(flags.out);
   // Without --rejects, rejects go to stderr: they are data and are never dropped silently.
   const rejects = await NdjsonWriter.open(flags.rejects ?? '-', process.stderr);

@@ -23,6 +23,8 @@ import { createNormalizer } from '../../events/index.js';
 import type { Reject } from '../../events/index.js';
 import { openStore, parseStoreKind } from '../stores.js';
 import { loadKnowledgeDir } from '../../knowledge/index.js';
+import { loadSigmaDirs } from '../../sigma/index.js';
+import { collectDirs } from '../support/decider-context.js';
 import { createSigner } from '../../decisions/signing.js';
 import type { Signer } from '../../decisions/signing.js';
 import type { Decision } from '../../decisions/decision.js';
@@ -35,6 +37,7 @@ interface ReplayFlags {
   identities?: string;
   policies: string | false | undefined;
   knowledge?: string;
+  sigma?: string[];
   rejects?: string;
   config: string;
   out: string;
@@ -89,6 +92,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--policies <dir>', 'policy folder (default: policy.dir of the config)')
     .option('--no-policies', 'decide without policies (baselines and identity only)')
     .option('--knowledge <dir>', 'technique knowledge pack folder (default: knowledge.dir of the config)')
+    .option('--sigma <dir>', 'Sigma rule folder, repeatable (default: sigma.dirs of the config)', collectDirs)
     .option('--rejects <file>', 'write records that cannot be normalized here (JSON lines with reason and origin)')
     .option('--config <file>', 'warden.yaml', DEFAULT_CONFIG_FILE)
     .requiredOption('--out <file>', 'decisions file (one JSON line per input event); - for stdout')
@@ -125,7 +129,10 @@ export function registerReplayCommand(program: Command): void {
       // The model of the config (when enabled), fixed for the whole replay: no hot swap mid-backtest.
       const model = await openModelStage(config, silentLogger, { watch: false });
       const knowledge = loadKnowledgeDir(flags.knowledge ?? config.knowledge.dir);
-      const decider = createDecider({ config, resolver, policy, store, feedback, model: model?.port ?? null, knowledge });
+      const sigma = loadSigmaDirs(flags.sigma ?? config.sigma.dirs);
+      // Never silently: rules the engine cannot evaluate are counted here, listed by `sigma check`.
+      if (sigma.skipped.length > 0) console.error(`sigma: ${sigma.rules.length} rules loaded, ${sigma.skipped.length} skipped (\`warden sigma check\` lists them with why)`);
+      const decider = createDecider({ config, resolver, policy, store, feedback, model: model?.port ?? null, knowledge, sigma });
       const out = await NdjsonWriter.open(flags.out);
       // With --out -, stdout carries the decisions: the summary goes to stderr.
       const log = flags.out === '-' ? (line: string): void => console.error(line) : (line: string): void => console.log(line);

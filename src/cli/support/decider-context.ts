@@ -22,6 +22,8 @@ import type { PolicyEngine, PolicyEvaluation } from '../../policy/types.js';
 import type { PolicySet } from '../../policy/compiled.js';
 import { loadKnowledgeDir } from '../../knowledge/index.js';
 import type { KnowledgePack, TechniqueHit } from '../../knowledge/types.js';
+import { loadSigmaDirs } from '../../sigma/index.js';
+import type { SigmaHit, SigmaRuleSet } from '../../sigma/index.js';
 import { createDecider } from '../../scoring/decider.js';
 import type { Decider } from '../../scoring/decider.js';
 import type { ModelScorer } from '../../scoring/model-port.js';
@@ -34,25 +36,36 @@ export interface DeciderFlags {
   config?: string;
   identities?: string;
   knowledge?: string;
+  sigma?: string[];
 }
+
+/** Collects a repeatable folder flag. */
+export const collectDirs = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Adds `--config`, `--identities` and `--knowledge` to a deciding command (the flags of replay). */
 export function withDeciderFlags(command: Command): Command {
   return command
     .option('-c, --config <file>', 'warden.yaml', DEFAULT_CONFIG_FILE)
     .option('--identities <file>', 'identity inventory (default: identity.inventory of the config)')
-    .option('--knowledge <dir>', 'technique knowledge pack folder (default: knowledge.dir of the config)');
+    .option('--knowledge <dir>', 'technique knowledge pack folder (default: knowledge.dir of the config)')
+    .option('--sigma <dir>', 'Sigma rule folder, repeatable (default: sigma.dirs of the config)', collectDirs);
 }
 
 export interface DeciderSetup {
   config: WardenConfig;
   inventoryFile: string;
   knowledge: KnowledgePack;
+  sigma: SigmaRuleSet;
 }
 
 export function deciderSetup(flags: DeciderFlags): DeciderSetup {
   const config = loadConfig(flags.config ?? DEFAULT_CONFIG_FILE);
-  return { config, inventoryFile: flags.identities ?? config.identity.inventory, knowledge: loadKnowledgeDir(flags.knowledge ?? config.knowledge.dir) };
+  return {
+    config,
+    inventoryFile: flags.identities ?? config.identity.inventory,
+    knowledge: loadKnowledgeDir(flags.knowledge ?? config.knowledge.dir),
+    sigma: loadSigmaDirs(flags.sigma ?? config.sigma.dirs),
+  };
 }
 
 /** The model of the config when enabled (fixed: no hot swap while a tool runs), as replay opens it. */
@@ -67,6 +80,8 @@ export interface StageTrace {
   identity?: IdentityResolution;
   evaluation?: PolicyEvaluation;
   hits: readonly TechniqueHit[];
+  /** Sigma rules that matched (weighing or not). */
+  sigma?: readonly SigmaHit[];
 }
 
 export interface TracedDecider extends Decider {
@@ -80,6 +95,7 @@ export interface DeciderParts {
   inventory: Inventory;
   policies: PolicySet;
   knowledge: KnowledgePack | null;
+  sigma?: SigmaRuleSet | null;
   store: BaselineStore;
   model: ModelScorer | null;
   feedback?: readonly FeedbackRecord[];
@@ -102,6 +118,7 @@ export function createTracedDecider(parts: DeciderParts): TracedDecider {
       const t = traceOf(event);
       t.identity = r;
       t.hits = [];
+      delete t.sigma;
       delete t.evaluation;
       return r;
     },
@@ -128,8 +145,22 @@ export function createTracedDecider(parts: DeciderParts): TracedDecider {
         sensitivity: (event) => pack.sensitivity(event),
       }
     : null;
+  const rules = parts.sigma ?? null;
+  const tracedSigma: SigmaRuleSet | null = rules
+    ? {
+        version: rules.version,
+        rules: rules.rules,
+        skipped: rules.skipped,
+        match(event) {
+          const hits = rules.match(event);
+          traceOf(event).sigma = hits;
+          return hits;
+        },
+      }
+    : null;
   const decider = createDecider({
     config: parts.config,
+    sigma: tracedSigma,
     resolver: tracedResolver,
     policy: tracedPolicy,
     store: parts.store,
