@@ -53,7 +53,10 @@ interface SentEvent {
   value: string;
 }
 
-/** `count` events over `identities`, identity i always on partition i mod `partitions`, times increasing. */
+/**
+ * `count` events over `identities`, identity i always on partition i mod `partitions`, times
+ * increasing. With an identity count prime to 4 and 3, each identity sees every action and bucket.
+ */
 function stream(tag: string, identities: readonly string[], partitions: number, from: number, count: number): SentEvent[] {
   return Array.from({ length: count }, (_, k) => {
     const n = from + k;
@@ -133,7 +136,7 @@ describe('many warden run instances on the Redis Cluster', () => {
 
   it('3 instances, 12 partitions: kill -9 of one instance and of one Redis master mid-stream → every event decided once, baselines equal to a clean replay', async ({ annotate }) => {
     const PARTITIONS = 12;
-    const identities = Array.from({ length: 36 }, (_, i) => `svc-fleet-${i}`);
+    const identities = Array.from({ length: 35 }, (_, i) => `svc-fleet-${i}`);
     const TOTAL = 1800;
     const setup = setupWithInventory(identities, {
       redis: { url: 'redis://127.0.0.1:1', replicaAcks: 1, replicaAckTimeoutMs: 2000 },
@@ -214,15 +217,17 @@ describe('many warden run instances on the Redis Cluster', () => {
         for (const id of identities) if (((await store.get(id))?.events ?? 0) < (clean.get(id)?.events ?? 0)) return false;
         return true;
       }, 60_000, 'every event learned');
-      for (const id of clean.keys()) {
+      for (const [id, expected] of clean) {
         const live = await store.get(id);
-        const expected = clean.get(id)!;
+        const vocabulary = (p: IdentityProfile | null | undefined): Record<string, string[]> =>
+          Object.fromEntries(Object.entries(p?.maps ?? {}).map(([dim, map]) => [dim, Object.keys(map.entries).sort()]));
+        // A peer group's profile is learned by every instance holding a member: last write wins
+        // (docs/baselines.md), so only its vocabulary, not its counts, is held to the clean run's.
+        expect(vocabulary(live), `${id} values`).toEqual(vocabulary(expected));
+        if (id.startsWith('~')) continue;
+        // An identity's profile is owned by its partition's instance: equal to the clean run's,
+        // event counts and per-value sightings included.
         expect(live?.events, id).toBe(expected.events);
-        for (const [dim, map] of Object.entries(expected.maps)) {
-          const values = Object.fromEntries(Object.entries(map.entries).map(([v, s]) => [v, s.n]));
-          expect(Object.fromEntries(Object.entries(live?.maps[dim as keyof typeof expected.maps].entries ?? {}).map(([v, s]) => [v, s.n])), `${id} ${dim}`).toEqual(values);
-        }
-        // Whole profiles too: learning is per identity and in event order on either path.
         expect(live, id).toEqual(expected);
       }
 
@@ -240,7 +245,7 @@ describe('many warden run instances on the Redis Cluster', () => {
 
   it('the Bar: two instances decide every event, dead-letter every bad record, survive a kill -9, and keep baselines on every master', async ({ annotate }) => {
     const PARTITIONS = 6;
-    const identities = Array.from({ length: 24 }, (_, i) => `svc-bar-${i}`);
+    const identities = Array.from({ length: 25 }, (_, i) => `svc-bar-${i}`);
     const MAX_BYTES = 4096;
     const setup = setupWithInventory(identities, {
       redis: { url: 'redis://127.0.0.1:1' },
