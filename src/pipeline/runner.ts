@@ -281,17 +281,19 @@ export class DecisionPipeline {
     const deadLetters: DeadLetter[] = [];
     for (const message of chunk.messages) {
       const origin = { topic: chunk.topic, partition: chunk.partition, offset: message.offset };
-      if (!normalize || message.value === null) {
+      // Empty or whitespace-only values are dead-lettered too (the normalizer yields nothing for them); only a value starting with whitespace, a control or a non-ASCII byte is decoded to tell.
+      const v = message.value;
+      if (!normalize || v === null || v.length === 0 || ((v[0]! <= 0x20 || v[0]! >= 0x80) && v.toString('utf8').trim() === '')) {
         deadLetters.push({
           reason: normalize ? 'EMPTY_RECORD' : 'UNKNOWN_FORMAT',
-          message: normalize ? 'the record has no value (tombstone)' : `no normalizer configured for topic ${chunk.topic}`,
+          message: normalize ? (v === null ? 'the record has no value (tombstone)' : 'the record is empty or whitespace only') : `no normalizer configured for topic ${chunk.topic}`,
           format: null,
           origin,
-          raw: message.value?.toString('utf8') ?? '',
+          raw: v?.toString('utf8') ?? '',
         });
         continue;
       }
-      const result = normalize(message.value, origin);
+      const result = normalize(v, origin);
       for (const event of result.events) {
         events.push(event);
         offsets.push(message.offset);

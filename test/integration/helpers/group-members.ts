@@ -42,7 +42,9 @@ export function nativeEvent(id: string, identity: string, n: number): string {
 export class DecisionWatch {
   readonly decidedAt = new Map<string, number>();
   readonly decisionIds = new Map<string, Set<string>>();
-  readonly deadLetters: Array<{ reason: string }> = [];
+  readonly deadLetters: Array<{ reason: string; origin?: { topic?: string; partition?: number; offset?: string } }> = [];
+  /** Decision records read, redeliveries (the same decision id published again) included. */
+  decisionRecords = 0;
   private consumer: Consumer | undefined;
 
   async follow(setup: WardenTestSetup, kafka: Kafka = testKafka()): Promise<void> {
@@ -58,6 +60,7 @@ export class DecisionWatch {
           return;
         }
         const d = value as Decision;
+        this.decisionRecords++;
         if (!this.decidedAt.has(d.eventId)) this.decidedAt.set(d.eventId, Date.now());
         const ids = this.decisionIds.get(d.eventId) ?? new Set<string>();
         ids.add(d.decisionId);
