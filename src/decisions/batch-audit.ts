@@ -12,7 +12,7 @@
  *
  * Pure: no I/O. Memory grows with the decisions seen (one small entry each).
  */
-import type { BatchManifest, BatchPosition } from './manifest.js';
+import type { BatchManifest, LeafPosition } from './manifest.js';
 
 /** Where a record was read: its line, its event id, and its lane (see above). */
 export interface RecordSite {
@@ -84,7 +84,7 @@ export class BatchAudit {
   private readonly batches = new Map<string, BatchState>();
 
   /** Records one verified decision. */
-  observe(position: BatchPosition, site: RecordSite): void {
+  observe(position: LeafPosition, site: RecordSite): void {
     const { manifest, index } = position;
     // The batch id is a prefix of the root; key and size make a collision between batches moot.
     const key = `${manifest.keyId}:${manifest.batchId}:${manifest.size}`;

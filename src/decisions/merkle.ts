@@ -43,6 +43,17 @@ export function merkleTree(leaves: readonly Buffer[]): { root: Buffer; paths: Bu
   return { root: build(0, leaves.length), paths };
 }
 
+/** The root of the tree over `leaves` (already leaf-hashed), without the audit paths. */
+export function merkleRoot(leaves: readonly Buffer[]): Buffer {
+  if (leaves.length === 0) throw new RangeError('a Merkle tree needs at least one leaf');
+  const build = (lo: number, hi: number): Buffer => {
+    if (hi - lo === 1) return leaves[lo]!;
+    const mid = lo + splitPoint(hi - lo);
+    return nodeHash(build(lo, mid), build(mid, hi));
+  };
+  return build(0, leaves.length);
+}
+
 /**
  * The root implied by a leaf, its index, the tree size and its audit path (RFC 9162 §2.1.3.2), or
  * null when the path cannot belong to a tree of that size.

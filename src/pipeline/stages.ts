@@ -58,6 +58,7 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
   return {
     normalizers,
     decider,
+    store,
     policies,
     knowledge,
     model: model?.holder ?? null,
