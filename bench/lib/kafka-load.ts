@@ -52,7 +52,19 @@ export async function produceAtRate(
 }
 
 /** The ceiling: consume, parse, produce one small record per input, commit after the ack. */
-export async function startPassThrough(kafka: Kafka, input: string, output: string, groupId: string, maxBatch: number, onJoin?: () => void): Promise<Consumer> {
+/** CPU µs (user + system, process-wide) the pass-through spent in each of its stages. */
+export interface PassThroughCpu {
+  parse: number;
+  produce: number;
+  commit: number;
+}
+
+const cpuNow = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+export async function startPassThrough(kafka: Kafka, input: string, output: string, groupId: string, maxBatch: number, onJoin?: () => void, cpu?: PassThroughCpu): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000 });
   if (onJoin) consumer.on(consumer.events.GROUP_JOIN, () => onJoin());
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -66,14 +78,22 @@ export async function startPassThrough(kafka: Kafka, input: string, output: stri
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       for (let i = 0; i < batch.messages.length; i += maxBatch) {
         const chunk = batch.messages.slice(i, i + maxBatch);
+        const t0 = cpuNow();
         const out: Message[] = chunk.map((m) => {
           const event = JSON.parse(m.value?.toString() ?? '{}') as { id?: string; identity?: { id?: string } };
           return { key: event.identity?.id ?? null, value: JSON.stringify({ eventId: event.id }) };
         });
+        const t1 = cpuNow();
         await producer.sendBatch({ topicMessages: [{ topic: output, messages: out }], acks: -1 });
+        const t2 = cpuNow();
         const last = chunk[chunk.length - 1]?.offset ?? batch.lastOffset();
         resolveOffset(last);
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        if (cpu) {
+          cpu.parse += t1 - t0;
+          cpu.produce += t2 - t1;
+          cpu.commit += cpuNow() - t2;
+        }
         await heartbeat();
       }
     },
