@@ -143,7 +143,9 @@ export class BatchAudit {
           findings.push({ kind: 'duplicate', batch: manifest, index, sites: seen });
         }
       }
-      for (const [lane, seq] of lanes) {
+      for (const [lane, observed] of lanes) {
+        // In reading order: a record may be observed late (a compact one waits for its manifest).
+        const seq = [...observed].sort((a, b) => a.site.line - b.site.line);
         const keep = longestIncreasing(seq.map((s) => s.index));
         if (keep.size === seq.length) continue;
         ok = false;

@@ -169,7 +169,10 @@ export function registerVerifyCommand(program: Command): void {
         `${valid} valid, ${invalid} invalid (${counts.unsigned} unsigned, ${counts['unknown-key']} unknown key, ${counts['bad-signature']} tampered, ${counts['not-json']} not JSON${noManifest}); ` +
           `${batches} batches, ${complete} complete, ${count('missing')} with missing decisions, ${count('duplicate')} duplicated decisions, ${count('reordered')} reordered`,
       );
-      if (accounted.manifests > 0) console.log(`${accounted.manifests} batch manifests account for ${accounted.decided} decisions, ${accounted.omitted} of them allows not published (decisions.allow: none)`);
+      if (accounted.manifests > 0) {
+        const omitted = accounted.omitted > 0 ? `, ${accounted.omitted} of them allows not published (decisions.allow: none)` : '';
+        console.log(`${accounted.manifests} batch manifests account for ${accounted.decided} decisions${omitted}`);
+      }
       if (counts.unsigned > 0) console.log(`${counts.unsigned} records carry no signature: \`warden run\` signs every decision; sign a replay's output with \`warden replay --sign\``);
       if (unknownKeys.size > 0) {
         const seen = [...unknownKeys].map(([id, n]) => `${id} (${n})`).join(', ');
