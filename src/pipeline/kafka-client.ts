@@ -7,6 +7,7 @@ import type { WardenConfig } from '../config/schema.js';
 import { WardenError, causeChain } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { resolveSecret, tlsOptions } from './secrets.js';
+import { kafkaRetryOptions, RETRY_POLICIES } from '../retry.js';
 
 function saslOptions(config: WardenConfig['kafka']): SASLOptions | undefined {
   const sasl = config.sasl;
@@ -107,7 +108,7 @@ export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix
     sasl: saslOptions(config.kafka),
     connectionTimeout: 5000,
     requestTimeout: 30_000,
-    retry: { retries: options.retries ?? 20, initialRetryTime: 300, maxRetryTime: 5000 },
+    retry: { ...kafkaRetryOptions(RETRY_POLICIES.kafkaClient), ...(options.retries !== undefined ? { retries: options.retries } : {}) },
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
   };

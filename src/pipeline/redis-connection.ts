@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { WardenConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
+import { retryDelay, RETRY_POLICIES } from '../retry.js';
 import { resolveSecret, tlsOptions } from './secrets.js';
 
 export function redisOptions(config: WardenConfig, live: boolean): RedisOptions {
@@ -21,7 +22,7 @@ export function redisOptions(config: WardenConfig, live: boolean): RedisOptions 
     maxRetriesPerRequest: live ? 1 : 5,
     // Live: a Redis that hangs (paused, overloaded, a dropped network path) degrades like one that is down.
     ...(live ? { commandTimeout: config.redis.commandTimeoutMs } : {}),
-    retryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 5), 3000),
+    retryStrategy: (attempt: number) => retryDelay(RETRY_POLICIES.redisReconnect, attempt),
   };
 }
 

@@ -17,6 +17,7 @@ import type { Signer } from '../decisions/signing.js';
 import { parseBlockMessage } from '../enforcer/block-decoder.js';
 import { BlocksFollower } from '../enforcer/blocks-follower.js';
 import { causeChain } from '../errors.js';
+import { kafkaRetryOptions, RETRY_POLICIES } from '../retry.js';
 import type { Logger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import { BatchProcessor, isStoreUnavailable } from './batch-processor.js';
@@ -97,9 +98,7 @@ export class DecisionPipeline {
       // Latency over throughput at low load: a fetch returns as soon as anything is there.
       maxWaitTimeInMs: 50,
       retry: {
-        retries: 30,
-        initialRetryTime: 300,
-        maxRetryTime: 5000,
+        ...kafkaRetryOptions(RETRY_POLICIES.consumerGroup),
         // A long-running member never gives up: after any crash (a broker restart can surface as a
         // non-retriable protocol error) the consumer rejoins and resumes from the committed offsets.
         restartOnFailure: async (err: Error) => {
@@ -235,9 +234,12 @@ export class DecisionPipeline {
       await this.processChunk(messages.map((m) => toSourceRecord(topic, partition, m)));
       const last = messages[messages.length - 1]?.offset ?? batch.lastOffset();
       resolveOffset(last);
-      const commit = this.clock.start();
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
-      this.clock.stop('commit', commit);
+      const commit = this.clock.begin('commit');
+      try {
+        await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      } finally {
+        this.clock.end(commit);
+      }
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();
     }
@@ -247,27 +249,37 @@ export class DecisionPipeline {
   private async processChunk(records: SourceRecord[]): Promise<void> {
     const { metrics } = this.deps;
     const clock = this.clock;
-    const total = clock.start();
-    let t = clock.start();
+    const started = performance.now();
+    let stage = clock.begin('normalize');
     const normalized = this.processor.normalize(records);
-    t = clock.stop('normalize', t);
-    const processed = await this.processor.decide(normalized);
-    t = clock.stop('decide', t);
+    stage = clock.next(stage, 'decide');
+    let processed: ProcessedBatch;
+    try {
+      processed = await this.processor.decide(normalized);
+    } catch (err) {
+      clock.end(stage);
+      throw err;
+    }
+    stage = clock.next(stage, 'sign');
     let published = false;
     try {
       const requests = this.publisher.encode(processed);
-      t = clock.stop('sign', t);
+      stage = clock.next(stage, 'produce');
       await this.publisher.send(this.producer, requests);
-      t = clock.stop('produce', t);
       published = true;
     } finally {
+      clock.end(stage);
       // A block record that never reached the broker must be published again by the next block decision.
       if (!published) for (const block of processed.blocks) this.blocks.withdraw(block);
     }
     const ackedAt = this.now();
-    await this.learn(processed);
-    clock.stop('learn', t);
-    clock.stop('total', total);
+    const learning = clock.begin('learn');
+    try {
+      await this.learn(processed);
+    } finally {
+      clock.end(learning);
+    }
+    metrics.batchSeconds.observe({ stage: 'total' }, (performance.now() - started) / 1000);
     // End-to-end lag is to the decision's acknowledgement, not to the learning after it.
     for (const ts of processed.producedAt) if (Number.isFinite(ts)) metrics.endToEndLagSeconds.observe(Math.max(0, ackedAt - ts) / 1000);
     const formats = new Map<string, number>();
