@@ -197,6 +197,9 @@ async function wardenStageCpu(urls: string[]): Promise<Map<string, number>> {
   for (const url of urls) {
     const text = await (await fetch(`${url}/metrics`)).text();
     for (const m of text.matchAll(/^warden_stage_cpu_seconds_total\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]) * 1e6);
+    // Batches decided: not a CPU figure, reported next to them (events per batch).
+    const batches = /^warden_batch_duration_seconds_count\{stage="total"\} (\d+)$/m.exec(text)?.[1];
+    if (batches) out.set('batches', (out.get('batches') ?? 0) + Number(batches));
   }
   return out;
 }
@@ -227,7 +230,9 @@ async function drain(output: string, n: number, start: () => Child): Promise<Dra
   const stageTotals = await child.stageCpu();
   await child.stop();
   await watcher.disconnect();
-  const stages = new Map([...stageTotals].map(([stage, micros]) => [stage, micros / n]));
+  const stages = new Map([...stageTotals].filter(([stage]) => stage !== 'batches').map(([stage, micros]) => [stage, micros / n]));
+  const batches = stageTotals.get('batches');
+  if (batches) process.stderr.write(`${output}: ${fmt(batches)} batches, ${fmt(n / batches)} events per batch\n`);
   return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before), stages };
 }
 

@@ -35,12 +35,27 @@ export class CpuLedger {
 
   enter(stage: string): void {
     this.settle();
-    this.running.set(stage, (this.running.get(stage) ?? 0) + 1);
-    this.runningTotal++;
+    this.add(stage);
   }
 
   leave(stage: string): void {
     this.settle();
+    this.remove(stage);
+  }
+
+  /** `leave(from)` and `enter(to)` with one reading of the CPU clock (each costs ~1–2 µs). */
+  switch(from: string, to: string): void {
+    this.settle();
+    this.remove(from);
+    this.add(to);
+  }
+
+  private add(stage: string): void {
+    this.running.set(stage, (this.running.get(stage) ?? 0) + 1);
+    this.runningTotal++;
+  }
+
+  private remove(stage: string): void {
     const n = this.running.get(stage) ?? 0;
     if (n <= 0) return;
     if (n === 1) this.running.delete(stage);
@@ -87,7 +102,9 @@ export class StageClock {
 
   /** Ends one stage and begins the next. */
   next(mark: StageMark, stage: Stage): StageMark {
-    this.end(mark);
-    return this.begin(stage);
+    this.ledger.switch(mark.stage, stage);
+    const now = performance.now();
+    this.metrics.batchSeconds.observe({ stage: mark.stage }, (now - mark.wallMs) / 1000);
+    return { stage, wallMs: now };
   }
 }

@@ -14,11 +14,10 @@ describe('CpuLedger', () => {
     cpu += 40;
     ledger.enter('produce'); // two batches in flight: the stages share what is used meanwhile
     cpu += 40;
-    ledger.leave('decide');
+    ledger.switch('decide', 'produce'); // the same stage twice (two partitions producing)
     cpu += 20;
-    ledger.enter('produce'); // the same stage twice (two partitions producing)
-    cpu += 30;
     ledger.leave('produce');
+    cpu += 30;
     ledger.leave('produce');
     ledger.leave('produce'); // leaving a stage that is not running changes nothing
     cpu += 20;
