@@ -41,7 +41,10 @@ function kafkaLogCreator(logger: Logger) {
     ({ level, log }: LogEntry) => {
       const { message, ...extra } = log;
       const error: unknown = (extra as { error?: unknown }).error;
-      const retriable = typeof error === 'string' && RETRIABLE_MESSAGES.has(error);
+      // A consumer crash on a retriable error is followed by kafkajs restarting the consumer: both
+      // lines ("Crash: <name>: <message>", "Restarting the consumer in …") are warnings too.
+      const crash = /^Crash: \w+: (.*)$/s.exec(message)?.[1];
+      const retriable = (typeof error === 'string' && RETRIABLE_MESSAGES.has(error)) || (crash !== undefined && RETRIABLE_MESSAGES.has(crash)) || message.startsWith('Restarting the consumer in ');
       if (level <= logLevel.ERROR && retriable) child.warn(extra, message);
       else if (level <= logLevel.ERROR) child.error(extra, message);
       else if (level === logLevel.WARN) child.warn(extra, message);
