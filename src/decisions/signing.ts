@@ -182,7 +182,9 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
       const d = decisions[i]!;
       const plain = isPlainAllow(d);
       if (plain && allow === 'none') continue;
-      if (plain) canonicals.push(canonicalJson(compactDecision(d)));
+      // compactDecision builds its keys in canonical order and holds only strings, numbers and
+      // null: JSON.stringify is its canonical JSON, without canonicalJson's walk over it.
+      if (plain) canonicals.push(JSON.stringify(compactDecision(d)));
       else {
         const { sig: _sig, ...rest } = d;
         canonicals.push(canonicalJson(rest));
