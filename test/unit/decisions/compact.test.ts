@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load.js';
 import { BatchAudit } from '../../../src/decisions/batch-audit.js';
 import { compactDecision, decisionRecordOf, isManifestRecord } from '../../../src/decisions/compact.js';
 import type { ManifestRecord } from '../../../src/decisions/compact.js';
@@ -107,5 +108,11 @@ describe('decision output forms', () => {
     const out = signer.signDecisions(batch(), 'full');
     expect(out.manifests).toEqual([]);
     expect(out.values).toEqual(signer.signAll(batch()));
+  });
+
+  it('config: decisions.allow defaults to compact and refuses anything but compact, full and none', () => {
+    expect(parseConfig('{}', 't').decisions.allow).toBe('compact');
+    expect(parseConfig('decisions: { allow: none }', 't').decisions.allow).toBe('none');
+    expect(() => parseConfig('decisions: { allow: sometimes }', 't')).toThrow(expect.objectContaining({ code: 'WARDEN_CONFIG_INVALID' }));
   });
 });
