@@ -24,7 +24,7 @@ export interface RetryPolicy {
 
 const base = { multiplier: 2, jitter: 0.2 } as const;
 
-/** The named policies (docs/operations.md "Failure handling"). */
+/** The named policies (docs/operations.md "Retries"). */
 export const RETRY_POLICIES = {
   /** A kafkajs client of a long-running process (producer, admin): per request. */
   kafkaClient: { ...base, retries: 20, initialMs: 300, maxMs: 5000, unflagged: 'fail' },
