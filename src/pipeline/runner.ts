@@ -1,9 +1,9 @@
 /**
  * `warden run`: the live pipeline's consumer loop. A kafkajs consumer-group member reads audit
- * records batch by batch and hands each chunk to the batch processor (normalize, decide, block
- * records, dead letters: batch-processor.ts), publishes the result through the decision publisher
- * (sign, encode, produce: decision-publisher.ts), stores the profile updates through the store
- * port, and commits the chunk's offsets: decide → publish → learn → commit. Offsets are committed
+ * records batch by batch and hands each chunk to `runChunk` (chunk-step.ts): the batch processor
+ * (normalize, decide, block records, dead letters: batch-processor.ts), the decision publisher
+ * (sign, encode, produce: decision-publisher.ts), then the profile updates through the store port;
+ * then it commits the chunk's offsets: decide → publish → learn → commit. Offsets are committed
  * only after the broker acknowledged everything the chunk produced and its learning is stored
  * (at-least-once decisions with deterministic ids; exactly-once baseline effect in the store).
  * This file keeps the lifecycle: group membership, heartbeats, commits, lag.
@@ -20,9 +20,10 @@ import { causeChain } from '../errors.js';
 import { kafkaRetryOptions, RETRY_POLICIES } from '../retry.js';
 import type { Logger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
-import { BatchProcessor, isStoreUnavailable } from './batch-processor.js';
-import type { ProcessedBatch, SourceRecord } from './batch-processor.js';
+import { BatchProcessor } from './batch-processor.js';
+import type { SourceRecord } from './batch-processor.js';
 import { BlockTracker } from './block-tracker.js';
+import { runChunk } from './chunk-step.js';
 import { DecisionPublisher } from './decision-publisher.js';
 import type { BatchDecider, ProfileWriter, RecordNormalizer } from './ports.js';
 import { StageClock } from './stage-clock.js';
@@ -231,7 +232,10 @@ export class DecisionPipeline {
       check();
       if (!isRunning() || isStale()) return;
       const messages = batch.messages.slice(i, i + max);
-      await this.processChunk(messages.map((m) => toSourceRecord(topic, partition, m)));
+      await runChunk(
+        messages.map((m) => toSourceRecord(topic, partition, m)),
+        { processor: this.processor, publisher: this.publisher, producer: this.producer, store: this.deps.store, blocks: this.blocks, clock: this.clock, metrics: this.deps.metrics, logger: this.log, now: this.now },
+      );
       const last = messages[messages.length - 1]?.offset ?? batch.lastOffset();
       resolveOffset(last);
       const commit = this.clock.begin('commit');
@@ -242,69 +246,6 @@ export class DecisionPipeline {
       }
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();
-    }
-  }
-
-  /** decide → publish → learn, for one chunk of one partition; the caller commits after it. */
-  private async processChunk(records: SourceRecord[]): Promise<void> {
-    const { metrics } = this.deps;
-    const clock = this.clock;
-    const started = performance.now();
-    let stage = clock.begin('normalize');
-    const normalized = this.processor.normalize(records);
-    stage = clock.next(stage, 'decide');
-    let processed: ProcessedBatch;
-    try {
-      processed = await this.processor.decide(normalized);
-    } catch (err) {
-      clock.end(stage);
-      throw err;
-    }
-    stage = clock.next(stage, 'sign');
-    let published = false;
-    try {
-      const requests = this.publisher.encode(processed);
-      stage = clock.next(stage, 'produce');
-      await this.publisher.send(this.producer, requests);
-      published = true;
-    } finally {
-      clock.end(stage);
-      // A block record that never reached the broker must be published again by the next block decision.
-      if (!published) for (const block of processed.blocks) this.blocks.withdraw(block);
-    }
-    const ackedAt = this.now();
-    const learning = clock.begin('learn');
-    try {
-      await this.learn(processed);
-    } finally {
-      clock.end(learning);
-    }
-    metrics.batchSeconds.observe({ stage: 'total' }, (performance.now() - started) / 1000);
-    // End-to-end lag is to the decision's acknowledgement, not to the learning after it.
-    for (const ts of processed.producedAt) if (Number.isFinite(ts)) metrics.endToEndLagSeconds.observe(Math.max(0, ackedAt - ts) / 1000);
-    const formats = new Map<string, number>();
-    for (const e of processed.events) formats.set(e.sourceFormat ?? 'unknown', (formats.get(e.sourceFormat ?? 'unknown') ?? 0) + 1);
-    const topic = records[0]?.topic ?? '';
-    for (const [format, n] of formats) metrics.eventsIn.inc({ topic, format }, n);
-  }
-
-  /**
-   * Stores what a published batch taught the baselines, before its offsets are committed. If Redis
-   * went away in between, the batch is decided again from the last commit (the same decisions,
-   * since nothing was learned) rather than committed unlearned. Any other store failure would
-   * repeat on every retry: it is counted and logged, and the stream goes on without that learning.
-   */
-  private async learn(batch: ProcessedBatch): Promise<void> {
-    if (batch.updates.length === 0) return;
-    try {
-      await this.deps.store.apply(batch.updates, batch.partition);
-    } catch (err) {
-      if (isStoreUnavailable(err)) {
-        this.deps.metrics.storeErrors.inc({ kind: 'unavailable' });
-        throw err;
-      }
-      this.deps.metrics.storeErrors.inc({ kind: 'script' });
-      this.log.error({ err, partition: batch.partition }, 'storing the learning of a published batch failed; going on without it');
     }
   }
 }
