@@ -58,9 +58,13 @@ export type PassThroughCpu = Record<'parse' | 'produce' | 'commit', number>;
 
 export async function startPassThrough(kafka: Kafka, input: string, output: string, groupId: string, maxBatch: number, onJoin?: () => void, cpu?: PassThroughCpu): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000 });
-  const ledger = new CpuLedger((stage, micros) => {
-    if (cpu) cpu[stage as keyof PassThroughCpu] += micros;
-  });
+  const ledger = new CpuLedger(
+    (stage, micros) => {
+      if (cpu) cpu[stage as keyof PassThroughCpu] += micros;
+    },
+    undefined,
+    new Set(['parse']),
+  );
   if (onJoin) consumer.on(consumer.events.GROUP_JOIN, () => onJoin());
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();

@@ -5,9 +5,11 @@
  * decided (bench/pipeline.ts).
  *
  * Batches in flight overlap (one decides while another waits for the broker), so CPU is read at
- * every stage change and what was used since the previous change is split evenly among the stages
- * running then (`CpuLedger`). CPU used while no stage runs (kafkajs fetching and decoding, timers,
- * GC between batches) is charged to no stage: it is the process total minus the stages.
+ * every stage change and what was used since the previous change goes to the stages running then
+ * (`CpuLedger`): all of it to a synchronous stage (normalize, sign: while one runs no other
+ * JavaScript does), else split evenly among the stages running. CPU used while no stage runs
+ * (kafkajs fetching and decoding, timers, GC between batches) is charged to no stage: it is the
+ * process total minus the stages.
  */
 import { Counter } from 'prom-client';
 import type { PipelineMetrics } from '../observability/metrics.js';
@@ -25,10 +27,14 @@ export class CpuLedger {
   private runningTotal = 0;
   private last: number;
 
-  /** `charge(stage, µs)` receives every share; `cpuNow` reads the process's CPU µs (tests pass their own). */
+  /**
+   * `charge(stage, µs)` receives every share; `exclusive` names the synchronous stages, which get
+   * all the CPU used while they run; `cpuNow` reads the process's CPU µs (tests pass their own).
+   */
   constructor(
     private readonly charge: (stage: string, micros: number) => void,
     private readonly cpuNow: () => number = cpuMicros,
+    private readonly exclusive: ReadonlySet<string> = new Set(),
   ) {
     this.last = cpuNow();
   }
@@ -68,6 +74,12 @@ export class CpuLedger {
     const used = now - this.last;
     this.last = now;
     if (this.runningTotal === 0 || used <= 0) return;
+    for (const stage of this.running.keys()) {
+      if (this.exclusive.has(stage)) {
+        this.charge(stage, used);
+        return;
+      }
+    }
     for (const [stage, n] of this.running) this.charge(stage, (used * n) / this.runningTotal);
   }
 }
@@ -78,6 +90,8 @@ export interface StageMark {
 }
 
 const CPU_METRIC = 'warden_stage_cpu_seconds_total';
+/** Stages with no await in them (chunk-step.ts): nothing else runs while they do. */
+const SYNCHRONOUS: ReadonlySet<string> = new Set<Stage>(['normalize', 'sign']);
 
 export class StageClock {
   private readonly ledger: CpuLedger;
@@ -85,7 +99,7 @@ export class StageClock {
   constructor(private readonly metrics: PipelineMetrics) {
     const existing = metrics.registry.getSingleMetric(CPU_METRIC) as Counter<'stage'> | undefined;
     const cpu = existing ?? new Counter({ name: CPU_METRIC, help: 'CPU time (user + system) of each pipeline stage; overlapping stages share it evenly', labelNames: ['stage'], registers: [metrics.registry] });
-    this.ledger = new CpuLedger((stage, micros) => cpu.inc({ stage }, micros / 1e6));
+    this.ledger = new CpuLedger((stage, micros) => cpu.inc({ stage }, micros / 1e6), cpuMicros, SYNCHRONOUS);
   }
 
   begin(stage: Stage): StageMark {

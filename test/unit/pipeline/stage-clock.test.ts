@@ -25,4 +25,23 @@ describe('CpuLedger', () => {
     ledger.leave('learn');
     expect(Object.fromEntries(charged)).toEqual({ decide: 60, produce: 70 });
   });
+
+  it('gives a synchronous stage all the CPU used while it runs, even with other stages waiting', () => {
+    let cpu = 0;
+    const charged = new Map<string, number>();
+    const ledger = new CpuLedger(
+      (stage, micros) => charged.set(stage, (charged.get(stage) ?? 0) + micros),
+      () => cpu,
+      new Set(['sign']),
+    );
+    ledger.enter('produce'); // one batch waits for the broker…
+    cpu += 10;
+    ledger.enter('sign'); // …while another signs: no JavaScript of the waiting one runs meanwhile
+    cpu += 30;
+    ledger.switch('sign', 'produce');
+    cpu += 20;
+    ledger.leave('produce');
+    ledger.leave('produce');
+    expect(Object.fromEntries(charged)).toEqual({ produce: 30, sign: 30 });
+  });
 });
