@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     'in-flight': { type: 'string', default: '2' },
     'batch-size': { type: 'string', default: '1000' },
     'signing-batch': { type: 'string' },
+    allow: { type: 'string', default: 'compact' },
     'node-options': { type: 'string', default: '' },
     only: { type: 'string' },
     instances: { type: 'string', default: '1' },
@@ -55,6 +56,9 @@ const BATCH = Number(args['batch-size']);
 const NODE_OPTIONS = String(args['node-options']).split(' ').filter(Boolean);
 const ONLY = args.only;
 const INSTANCES = Number(args.instances);
+const ALLOW = String(args.allow);
+// `none` publishes no allow records: the drain could not count them (the watcher counts output records).
+if (ALLOW !== 'compact' && ALLOW !== 'full') throw new Error('--allow is compact or full');
 const brokers = (process.env.WARDEN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
 const run = `bench-${Date.now().toString(36)}`;
@@ -86,6 +90,7 @@ function wardenConfig(name: string, input: string): string {
       identity: { inventory: join(dir, 'identities.yaml') },
       policy: { dir: join(dir, 'policies') },
       signing: { privateKeyFile: join(dir, 'warden.key'), publicKeyFile: join(dir, 'warden.pub'), ...(args['signing-batch'] ? { batchSize: Number(args['signing-batch']) } : {}) },
+      decisions: { allow: ALLOW },
       logging: { level: 'info' },
     }),
   );
@@ -106,6 +111,8 @@ interface Child {
   cpuSeconds(): number;
   /** The HTTP endpoints of `warden run` members (from their logs). */
   urls: string[];
+  /** CPU µs spent so far in each stage, as the consumer measures them (process.cpuUsage around each stage). */
+  stageCpu(): Promise<Map<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -125,10 +132,13 @@ function cpuSecondsOf(pid: number | undefined): number {
 function startChild(argv: string[], marker: string): Child {
   const child: ChildProcess = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_KAFKA_BROKERS: brokers.join(',') } });
   const urls: string[] = [];
+  let stagesLine: ((line: string) => void) | null = null;
   const joined = new Promise<number>((resolve, reject) => {
     // Logs (warden's go to stderr) are only scanned for the marker; errors still reach the user.
     const scan = (chunk: Buffer): void => {
       const text = chunk.toString();
+      const stages = /^cpu-stages (.*)$/m.exec(text)?.[1];
+      if (stages && stagesLine) stagesLine(stages);
       const url = /"url":"(http[^"]+)".*warden listening/.exec(text)?.[1];
       if (url) urls.push(url);
       if (text.includes(marker)) resolve(Date.now());
@@ -144,6 +154,14 @@ function startChild(argv: string[], marker: string): Child {
     joined,
     cpuSeconds: () => cpuSecondsOf(child.pid),
     urls,
+    async stageCpu() {
+      if (urls.length > 0) return wardenStageCpu(urls);
+      // The pass-through prints its counters on SIGUSR2.
+      const line = new Promise<string>((resolve) => (stagesLine = resolve));
+      child.kill('SIGUSR2');
+      const counters = JSON.parse(await line) as Record<string, number>;
+      return new Map(Object.entries(counters));
+    },
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -166,14 +184,35 @@ function wardenGroup(name: string, input: string, count: number): Child {
     get urls() {
       return members.flatMap((m) => m.urls);
     },
+    stageCpu: () => wardenStageCpu(members.flatMap((m) => m.urls)),
     stop: async () => {
       await Promise.all(members.map((m) => m.stop()));
     },
   };
 }
 
-/** Drains n loaded events: events/s and the consumer's CPU µs per event over the drain. */
-async function drain(output: string, n: number, start: () => Child): Promise<{ rate: number; cpuMicros: number }> {
+/** CPU µs per stage of `warden run` members, from `warden_stage_cpu_seconds_total` on their /metrics. */
+async function wardenStageCpu(urls: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const url of urls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const m of text.matchAll(/^warden_stage_cpu_seconds_total\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]) * 1e6);
+    // Batches decided: not a CPU figure, reported next to them (events per batch).
+    const batches = /^warden_batch_duration_seconds_count\{stage="total"\} (\d+)$/m.exec(text)?.[1];
+    if (batches) out.set('batches', (out.get('batches') ?? 0) + Number(batches));
+  }
+  return out;
+}
+
+interface Drained {
+  rate: number;
+  cpuMicros: number;
+  /** CPU µs per event in each stage the consumer times. */
+  stages: Map<string, number>;
+}
+
+/** Drains n loaded events: events/s, the consumer's CPU µs per event over the drain, and per stage. */
+async function drain(output: string, n: number, start: () => Child): Promise<Drained> {
   let seen = 0;
   let lastAt = 0;
   await createTopic(output);
@@ -188,9 +227,13 @@ async function drain(output: string, n: number, start: () => Child): Promise<{ r
   const cpu0 = child.cpuSeconds();
   while (seen < n) await new Promise((r) => setTimeout(r, 20));
   const cpu1 = child.cpuSeconds();
+  const stageTotals = await child.stageCpu();
   await child.stop();
   await watcher.disconnect();
-  return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before) };
+  const stages = new Map([...stageTotals].filter(([stage]) => stage !== 'batches').map(([stage, micros]) => [stage, micros / n]));
+  const batches = stageTotals.get('batches');
+  if (batches) process.stderr.write(`${output}: ${fmt(batches)} batches, ${fmt(n / batches)} events per batch\n`);
+  return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before), stages };
 }
 
 const stageLines: string[] = [];
@@ -241,7 +284,7 @@ process.stderr.write(`loading ${fmt(N)} events into ${input} (${PARTITIONS} part
 await produceAll(kafka, input, Array.from({ length: N }, (_, i) => message(eventAt(i))));
 
 const passName = `${run}-pass`;
-const none = { rate: Number.NaN, cpuMicros: Number.NaN };
+const none: Drained = { rate: Number.NaN, cpuMicros: Number.NaN, stages: new Map() };
 const ceiling = ONLY === 'warden' ? none : await drain(`${passName}.out`, N, () => passThrough(input, `${passName}.out`, `${passName}-g`));
 const wardenName = `${run}-warden`;
 const warden = ONLY === 'pass' ? none : await drain(`${wardenName}.decisions`, N, () => wardenGroup(wardenName, input, INSTANCES));
@@ -262,7 +305,14 @@ for (const rate of RATES) {
 
 console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight, node ${process.version}`);
 console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
-console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs`);
+console.log(`backlog drain ratio (warden run / pass-through, same run): ${fmt(warden.rate / ceiling.rate, 2)}; decisions.allow: ${ALLOW}`);
+console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs (${fmt(warden.cpuMicros / ceiling.cpuMicros, 2)}×)`);
+const perStage = (d: Drained): string => {
+  const parts = [...d.stages].filter(([stage]) => stage !== 'total').map(([stage, micros]) => `${stage} ${fmt(micros, 1)}`);
+  const staged = [...d.stages].filter(([stage]) => stage !== 'total').reduce((sum, [, micros]) => sum + micros, 0);
+  return `${parts.join(', ')}, outside the stages ${fmt(d.cpuMicros - staged, 1)}`;
+};
+console.log(`CPU per event per stage, µs (process-wide while the stage runs):\n  pass-through: ${perStage(ceiling)}\n  warden run:   ${perStage(warden)}`);
 console.log(table(rows));
 if (stageLines.length > 0) console.log(`warden run stages (warm-up included):\n${stageLines.join('\n')}`);
 

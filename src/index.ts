@@ -28,6 +28,9 @@ export { operatorBlockRecord, operatorLiftRecord, publishBlockRecords, parseDura
 export type { BlockRecord, BlockState } from './decisions/block-record.js';
 export { blockKey } from './decisions/block-record.js';
 export { createSigner, createVerifier, generateKeyPair } from './decisions/signing.js';
+export type { Inspection, SignatureStatus, SignedDecisions, Verifier } from './decisions/signing.js';
+export { decisionRecordOf, isManifestRecord, MANIFEST_KEY } from './decisions/compact.js';
+export type { AllowOutput, CompactDecision, DecisionRecord, ManifestRecord } from './decisions/compact.js';
 export type { GatewayConfig } from './config/sections/gateway.js';
 export type { IdentityRecord, IdentityFinding, IdentityResolution, IdentityResolver, Criticality } from './identity/types.js';
 export { parseInventory, compileInventory, findRecord } from './identity/inventory.js';
@@ -42,7 +45,7 @@ export type { PolicySet, CompiledPolicy, CompiledRule } from './policy/compiled.
 export { createPolicyEngine } from './policy/engine.js';
 export type { PolicyEngineOptions } from './policy/engine.js';
 export { createDecider } from './scoring/decider.js';
-export type { Decider, DeciderDeps, DecidedBatch } from './scoring/decider.js';
+export type { Decider, DeciderDeps, DecidedBatch, BatchPosition, DecideOptions } from './scoring/decider.js';
 export type { BaselineStore } from './baseline/store.js';
 export { MemoryBaselineStore } from './baseline/store-memory.js';
 export { ReadOnlyBaselineStore } from './baseline/store-readonly.js';

@@ -3,6 +3,7 @@
  * consumer (the ceiling: same Kafka settings as `warden run`, no deciding) and an output watcher.
  */
 import type { Consumer, Kafka, Message } from 'kafkajs';
+import { CpuLedger } from '../../src/pipeline/stage-clock.js';
 
 export async function produceAll(kafka: Kafka, topic: string, messages: Message[], batch = 2000): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -52,8 +53,18 @@ export async function produceAtRate(
 }
 
 /** The ceiling: consume, parse, produce one small record per input, commit after the ack. */
-export async function startPassThrough(kafka: Kafka, input: string, output: string, groupId: string, maxBatch: number, onJoin?: () => void): Promise<Consumer> {
+/** CPU µs (user + system) the pass-through spent in each of its stages, shared like warden run's (CpuLedger). */
+export type PassThroughCpu = Record<'parse' | 'produce' | 'commit', number>;
+
+export async function startPassThrough(kafka: Kafka, input: string, output: string, groupId: string, maxBatch: number, onJoin?: () => void, cpu?: PassThroughCpu): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000 });
+  const ledger = new CpuLedger(
+    (stage, micros) => {
+      if (cpu) cpu[stage as keyof PassThroughCpu] += micros;
+    },
+    undefined,
+    new Set(['parse']),
+  );
   if (onJoin) consumer.on(consumer.events.GROUP_JOIN, () => onJoin());
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -66,14 +77,20 @@ export async function startPassThrough(kafka: Kafka, input: string, output: stri
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       for (let i = 0; i < batch.messages.length; i += maxBatch) {
         const chunk = batch.messages.slice(i, i + maxBatch);
+        ledger.enter('parse');
         const out: Message[] = chunk.map((m) => {
           const event = JSON.parse(m.value?.toString() ?? '{}') as { id?: string; identity?: { id?: string } };
           return { key: event.identity?.id ?? null, value: JSON.stringify({ eventId: event.id }) };
         });
+        ledger.leave('parse');
+        ledger.enter('produce');
         await producer.sendBatch({ topicMessages: [{ topic: output, messages: out }], acks: -1 });
+        ledger.leave('produce');
         const last = chunk[chunk.length - 1]?.offset ?? batch.lastOffset();
         resolveOffset(last);
+        ledger.enter('commit');
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        ledger.leave('commit');
         await heartbeat();
       }
     },

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { kafkaSchema, redisSchema } from './sections/kafka.js';
-import { blocksSchema, loggingSchema, pipelineSchema, signingSchema } from './sections/pipeline.js';
+import { blocksSchema, decisionsSchema, loggingSchema, pipelineSchema, signingSchema } from './sections/pipeline.js';
 import { eventsSchema } from './sections/events.js';
 import { identitySchema, policySchema } from './sections/identity.js';
 import { baselineSchema, modelSchema, scoringSchema } from './sections/baseline.js';
@@ -28,6 +28,7 @@ export const wardenConfigSchema = z.strictObject({
   scoring: scoringSchema.prefault({}),
   model: modelSchema.prefault({}),
   signing: signingSchema.prefault({}),
+  decisions: decisionsSchema.prefault({}),
   blocks: blocksSchema.prefault({}),
   logging: loggingSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),

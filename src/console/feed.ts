@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
+import { decisionRecordOf } from '../decisions/compact.js';
 import type { Decision } from '../decisions/decision.js';
 import type { WardenConfig } from '../config/schema.js';
 import { createNormalizer } from '../events/index.js';
@@ -99,7 +100,7 @@ export class ConsoleFeed {
           const ts = Number(message.timestamp);
           if (topic === blocks) this.options.blocks.take(message.key, message.value, partition, message.offset);
           else if (ts >= windowStart) {
-            if (topic === decisions) this.takeDecision(message.value);
+            if (topic === decisions) this.takeDecision(message.value, ts);
             else this.takeEvent(topic, partition, message.offset, message.value);
           }
           resolveOffset(message.offset);
@@ -113,13 +114,52 @@ export class ConsoleFeed {
     logger.info({ decisions, blocks, inputs, windowHours: config.console.windowHours }, 'console reading topics');
   }
 
-  private takeDecision(value: Buffer | null): void {
-    const decision = parseDecision(value);
+  private takeDecision(value: Buffer | null, timestampMs: number): void {
+    const decision = parseDecision(value) ?? this.expandCompact(value, timestampMs);
+    if (decision === 'manifest') return;
     if (!decision) {
       this.malformedDecisions++;
       return;
     }
     this.options.onDecision(this.options.index.add(decision));
+  }
+
+  /**
+   * A compact allow (`decisions.allow: compact`) carries ids, verdict, score and versions only:
+   * the action, resource and time come from the event when the console has read it, else the
+   * record's timestamp stands in. Batch manifests are not decisions.
+   */
+  private expandCompact(value: Buffer | null, timestampMs: number): Decision | 'manifest' | null {
+    if (!value) return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value.toString('utf8'));
+    } catch {
+      return null;
+    }
+    const form = decisionRecordOf(parsed);
+    if (form?.form === 'manifest') return 'manifest';
+    if (form?.form !== 'compact') return null;
+    const c = form.record;
+    const event = this.options.events?.get(c.eventId) ?? null;
+    const time = event?.time ?? new Date(Number.isFinite(timestampMs) ? timestampMs : Date.now()).toISOString();
+    return {
+      decisionId: c.decisionId,
+      eventId: c.eventId,
+      identity: c.identity,
+      owner: null,
+      action: event?.action ?? '(compact allow record)',
+      resource: event?.resource ?? null,
+      eventTime: time,
+      decidedAt: time,
+      verdict: c.verdict,
+      score: c.score,
+      mode: 'enforce',
+      reasons: [],
+      policy: { id: null, version: c.policy },
+      model: c.model,
+      ...(c.sig !== undefined ? { sig: c.sig } : {}),
+    };
   }
 
   private takeEvent(topic: string, partition: number, offset: string, value: Buffer | null): void {

@@ -12,7 +12,7 @@
  *
  * Pure: no I/O. Memory grows with the decisions seen (one small entry each).
  */
-import type { BatchManifest, BatchPosition } from './manifest.js';
+import type { BatchManifest, LeafPosition } from './manifest.js';
 
 /** Where a record was read: its line, its event id, and its lane (see above). */
 export interface RecordSite {
@@ -84,7 +84,7 @@ export class BatchAudit {
   private readonly batches = new Map<string, BatchState>();
 
   /** Records one verified decision. */
-  observe(position: BatchPosition, site: RecordSite): void {
+  observe(position: LeafPosition, site: RecordSite): void {
     const { manifest, index } = position;
     // The batch id is a prefix of the root; key and size make a collision between batches moot.
     const key = `${manifest.keyId}:${manifest.batchId}:${manifest.size}`;
@@ -143,7 +143,9 @@ export class BatchAudit {
           findings.push({ kind: 'duplicate', batch: manifest, index, sites: seen });
         }
       }
-      for (const [lane, seq] of lanes) {
+      for (const [lane, observed] of lanes) {
+        // In reading order: a record may be observed late (a compact one waits for its manifest).
+        const seq = [...observed].sort((a, b) => a.site.line - b.site.line);
         const keep = longestIncreasing(seq.map((s) => s.index));
         if (keep.size === seq.length) continue;
         ok = false;

@@ -26,7 +26,7 @@ export interface BatchManifest {
 }
 
 /** Where one verified decision sits in its batch. */
-export interface BatchPosition {
+export interface LeafPosition {
   manifest: BatchManifest;
   index: number;
 }

@@ -14,8 +14,15 @@ export function leafHash(data: string | Buffer): Buffer {
   return hash('sha256', typeof data === 'string' ? `\u0000${data}` : Buffer.concat([LEAF, data]), 'buffer');
 }
 
+/** 0x01 ‖ left ‖ right, reused: hashing is synchronous, so one buffer serves every node. */
+const NODE_INPUT = Buffer.alloc(65);
+NODE_INPUT[0] = 1;
+
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return hash('sha256', Buffer.concat([NODE, left, right], 65), 'buffer');
+  if (left.length !== 32 || right.length !== 32) return hash('sha256', Buffer.concat([NODE, left, right]), 'buffer');
+  left.copy(NODE_INPUT, 1);
+  right.copy(NODE_INPUT, 33);
+  return hash('sha256', NODE_INPUT, 'buffer');
 }
 
 function splitPoint(n: number): number {
@@ -41,6 +48,17 @@ export function merkleTree(leaves: readonly Buffer[]): { root: Buffer; paths: Bu
     return nodeHash(left, right);
   };
   return { root: build(0, leaves.length), paths };
+}
+
+/** The root of the tree over `leaves` (already leaf-hashed), without the audit paths. */
+export function merkleRoot(leaves: readonly Buffer[]): Buffer {
+  if (leaves.length === 0) throw new RangeError('a Merkle tree needs at least one leaf');
+  const build = (lo: number, hi: number): Buffer => {
+    if (hi - lo === 1) return leaves[lo]!;
+    const mid = lo + splitPoint(hi - lo);
+    return nodeHash(build(lo, mid), build(mid, hi));
+  };
+  return build(0, leaves.length);
 }
 
 /**

@@ -21,9 +21,12 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import type { KeyObject } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import { canonicalJson } from './canonical.js';
-import { leafHash, merkleTree, rootFromPath } from './merkle.js';
+import { leafHash, merkleRoot, merkleTree, rootFromPath } from './merkle.js';
 import { batchIdOf, decodeEventId, encodeEventId, eventIdOf, manifestMessage } from './manifest.js';
-import type { BatchPosition } from './manifest.js';
+import type { LeafPosition } from './manifest.js';
+import { compactDecision, isManifestRecord, isPlainAllow, LEAF_CHARS, MANIFEST_TYPE } from './compact.js';
+import type { AllowOutput, ManifestRecord } from './compact.js';
+import type { Decision } from './decision.js';
 
 export interface Signed {
   sig?: string;
@@ -37,6 +40,19 @@ export interface Signer {
    * signature per `batchSize` records, or one signature per record when `batchSize` is 1.
    */
   signAll(records: readonly object[]): string[];
+  /**
+   * Signs a batch of decisions for publishing in the `decisions.allow` form: each decision's record
+   * JSON (null for a plain allow that is not published), and with `compact` or `none` one signed
+   * manifest record per Merkle batch (compact.ts). With `full` this is `signAll`, no manifests.
+   */
+  signDecisions(decisions: readonly Decision[], allow: AllowOutput): SignedDecisions;
+}
+
+export interface SignedDecisions {
+  /** Per decision, in order: its record as JSON text, or null when it is not published. */
+  values: Array<string | null>;
+  /** Manifest records (JSON text), one per Merkle batch; none with `allow: full`. */
+  manifests: string[];
 }
 
 export interface SignerOptions {
@@ -52,9 +68,11 @@ export interface SignerOptions {
  *   or rotated-out public key, or a record signed by someone else;
  * - `bad-signature`: a `sig` naming a trusted key that does not verify: the record (or its
  *   signature, or its inclusion proof) was altered after signing;
- * - `malformed`: a `sig` that is not a Warden signature at all (no key id can be read from it).
+ * - `malformed`: a `sig` that is not a Warden signature at all (no key id can be read from it);
+ * - `no-manifest`: a compact record whose batch manifest this verifier has not seen (yet): it
+ *   is covered by the manifest's signature only, so it cannot be checked without it.
  */
-export type SignatureStatus = 'valid' | 'unsigned' | 'unknown-key' | 'bad-signature' | 'malformed';
+export type SignatureStatus = 'valid' | 'unsigned' | 'unknown-key' | 'bad-signature' | 'malformed' | 'no-manifest';
 
 export interface Inspection {
   valid: boolean;
@@ -62,7 +80,9 @@ export interface Inspection {
   /** The key id the `sig` names, when one can be read from it. */
   keyId?: string;
   /** Where a valid Merkle-batch-signed record sits in its batch; absent for one-record signatures. */
-  batch?: BatchPosition;
+  batch?: LeafPosition;
+  /** A valid manifest record: the batch it describes (compact.ts). */
+  manifest?: { batchId: string; keyId: string; size: number; decided: number; omitted: number; first: string; last: string };
 }
 
 export interface Verifier {
@@ -143,21 +163,86 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
       out.push(`${head}"sig":"ed25519-merkle-v2:${keyId}:${size}:${i}:${first}:${last}:${paths[i]!.map(b64).join('.')}${tail}`);
     }
   };
+  const signAll = (records: readonly object[]): string[] => {
+    const out: string[] = [];
+    const canonicals = records.map((r) => {
+      const { sig: _sig, ...rest } = r as Signed;
+      return canonicalJson(rest);
+    });
+    const eventIds = records.map(eventIdOf);
+    for (let i = 0; i < canonicals.length; i += batchSize) signBatch(canonicals.slice(i, i + batchSize), eventIds.slice(i, i + batchSize), out);
+    return out;
+  };
+  /** One Merkle batch of decisions with compact or omitted allows: their records and the manifest. */
+  const signManifested = (decisions: readonly Decision[], from: number, to: number, allow: 'compact' | 'none', values: Array<string | null>): string => {
+    const canonicals: string[] = [];
+    const at: number[] = [];
+    const compact: boolean[] = [];
+    for (let i = from; i < to; i++) {
+      const d = decisions[i]!;
+      const plain = isPlainAllow(d);
+      if (plain && allow === 'none') continue;
+      // compactDecision builds its keys in canonical order and holds only strings, numbers and
+      // null: JSON.stringify is its canonical JSON, without canonicalJson's walk over it.
+      if (plain) canonicals.push(JSON.stringify(compactDecision(d)));
+      else {
+        const { sig: _sig, ...rest } = d;
+        canonicals.push(canonicalJson(rest));
+      }
+      at.push(i);
+      compact.push(plain);
+    }
+    const size = canonicals.length;
+    const manifest: ManifestRecord = {
+      batchId: '',
+      decided: to - from,
+      first: decisions[from]?.eventId ?? '',
+      last: decisions[to - 1]?.eventId ?? '',
+      leaves: '',
+      omitted: to - from - size,
+      root: '',
+      size,
+      type: MANIFEST_TYPE,
+    };
+    if (size > 0) {
+      const hashes = canonicals.map((c) => leafHash(c));
+      const full = compact.some((c) => !c);
+      // Only full records carry an inclusion proof and the batch signature.
+      const { root, paths } = full ? merkleTree(hashes) : { root: merkleRoot(hashes), paths: [] };
+      const batchId = batchIdOf(root);
+      manifest.batchId = batchId;
+      manifest.leaves = hashes.map((h) => h.toString('base64url')).join('');
+      manifest.root = root.toString('base64url');
+      let tail = '';
+      let first = '';
+      let last = '';
+      if (full) {
+        first = encodeEventId(decisions[at[0]!]!.eventId);
+        last = encodeEventId(decisions[at[size - 1]!]!.eventId);
+        tail = `:${sign(null, manifestMessage(size, root, first, last), key).toString('base64')}"}`;
+      }
+      for (const [leaf, canonical] of canonicals.entries()) {
+        const head = `${canonical.slice(0, -1)},`;
+        values[at[leaf]!] = compact[leaf]
+          ? `${head}"sig":"ed25519-merkle-leaf:${keyId}:${batchId}:${size}:${leaf}"}`
+          : `${head}"sig":"ed25519-merkle-v2:${keyId}:${size}:${leaf}:${first}:${last}:${paths[leaf]!.map((h) => h.toString('base64url')).join('.')}${tail}`;
+      }
+    }
+    return signOne(canonicalJson(manifest));
+  };
   return {
     keyId,
+    signAll,
+    signDecisions(decisions, allow) {
+      if (allow === 'full') return { values: signAll(decisions), manifests: [] };
+      const values = new Array<string | null>(decisions.length).fill(null);
+      const manifests: string[] = [];
+      for (let i = 0; i < decisions.length; i += batchSize) manifests.push(signManifested(decisions, i, Math.min(decisions.length, i + batchSize), allow, values));
+      return { values, manifests };
+    },
     sign<T extends object>(record: T): T & { sig: string } {
       const sig = prefix + sign(null, withoutSig(record), key).toString('base64');
       return { ...record, sig };
-    },
-    signAll(records) {
-      const out: string[] = [];
-      const canonicals = records.map((r) => {
-        const { sig: _sig, ...rest } = r as Signed;
-        return canonicalJson(rest);
-      });
-      const eventIds = records.map(eventIdOf);
-      for (let i = 0; i < canonicals.length; i += batchSize) signBatch(canonicals.slice(i, i + batchSize), eventIds.slice(i, i + batchSize), out);
-      return out;
     },
   };
 }
@@ -167,12 +252,16 @@ const MERKLE_V1 = /^ed25519-merkle:([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9
 const MERKLE_V2 = /^ed25519-merkle-v2:([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):([A-Za-z0-9_-]*):([A-Za-z0-9_-]*):([A-Za-z0-9_.-]*):([A-Za-z0-9+/=]+)$/;
 const HASH = /^[A-Za-z0-9_-]{43}$/;
 /** The key id of any Warden signature form, read before the rest of the signature is parsed. */
-const KEY_ID = /^ed25519(?:-merkle(?:-v2)?)?:([0-9a-f]{16}):/;
+const KEY_ID = /^ed25519(?:-merkle(?:-v2|-leaf)?)?:([0-9a-f]{16}):/;
+const LEAF = /^ed25519-merkle-leaf:([0-9a-f]{16}):([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9})$/;
+/** Manifests a verifier keeps for the compact records still to come (each holds its leaf hashes). */
+const KEPT_MANIFESTS = 4096;
 /** Batch signatures a verifier remembers having checked (one per batch, so a few thousand suffice). */
 const CHECKED_BATCHES = 4096;
 
 /** A verifier trusting one or more public keys (several during a key rotation). */
-export function createVerifier(publicKeyPems: readonly string[]): Verifier {
+export function createVerifier(publicKeyPems: readonly string[], options: { keptManifests?: number } = {}): Verifier {
+  const keptManifests = options.keptManifests ?? KEPT_MANIFESTS;
   const keys = new Map<string, KeyObject>();
   for (const pem of publicKeyPems) {
     let key: KeyObject;
@@ -185,6 +274,43 @@ export function createVerifier(publicKeyPems: readonly string[]): Verifier {
     keys.set(keyIdOf(key), key);
   }
   const checked = new Map<string, boolean>();
+  /** `<keyId>:<batchId>` → a verified manifest. */
+  const manifests = new Map<string, ManifestRecord>();
+  /** A manifest record: its own signature, then that its leaves give its root. */
+  const inspectManifest = (record: ManifestRecord, keyId: string, key: KeyObject, signature: string): Inspection => {
+    const bad: Inspection = { valid: false, status: 'bad-signature', keyId };
+    try {
+      if (!verify(null, withoutSig(record), key, Buffer.from(signature, 'base64'))) return bad;
+    } catch {
+      return bad;
+    }
+    const { size, leaves, decided, omitted } = record;
+    if (!Number.isSafeInteger(size) || !Number.isSafeInteger(omitted) || size < 0 || omitted < 0 || decided !== size + omitted || typeof leaves !== 'string' || leaves.length !== size * LEAF_CHARS) return bad;
+    if (size > 0) {
+      const hashes: Buffer[] = [];
+      for (let i = 0; i < size; i++) hashes.push(Buffer.from(leaves.slice(i * LEAF_CHARS, (i + 1) * LEAF_CHARS), 'base64url'));
+      const root = merkleRoot(hashes);
+      if (root.toString('base64url') !== record.root || batchIdOf(root) !== record.batchId) return bad;
+      if (manifests.size >= keptManifests) manifests.delete(manifests.keys().next().value as string);
+      manifests.set(`${keyId}:${record.batchId}`, record);
+    }
+    return { valid: true, status: 'valid', keyId, manifest: { batchId: record.batchId, keyId, size, decided, omitted, first: record.first, last: record.last } };
+  };
+  /** A compact record: its leaf hash must be the one its batch's manifest lists at its index. */
+  const inspectLeaf = (record: object, keyId: string, leaf: RegExpExecArray): Inspection => {
+    const [, , batchId = '', sizeText = '', indexText = ''] = leaf;
+    const manifest = manifests.get(`${keyId}:${batchId}`);
+    if (!manifest) return { valid: false, status: 'no-manifest', keyId };
+    const size = Number(sizeText);
+    const index = Number(indexText);
+    if (size !== manifest.size || index >= size) return { valid: false, status: 'bad-signature', keyId };
+    const expected = manifest.leaves.slice(index * LEAF_CHARS, (index + 1) * LEAF_CHARS);
+    if (leafHash(withoutSig(record)).toString('base64url') !== expected) return { valid: false, status: 'bad-signature', keyId };
+    const whole = manifest.omitted === 0;
+    const firstEventId = whole ? manifest.first : null;
+    const lastEventId = whole ? manifest.last : null;
+    return { valid: true, status: 'valid', keyId, batch: { index, manifest: { batchId, keyId, size, firstEventId, lastEventId, version: 2 } } };
+  };
   const inspect = (record: object): Inspection => {
     const raw = (record as Signed).sig;
     if (raw === undefined || raw === null || raw === '') return { valid: false, status: 'unsigned' };
@@ -195,6 +321,9 @@ export function createVerifier(publicKeyPems: readonly string[]): Verifier {
     if (!key) return { valid: false, status: 'unknown-key', keyId };
     const bad: Inspection = { valid: false, status: 'bad-signature', keyId };
     const single = SINGLE.exec(raw);
+    if (single && isManifestRecord(record)) return inspectManifest(record, keyId, key, single[2] ?? '');
+    const leaf = LEAF.exec(raw);
+    if (leaf) return inspectLeaf(record, keyId, leaf);
     if (single) {
       try {
         return verify(null, withoutSig(record), key, Buffer.from(single[2] ?? '', 'base64')) ? { valid: true, status: 'valid', keyId } : bad;

@@ -13,6 +13,8 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Consumer, Producer } from 'kafkajs';
 import { parseConfig } from '../config/load.js';
 import type { WardenConfig } from '../config/schema.js';
+import { decisionRecordOf } from '../decisions/compact.js';
+import type { CompactDecision } from '../decisions/compact.js';
 import type { Decision } from '../decisions/decision.js';
 import { createSigner } from '../decisions/signing.js';
 import type { KeyPairPem } from '../decisions/signing.js';
@@ -26,6 +28,8 @@ import { silentLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import { startWardenApp } from '../pipeline/app.js';
 import type { WardenApp } from '../pipeline/app.js';
+import { BatchProcessor } from '../pipeline/batch-processor.js';
+import type { SourceRecord } from '../pipeline/batch-processor.js';
 import { BlockTracker } from '../pipeline/block-tracker.js';
 import { buildStages } from '../pipeline/stages.js';
 import { ensureTopics, topicSpecs } from '../pipeline/topics.js';
@@ -107,6 +111,11 @@ async function topicsReady(kafka: Kafka, config: WardenConfig): Promise<void> {
   }
 }
 
+/** A compact allow as the demo shows decisions: no reasons (a plain allow has none worth showing). */
+function decisionOfCompact(c: CompactDecision): Decision {
+  return { decisionId: c.decisionId, eventId: c.eventId, identity: c.identity, owner: null, action: '', resource: null, eventTime: '', decidedAt: '', verdict: c.verdict, score: c.score, mode: 'enforce', reasons: [], policy: { id: null, version: c.policy }, model: c.model };
+}
+
 /**
  * The real thing: events to Kafka, `warden run` deciding, an enforcer following the blocks topic.
  * A start that fails half way closes what it opened, so that the caller can try again.
@@ -134,7 +143,9 @@ export async function kafkaBus(config: WardenConfig, files: DemoFiles, logger: L
     await decisions.run({
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
-          const d = JSON.parse(m.value?.toString() ?? 'null') as Decision;
+          const read = decisionRecordOf(JSON.parse(m.value?.toString() ?? 'null'));
+          if (read === null || read.form === 'manifest') continue;
+          const d = read.form === 'full' ? read.record : decisionOfCompact(read.record);
           for (const l of listeners) l(d);
         }
       },
@@ -163,13 +174,18 @@ export async function kafkaBus(config: WardenConfig, files: DemoFiles, logger: L
   }
 }
 
-/** No broker, no Redis: the same decider in process, a memory store, blocks applied directly. */
+/**
+ * No broker, no Redis: the live pipeline's batch processor in process (the same normalizer,
+ * decider and block tracker as `warden run`), a memory store, block records signed and applied
+ * to the table directly.
+ */
 export async function embeddedBus(config: WardenConfig, files: DemoFiles): Promise<DemoBus> {
-  const stages: BuiltStages = await buildStages(config, silentLogger, { store: new MemoryBaselineStore() });
-  const decider = stages.decider;
+  const store = new MemoryBaselineStore();
+  const stages: BuiltStages = await buildStages(config, silentLogger, { store });
   const signer = createSigner(files.keys.privateKeyPem);
   const table = new BlockTable();
-  const tracker = new BlockTracker(config.blocks);
+  const processor = new BatchProcessor({ normalizers: stages.normalizers, decider: stages.decider, blocks: new BlockTracker(config.blocks) });
+  const topic = config.kafka.inputs[0]?.topic ?? 'embedded';
   const listeners: Array<(d: Decision) => void> = [];
   let queue: Promise<void> = Promise.resolve();
   let offset = 0;
@@ -182,17 +198,17 @@ export async function embeddedBus(config: WardenConfig, files: DemoFiles): Promi
       },
     },
     publish(events) {
-      // One decider call at a time, in order, as one Kafka partition would deliver them.
+      // One batch at a time, in order, as one Kafka partition would deliver them.
       queue = queue.then(async () => {
-        for (let i = 0; i < events.length; i += 500) {
-          const batch = events.slice(i, i + 500);
-          const offsets = batch.map(() => String(offset++));
-          const decided = await decider.decideBatch(batch, { partition: 'embedded:0', offsets });
-          decided.forEach((d, j) => {
-            const block = tracker.recordFor(d, batch[j]?.identity.tokenId, Date.now());
-            if (block) table.apply(signer.sign(block), Date.now());
-            for (const l of listeners) l(d);
-          });
+        for (let i = 0; i < events.length; i += config.pipeline.maxBatchSize) {
+          const records: SourceRecord[] = events
+            .slice(i, i + config.pipeline.maxBatchSize)
+            .map((e) => ({ topic, partition: 0, offset: String(offset++), value: Buffer.from(JSON.stringify(e)), timestamp: Date.now() }));
+          const batch = await processor.process(records);
+          // "Publish": blocks to the table, decisions to the listeners; then learn, as warden run does.
+          for (const block of batch.blocks) table.apply(signer.sign(block), Date.now());
+          for (const d of batch.decisions) for (const l of listeners) l(d);
+          if (batch.updates.length > 0) await store.apply(batch.updates, batch.partition);
         }
       });
       return Promise.resolve();

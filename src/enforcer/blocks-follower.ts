@@ -7,6 +7,7 @@
  */
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
+import { kafkaRetryOptions, retryDelay, RETRY_POLICIES, sleep, withRetry } from '../retry.js';
 
 export interface BlocksFollowerOptions {
   kafka: Kafka;
@@ -21,9 +22,6 @@ export interface BlocksFollowerOptions {
   onCaughtUp: () => void;
 }
 
-const MIN_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 10_000;
-
 export class BlocksFollower {
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
@@ -34,7 +32,8 @@ export class BlocksFollower {
   /** partition → next offset to read. */
   private readonly positions = new Map<number, number>();
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  /** Aborted on close: ends the wait between two tries at once. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: BlocksFollowerOptions) {}
 
@@ -44,7 +43,7 @@ export class BlocksFollower {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.wake?.();
+    this.stopping.abort();
     const consumer = this.consumer;
     this.consumer = null;
     await Promise.all([consumer?.disconnect().catch(() => undefined), this.admin?.disconnect().catch(() => undefined)]);
@@ -55,31 +54,26 @@ export class BlocksFollower {
   }
 
   private async runUntilClosed(): Promise<void> {
-    let backoff = MIN_BACKOFF_MS;
-    while (!this.closed) {
-      try {
-        await this.runOnce();
-        return;
-      } catch (err) {
-        if (this.closed) return;
-        this.options.logger.warn({ err, topic: this.options.topic, retryInMs: backoff }, 'cannot follow the blocks topic; retrying');
-        const consumer = this.consumer;
-        this.consumer = null;
-        await consumer?.disconnect().catch(() => undefined);
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      }
+    try {
+      await withRetry(
+        async () => {
+          if (this.closed) return;
+          try {
+            await this.runOnce();
+          } catch (err) {
+            const consumer = this.consumer;
+            this.consumer = null;
+            await consumer?.disconnect().catch(() => undefined);
+            throw err;
+          }
+        },
+        RETRY_POLICIES.follower,
+        { signal: this.stopping.signal, onRetry: (err, _retry, retryInMs) => this.options.logger.warn({ err, topic: this.options.topic, retryInMs }, 'cannot follow the blocks topic; retrying') },
+      );
+    } catch (err) {
+      // Closed meanwhile, or an error no retry can help (not authorized to read the topic…).
+      if (!this.closed) this.options.logger.error({ err, topic: this.options.topic }, 'stopped following the blocks topic');
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   private async fetchTargets(): Promise<void> {
@@ -101,7 +95,7 @@ export class BlocksFollower {
     await this.fetchTargets();
     if (this.closed) return;
     const { kafka, topic, groupId, logger } = this.options;
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, retry: { retries: 5 } });
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, retry: kafkaRetryOptions(RETRY_POLICIES.followerClient) });
     this.consumer = consumer;
     const contact = (): void => this.options.onContact();
     consumer.on(consumer.events.FETCH, contact);
@@ -131,7 +125,7 @@ export class BlocksFollower {
     const consumer = this.consumer;
     this.consumer = null;
     await consumer?.disconnect().catch(() => undefined);
-    await this.sleep(MIN_BACKOFF_MS);
+    await sleep(retryDelay(RETRY_POLICIES.follower, 1), this.stopping.signal);
     if (!this.closed) await this.runUntilClosed();
   }
 

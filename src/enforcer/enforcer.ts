@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaMessage } from 'kafkajs';
 import { WardenError } from '../errors.js';
+import { kafkaRetryOptions, RETRY_POLICIES } from '../retry.js';
 import { createVerifier } from '../decisions/signing.js';
 import type { Verifier } from '../decisions/signing.js';
 import { silentLogger } from '../observability/logger.js';
@@ -137,7 +138,7 @@ export class Enforcer extends EventEmitter<EnforcerEvents> {
         clientId: 'warden-enforcer',
         brokers: [...(options.brokers ?? [])],
         connectionTimeout: 3000,
-        retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
+        retry: kafkaRetryOptions(RETRY_POLICIES.enforcerClient),
         logLevel: logLevel.NOTHING,
       });
     this.follower = new BlocksFollower({

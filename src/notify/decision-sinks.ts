@@ -36,6 +36,8 @@ export function readDecision(message: KafkaMessage, verifier: Verifier, metrics:
     metrics.decisionsRead.inc({ verdict: 'allow' });
     return null;
   }
+  // Batch manifests of compact allows (`decisions.allow`) share the topic; they are not decisions.
+  if (message.headers?.['warden-record'] !== undefined) return null;
   if (message.value === null) return null;
   let parsed: unknown;
   try {

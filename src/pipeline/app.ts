@@ -16,13 +16,15 @@ import { createPipelineMetrics } from '../observability/metrics.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import { startHttpServer } from './http-server.js';
 import { checkKafkaTls, createKafka, kafkaAuthError } from './kafka-client.js';
-import type { BatchDecider, RecordNormalizer } from './ports.js';
+import type { BatchDecider, ProfileWriter, RecordNormalizer } from './ports.js';
 import { DecisionPipeline } from './runner.js';
 import { clusterTopicLayout, ensureTopics, topicSpecs } from './topics.js';
 
 export interface WardenStages {
   normalizers: ReadonlyMap<string, RecordNormalizer>;
   decider: BatchDecider;
+  /** Where the pipeline stores the profile updates of each published batch. */
+  store: ProfileWriter;
   /** Is the baseline store reachable (for /readyz)? */
   storeHealthy: () => Promise<boolean>;
   /** Closes the store and anything else the stages hold. */
@@ -100,7 +102,7 @@ export async function startWardenApp(
     }
     await admin.disconnect();
   }
-  const pipeline = new DecisionPipeline({ config, kafka, normalizers: stages.normalizers, decider: stages.decider, signer, logger, metrics });
+  const pipeline = new DecisionPipeline({ config, kafka, normalizers: stages.normalizers, decider: stages.decider, store: stages.store, signer, logger, metrics });
   const http = await startHttpServer({
     host: config.pipeline.http.host,
     port: config.pipeline.http.port,

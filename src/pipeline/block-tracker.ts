@@ -70,6 +70,15 @@ export class BlockTracker {
     return false;
   }
 
+  /**
+   * A block record from `recordFor` that was not published after all (the produce failed): the key
+   * no longer counts as published, so the next block decision for it publishes a record again.
+   */
+  withdraw(record: Pick<BlockRecord, 'identity' | 'tokenId' | 'createdAt'>): void {
+    const key = blockKey(record.identity, record.tokenId);
+    if (this.published.get(key)?.createdAt === Date.parse(record.createdAt)) this.published.delete(key);
+  }
+
   /** Whether this instance counts a Warden block on the key as in force at `nowMs`. */
   inForce(identity: string, tokenId: string | undefined, nowMs: number): boolean {
     return (this.published.get(blockKey(identity, tokenId))?.expiresAt ?? 0) > nowMs;

@@ -7,6 +7,7 @@ import type { WardenConfig } from '../config/schema.js';
 import { WardenError, causeChain } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { resolveSecret, tlsOptions } from './secrets.js';
+import { kafkaRetryOptions, RETRY_POLICIES } from '../retry.js';
 
 function saslOptions(config: WardenConfig['kafka']): SASLOptions | undefined {
   const sasl = config.sasl;
@@ -40,7 +41,10 @@ function kafkaLogCreator(logger: Logger) {
     ({ level, log }: LogEntry) => {
       const { message, ...extra } = log;
       const error: unknown = (extra as { error?: unknown }).error;
-      const retriable = typeof error === 'string' && RETRIABLE_MESSAGES.has(error);
+      // A consumer crash on a retriable error is followed by kafkajs restarting the consumer: both
+      // lines ("Crash: <name>: <message>", "Restarting the consumer in …") are warnings too.
+      const crash = /^Crash: \w+: (.*)$/s.exec(message)?.[1];
+      const retriable = (typeof error === 'string' && RETRIABLE_MESSAGES.has(error)) || (crash !== undefined && RETRIABLE_MESSAGES.has(crash)) || message.startsWith('Restarting the consumer in ');
       if (level <= logLevel.ERROR && retriable) child.warn(extra, message);
       else if (level <= logLevel.ERROR) child.error(extra, message);
       else if (level === logLevel.WARN) child.warn(extra, message);
@@ -107,7 +111,7 @@ export function createKafka(config: WardenConfig, logger: Logger, clientIdSuffix
     sasl: saslOptions(config.kafka),
     connectionTimeout: 5000,
     requestTimeout: 30_000,
-    retry: { retries: options.retries ?? 20, initialRetryTime: 300, maxRetryTime: 5000 },
+    retry: { ...kafkaRetryOptions(RETRY_POLICIES.kafkaClient), ...(options.retries !== undefined ? { retries: options.retries } : {}) },
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
   };

@@ -1,21 +1,28 @@
 /**
  * What the live pipeline needs from the stages it drives. The real implementations live in
- * events/ (normalizers) and scoring/ (the decider); the pipeline depends only on these shapes.
+ * events/ (normalizers), scoring/ (the decider) and baseline/ (the store); the pipeline depends
+ * only on these shapes.
  */
+import type { RecordOrigin, RejectReason } from '../events/types.js';
 import type { WardenEvent } from '../events/event.js';
-import type { Decision } from '../decisions/decision.js';
+import type { BaselineStore } from '../baseline/store.js';
+import type { Decider } from '../scoring/decider.js';
 
-export interface KafkaOrigin {
-  topic?: string;
-  partition?: number;
-  offset?: string;
-  file?: string;
-  line?: number;
-}
+export type { BatchPosition, DecideOptions, DecidedBatch } from '../scoring/decider.js';
 
-/** A record that could not be normalized, with everything needed to replay it later. */
+/** Where a record came from: a file line, or a Kafka topic/partition/offset. */
+export type KafkaOrigin = RecordOrigin;
+
+/**
+ * Why a record became a dead letter: a normalizer's reject reason (docs/formats.md), or one the
+ * pipeline adds (docs/operations.md): `EMPTY_RECORD` (no value, or only whitespace) and
+ * `DECIDE_FAILED` (the event normalized but deciding it threw).
+ */
+export type DeadLetterReason = RejectReason | 'EMPTY_RECORD' | 'DECIDE_FAILED';
+
+/** A record that could not be decided, with everything needed to replay it later. */
 export interface DeadLetter {
-  reason: string;
+  reason: DeadLetterReason;
   message: string;
   format: string | null;
   origin: KafkaOrigin;
@@ -24,23 +31,8 @@ export interface DeadLetter {
 
 export type RecordNormalizer = (record: string | Uint8Array, origin: KafkaOrigin) => { events: WardenEvent[]; rejects: DeadLetter[] };
 
-export interface BatchPosition {
-  /** `<topic>:<partition>`: the baseline store keeps one offset watermark per partition. */
-  partition: string;
-  /** The source offset of each event, in order (several events may share one record's offset). */
-  offsets: string[];
-}
+/** The decider as the pipeline drives it: decisions and profile updates come back as data. */
+export type BatchDecider = Pick<Decider, 'decide'>;
 
-export interface DecideOptions {
-  /** The baseline store is unavailable: decide on identity, policy and technique knowledge only, honouring failMode. */
-  storeUnavailable?: boolean;
-}
-
-export interface BatchDecider {
-  decideBatch(events: WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<Decision[]>;
-  /**
-   * Decides without storing the learning yet; `learn()` stores it. When a decider has it, the
-   * pipeline learns only after the batch's decisions are published.
-   */
-  decideThenLearn?(events: WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<{ decisions: Decision[]; learn(): Promise<void> }>;
-}
+/** The store as the pipeline drives it: it stores the updates of a published batch. */
+export type ProfileWriter = Pick<BaselineStore, 'apply'>;

@@ -13,12 +13,13 @@ import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import type { WardenConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { RedisStoreOptions } from '../baseline/store-redis.js';
+import { retryDelay, RETRY_POLICIES } from '../retry.js';
 import { resolveSecret, tlsOptions } from './secrets.js';
 
 /** One Redis or a Redis Cluster: both run the baseline store's scripts. */
 export type RedisClient = Redis | Cluster;
 
-const retryStrategy = (attempt: number): number => Math.min(100 * 2 ** Math.min(attempt, 5), 3000);
+const retryStrategy = (attempt: number): number => retryDelay(RETRY_POLICIES.redisReconnect, attempt);
 
 export function redisOptions(config: WardenConfig, live: boolean): RedisOptions {
   const tls = tlsOptions(config.redis.tls);

@@ -1,31 +1,35 @@
 /**
- * `warden run`: the live pipeline. A kafkajs consumer-group member reads audit records batch by
- * batch, normalizes them, decides every event through the same decider replay uses, signs the
- * decisions, and publishes decisions, block records and dead letters in one `sendBatch`. The
- * batch's offsets are committed only after the broker acknowledged everything it produced
+ * `warden run`: the live pipeline's consumer loop. A kafkajs consumer-group member reads audit
+ * records batch by batch and hands each chunk to `runChunk` (chunk-step.ts): the batch processor
+ * (normalize, decide, block records, dead letters: batch-processor.ts), the decision publisher
+ * (sign, encode, produce: decision-publisher.ts), then the profile updates through the store port;
+ * then it commits the chunk's offsets: decide → publish → learn → commit. Offsets are committed
+ * only after the broker acknowledged everything the chunk produced and its learning is stored
  * (at-least-once decisions with deterministic ids; exactly-once baseline effect in the store).
+ * This file keeps the lifecycle: group membership, heartbeats, commits, lag.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import kafkajs, { Partitioners } from 'kafkajs';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
-import { blockKey } from '../decisions/block-record.js';
-import type { Decision } from '../decisions/decision.js';
 import type { Signer } from '../decisions/signing.js';
 import { parseBlockMessage } from '../enforcer/block-decoder.js';
 import { BlocksFollower } from '../enforcer/blocks-follower.js';
-import { causeChain, isWardenError } from '../errors.js';
-import type { WardenEvent } from '../events/event.js';
+import { causeChain } from '../errors.js';
+import { kafkaRetryOptions, RETRY_POLICIES } from '../retry.js';
 import type { Logger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
+import { BatchProcessor } from './batch-processor.js';
+import type { SourceRecord } from './batch-processor.js';
 import { BlockTracker } from './block-tracker.js';
 import { ApprovalOpener } from '../approvals/opener.js';
 import { startConsumerWatchdog } from './consumer-watchdog.js';
 import type { RunningWatchdog } from './consumer-watchdog.js';
-import { deadLetterMessage, decideFailure } from './dead-letters.js';
-import type { BatchDecider, DeadLetter, RecordNormalizer } from './ports.js';
-import { splitRequests } from './produce-requests.js';
+import { runChunk } from './chunk-step.js';
+import { DecisionPublisher } from './decision-publisher.js';
+import type { BatchDecider, ProfileWriter, RecordNormalizer } from './ports.js';
+import { StageClock } from './stage-clock.js';
 
 // kafkajs is CommonJS: its error classes are not visible to ESM named imports.
 const { KafkaJSError } = kafkajs;
@@ -36,25 +40,14 @@ export interface PipelineDeps {
   /** Normalizer per input topic (the topic's configured format). */
   normalizers: ReadonlyMap<string, RecordNormalizer>;
   decider: BatchDecider;
+  /** Where a published batch's profile updates are stored (the baseline store). */
+  store: ProfileWriter;
   signer: Signer;
   logger: Logger;
   metrics: PipelineMetrics;
   /** Wall clock in ms, for `decidedAt`-independent bookkeeping (block expiry, lag). */
   now?: () => number;
 }
-
-interface Chunk {
-  topic: string;
-  partition: number;
-  messages: KafkaMessage[];
-}
-
-function isStoreUnavailable(err: unknown): boolean {
-  return isWardenError(err) && (err.code === 'WARDEN_STORE_UNAVAILABLE' || (err.code !== 'WARDEN_STORE_SCRIPT' && err.retriable));
-}
-
-/** Retries of the consumer and producer: see the consumer's options. */
-const DEAD_BROKER_RETRY = { retries: 8, initialRetryTime: 300, maxRetryTime: 2000 } as const;
 
 const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP']);
 
@@ -71,8 +64,9 @@ export class DecisionPipeline {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly blocks: BlockTracker;
-  /** Opens approval requests for approve-mode refusals (docs/approvals.md). */
-  private readonly approvalOpener: ApprovalOpener;
+  private readonly processor: BatchProcessor;
+  private readonly publisher: DecisionPublisher;
+  private readonly clock: StageClock;
   private readonly blocksFollower: BlocksFollower;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -82,14 +76,17 @@ export class DecisionPipeline {
   /** Called when the consumer stopped for good while it should be running. */
   onFatal?: (err: Error) => void;
   private running = false;
-  private degraded = false;
 
   constructor(private readonly deps: PipelineDeps) {
     const { config, kafka } = deps;
     this.log = deps.logger.child({ component: 'pipeline' });
     this.now = deps.now ?? Date.now;
     this.blocks = new BlockTracker(config.blocks);
-    this.approvalOpener = new ApprovalOpener(config.approvals, config.approvals.policyGrantTtlSeconds * 1000);
+    // Approve-mode refusals open approval requests (docs/approvals.md).
+    const approvals = new ApprovalOpener(config.approvals, config.approvals.policyGrantTtlSeconds * 1000);
+    this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode });
+    this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
+    this.clock = new StageClock(deps.metrics);
     // Every instance reads the whole blocks topic (its own group, no commits), like an enforcer.
     this.blocksFollower = new BlocksFollower({
       kafka,
@@ -108,12 +105,9 @@ export class DecisionPipeline {
       metadataMaxAge: config.kafka.metadataMaxAgeMs,
       // Latency over throughput at low load: a fetch returns as soon as anything is there.
       maxWaitTimeInMs: 50,
-      // A dead broker is retried with this budget before the error surfaces and the metadata is
-      // read again (kafkajs retries the connection to a partition's old leader, not the new one):
-      // 8 tries up to 2 s apart cost ~12 s, where 30 up to 5 s apart stalled the stream for over
-      // two minutes after a leader's broker was killed (test/integration/kafka-cluster.test.ts).
+      // A dead broker costs about 12 s of retries before the metadata is read again (retry.ts).
       retry: {
-        ...DEAD_BROKER_RETRY,
+        ...kafkaRetryOptions(RETRY_POLICIES.consumerGroup),
         // A long-running member never gives up: after any crash (a broker restart can surface as a
         // non-retriable protocol error) the consumer rejoins and resumes from the committed offsets.
         restartOnFailure: async (err: Error) => {
@@ -122,7 +116,7 @@ export class DecisionPipeline {
         },
       },
     });
-    this.producer = kafka.producer({ metadataMaxAge: config.kafka.metadataMaxAgeMs, retry: DEAD_BROKER_RETRY, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({ metadataMaxAge: config.kafka.metadataMaxAgeMs, retry: kafkaRetryOptions(RETRY_POLICIES.consumerGroup), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const c = this.consumer.events;
     this.consumer.on(c.GROUP_JOIN, (e) => {
       this.joined = true;
@@ -259,175 +253,25 @@ export class DecisionPipeline {
       check();
       if (!isRunning() || isStale()) return;
       const messages = batch.messages.slice(i, i + max);
-      await this.processChunk({ topic, partition, messages });
+      await runChunk(
+        messages.map((m) => toSourceRecord(topic, partition, m)),
+        { processor: this.processor, publisher: this.publisher, producer: this.producer, store: this.deps.store, blocks: this.blocks, clock: this.clock, metrics: this.deps.metrics, logger: this.log, now: this.now },
+      );
       const last = messages[messages.length - 1]?.offset ?? batch.lastOffset();
       resolveOffset(last);
-      const started = this.now();
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
-      this.deps.metrics.batchSeconds.observe({ stage: 'commit' }, (this.now() - started) / 1000);
+      const commit = this.clock.begin('commit');
+      try {
+        await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      } finally {
+        this.clock.end(commit);
+      }
       this.watchdog?.batchCompleted();
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();
     }
   }
+}
 
-  private async processChunk(chunk: Chunk): Promise<void> {
-    const { metrics } = this.deps;
-    const t0 = this.now();
-    const normalize = this.deps.normalizers.get(chunk.topic);
-    const events: WardenEvent[] = [];
-    const offsets: string[] = [];
-    const produced: number[] = [];
-    const deadLetters: DeadLetter[] = [];
-    for (const message of chunk.messages) {
-      const origin = { topic: chunk.topic, partition: chunk.partition, offset: message.offset };
-      // Empty or whitespace-only values are dead-lettered too (the normalizer yields nothing for them); only a value starting with whitespace, a control or a non-ASCII byte is decoded to tell.
-      const v = message.value;
-      if (!normalize || v === null || v.length === 0 || ((v[0]! <= 0x20 || v[0]! >= 0x80) && v.toString('utf8').trim() === '')) {
-        deadLetters.push({
-          reason: normalize ? 'EMPTY_RECORD' : 'UNKNOWN_FORMAT',
-          message: normalize ? (v === null ? 'the record has no value (tombstone)' : 'the record is empty or whitespace only') : `no normalizer configured for topic ${chunk.topic}`,
-          format: null,
-          origin,
-          raw: v?.toString('utf8') ?? '',
-        });
-        continue;
-      }
-      const result = normalize(v, origin);
-      for (const event of result.events) {
-        events.push(event);
-        offsets.push(message.offset);
-        produced.push(Number(message.timestamp));
-      }
-      deadLetters.push(...result.rejects);
-    }
-    const t1 = this.now();
-    metrics.batchSeconds.observe({ stage: 'normalize' }, (t1 - t0) / 1000);
-
-    const decided = await this.decide(events, { partition: `${chunk.topic}:${chunk.partition}`, offsets });
-    deadLetters.push(...decided.failures);
-    const t2 = this.now();
-    metrics.batchSeconds.observe({ stage: 'decide' }, (t2 - t1) / 1000);
-
-    await this.publish(decided.decisions, decided.events, deadLetters);
-    const t3 = this.now();
-    metrics.batchSeconds.observe({ stage: 'publish' }, (t3 - t2) / 1000);
-    await this.learn(decided.learn, chunk);
-    const t4 = this.now();
-    metrics.batchSeconds.observe({ stage: 'learn' }, (t4 - t3) / 1000);
-    metrics.batchSeconds.observe({ stage: 'total' }, (t4 - t0) / 1000);
-    // End-to-end lag is to the decision's acknowledgement, not to the learning after it.
-    for (const ts of produced) if (Number.isFinite(ts)) metrics.endToEndLagSeconds.observe(Math.max(0, t3 - ts) / 1000);
-    const formats = new Map<string, number>();
-    for (const e of events) formats.set(e.sourceFormat ?? 'unknown', (formats.get(e.sourceFormat ?? 'unknown') ?? 0) + 1);
-    for (const [format, n] of formats) metrics.eventsIn.inc({ topic: chunk.topic, format }, n);
-  }
-
-  /**
-   * Stores what a published batch taught the baselines, before its offsets are committed. If Redis
-   * went away in between, the batch is decided again from the last commit (the same decisions,
-   * since nothing was learned) rather than committed unlearned. Any other store failure would
-   * repeat on every retry: it is counted and logged, and the stream goes on without that learning.
-   */
-  private async learn(learn: () => Promise<void>, chunk: Chunk): Promise<void> {
-    try {
-      await learn();
-    } catch (err) {
-      if (isStoreUnavailable(err)) {
-        this.deps.metrics.storeErrors.inc({ kind: 'unavailable' });
-        throw err;
-      }
-      this.deps.metrics.storeErrors.inc({ kind: 'script' });
-      this.log.error({ err, topic: chunk.topic, partition: chunk.partition, from: chunk.messages[0]?.offset }, 'storing the learning of a published batch failed; going on without it');
-    }
-  }
-
-  /**
-   * Decides a batch. A store outage degrades to identity + policy (failMode) instead of stalling
-   * the stream; any other failure is narrowed to the events that cause it, which go to the DLQ.
-   * The learning of the main path is stored by the returned `learn`, after publishing.
-   */
-  private async decide(
-    events: WardenEvent[],
-    position: { partition: string; offsets: string[] },
-  ): Promise<{ decisions: Decision[]; events: WardenEvent[]; failures: DeadLetter[]; learn: () => Promise<void> }> {
-    const nothing = async (): Promise<void> => undefined;
-    if (events.length === 0) return { decisions: [], events, failures: [], learn: nothing };
-    const { decider, metrics } = this.deps;
-    try {
-      // While degraded, every batch tries the store first: the first success ends the outage.
-      const decided = decider.decideThenLearn ? await decider.decideThenLearn(events, position) : { decisions: await decider.decideBatch(events, position), learn: nothing };
-      this.setDegraded(false);
-      return { decisions: decided.decisions, events, failures: [], learn: decided.learn };
-    } catch (err) {
-      if (isStoreUnavailable(err)) {
-        metrics.storeErrors.inc({ kind: 'unavailable' });
-        this.setDegraded(true, err);
-        return { decisions: await decider.decideBatch(events, position, { storeUnavailable: true }), events, failures: [], learn: nothing };
-      }
-      this.log.error({ err, partition: position.partition }, 'deciding a batch failed; retrying event by event');
-    }
-    const decisions: Decision[] = [];
-    const kept: WardenEvent[] = [];
-    const failures: DeadLetter[] = [];
-    const [topic = '', partition = '0'] = position.partition.split(':');
-    for (const [i, event] of events.entries()) {
-      try {
-        decisions.push(...(await decider.decideBatch([event], { partition: position.partition, offsets: [position.offsets[i] ?? '0'] })));
-        kept.push(event);
-      } catch (err) {
-        failures.push(decideFailure(event, err, { topic, partition: Number(partition), offset: position.offsets[i] }));
-      }
-    }
-    // Event by event, each decision learns as it is made (the rare path after a failure).
-    return { decisions, events: kept, failures, learn: nothing };
-  }
-
-  private setDegraded(degraded: boolean, cause?: unknown): void {
-    if (degraded === this.degraded) return;
-    this.degraded = degraded;
-    this.deps.metrics.degraded.set(degraded ? 1 : 0);
-    if (degraded) this.log.error({ err: cause, failMode: this.deps.config.pipeline.failMode }, 'baseline store unavailable: deciding without it');
-    else this.log.info('baseline store is back');
-  }
-
-  private async publish(decisions: Decision[], events: WardenEvent[], deadLetters: DeadLetter[]): Promise<void> {
-    const { config, signer, metrics } = this.deps;
-    const nowMs = this.now();
-    const values = signer.signAll(decisions);
-    const decisionMessages: Message[] = [];
-    const blockMessages: Message[] = [];
-    const approvalMessages: Message[] = [];
-    const verdicts = new Map<string, number>();
-    for (const [i, decision] of decisions.entries()) {
-      decisionMessages.push({
-        key: decision.identity,
-        value: values[i] ?? null,
-        // The verdict as a header lets consumers that want only alerts and blocks skip the rest unparsed.
-        headers: { 'warden-verdict': decision.verdict },
-      });
-      const label = `${decision.verdict}:${decision.mode}`;
-      verdicts.set(label, (verdicts.get(label) ?? 0) + 1);
-      const block = this.blocks.recordFor(decision, events[i]?.identity.tokenId, nowMs);
-      if (block) {
-        blockMessages.push({ key: blockKey(block.identity, block.tokenId), value: JSON.stringify(signer.sign(block)) });
-        metrics.blocksPublished.inc({ state: 'block' });
-      }
-      const approval = this.approvalOpener.recordFor(decision, events[i]?.identity.tokenId, nowMs);
-      if (approval) approvalMessages.push({ key: approval.id, value: JSON.stringify(signer.sign(approval)), headers: { 'warden-kind': approval.kind, 'warden-transition': approval.transition } });
-    }
-    for (const [label, n] of verdicts) {
-      const [verdict = '', mode = ''] = label.split(':');
-      metrics.decisions.inc({ verdict, mode }, n);
-    }
-    const topicMessages: TopicMessages[] = [];
-    if (decisionMessages.length > 0) topicMessages.push({ topic: config.kafka.topics.decisions, messages: decisionMessages });
-    if (blockMessages.length > 0) topicMessages.push({ topic: config.kafka.topics.blocks, messages: blockMessages });
-    if (approvalMessages.length > 0) topicMessages.push({ topic: config.kafka.topics.approvals, messages: approvalMessages }, { topic: config.kafka.topics.audit, messages: approvalMessages });
-    if (deadLetters.length > 0) {
-      topicMessages.push({ topic: config.kafka.topics.dlq, messages: deadLetters.map((d) => deadLetterMessage(d)) });
-      for (const d of deadLetters) metrics.dlq.inc({ reason: d.reason });
-    }
-    for (const request of splitRequests(topicMessages, config.pipeline.maxProduceBytes)) await this.producer.sendBatch({ topicMessages: request, acks: -1 });
-  }
+function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
+  return { topic, partition, offset: m.offset, value: m.value, timestamp: m.timestamp };
 }

@@ -12,6 +12,7 @@ import type { PolicyEngine } from '../policy/types.js';
 import { RedisBaselineStore } from '../baseline/store-redis.js';
 import type { BaselineStore } from '../baseline/store.js';
 import { createDecider } from '../scoring/decider.js';
+import type { Decider } from '../scoring/decider.js';
 import type { WardenStages } from './app.js';
 import { PolicyReloader } from './policy-reloader.js';
 import { KnowledgeReloader } from './knowledge-reloader.js';
@@ -33,6 +34,8 @@ export interface StageOverrides {
 }
 
 export interface BuiltStages extends WardenStages {
+  /** The whole decider: the pipeline needs `decide`; the inline gateway and the demo decide and store at once. */
+  decider: Decider;
   policies: PolicyReloader;
   knowledge: KnowledgeReloader;
   sigma: SigmaReloader;
@@ -68,6 +71,7 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
   return {
     normalizers,
     decider,
+    store,
     policies,
     knowledge,
     sigma,

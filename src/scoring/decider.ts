@@ -54,9 +54,11 @@ export interface DeciderDeps {
 const NO_HITS: readonly TechniqueHit[] = Object.freeze([]);
 const NO_SIGMA: readonly SigmaHit[] = Object.freeze([]);
 
+/** Where a batch sits in its source: the store keeps one offset watermark per partition. */
 export interface BatchPosition {
+  /** `<topic>:<partition>` (or any stable name of the source's partition). */
   partition: string;
-  /** One offset per event, in order. */
+  /** The source offset of each event, in order (several events may share one record's offset). */
   offsets: readonly string[];
 }
 
@@ -69,22 +71,23 @@ export interface DecideOptions {
   storeUnavailable?: boolean;
 }
 
-/** A decided batch whose learning is not stored yet. */
+/** A decided batch and what it taught the baselines, not stored yet. */
 export interface DecidedBatch {
   decisions: Decision[];
   /**
-   * Stores what the batch taught the baselines (with the offset watermark). Call it once the
-   * decisions are published: an event whose decision was lost is then decided again against the
-   * profile it was first decided against, not one that has already learned it.
+   * Profile updates (each with the identity's last offset in the batch) for `BaselineStore.apply`
+   * with the batch's partition. The live pipeline applies them once the decisions are published:
+   * an event whose decision was lost is then decided again against the profile it was first
+   * decided against, not one that has already learned it. Empty when nothing was learned.
    */
-  learn(): Promise<void>;
+  updates: ProfileUpdate[];
 }
 
 export interface Decider {
-  /** Decides and stores the learning (replay, tools). */
+  /** Decides a batch; the learning comes back as data (`updates`), stored by the caller. */
+  decide(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<DecidedBatch>;
+  /** Decides and stores the learning at once (replay, tools). */
   decideBatch(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<Decision[]>;
-  /** Decides; the learning is stored by the returned `learn()` (the live pipeline, after publishing). */
-  decideThenLearn(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<DecidedBatch>;
 }
 
 /**
@@ -271,15 +274,13 @@ export function createDecider(deps: DeciderDeps): Decider {
 
   const grantOf = (event: WardenEvent, identityId: string): Grant | null => deps.grants?.grantFor(identityId, event.identity.tokenId, event.action, event.resource, Date.parse(event.time)) ?? null;
 
-  const nothingToLearn = async (): Promise<void> => undefined;
-
-  async function decideThenLearn(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<DecidedBatch> {
+  async function decide(events: readonly WardenEvent[], position?: BatchPosition, options?: DecideOptions): Promise<DecidedBatch> {
     // One wall-clock reading per batch: the batch is decided at one moment.
     const decidedAt = deps.clock ? deps.clock().toISOString() : null;
     if (options?.storeUnavailable) {
       const knowledge = knowledgeOf();
       const sigma = sigmaOf();
-      return { decisions: events.map((e) => decideWithoutStore(e, decidedAt, knowledge, sigma)), learn: nothingToLearn };
+      return { decisions: events.map((e) => decideWithoutStore(e, decidedAt, knowledge, sigma)), updates: [] };
     }
     const partition = position?.partition ?? null;
     const resolutions = events.map((e) => resolver.resolve(e));
@@ -402,16 +403,14 @@ export function createDecider(deps: DeciderDeps): Decider {
       const profile = profiles.get(identity);
       if (profile) updates.push({ identity, profile, offset });
     }
-    if (updates.length === 0) return { decisions, learn: nothingToLearn };
-    let stored: Promise<void> | null = null;
-    return { decisions, learn: () => (stored ??= store.apply(updates, partition)) };
+    return { decisions, updates };
   }
 
   return {
-    decideThenLearn,
+    decide,
     async decideBatch(events, position, options) {
-      const decided = await decideThenLearn(events, position, options);
-      await decided.learn();
+      const decided = await decide(events, position, options);
+      if (decided.updates.length > 0) await store.apply(decided.updates, position?.partition ?? null);
       return decided.decisions;
     },
   };

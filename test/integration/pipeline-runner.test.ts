@@ -19,6 +19,8 @@ import { publishSigned } from '../../src/cli/shared/blocks-io.js';
 import { operatorLiftRecord } from '../../src/enforcer/operator-records.js';
 import { wardenSetup } from './helpers/warden-process.js';
 import { readFileSync } from 'node:fs';
+import type { IdentityProfile } from '../../src/baseline/profile.js';
+import { isManifestRecord } from '../../src/decisions/compact.js';
 
 const jsonNormalizer: RecordNormalizer = (record, origin) => {
   try {
@@ -52,20 +54,22 @@ function decideStandIn(events: WardenEvent[]): Decision[] {
   });
 }
 
-/** `onLearn(decidedSoFar)` runs where the real decider stores its learning. */
+/** `onLearn(decidedSoFar)` runs where the pipeline stores a batch's profile updates. */
 function stages(onLearn?: (decidedSoFar: number) => Promise<void>): WardenStages {
   let decided = 0;
   return {
     normalizers: new Map(),
     decider: {
-      async decideBatch(events) {
-        return decideStandIn(events);
-      },
-      async decideThenLearn(events) {
-        const decisions = decideStandIn(events);
+      async decide(events) {
+        const decisions = decideStandIn([...events]);
         decided += decisions.length;
-        const upTo = decided;
-        return { decisions, learn: async () => onLearn?.(upTo) };
+        // The update carries how many events were decided up to this batch, for the store stand-in.
+        return { decisions, updates: [{ identity: 'svc-0', profile: {} as IdentityProfile, offset: String(decided) }] };
+      },
+    },
+    store: {
+      async apply(updates) {
+        for (const u of updates) await onLearn?.(Number(u.offset));
       },
     },
     storeHealthy: async () => true,
@@ -114,6 +118,7 @@ describe('pipeline runner on the real broker', () => {
     });
     const app = await startWardenApp(config, silentLogger, { ...s, normalizers: new Map([[setup.topics.input, jsonNormalizer]]) });
     const decisions: Array<Decision & { sig: string }> = [];
+    const manifests: object[] = [];
     const dlq: Array<{ reason: string; raw: string; origin: { offset: string } }> = [];
     const blocks: Array<{ identity: string; state: string; sig: string }> = [];
     const watcher = kafka.consumer({ groupId: `${setup.groupId}-watch` });
@@ -122,7 +127,8 @@ describe('pipeline runner on the real broker', () => {
     await watcher.run({
       eachMessage: async ({ topic, message }) => {
         const value: unknown = JSON.parse(message.value?.toString() ?? 'null');
-        if (topic === setup.topics.decisions) decisions.push(value as Decision & { sig: string });
+        if (topic === setup.topics.decisions && isManifestRecord(value as object)) manifests.push(value as object);
+        else if (topic === setup.topics.decisions) decisions.push(value as Decision & { sig: string });
         else if (topic === setup.topics.dlq) dlq.push(value as (typeof dlq)[number]);
         else blocks.push(value as (typeof blocks)[number]);
       },
@@ -132,8 +138,12 @@ describe('pipeline runner on the real broker', () => {
       expect(new Set(decisions.map((d) => d.eventId)).size).toBe(400);
       expect(learnCalls).toBeGreaterThan(0);
       expect(learnedBeforePublished).toEqual([]);
+      // Allows are compact by default (covered by their batch manifest), the block is in full.
       const verifier = createVerifier([setup.publicKeyPem]);
+      expect(manifests.every((m) => verifier.verify(m))).toBe(true);
       expect(decisions.every((d) => verifier.verify(d))).toBe(true);
+      expect(decisions.filter((d) => d.reasons !== undefined).map((d) => d.verdict)).toEqual(['block']);
+      expect(manifests.reduce((n, m) => n + (m as { decided: number }).decided, 0)).toBe(400);
       expect(dlq.map((d) => d.reason).sort()).toEqual(['MALFORMED_JSON', 'MISSING_IDENTITY']);
       expect(dlq.find((d) => d.reason === 'MALFORMED_JSON')?.raw).toBe('{not json');
       expect(blocks).toHaveLength(1);

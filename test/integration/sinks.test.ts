@@ -221,13 +221,15 @@ describe('warden sinks on the real broker', () => {
     const runner = await startWardenApp(base, silentLogger, {
       normalizers: new Map([[setup.topics.input, normalize]]),
       decider: {
-        async decideBatch(events) {
-          return events.map((e): Decision => {
+        async decide(events) {
+          const decisions = events.map((e): Decision => {
             const block = e.action.startsWith('iam:');
             return { decisionId: `d-${e.id}`, eventId: e.id, identity: e.identity.id, owner: 'team-platform', action: e.action, resource: e.resource ?? null, eventTime: e.time, decidedAt: e.time, verdict: block ? 'block' : 'allow', score: block ? 90 : 1, mode: 'enforce', reasons: block ? [{ code: 'POLICY_DENY', detail: 'iam is denied', weight: 90 }] : [], policy: { id: 'no-iam', version: 'v1' }, model: null };
           });
+          return { decisions, updates: [] };
         },
       },
+      store: { apply: async () => undefined },
       storeHealthy: async () => true,
       close: async () => undefined,
     });

@@ -261,10 +261,8 @@ when it met the event); with --store redis, the live profiles; by default, no pr
       const explained: Explained[] = [];
       const explain = async (event: WardenEvent): Promise<void> => {
         store.snapshotNextLoad();
-        const batch = await decider.decideThenLearn([event]);
         // Learning goes to the in-memory overlay only: later events of the same record see it, as in replay.
-        await batch.learn();
-        const decision = batch.decisions[0]!;
+        const decision = (await decider.decideBatch([event]))[0]!;
         explained.push({
           event,
           decision,

@@ -19,8 +19,26 @@ interface VerifyFlags {
   strictOrder: boolean;
 }
 
-/** Why a line did not verify; `malformed` (a `sig` that is no Warden signature) counts as tampered. */
+/**
+ * Why a line did not verify; `malformed` (a `sig` that is no Warden signature) counts as tampered;
+ * `no-manifest` is a compact record whose batch manifest never came in the input.
+ */
 type Problem = Exclude<SignatureStatus, 'valid' | 'malformed'> | 'not-json';
+
+/** A compact record read before its batch's manifest: checked again when the manifest comes. */
+interface Pending {
+  record: object;
+  line: number;
+  lane: string;
+  name: string;
+}
+
+/** `<keyId>:<batchId>` of a compact record's `sig` (ed25519-merkle-leaf:<keyId>:<batchId>:…). */
+function leafBatchOf(record: object): string {
+  const sig = (record as { sig?: unknown }).sig;
+  const m = typeof sig === 'string' ? /^ed25519-merkle-leaf:([0-9a-f]{16}):([0-9a-f]{16}):/.exec(sig) : null;
+  return m ? `${m[1]}:${m[2]}` : '';
+}
 
 
 function readPublicKey(file: string): string {
@@ -55,15 +73,26 @@ export function registerVerifyCommand(program: Command): void {
     .action(async (file: string, opts: VerifyFlags) => {
       checkInput(file);
       const keyFiles = opts.publicKey.length > 0 ? opts.publicKey : [loadConfig(opts.config).signing.publicKeyFile];
-      const verifier = createVerifier(keyFiles.map(readPublicKey));
+      // Every manifest is kept: in a topic dump they may all come before (or after) the records they cover.
+      const verifier = createVerifier(keyFiles.map(readPublicKey), { keptManifests: Number.POSITIVE_INFINITY });
       const audit = new BatchAudit();
-      const counts: Record<Problem, number> = { unsigned: 0, 'unknown-key': 0, 'bad-signature': 0, 'not-json': 0 };
+      const counts: Record<Problem, number> = { unsigned: 0, 'unknown-key': 0, 'bad-signature': 0, 'not-json': 0, 'no-manifest': 0 };
       const unknownKeys = new Map<string, number>();
+      const pending = new Map<string, Pending[]>();
+      const accounted = { manifests: 0, decided: 0, omitted: 0 };
       let valid = 0;
       let line = 0;
-      const report = (problem: Problem, text: string): void => {
+      const report = (problem: Problem, text: string, at = line): void => {
         counts[problem]++;
-        if (!opts.quiet) console.log(`${file}:${line}: ${text}`);
+        if (!opts.quiet) console.log(`${file}:${at}: ${text}`);
+      };
+      /** A compact record checked against its (now known) manifest. */
+      const settle = (p: Pending): void => {
+        const checked = verifier.inspect(p.record);
+        if (checked.status === 'valid' && checked.batch) {
+          valid++;
+          audit.observe(checked.batch, { line: p.line, eventId: eventIdOf(p.record), lane: p.lane });
+        } else report('bad-signature', `TAMPERED (BAD SIGNATURE) ${p.name} (a compact record whose leaf is not the one its batch manifest lists)`, p.line);
       };
       const input = file === '-' ? process.stdin : createReadStream(file);
       try {
@@ -86,9 +115,17 @@ export function registerVerifyCommand(program: Command): void {
           const record = parsed as { decisionId?: unknown; identity?: unknown };
           const name = String(record.decisionId ?? record.identity ?? '');
           const checked = verifier.inspect(record);
+          const lane = opts.strictOrder ? 'the input' : partition ? `partition ${partition[1]}` : `identity ${String(record.identity ?? '')}`;
           switch (checked.status) {
             case 'valid':
               break;
+            case 'no-manifest': {
+              const batch = leafBatchOf(record);
+              const list = pending.get(batch) ?? [];
+              list.push({ record, line, lane, name });
+              pending.set(batch, list);
+              continue;
+            }
             case 'unsigned':
               report('unsigned', `UNSIGNED ${name} (no sig field)`);
               continue;
@@ -104,23 +141,38 @@ export function registerVerifyCommand(program: Command): void {
               continue;
           }
           valid++;
-          if (checked.batch) {
-            const lane = opts.strictOrder ? 'the input' : partition ? `partition ${partition[1]}` : `identity ${String(record.identity ?? '')}`;
-            audit.observe(checked.batch, { line, eventId: eventIdOf(record), lane });
+          if (checked.manifest) {
+            accounted.manifests++;
+            accounted.decided += checked.manifest.decided;
+            accounted.omitted += checked.manifest.omitted;
+            const waiting = pending.get(`${checked.manifest.keyId}:${checked.manifest.batchId}`);
+            if (waiting) {
+              pending.delete(`${checked.manifest.keyId}:${checked.manifest.batchId}`);
+              for (const p of waiting) settle(p);
+            }
           }
+          if (checked.batch) audit.observe(checked.batch, { line, eventId: eventIdOf(record), lane });
         }
       } catch (err) {
         if (isWardenError(err)) throw err;
         throw new WardenError('WARDEN_INPUT_NOT_FOUND', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
       }
+      for (const list of pending.values()) {
+        for (const p of list) report('no-manifest', `NO MANIFEST ${p.name} (a compact record whose batch manifest is not in the input: it cannot be verified)`, p.line);
+      }
       const { batches, complete, findings } = audit.finish();
       if (!opts.quiet) for (const f of findings) for (const text of describeFinding(f)) console.log(`${file}: ${text}`);
       const count = (kind: string): number => findings.filter((f) => f.kind === kind).length;
-      const invalid = counts.unsigned + counts['unknown-key'] + counts['bad-signature'] + counts['not-json'];
+      const invalid = counts.unsigned + counts['unknown-key'] + counts['bad-signature'] + counts['not-json'] + counts['no-manifest'];
+      const noManifest = counts['no-manifest'] > 0 ? `, ${counts['no-manifest']} without their manifest` : '';
       console.log(
-        `${valid} valid, ${invalid} invalid (${counts.unsigned} unsigned, ${counts['unknown-key']} unknown key, ${counts['bad-signature']} tampered, ${counts['not-json']} not JSON); ` +
+        `${valid} valid, ${invalid} invalid (${counts.unsigned} unsigned, ${counts['unknown-key']} unknown key, ${counts['bad-signature']} tampered, ${counts['not-json']} not JSON${noManifest}); ` +
           `${batches} batches, ${complete} complete, ${count('missing')} with missing decisions, ${count('duplicate')} duplicated decisions, ${count('reordered')} reordered`,
       );
+      if (accounted.manifests > 0) {
+        const omitted = accounted.omitted > 0 ? `, ${accounted.omitted} of them allows not published (decisions.allow: none)` : '';
+        console.log(`${accounted.manifests} batch manifests account for ${accounted.decided} decisions${omitted}`);
+      }
       if (counts.unsigned > 0) console.log(`${counts.unsigned} records carry no signature: \`warden run\` signs every decision; sign a replay's output with \`warden replay --sign\``);
       if (unknownKeys.size > 0) {
         const seen = [...unknownKeys].map(([id, n]) => `${id} (${n})`).join(', ');

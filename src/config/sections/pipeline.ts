@@ -47,6 +47,17 @@ export const signingSchema = z.strictObject({
   batchSize: z.number().int().min(1).max(4096).default(64),
 });
 
+export const decisionsSchema = z.strictObject({
+  /**
+   * How plain allow decisions are published on the decisions topic (alerts, blocks and shadow-mode
+   * allows that would have been more are always published in full, each verifiable on its own):
+   * `compact` (event id, decision id, identity, verdict, risk, policy and model versions; covered
+   * by the batch's signed manifest record), `full` (the whole decision with reasons and its own
+   * inclusion proof), or `none` (not published; the batch manifest counts them). @defaultValue 'compact'
+   */
+  allow: z.enum(['compact', 'full', 'none']).default('compact'),
+});
+
 export const blocksSchema = z.strictObject({
   /** How long an automatic block lasts unless renewed by another block decision. @defaultValue 3600 */
   ttlSeconds: z.number().int().positive().default(3600),

@@ -28,6 +28,7 @@ const SIGNATURE_TEXT: Record<Inspection['status'], string> = {
   'unknown-key': 'unknown key: signed by a key this console does not trust',
   'bad-signature': 'BAD SIGNATURE: the record or its signature was altered after signing',
   malformed: 'malformed: the signature is not a Warden signature',
+  'no-manifest': 'no manifest: a compact record whose signed batch manifest this console has not read',
 };
 
 function reasonRow(r: Reason): Html {

@@ -79,4 +79,18 @@ describe('BlockTracker', () => {
     t.observe(record('block', T0 - 120 * MIN), T0);
     expect(t.recordFor(decision('block'), undefined, T0)).not.toBeNull();
   });
+
+  it('a block record withdrawn (its produce failed) is published again by the next block decision', () => {
+    const t = tracker();
+    const first = t.recordFor(decision('block'), undefined, T0);
+    expect(first).not.toBeNull();
+    expect(t.recordFor(decision('block'), undefined, T0 + MIN)).toBeNull();
+    t.withdraw(first!);
+    expect(t.inForce('svc-a', undefined, T0 + MIN)).toBe(false);
+    const again = t.recordFor(decision('block'), undefined, T0 + 2 * MIN);
+    expect(again?.createdAt).toBe(new Date(T0 + 2 * MIN).toISOString());
+    // Withdrawing an older record leaves the newer one in force.
+    t.withdraw(first!);
+    expect(t.inForce('svc-a', undefined, T0 + 2 * MIN)).toBe(true);
+  });
 });

@@ -92,18 +92,19 @@ describe('decider without its store (Redis down)', () => {
   });
 });
 
-describe('decider: learning stored after publishing (decideThenLearn)', () => {
+describe('decider: learning returned as data (decide) and stored by the caller', () => {
   const resolverFor = () => createInventoryResolver(null, parseConfig('{}', 't'));
   const noPolicy = { version: 'p0', evaluate: () => ({ verdict: null, shadowVerdict: null, reasons: [], matched: [], policyId: null, excepted: false, protected: false }) };
   const history = routine(3);
   const position = (n: number, from = 0) => ({ partition: 'audit:0', offsets: Array.from({ length: n }, (_, i) => String(from + i)) });
 
-  it('touches the store only when learn() is called, once, and decides as decideBatch does', async () => {
+  it('never touches the store itself, returns the updates, and decides as decideBatch does', async () => {
     const store = new MemoryBaselineStore({ copies: true });
     const d = createDecider({ config: parseConfig('{}', 't'), resolver: resolverFor(), policy: noPolicy, store });
-    const decided = await d.decideThenLearn(history, position(history.length));
+    const decided = await d.decide(history, position(history.length));
     expect(await store.get('svc-deployer')).toBeNull();
-    await Promise.all([decided.learn(), decided.learn()]);
+    expect(decided.updates.map((u) => [u.identity, u.offset])).toEqual([['svc-deployer', String(history.length - 1)]]);
+    await store.apply(decided.updates, 'audit:0');
     const stored = await store.get('svc-deployer');
     expect(stored).not.toBeNull();
 
@@ -111,19 +112,19 @@ describe('decider: learning stored after publishing (decideThenLearn)', () => {
     expect(JSON.stringify(await reference.decideBatch(history, position(history.length)))).toBe(JSON.stringify(decided.decisions));
   });
 
-  it('a batch whose decisions were lost before learn() is decided again exactly as the first time', async () => {
+  it('a batch whose decisions were lost before its updates were stored is decided again exactly as the first time', async () => {
     const store = new MemoryBaselineStore({ copies: true });
     const d = createDecider({ config: parseConfig('{}', 't'), resolver: resolverFor(), policy: noPolicy, store });
-    await (await d.decideThenLearn(history, position(history.length))).learn();
+    await store.apply((await d.decide(history, position(history.length))).updates, 'audit:0');
     const odd = [event(START + 4 * DAY, { action: 'iam:CreateAccessKey', source: { ...event(0).source, ip: '203.0.113.9', asn: 'AS64501', country: 'NL' } })];
-    const first = await d.decideThenLearn(odd, position(1, history.length));
-    // The publish failed: learn() never ran, and the batch comes back from the last commit.
-    const again = await d.decideThenLearn(odd, position(1, history.length));
+    const first = await d.decide(odd, position(1, history.length));
+    // The publish failed: the updates were never stored, and the batch comes back from the last commit.
+    const again = await d.decide(odd, position(1, history.length));
     expect(JSON.stringify(again.decisions)).toBe(JSON.stringify(first.decisions));
     expect(first.decisions[0]!.verdict).not.toBe('allow');
     // Learned once published; a redelivery after that keeps its id but meets the learned profile.
-    await again.learn();
-    const afterLearning = await d.decideThenLearn(odd, position(1, history.length));
+    await store.apply(again.updates, 'audit:0');
+    const afterLearning = await d.decide(odd, position(1, history.length));
     expect(afterLearning.decisions[0]!.decisionId).toBe(first.decisions[0]!.decisionId);
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * The batch path without Kafka or Redis: records → BatchProcessor (normalize, decide against a
+ * memory store, block records) → DecisionPublisher.encode (sign, encode) → profile updates
+ * applied, in one process, CPU µs per event per stage. What `warden run` spends beyond the client
+ * and the store, measured without the broker's noise.
+ *
+ *   npx tsx bench/batch-path.ts [--events 60000] [--batch 1000] [--allow compact]
+ */
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../src/config/load.js';
+import { MemoryBaselineStore } from '../src/baseline/store-memory.js';
+import type { AllowOutput } from '../src/decisions/compact.js';
+import { createSigner, generateKeyPair } from '../src/decisions/signing.js';
+import { createNormalizer } from '../src/events/index.js';
+import { compileInventory } from '../src/identity/inventory.js';
+import { createIdentityResolver } from '../src/identity/resolver.js';
+import { createPolicyEngine } from '../src/policy/engine.js';
+import { buildPolicySet } from '../src/policy/policy-set.js';
+import { BatchProcessor } from '../src/pipeline/batch-processor.js';
+import type { SourceRecord } from '../src/pipeline/batch-processor.js';
+import { BlockTracker } from '../src/pipeline/block-tracker.js';
+import { DecisionPublisher } from '../src/pipeline/decision-publisher.js';
+import { createDecider } from '../src/scoring/decider.js';
+import { simulate } from '../src/simulator/generate.js';
+import { fmt } from './lib/stats.js';
+
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '60000' }, batch: { type: 'string', default: '1000' }, allow: { type: 'string', default: 'compact' } } });
+const N = Number(args.events);
+const BATCH = Number(args.batch);
+const ALLOW = String(args.allow) as AllowOutput;
+
+const config = parseConfig(`decisions: { allow: ${ALLOW} }`, 'bench');
+const sim = simulate({ seed: 3, days: 14, fleet: 60 });
+const values = Array.from({ length: N }, (_, i) => {
+  const e = sim.events[i % sim.events.length]!;
+  const lap = Math.floor(i / sim.events.length);
+  return Buffer.from(JSON.stringify(lap === 0 ? e : { ...e, id: `${e.id}-r${lap}`, time: new Date(Date.parse(e.time) + lap * 14 * 86_400_000).toISOString() }));
+});
+const inventory = sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] }));
+const resolver = createIdentityResolver(compileInventory(inventory as never), { unknownIdentity: config.identity.unknownIdentity });
+const policy = createPolicyEngine(buildPolicySet([]), { mode: config.policy.mode } as never);
+const store = new MemoryBaselineStore();
+const decider = createDecider({ config, resolver, policy, store, clock: () => new Date() });
+const processor = new BatchProcessor({ normalizers: new Map([['audit', createNormalizer({ format: 'warden', events: config.events })]]), decider, blocks: new BlockTracker(config.blocks) });
+const publisher = new DecisionPublisher({ signer: createSigner(generateKeyPair().privateKeyPem, { batchSize: config.signing.batchSize }), topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes });
+
+const cpu = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+const totals = { normalize: 0, decide: 0, sign: 0, learn: 0 };
+let bytes = 0;
+let records = 0;
+async function run(from: number, to: number, count: boolean): Promise<void> {
+  for (let i = from; i < to; i += BATCH) {
+    const batch: SourceRecord[] = [];
+    for (let j = i; j < Math.min(to, i + BATCH); j++) batch.push({ topic: 'audit', partition: 0, offset: String(j), value: values[j]!, timestamp: '0' });
+    const t0 = cpu();
+    const normalized = processor.normalize(batch);
+    const t1 = cpu();
+    const processed = await processor.decide(normalized);
+    const t2 = cpu();
+    const requests = publisher.encode(processed);
+    const t3 = cpu();
+    await store.apply(processed.updates, processed.partition);
+    const t4 = cpu();
+    if (processed.deadLetters.length > 0) throw new Error(`dead letters in the benchmark: ${processed.deadLetters[0]!.message}`);
+    if (!count) continue;
+    totals.normalize += t1 - t0;
+    totals.decide += t2 - t1;
+    totals.sign += t3 - t2;
+    totals.learn += t4 - t3;
+    for (const request of requests) for (const { topic, messages } of request) if (topic === config.kafka.topics.decisions) for (const m of messages) {
+      records++;
+      bytes += Buffer.byteLength(m.value as string);
+    }
+  }
+}
+// Warm-up on the first fifth (JIT, first profiles), then measure the rest.
+const warm = Math.floor(N / 5);
+await run(0, warm, false);
+await run(warm, N, true);
+const n = N - warm;
+const stages = Object.entries(totals).map(([stage, micros]) => `${stage} ${fmt(micros / n, 1)}`);
+console.log(`batch path (no Kafka, memory store), ${fmt(n)} events measured, batches of ${fmt(BATCH)}, decisions.allow ${ALLOW}, node ${process.version}`);
+console.log(`CPU µs per event: ${stages.join(', ')}, total ${fmt(Object.values(totals).reduce((a, b) => a + b, 0) / n, 1)}`);
+console.log(`decisions topic: ${fmt(records)} records, ${fmt(bytes / n, 0)} bytes per event`);

@@ -1,0 +1,98 @@
+/**
+ * Decision output forms (`decisions.allow`, docs/operations.md "Decision records"):
+ *
+ * - a **full** record is the whole decision (reasons, owner, action, resource…) with a Merkle-batch
+ *   signature and its own inclusion proof: verifiable on its own. Alerts and blocks are always full.
+ * - a **compact** record is what a consumer needs to account for a plain allow: event id, decision
+ *   id, identity, verdict, risk, policy and model versions, and its leaf in the batch (in `sig`:
+ *   `ed25519-merkle-leaf:<keyId>:<batchId>:<size>:<index>`). It carries no proof; the batch's
+ *   **manifest record** lists every leaf hash, is signed on its own, and so covers it.
+ * - with `none`, plain allows are not published at all; the manifest counts them (`omitted`).
+ *
+ * A plain allow is an allow in force made with the baseline: a shadow-mode allow that would have
+ * been an alert or a block (`wouldBe`), and a degraded one (made without the store, its reasons
+ * say why), are published in full.
+ */
+import type { Decision, Verdict } from './decision.js';
+
+export type AllowOutput = 'compact' | 'full' | 'none';
+
+/** Kafka key of manifest records on the decisions topic. */
+export const MANIFEST_KEY = 'warden.batch-manifest';
+/** `type` of a manifest record. */
+export const MANIFEST_TYPE = 'warden.batch-manifest';
+
+/** The compact form of a plain allow (keys in canonical order). */
+export interface CompactDecision {
+  decisionId: string;
+  eventId: string;
+  identity: string;
+  model: string | null;
+  /** The policy version the decision was made under. */
+  policy: string;
+  /** The risk score, 0..100. */
+  score: number;
+  verdict: Verdict;
+  sig?: string;
+}
+
+/**
+ * The signed manifest of one Merkle batch when allows are compact or omitted. `leaves` is the
+ * base64url (43 characters, no padding) leaf hash of every published record of the batch, in leaf
+ * order, concatenated; `root` their RFC 9162 root (base64url), `batchId` its first 16 hex digits.
+ * `decided` = `size` + `omitted`: every event the batch decided is accounted for.
+ */
+export interface ManifestRecord {
+  batchId: string;
+  decided: number;
+  /** Event id of the batch's first and last decision (published or not). */
+  first: string;
+  last: string;
+  leaves: string;
+  /** Plain allows decided but not published (`decisions.allow: none`). */
+  omitted: number;
+  root: string;
+  /** Published records (leaves) in the batch. */
+  size: number;
+  type: typeof MANIFEST_TYPE;
+  sig?: string;
+}
+
+/** Characters of one base64url SHA-256 leaf hash. */
+export const LEAF_CHARS = 43;
+
+export function isPlainAllow(d: Decision): boolean {
+  return d.verdict === 'allow' && d.wouldBe === undefined && d.degraded !== true;
+}
+
+export function compactDecision(d: Decision): CompactDecision {
+  return {
+    decisionId: d.decisionId,
+    eventId: d.eventId,
+    identity: d.identity,
+    model: d.model,
+    policy: d.policy.version,
+    score: d.score,
+    verdict: d.verdict,
+  };
+}
+
+export function isManifestRecord(record: object): record is ManifestRecord {
+  return (record as { type?: unknown }).type === MANIFEST_TYPE;
+}
+
+/** A record read from the decisions topic, told apart by its form. */
+export type DecisionRecord = { form: 'full'; record: Decision } | { form: 'compact'; record: CompactDecision } | { form: 'manifest'; record: ManifestRecord };
+
+/**
+ * Tells the three record forms of the decisions topic apart (no signature check: pass the record
+ * to a verifier, manifests first for compact records). Null for anything else.
+ */
+export function decisionRecordOf(value: unknown): DecisionRecord | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  if (isManifestRecord(value)) return { form: 'manifest', record: value };
+  const r = value as Partial<Decision>;
+  if (typeof r.eventId !== 'string' || typeof r.decisionId !== 'string' || typeof r.verdict !== 'string') return null;
+  if (Array.isArray(r.reasons)) return { form: 'full', record: value as Decision };
+  return typeof (value as { policy?: unknown }).policy === 'string' ? { form: 'compact', record: value as CompactDecision } : null;
+}

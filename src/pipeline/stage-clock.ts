@@ -1,0 +1,124 @@
+/**
+ * Wall time and CPU time per pipeline stage. Wall time goes to the `warden_batch_duration_seconds`
+ * histogram (per batch); CPU time (user + system, `process.cpuUsage`) to the counter
+ * `warden_stage_cpu_seconds_total`, so CPU per event per stage is that counter over the events
+ * decided (bench/pipeline.ts).
+ *
+ * Batches in flight overlap (one decides while another waits for the broker), so CPU is read at
+ * every stage change and what was used since the previous change goes to the stages running then
+ * (`CpuLedger`): all of it to a synchronous stage (normalize, sign: while one runs no other
+ * JavaScript does), else split evenly among the stages running. CPU used while no stage runs
+ * (kafkajs fetching and decoding, timers, GC between batches) is charged to no stage: it is the
+ * process total minus the stages.
+ */
+import { Counter } from 'prom-client';
+import type { PipelineMetrics } from '../observability/metrics.js';
+
+export type Stage = 'normalize' | 'decide' | 'sign' | 'produce' | 'learn' | 'commit';
+
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** Splits the process's CPU time among the stages running at each moment (see above). */
+export class CpuLedger {
+  private readonly running = new Map<string, number>();
+  private runningTotal = 0;
+  private last: number;
+
+  /**
+   * `charge(stage, µs)` receives every share; `exclusive` names the synchronous stages, which get
+   * all the CPU used while they run; `cpuNow` reads the process's CPU µs (tests pass their own).
+   */
+  constructor(
+    private readonly charge: (stage: string, micros: number) => void,
+    private readonly cpuNow: () => number = cpuMicros,
+    private readonly exclusive: ReadonlySet<string> = new Set(),
+  ) {
+    this.last = cpuNow();
+  }
+
+  enter(stage: string): void {
+    this.settle();
+    this.add(stage);
+  }
+
+  leave(stage: string): void {
+    this.settle();
+    this.remove(stage);
+  }
+
+  /** `leave(from)` and `enter(to)` with one reading of the CPU clock (each costs ~1–2 µs). */
+  switch(from: string, to: string): void {
+    this.settle();
+    this.remove(from);
+    this.add(to);
+  }
+
+  private add(stage: string): void {
+    this.running.set(stage, (this.running.get(stage) ?? 0) + 1);
+    this.runningTotal++;
+  }
+
+  private remove(stage: string): void {
+    const n = this.running.get(stage) ?? 0;
+    if (n <= 0) return;
+    if (n === 1) this.running.delete(stage);
+    else this.running.set(stage, n - 1);
+    this.runningTotal--;
+  }
+
+  private settle(): void {
+    const now = this.cpuNow();
+    const used = now - this.last;
+    this.last = now;
+    if (this.runningTotal === 0 || used <= 0) return;
+    for (const stage of this.running.keys()) {
+      if (this.exclusive.has(stage)) {
+        this.charge(stage, used);
+        return;
+      }
+    }
+    for (const [stage, n] of this.running) this.charge(stage, (used * n) / this.runningTotal);
+  }
+}
+
+export interface StageMark {
+  stage: Stage;
+  wallMs: number;
+}
+
+const CPU_METRIC = 'warden_stage_cpu_seconds_total';
+/** Stages with no await in them (chunk-step.ts): nothing else runs while they do. */
+const SYNCHRONOUS: ReadonlySet<string> = new Set<Stage>(['normalize', 'sign']);
+
+export class StageClock {
+  private readonly ledger: CpuLedger;
+
+  constructor(private readonly metrics: PipelineMetrics) {
+    const existing = metrics.registry.getSingleMetric(CPU_METRIC) as Counter<'stage'> | undefined;
+    const cpu = existing ?? new Counter({ name: CPU_METRIC, help: 'CPU time (user + system) of each pipeline stage; overlapping stages share it evenly', labelNames: ['stage'], registers: [metrics.registry] });
+    this.ledger = new CpuLedger((stage, micros) => cpu.inc({ stage }, micros / 1e6), cpuMicros, SYNCHRONOUS);
+  }
+
+  begin(stage: Stage): StageMark {
+    this.ledger.enter(stage);
+    return { stage, wallMs: performance.now() };
+  }
+
+  end(mark: StageMark): number {
+    this.ledger.leave(mark.stage);
+    const now = performance.now();
+    this.metrics.batchSeconds.observe({ stage: mark.stage }, (now - mark.wallMs) / 1000);
+    return now;
+  }
+
+  /** Ends one stage and begins the next. */
+  next(mark: StageMark, stage: Stage): StageMark {
+    this.ledger.switch(mark.stage, stage);
+    const now = performance.now();
+    this.metrics.batchSeconds.observe({ stage: mark.stage }, (now - mark.wallMs) / 1000);
+    return { stage, wallMs: now };
+  }
+}
