@@ -62,6 +62,6 @@ describe('retry policy', () => {
       expect(d).toBeLessThanOrEqual(3000 * 1.2);
     }
     expect(retryDelay(RETRY_POLICIES.follower, 1, () => 0.5)).toBe(500);
-    expect(kafkaRetryOptions(RETRY_POLICIES.consumerGroup)).toEqual({ retries: 30, initialRetryTime: 300, maxRetryTime: 5000, multiplier: 2, factor: 0.2 });
+    expect(kafkaRetryOptions(RETRY_POLICIES.consumerGroup)).toEqual({ retries: 8, initialRetryTime: 300, maxRetryTime: 2000, multiplier: 2, factor: 0.2 });
   });
 });
