@@ -15,7 +15,16 @@ export function registerRunCommand(program: Command): void {
       const config = loadConfig(opts.config);
       const logger = createLogger({ level: config.logging.level });
       const stages = await buildStages(config, logger, { inventory: opts.identities, policyDir: opts.policies, followApprovals: true });
-      const app = await startWardenApp(config, logger, stages);
+      let app: Awaited<ReturnType<typeof startWardenApp>>;
+      try {
+        app = await startWardenApp(config, logger, stages);
+      } catch (err) {
+        // The start closed what it opened, but a kafkajs client still connecting (the approvals
+        // follower's, say, against a broker whose certificate is refused) keeps retrying on its
+        // own timers: once the error is reported, the process exits anyway after a short grace.
+        setTimeout(() => process.exit(process.exitCode ?? 1), 2000).unref();
+        throw err;
+      }
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string): void => {
           logger.info({ signal }, 'signal received');
