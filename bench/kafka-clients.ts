@@ -5,6 +5,8 @@
  *
  *   npm run services:up && npx tsx bench/kafka-clients.ts [--events 100000] [--repeats 3] [--rate 5000] [--seconds 10]
  *
+ * `--node-options="--cpu-prof --cpu-prof-dir=prof"` passes V8/Node flags to the measured workers.
+ *
  * Every measured consumer is its own child process (this file with `--worker`), so its
  * `process.cpuUsage()` holds only the client's work and the pass-through's, not the loader's.
  * Per client and repeat, alternating which client goes first so both see the same machine load:
@@ -136,6 +138,14 @@ class Tracker {
   }
 }
 
+/** An error with its causes and, for an AggregateError, the errors it holds. */
+function describe(err: unknown, depth = 0): string {
+  if (!(err instanceof Error) || depth > 4) return String(err);
+  const inner = [...(err instanceof AggregateError ? (err.errors as unknown[]) : []), ...(err.cause === undefined ? [] : [err.cause])];
+  const own = `${err.name}: ${err.message}${'code' in err ? ` (${String(err.code)})` : ''}`;
+  return [own, ...inner.slice(0, 3).map((e) => `  `.repeat(depth + 1) + describe(e, depth + 1))].join('\n');
+}
+
 interface Parsed {
   id?: string;
   identity?: { id?: string };
@@ -158,7 +168,7 @@ function transform(values: readonly (Buffer | null)[], receivedAt: number, laten
 /** kafkajs, built by the pipeline's own factory and driven the way the runner drives it. */
 async function runKafkajs(spec: WorkerSpec, tracker: Tracker, onReady: () => void): Promise<() => Promise<void>> {
   const config = parseConfig(JSON.stringify({ kafka: { brokers: spec.brokers, clientId: spec.group, groupId: spec.group } }), 'bench.yaml');
-  const kafka = createKafka(config, createLogger({ level: 'warn' }));
+  const kafka = createKafka(config, createLogger({ level: 'error' }));
   let running = true;
   const consumer = kafka.consumer({
     groupId: spec.group,
@@ -243,6 +253,7 @@ async function runPlatformatic(spec: WorkerSpec, tracker: Tracker, onReady: () =
   let buffered = 0;
   let scheduled = false;
   let failure: unknown = null;
+  let sending: Promise<void> = Promise.resolve();
   const HIGH = MAX_BATCH * IN_FLIGHT * 2;
 
   const processChunk = async (partition: number, chunk: PMessage<Buffer, Buffer, Buffer, Buffer>[], receivedAt: number): Promise<void> => {
@@ -254,9 +265,15 @@ async function runPlatformatic(spec: WorkerSpec, tracker: Tracker, onReady: () =
         latencies,
       );
       const requests = splitRequests([{ topic: spec.output, messages: out }], MAX_PRODUCE_BYTES);
-      for (const request of requests) {
-        await producer.send({ messages: request.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, key: m.key === null || m.key === undefined ? undefined : Buffer.from(m.key), value: Buffer.from(m.value as string) }))) });
-      }
+      // One send at a time, as kafkajs' maxInFlightRequests: 1: two concurrent sends of this
+      // idempotent producer to the same partitions fail with OUT_OF_ORDER_SEQUENCE_NUMBER.
+      const sent = sending.then(async () => {
+        for (const request of requests) {
+          await producer.send({ messages: request.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, key: m.key === null || m.key === undefined ? undefined : Buffer.from(m.key), value: Buffer.from(m.value as string) }))) });
+        }
+      });
+      sending = sent.catch(() => undefined);
+      await sent;
     }
     // Commits offset + 1 of the chunk's last record, with its leader epoch.
     await chunk[chunk.length - 1]!.commit();
@@ -275,7 +292,8 @@ async function runPlatformatic(spec: WorkerSpec, tracker: Tracker, onReady: () =
       processChunk(partition, chunk, receivedAt)
         .catch((err: unknown) => {
           failure ??= err;
-          process.stderr.write(`platformatic worker: ${String(err)}\n`);
+          process.stderr.write(`platformatic worker: ${describe(err)}\n`);
+          process.exit(1);
         })
         .finally(() => {
           busy.delete(partition);
@@ -301,7 +319,10 @@ async function runPlatformatic(spec: WorkerSpec, tracker: Tracker, onReady: () =
       setImmediate(pump);
     }
   });
-  stream.on('error', (err: unknown) => process.stderr.write(`platformatic stream: ${String(err)}\n`));
+  stream.on('error', (err: unknown) => {
+    process.stderr.write(`platformatic stream: ${describe(err)}\n`);
+    process.exit(1);
+  });
   // consume() resolves once the member joined; the event may have fired already.
   onReady();
   return async () => {
@@ -339,25 +360,30 @@ async function worker(spec: WorkerSpec): Promise<void> {
 
 class WorkerHandle {
   private readonly child: ChildProcess;
-  private readonly waiters: ((m: FromWorker) => void)[] = [];
+  private readonly waiters: { resolve: (m: FromWorker) => void; reject: (err: Error) => void }[] = [];
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
-  constructor(spec: WorkerSpec) {
-    this.child = fork(fileURLToPath(import.meta.url), ['--worker', JSON.stringify(spec)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  constructor(spec: WorkerSpec, nodeOptions: readonly string[]) {
+    this.child = fork(fileURLToPath(import.meta.url), ['--worker', JSON.stringify(spec)], { execArgv: [...nodeOptions, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.ready = new Promise((resolve, reject) => {
       this.child.on('message', (m: FromWorker) => {
         if (m.type === 'ready') resolve();
-        else this.waiters.shift()?.(m);
+        else this.waiters.shift()?.resolve(m);
       });
-      this.child.once('exit', (code) => reject(new Error(`${spec.client} worker exited with ${code}`)));
+      this.child.once('exit', (code) => {
+        const err = new Error(`${spec.client} ${spec.mode} worker exited with ${code}`);
+        reject(err);
+        for (const w of this.waiters.splice(0)) w.reject(err);
+      });
     });
     this.ready.catch(() => undefined);
   }
 
   private ask(m: ToWorker): Promise<FromWorker> {
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
+    return new Promise((resolve, reject) => {
+      if (this.child.exitCode !== null) return reject(new Error('worker exited'));
+      this.waiters.push({ resolve, reject });
       this.child.send(m);
     });
   }
@@ -406,6 +432,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
       partitions: { type: 'string', default: '6' },
+      'node-options': { type: 'string', default: '' },
     },
   });
   const N = Number(args.events);
@@ -414,6 +441,7 @@ async function main(): Promise<void> {
   const SECONDS = Number(args.seconds);
   const WARMUP = Number(args.warmup);
   const PARTITIONS = Number(args.partitions);
+  const NODE_OPTIONS = String(args['node-options']).split(' ').filter(Boolean);
   const brokers = (process.env.WARDEN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const kafka = new Kafka({ clientId: 'bench-clients', brokers, logLevel: logLevel.NOTHING });
   const run = `bench-kc-${Date.now().toString(36)}`;
@@ -460,7 +488,7 @@ async function main(): Promise<void> {
     const group = `${run}.${tag}`;
     groups.push(group);
     const output = mode === 'pass' ? await createTopic(`${run}.${tag}.out`) : `${run}.unused`;
-    const w = new WorkerHandle({ client, mode, input: backlog, output, group, skipSeq: 0, brokers });
+    const w = new WorkerHandle({ client, mode, input: backlog, output, group, skipSeq: 0, brokers }, NODE_OPTIONS);
     await w.ready;
     let p = await w.progress();
     const deadline = Date.now() + 600_000;
@@ -479,7 +507,7 @@ async function main(): Promise<void> {
     groups.push(group);
     const input = await createTopic(`${run}.${tag}.in`);
     const output = await createTopic(`${run}.${tag}.out`);
-    const w = new WorkerHandle({ client, mode: 'pass', input, output, group, skipSeq: WARMUP * RATE, brokers });
+    const w = new WorkerHandle({ client, mode: 'pass', input, output, group, skipSeq: WARMUP * RATE, brokers }, NODE_OPTIONS);
     await w.ready;
     // Let the first fetch of every partition start before the clock does.
     await new Promise((r) => setTimeout(r, 1000));
