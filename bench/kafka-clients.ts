@@ -79,18 +79,20 @@ const METADATA_MAX_AGE = 5000;
 const DEAD_BROKER_RETRY = { retries: 8, initialRetryTime: 300, maxRetryTime: 2000 } as const;
 
 /** A decision-sized output record (~950 B): what Warden publishes per event in `full` mode. */
-function outputRecord(event: { id?: string; identity?: { id?: string }; action?: string; sentAt?: number }): string {
+function outputRecord(event: Parsed): string {
   return JSON.stringify({
     eventId: event.id,
     decisionId: `d-${event.id}`,
     identity: event.identity?.id,
+    tokenId: event.identity?.tokenId,
     action: event.action,
+    environment: event.environment,
     verdict: 'allow',
     risk: 0.07,
     reasons: [{ detector: 'baseline', score: 0.07, detail: 'action seen 412 times in the last 14 days' }],
     policyVersion: 'sha256:3f1c9a7e5b2d4c6a8e0f1b3d5c7a9e1f3b5d7c9a1e3f5b7d9c1a3e5f7b9d1c3a',
     modelVersion: 'baseline-v3+pack-2026.11',
-    merkle: { leaf: 'a3c5e7f9b1d3c5e7f9a1b3d5c7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5', proof: ['9e1f3a5b7c9d1e3f5a7b9c1d3e5a3c5e7f9b1d3c5e7f9a1b3d5c7e9f1a3b5c7d', '1b3d5c7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5a3c5e7f9b1d3c5e7f9a', '5c7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5a3c5e7f9b1d3c5e7f9a1b3d'] },
+    merkle: { leaf: 'a3c5e7f9b1d3c5e7f9a1b3d5c7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5', proof: ['9e1f3a5b7c9d1e3f5a7b9c1d3e5a3c5e7f9b1d3c5e7f9a1b3d5c7e9f1a3b5c7d', '1b3d5c7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5a3c5e7f9b1d3c5e7f9a', '5c7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5a3c5e7f9b1d3c5e7f9a1b3d', 'e5a3c5e7f9b1d3c5e7f9a1b3d5c7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3'] },
     signature: 'MEUCIQDx4y1m3p8v0qk2ZLc9n5yR7wT2u6sA1bH4dF8gJ0kL3QIgV5nX9cM2pE7rW4tY6uI1oK3jH8gF5dS2aZ0xC7vB9nM=',
     keyId: 'warden-2026-11',
     decidedAt: '2026-11-29T19:00:00.000Z',
@@ -148,8 +150,9 @@ function describe(err: unknown, depth = 0): string {
 
 interface Parsed {
   id?: string;
-  identity?: { id?: string };
+  identity?: { id?: string; tokenId?: string };
   action?: string;
+  environment?: string;
   seq?: number;
   sentAt?: number;
 }
@@ -498,6 +501,11 @@ async function main(): Promise<void> {
       p = await w.progress();
     }
     await w.stop();
+    if (mode === 'pass') {
+      // Every input record produced exactly one output record: nothing lost, nothing twice.
+      const written = (await admin.fetchTopicOffsets(output)).reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+      if (written !== N) throw new Error(`${client} pass-through wrote ${written} records for ${N} inputs`);
+    }
     return { rate: p.count / ((p.lastAt - p.firstAt) / 1000), cpu: p.cpuMicros / p.count };
   };
 
