@@ -346,6 +346,8 @@ async function worker(spec: WorkerSpec): Promise<void> {
     ready = true;
     send({ type: 'ready' });
   };
+  // A parent that died (Ctrl-C, a crash) takes its workers with it.
+  process.once('disconnect', () => process.exit(0));
   const stop = spec.client === 'kafkajs' ? await runKafkajs(spec, tracker, onReady) : await runPlatformatic(spec, tracker, onReady);
   process.on('message', (m: ToWorker) => {
     if (m.type === 'progress') send({ type: 'progress', progress: tracker.progress() });
@@ -542,6 +544,20 @@ async function main(): Promise<void> {
     return { received: summarize(l.received), done: summarize(l.done) };
   };
 
+  try {
+    await measure();
+  } finally {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(run));
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    const groupsGone = await admin
+      .deleteGroups(groups)
+      .then((r) => r.filter((g) => !g.error).length)
+      .catch(() => 0);
+    await admin.disconnect();
+    process.stderr.write(`cleaned up: ${topics.length} topics, ${groupsGone} consumer groups\n`);
+  }
+
+  async function measure(): Promise<void> {
   for (let rep = 0; rep < REPEATS; rep++) {
     // Alternate which client goes first, so a load change on the machine hits both alike.
     const order = rep % 2 === 0 ? CLIENTS : [...CLIENTS].reverse();
@@ -604,14 +620,7 @@ async function main(): Promise<void> {
       `${table(out)}\n`,
   );
 
-  const topics = (await admin.listTopics()).filter((t) => t.startsWith(run));
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  const groupsGone = await admin
-    .deleteGroups(groups)
-    .then((r) => r.filter((g) => !g.error).length)
-    .catch(() => 0);
-  await admin.disconnect();
-  process.stderr.write(`cleaned up: ${topics.length} topics, ${groupsGone} consumer groups\n`);
+  }
 }
 
 const at = process.argv.indexOf('--worker');
