@@ -6,6 +6,7 @@
 import type { Verifier } from '../decisions/signing.js';
 import { APPROVAL_STATES, APPROVAL_TRANSITIONS, approvalKey } from './record.js';
 import type { ApprovalRecord } from './record.js';
+import { parseRecordMessage } from '../decisions/record-message.js';
 
 export type ApprovalRejectReason = 'not-json' | 'malformed' | 'key-mismatch' | 'unsigned' | 'bad-signature';
 
@@ -43,15 +44,9 @@ function shapeProblem(value: unknown): string | null {
 }
 
 export function decodeApprovalMessage(key: Buffer | null, value: Buffer | null, verifier: Verifier): ApprovalDecodeResult {
-  if (value === null) return { ok: false, reason: 'tombstone', detail: `tombstone for ${key?.toString() ?? '(no key)'}` };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not-json', detail: 'value is not JSON' };
-  }
-  const problem = shapeProblem(parsed);
-  if (problem) return { ok: false, reason: 'malformed', detail: problem };
+  const read = parseRecordMessage(key, value, shapeProblem);
+  if (!read.ok) return read;
+  const parsed = read.parsed;
   const record = parsed as ApprovalRecord;
   // Compaction keeps the latest record per key: a record under another key would outlive its own revocation.
   if (key !== null && key.toString('utf8') !== approvalKey(record)) return { ok: false, reason: 'key-mismatch', detail: `key ${key.toString('utf8')} does not match request ${record.id}` };

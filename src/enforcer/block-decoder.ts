@@ -5,6 +5,7 @@
 import { blockKey } from '../decisions/block-record.js';
 import type { BlockRecord } from '../decisions/block-record.js';
 import type { Verifier } from '../decisions/signing.js';
+import { parseRecordMessage } from '../decisions/record-message.js';
 
 export type DecodeResult =
   | { ok: true; record: BlockRecord }
@@ -34,15 +35,9 @@ function shapeProblem(value: unknown): string | null {
  * record can do no harm (the pipeline only learns from lifts that it may publish a block again).
  */
 export function parseBlockMessage(key: Buffer | null, value: Buffer | null): DecodeResult {
-  if (value === null) return { ok: false, reason: 'tombstone', detail: `tombstone for ${key?.toString() ?? '(no key)'}` };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not-json', detail: 'value is not JSON' };
-  }
-  const problem = shapeProblem(parsed);
-  if (problem) return { ok: false, reason: 'malformed', detail: problem };
+  const read = parseRecordMessage(key, value, shapeProblem);
+  if (!read.ok) return read;
+  const parsed = read.parsed;
   const record = parsed as BlockRecord;
   // Compaction works on the key: a record filed under another key would survive a later lift of
   // its own key, so the two must agree.

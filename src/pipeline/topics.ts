@@ -77,6 +77,24 @@ export async function clusterTopicLayout(
   return { ...base, ...replicationFor(brokers.length, wanted, code) };
 }
 
+type ConfigEntry = { name: string; value: string };
+
+/** A compacted, single-partition table topic (blocks, approvals). */
+function compactedTable(topic: string, replicationFactor: number, isr: readonly ConfigEntry[]): ITopicConfig {
+  return {
+    topic,
+    numPartitions: 1,
+    replicationFactor,
+    configEntries: [
+      { name: 'cleanup.policy', value: 'compact' },
+      { name: 'min.compaction.lag.ms', value: '0' },
+      { name: 'segment.ms', value: String(3600 * 1000) },
+      { name: 'delete.retention.ms', value: String(24 * 3600 * 1000) },
+      ...isr,
+    ],
+  };
+}
+
 export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_TOPIC_LAYOUT): ITopicConfig[] {
   const { partitions, replicationFactor } = layout;
   const isr = layout.minInSyncReplicas === null ? [] : [{ name: 'min.insync.replicas', value: String(layout.minInSyncReplicas) }];
@@ -93,32 +111,10 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
         ...isr,
       ],
     },
-    {
-      topic: config.kafka.topics.blocks,
-      // One partition: every enforcer reads the whole table anyway, and order across identities is kept.
-      numPartitions: 1,
-      replicationFactor,
-      configEntries: [
-        { name: 'cleanup.policy', value: 'compact' },
-        { name: 'min.compaction.lag.ms', value: '0' },
-        { name: 'segment.ms', value: String(3600 * 1000) },
-        { name: 'delete.retention.ms', value: String(24 * 3600 * 1000) },
-        ...isr,
-      ],
-    },
-    {
-      topic: config.kafka.topics.approvals,
-      // One partition, like blocks: every enforcer reads the whole table.
-      numPartitions: 1,
-      replicationFactor,
-      configEntries: [
-        { name: 'cleanup.policy', value: 'compact' },
-        { name: 'min.compaction.lag.ms', value: '0' },
-        { name: 'segment.ms', value: String(3600 * 1000) },
-        { name: 'delete.retention.ms', value: String(24 * 3600 * 1000) },
-        ...isr,
-      ],
-    },
+    // Blocks and approvals are tables every enforcer reads whole: one partition (order across
+    // identities kept), compacted to the latest record per key.
+    compactedTable(config.kafka.topics.blocks, replicationFactor, isr),
+    compactedTable(config.kafka.topics.approvals, replicationFactor, isr),
     {
       topic: config.kafka.topics.audit,
       numPartitions: 1,
