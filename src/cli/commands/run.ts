@@ -3,6 +3,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import { createLogger } from '../../observability/logger.js';
 import { startWardenApp } from '../../pipeline/app.js';
 import { buildStages } from '../../pipeline/stages.js';
+import { serveUntilStopped } from '../support/serve.js';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -25,31 +26,6 @@ export function registerRunCommand(program: Command): void {
         setTimeout(() => process.exit(process.exitCode ?? 1), 2000).unref();
         throw err;
       }
-      await new Promise<void>((resolve) => {
-        const shutdown = (signal: string): void => {
-          logger.info({ signal }, 'signal received');
-          app.stop().then(resolve, (err: unknown) => {
-            logger.error({ err }, 'error while stopping');
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-        process.once('SIGINT', () => shutdown('SIGINT'));
-        process.on('SIGHUP', () => stages.reload?.());
-        void app.failed.then(() => {
-          process.exitCode = 1;
-          resolve();
-        });
-      });
-      // Everything Warden opened is closed by now. A client library can still hold a timer or a
-      // socket (kafkajs can, after a broker restart): the process exits anyway, after a short
-      // grace, and names what was still open.
-      const exit = setTimeout(() => {
-        logger.warn({ open: process.getActiveResourcesInfo() }, 'resources still open after stopping; exiting anyway');
-        logger.flush(() => process.exit());
-      }, 2000);
-      exit.unref();
-      logger.flush();
+      await serveUntilStopped(app, logger, { onHangup: () => stages.reload?.() });
     });
 }

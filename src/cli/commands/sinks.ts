@@ -5,6 +5,7 @@ import { WardenError } from '../../errors.js';
 import { startSinksApp } from '../../notify/app.js';
 import { createLogger } from '../../observability/logger.js';
 import { collectRepeated } from '../support/flags.js';
+import { serveUntilStopped } from '../support/serve.js';
 
 export function registerSinksCommand(program: Command): void {
   program
@@ -23,23 +24,6 @@ export function registerSinksCommand(program: Command): void {
         }
       });
       const app = await startSinksApp(config, logger, { publicKeys });
-      await new Promise<void>((resolve) => {
-        const shutdown = (signal: string): void => {
-          logger.info({ signal }, 'signal received');
-          app.stop().then(resolve, (err: unknown) => {
-            logger.error({ err }, 'error while stopping');
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-        process.once('SIGINT', () => shutdown('SIGINT'));
-      });
-      const exit = setTimeout(() => {
-        logger.warn({ open: process.getActiveResourcesInfo() }, 'resources still open after stopping; exiting anyway');
-        logger.flush(() => process.exit());
-      }, 2000);
-      exit.unref();
-      logger.flush();
+      await serveUntilStopped(app, logger);
     });
 }
