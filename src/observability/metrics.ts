@@ -9,6 +9,7 @@ export interface PipelineMetrics {
   eventsIn: Counter<'topic' | 'format'>;
   decisions: Counter<'verdict' | 'mode'>;
   dlq: Counter<'reason'>;
+  recordsWithoutEvents: Counter<'topic'>;
   blocksPublished: Counter<'state'>;
   batchSeconds: Histogram<'stage'>;
   endToEndLagSeconds: Histogram;
@@ -30,6 +31,7 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
     eventsIn: new Counter({ name: 'warden_events_in_total', help: 'Audit events normalized, by input topic and source format', labelNames: ['topic', 'format'], registers }),
     decisions: new Counter({ name: 'warden_decisions_total', help: 'Decisions published, by verdict and mode', labelNames: ['verdict', 'mode'], registers }),
     dlq: new Counter({ name: 'warden_dlq_total', help: 'Records sent to the dead-letter topic, by reason', labelNames: ['reason'], registers }),
+    recordsWithoutEvents: new Counter({ name: 'warden_records_without_events_total', help: 'Well-formed records that held no event (an empty CloudTrail Records list, an empty JSON array): with decisions and dead letters, every record is accounted for', labelNames: ['topic'], registers }),
     blocksPublished: new Counter({ name: 'warden_blocks_published_total', help: 'Block and lift records published', labelNames: ['state'], registers }),
     batchSeconds: new Histogram({
       name: 'warden_batch_duration_seconds',

@@ -159,6 +159,8 @@ export class BatchProcessor {
         out.producedAt.push(produced);
       }
       for (const reject of result.rejects) out.deadLetters.push(reject);
+      // A well-formed record can hold no event at all (`{"Records":[]}`, `[]`): not bad input, but counted.
+      if (result.events.length === 0 && result.rejects.length === 0) this.deps.metrics?.recordsWithoutEvents.inc({ topic: record.topic });
     }
     return out;
   }

@@ -9,6 +9,7 @@ import type { WardenEvent } from '../../../src/events/event.js';
 import { BatchProcessor } from '../../../src/pipeline/batch-processor.js';
 import type { SourceRecord } from '../../../src/pipeline/batch-processor.js';
 import { BlockTracker } from '../../../src/pipeline/block-tracker.js';
+import { createPipelineMetrics } from '../../../src/observability/metrics.js';
 import type { BatchDecider, RecordNormalizer } from '../../../src/pipeline/ports.js';
 import { createDecider } from '../../../src/scoring/decider.js';
 import { createEmptyPolicy, createInventoryResolver } from '../../helpers/decision-context.js';
@@ -58,6 +59,20 @@ describe('batch processor', () => {
     // Every record is accounted for: decided (one event each here) or dead-lettered.
     expect(out.decisions.length + out.deadLetters.length).toBe(input.length);
     expect(out.producedAt.every((t) => t === 1_700_000_000_000)).toBe(true);
+  });
+
+  it('counts a well-formed record that holds no event (an empty CloudTrail Records list), so every record is accounted for', async () => {
+    const metrics = createPipelineMetrics({ defaultMetrics: false });
+    const store = new FlakyStore({ copies: true });
+    const decider = createDecider({ config, resolver: createInventoryResolver(null, config), policy: createEmptyPolicy(), store });
+    const auto = new Map<string, RecordNormalizer>([[TOPIC, createNormalizer({ format: 'auto', events: config.events })]]);
+    const processor = new BatchProcessor({ normalizers: auto, decider, blocks: new BlockTracker(config.blocks), metrics, now: () => START });
+    const input = records(['{"Records":[]}', ...json(routine(1).slice(0, 1))]);
+    const out = await processor.process(input);
+    expect(out.decisions).toHaveLength(1);
+    expect(out.deadLetters).toHaveLength(0);
+    const counted = (await metrics.recordsWithoutEvents.get()).values.find((v) => v.labels.topic === TOPIC)?.value ?? 0;
+    expect(out.decisions.length + out.deadLetters.length + counted).toBe(input.length);
   });
 
   it('stores nothing itself: its updates, applied after publishing, are what the next batch learns from', async () => {
