@@ -10,8 +10,9 @@
  * - with `none`, plain allows are not published at all; the manifest counts them (`omitted`).
  *
  * A plain allow is an allow in force made with the baseline: a shadow-mode allow that would have
- * been an alert or a block (`wouldBe`), and a degraded one (made without the store, its reasons
- * say why), are published in full.
+ * been an alert or a block (`wouldBe`), a degraded one (made without the store, its reasons
+ * say why), one an approval let through (`APPROVED`) and one a Sigma rule matched (`SIGMA:<id>`,
+ * informational and low rules weigh nothing) are published in full.
  */
 import type { Decision, Verdict } from './decision.js';
 
@@ -61,8 +62,13 @@ export interface ManifestRecord {
 /** Characters of one base64url SHA-256 leaf hash. */
 export const LEAF_CHARS = 43;
 
+/** Reasons an allow keeps in full even at weight 0: a grant let it through, or a Sigma rule matched. */
+function isNotable(code: string): boolean {
+  return code === 'APPROVED' || code.startsWith('SIGMA:');
+}
+
 export function isPlainAllow(d: Decision): boolean {
-  return d.verdict === 'allow' && d.wouldBe === undefined && d.degraded !== true;
+  return d.verdict === 'allow' && d.wouldBe === undefined && d.degraded !== true && !d.reasons.some((r) => isNotable(r.code));
 }
 
 export function compactDecision(d: Decision): CompactDecision {

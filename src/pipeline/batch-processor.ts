@@ -81,11 +81,12 @@ export function isStoreUnavailable(err: unknown): boolean {
 
 /** True for a value with nothing in it but whitespace (Kafka values are bytes; most are JSON text). */
 function isBlank(value: Buffer): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
-  }
-  return true;
+  // Only a value that starts with whitespace, a control or a non-ASCII byte can be blank: ordinary
+  // JSON costs one byte look. Unicode spaces and a lone byte-order mark count as blank too.
+  const first = value[0];
+  if (first === undefined) return true;
+  if (first > 0x20 && first < 0x80) return false;
+  return value.toString('utf8').trim() === '';
 }
 
 /** A batch's records normalized, before deciding. */

@@ -119,7 +119,7 @@ describe('approvals in warden run', () => {
     // Another action of the same identity is not covered by the grant; the audit topic has the history (open, grant).
     const other = await produce('ecs:DeleteService');
     await eventually(() => decisions.has(other), 30_000, 'the other decision');
-    expect(decisions.get(other)?.reasons.map((r) => r.code)).not.toContain('APPROVED');
+    expect((decisions.get(other)?.reasons ?? []).map((r) => r.code)).not.toContain('APPROVED');
     const audit = await admin.fetchTopicOffsets(topics.audit);
     expect(audit.reduce((sum, o) => sum + Number(o.high), 0)).toBe(2);
   });

@@ -89,7 +89,7 @@ describe('warden run with Sigma rules', () => {
       expect(stopped.verdict, JSON.stringify(stopped.reasons)).toBe('alert');
       expect(stopped.reasons.find((r) => r.code === 'SIGMA:it-stop-logging')).toMatchObject({ weight: 55, technique: 'T1562.008', tactic: 'defense-evasion' });
       expect(createVerifier([setup.publicKeyPem]).verify(stopped as Decision & { sig: string })).toBe(true);
-      expect(decisions.get(read.id)!.reasons.some((r) => r.code.startsWith('SIGMA:'))).toBe(false);
+      expect((decisions.get(read.id)!.reasons ?? []).some((r) => r.code.startsWith('SIGMA:'))).toBe(false);
 
       // A new rule in a sub-folder applies once the reloader has picked it up.
       writeFileSync(join(rules, 'aws', 'read.yml'), rule('it-get-object', 'Object read', 'GetObject', 'informational'));

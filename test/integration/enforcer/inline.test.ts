@@ -39,7 +39,9 @@ import { deleteKeys, eventually, kafkaBrokers, redisUrl, testKafka, testRedis, u
 
 const run = uniqueName('inline');
 const files = writeDemoFiles(mkdtempSync(join(tmpdir(), 'warden-inline-')), run);
-const config: WardenConfig = demoConfig(files, kafkaBrokers(), redisUrl());
+const demo: WardenConfig = demoConfig(files, kafkaBrokers(), redisUrl());
+// Every decision in full (allows too), so the one `warden run` publishes can be compared field by field.
+const config: WardenConfig = { ...demo, decisions: { ...demo.decisions, allow: 'full' } };
 const kafka = testKafka();
 // History ends on a Tuesday at 10:00 UTC; live requests continue from there, 2 s of event time apart.
 const weekStart = Date.UTC(2026, 10, 17, 10, 0, 0);

@@ -59,6 +59,8 @@ export class DecisionWatch {
           this.deadLetters.push(value as { reason: string });
           return;
         }
+        // Batch manifests of compact allows share the topic: they are not decisions.
+        if (message.headers?.['warden-record'] !== undefined) return;
         const d = value as Decision;
         this.decisionRecords++;
         if (!this.decidedAt.has(d.eventId)) this.decidedAt.set(d.eventId, Date.now());

@@ -94,12 +94,14 @@ describe('decision output forms', () => {
     expect(audit.finish()).toMatchObject({ batches: 1, complete: 1 });
   });
 
-  it('shadow allows that would have been more, and degraded allows, are published in full', () => {
+  it('shadow allows that would have been more, degraded allows, granted ones and Sigma matches are published in full', () => {
     const signer = createSigner(keys.privateKeyPem, { batchSize: 64 });
     const shadow = decision(1, 'allow', { mode: 'shadow', wouldBe: 'block' });
     const degraded = decision(2, 'allow', { degraded: true, reasons: [{ code: 'STORE_UNAVAILABLE', detail: 'x', weight: 0 }] });
-    const { values } = signer.signDecisions([shadow, degraded, decision(3)], 'none');
-    expect(values.map((v) => (v === null ? null : decisionRecordOf(parse(v))?.form))).toEqual(['full', 'full', null]);
+    const granted = decision(6, 'allow', { reasons: [{ code: 'APPROVED', detail: 'approval apr-1 by bob', weight: 0 }] });
+    const sigma = decision(7, 'allow', { reasons: [{ code: 'SIGMA:my-low-rule', detail: 'low rule', weight: 0 }] });
+    const { values } = signer.signDecisions([shadow, degraded, granted, sigma, decision(3)], 'none');
+    expect(values.map((v) => (v === null ? null : decisionRecordOf(parse(v))?.form))).toEqual(['full', 'full', 'full', 'full', null]);
     expect(compactDecision(decision(5))).toEqual({ decisionId: 'd5', eventId: 'e5', identity: 'svc-2', model: null, policy: 'p1', score: 3, verdict: 'allow' });
   });
 
