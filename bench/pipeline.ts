@@ -76,6 +76,8 @@ const message = (e: WardenEvent): Message => ({ key: e.identity.id, value: JSON.
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
 const keys = generateKeyPair();
 writeFileSync(join(dir, 'warden.key'), keys.privateKeyPem);
+// `warden run` verifies approval records with the public key, so it needs both.
+writeFileSync(join(dir, 'warden.pub'), keys.publicKeyPem);
 writeFileSync(join(dir, 'identities.yaml'), stringify({ identities: sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] })) }));
 mkdirSync(join(dir, 'policies'));
 

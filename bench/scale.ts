@@ -54,6 +54,8 @@ const messageAt = (i: number): Message => (BAD_EVERY > 0 && i % BAD_EVERY === BA
 const dir = mkdtempSync(join(tmpdir(), 'warden-scale-'));
 const keys = generateKeyPair();
 writeFileSync(join(dir, 'warden.key'), keys.privateKeyPem);
+// `warden run` verifies approval records with the public key, so it needs both.
+writeFileSync(join(dir, 'warden.pub'), keys.publicKeyPem);
 writeFileSync(join(dir, 'identities.yaml'), stringify({ identities: sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] })) }));
 mkdirSync(join(dir, 'policies'));
 
@@ -74,7 +76,7 @@ function configFor(name: string, t: Topics, port: number): string {
       pipeline: { maxBatchSize: 1000, maxInFlightBatches: 2, http: { host: '127.0.0.1', port: 0 } },
       identity: { inventory: join(dir, 'identities.yaml') },
       policy: { dir: join(dir, 'policies') },
-      signing: { privateKeyFile: join(dir, 'warden.key') },
+      signing: { privateKeyFile: join(dir, 'warden.key'), publicKeyFile: join(dir, 'warden.pub') },
       logging: { level: 'info' },
     }),
   );

@@ -15,14 +15,16 @@ export function registerRunCommand(program: Command): void {
     .action(async (opts: { config: string; identities?: string; policies?: string }) => {
       const config = loadConfig(opts.config);
       const logger = createLogger({ level: config.logging.level });
-      const stages = await buildStages(config, logger, { inventory: opts.identities, policyDir: opts.policies, followApprovals: true });
+      let stages: Awaited<ReturnType<typeof buildStages>>;
       let app: Awaited<ReturnType<typeof startWardenApp>>;
       try {
+        stages = await buildStages(config, logger, { inventory: opts.identities, policyDir: opts.policies, followApprovals: true });
         app = await startWardenApp(config, logger, stages);
       } catch (err) {
-        // The start closed what it opened, but a kafkajs client still connecting (the approvals
-        // follower's, say, against a broker whose certificate is refused) keeps retrying on its
-        // own timers: once the error is reported, the process exits anyway after a short grace.
+        // A start that fails can leave a connection behind: the Redis client of stages that could
+        // not be built (a missing public key), or a kafkajs client still retrying its connection
+        // (the approvals follower's, against a broker whose certificate is refused). Once the
+        // error is reported, the process exits anyway after a short grace.
         setTimeout(() => process.exit(process.exitCode ?? 1), 2000).unref();
         throw err;
       }
