@@ -79,6 +79,16 @@ export async function clusterTopicLayout(
 
 type ConfigEntry = { name: string; value: string };
 
+/** A topic whose records are deleted after `retentionMs` (-1: kept). */
+function retainedLog(topic: string, numPartitions: number, replicationFactor: number, retentionMs: number, isr: readonly ConfigEntry[]): ITopicConfig {
+  return {
+    topic,
+    numPartitions,
+    replicationFactor,
+    configEntries: [{ name: 'cleanup.policy', value: 'delete' }, { name: 'retention.ms', value: String(retentionMs) }, ...isr],
+  };
+}
+
 /** A compacted, single-partition table topic (blocks, approvals). */
 function compactedTable(topic: string, replicationFactor: number, isr: readonly ConfigEntry[]): ITopicConfig {
   return {
@@ -99,67 +109,19 @@ export function topicSpecs(config: WardenConfig, layout: TopicLayout = DEFAULT_T
   const { partitions, replicationFactor } = layout;
   const isr = layout.minInSyncReplicas === null ? [] : [{ name: 'min.insync.replicas', value: String(layout.minInSyncReplicas) }];
   const inputs = config.kafka.inputs.map((input) => ({ topic: input.topic, numPartitions: partitions, replicationFactor, ...(isr.length > 0 ? { configEntries: isr } : {}) }));
+  const log = (topic: string, numPartitions: number, retentionMs: number): ITopicConfig => retainedLog(topic, numPartitions, replicationFactor, retentionMs, isr);
   return [
     ...inputs,
-    {
-      topic: config.kafka.topics.decisions,
-      numPartitions: partitions,
-      replicationFactor,
-      configEntries: [
-        { name: 'cleanup.policy', value: 'delete' },
-        { name: 'retention.ms', value: String(layout.decisionsRetentionMs) },
-        ...isr,
-      ],
-    },
+    log(config.kafka.topics.decisions, partitions, layout.decisionsRetentionMs),
     // Blocks and approvals are tables every enforcer reads whole: one partition (order across
     // identities kept), compacted to the latest record per key.
     compactedTable(config.kafka.topics.blocks, replicationFactor, isr),
     compactedTable(config.kafka.topics.approvals, replicationFactor, isr),
-    {
-      topic: config.kafka.topics.audit,
-      numPartitions: 1,
-      replicationFactor,
-      // The approval history is the audit trail: kept until someone decides otherwise.
-      configEntries: [
-        { name: 'cleanup.policy', value: 'delete' },
-        { name: 'retention.ms', value: '-1' },
-        ...isr,
-      ],
-    },
-    {
-      topic: config.kafka.topics.dlq,
-      numPartitions: 1,
-      replicationFactor,
-      configEntries: [
-        { name: 'cleanup.policy', value: 'delete' },
-        { name: 'retention.ms', value: String(layout.dlqRetentionMs) },
-        ...isr,
-      ],
-    },
-    {
-      topic: config.kafka.topics.findings,
-      numPartitions: partitions,
-      replicationFactor,
-      configEntries: [
-        { name: 'cleanup.policy', value: 'delete' },
-        { name: 'retention.ms', value: String(layout.decisionsRetentionMs) },
-        ...isr,
-      ],
-    },
-    ...(config.notify.deadLetter.topic === null
-      ? []
-      : [
-          {
-            topic: config.notify.deadLetter.topic,
-            numPartitions: 1,
-            replicationFactor,
-            configEntries: [
-              { name: 'cleanup.policy', value: 'delete' },
-              { name: 'retention.ms', value: String(layout.dlqRetentionMs) },
-              ...isr,
-            ],
-          },
-        ]),
+    // The approval history is the audit trail: kept until someone decides otherwise.
+    log(config.kafka.topics.audit, 1, -1),
+    log(config.kafka.topics.dlq, 1, layout.dlqRetentionMs),
+    log(config.kafka.topics.findings, partitions, layout.decisionsRetentionMs),
+    ...(config.notify.deadLetter.topic === null ? [] : [log(config.notify.deadLetter.topic, 1, layout.dlqRetentionMs)]),
   ];
 }
 
