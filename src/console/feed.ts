@@ -36,15 +36,23 @@ export interface ConsoleFeedOptions {
 
 const VERDICTS = new Set(['allow', 'alert', 'block']);
 
-/** A decisions-topic value the console can show, or null (counted as malformed). */
-export function parseDecision(value: Buffer | null): Decision | null {
+/** A decisions-topic value as JSON, or null when it is absent or not JSON. */
+function parseJson(value: Buffer | null): unknown {
   if (!value) return null;
-  let d: unknown;
   try {
-    d = JSON.parse(value.toString('utf8'));
+    return JSON.parse(value.toString('utf8')) as unknown;
   } catch {
     return null;
   }
+}
+
+/** A decisions-topic value the console can show, or null (counted as malformed). */
+export function parseDecision(value: Buffer | null): Decision | null {
+  return decisionOf(parseJson(value));
+}
+
+/** A parsed record when it is a full decision the console can show, else null. */
+function decisionOf(d: unknown): Decision | null {
   if (d === null || typeof d !== 'object') return null;
   const r = d as Record<string, unknown>;
   if (typeof r.decisionId !== 'string' || typeof r.identity !== 'string' || typeof r.action !== 'string' || typeof r.eventId !== 'string') return null;
@@ -115,7 +123,8 @@ export class ConsoleFeed {
   }
 
   private takeDecision(value: Buffer | null, timestampMs: number): void {
-    const decision = parseDecision(value) ?? this.expandCompact(value, timestampMs);
+    const parsed = parseJson(value);
+    const decision = decisionOf(parsed) ?? this.expandCompact(parsed, timestampMs);
     if (decision === 'manifest') return;
     if (!decision) {
       this.malformedDecisions++;
@@ -129,14 +138,7 @@ export class ConsoleFeed {
    * the action, resource and time come from the event when the console has read it, else the
    * record's timestamp stands in. Batch manifests are not decisions.
    */
-  private expandCompact(value: Buffer | null, timestampMs: number): Decision | 'manifest' | null {
-    if (!value) return null;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value.toString('utf8'));
-    } catch {
-      return null;
-    }
+  private expandCompact(parsed: unknown, timestampMs: number): Decision | 'manifest' | null {
     const form = decisionRecordOf(parsed);
     if (form?.form === 'manifest') return 'manifest';
     if (form?.form !== 'compact') return null;
