@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import type { WardenConfig } from '../../config/schema.js';
@@ -11,6 +11,7 @@ import { loadInventory } from '../../identity/load.js';
 import type { BaselineStore } from '../../baseline/store.js';
 import { openStore } from '../stores.js';
 import { readJsonLines } from '../ndjson.js';
+import { decodeProfile, encodeProfile } from '../../baseline/profile-codec.js';
 
 interface SourceFlags {
   config: string;
@@ -111,11 +112,40 @@ export function registerBaselineCommand(program: Command): void {
     });
   sourceOptions(baseline.command('import').argument('<file>').description('load a profile written by `baseline export` into Redis'))
     .action(async (input: string, flags: SourceFlags) => {
-      const profile = JSON.parse(readFileSync(input, 'utf8')) as IdentityProfile;
-      if (profile.v !== 1 || typeof profile.identity !== 'string') throw new WardenError('WARDEN_USAGE', `${input} is not a profile written by warden baseline export`);
+      const profile = readProfileFile(input);
       await withProfile({ ...flags, file: undefined }, async (_config, store) => {
         await store!.put(profile);
         console.log(`imported ${profile.identity}`);
       });
     });
+}
+
+/**
+ * Reads a profile written by `baseline export`, checked before anything is written to the store:
+ * a missing, empty, non-JSON or incomplete file is refused with the file's name and what is wrong,
+ * never stored half-formed. The check encodes the profile the way the store will and decodes it
+ * back, so a profile that reads here is one the pipeline can load.
+ */
+function readProfileFile(input: string): IdentityProfile {
+  if (!existsSync(input) || !statSync(input).isFile()) throw new WardenError('WARDEN_INPUT_NOT_FOUND', `file not found: ${input}`);
+  const text = readFileSync(input, 'utf8');
+  const notExported = `${input} is not a profile written by warden baseline export`;
+  if (text.trim() === '') throw new WardenError('WARDEN_INPUT_INVALID', `${input} is empty: ${notExported.slice(input.length + 1)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new WardenError('WARDEN_INPUT_INVALID', `${input}: not JSON (${(err as Error).message})`, { cause: err });
+  }
+  const candidate = value as Partial<IdentityProfile> | null;
+  if (typeof value !== 'object' || candidate === null || Array.isArray(value) || candidate.v !== 1 || typeof candidate.identity !== 'string' || candidate.identity === '') {
+    throw new WardenError('WARDEN_INPUT_INVALID', `${notExported} (it needs "v": 1 and an "identity")`);
+  }
+  const profile = candidate as IdentityProfile;
+  try {
+    decodeProfile(encodeProfile(profile), typeof profile.events === 'number' ? profile.events : 0);
+  } catch (err) {
+    throw new WardenError('WARDEN_INPUT_INVALID', `${input}: the profile of ${profile.identity} is incomplete or damaged (${(err as Error).message})`, { cause: err });
+  }
+  return profile;
 }

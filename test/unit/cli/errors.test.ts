@@ -52,6 +52,9 @@ beforeAll(async () => {
   writeFileSync(at('bad.json'), '{"id": "x",\n');
   writeFileSync(at('bad.jsonl'), '{"a":1}\n{oops\n');
   writeFileSync(at('bad.yaml'), 'pipeline: [\n');
+  writeFileSync(at('empty.json'), '\n');
+  writeFileSync(at('not-profile.json'), '[1, 2]\n');
+  writeFileSync(at('cut-profile.json'), '{"v":1,"identity":"svc-a","events":3,"maps":{}}\n');
   writeFileSync(at('k8s.jsonl'), k8sRecords);
   mkdirSync(at('policies'));
   writeFileSync(at('policies/broken.yaml'), 'rules: [\n');
@@ -100,6 +103,11 @@ const cases = (): Case[] => [
   { name: 'policy test: YAML error', args: ['policy', 'test', at('policies')], code: 'WARDEN_POLICY_INVALID', exit: 1 },
   { name: 'baseline show: missing profile file', args: ['baseline', 'show', 'svc-a', '--file', at('missing.jsonl')], code: 'WARDEN_INPUT_NOT_FOUND', exit: 1 },
   { name: 'baseline show: profile file that is not JSON', args: ['baseline', 'show', 'svc-a', '--file', at('bad.jsonl')], code: 'WARDEN_INPUT_INVALID', exit: 1, says: 'bad.jsonl:2' },
+  { name: 'baseline import: missing file', args: ['baseline', 'import', at('missing.json')], code: 'WARDEN_INPUT_NOT_FOUND', exit: 1, says: 'missing.json' },
+  { name: 'baseline import: empty file', args: ['baseline', 'import', at('empty.json')], code: 'WARDEN_INPUT_INVALID', exit: 1, says: 'empty.json is empty' },
+  { name: 'baseline import: not JSON', args: ['baseline', 'import', at('bad.json')], code: 'WARDEN_INPUT_INVALID', exit: 1, says: 'not JSON' },
+  { name: 'baseline import: JSON that is not a profile', args: ['baseline', 'import', at('not-profile.json')], code: 'WARDEN_INPUT_INVALID', exit: 1, says: 'not a profile written by warden baseline export' },
+  { name: 'baseline import: a cut-off profile', args: ['baseline', 'import', at('cut-profile.json')], code: 'WARDEN_INPUT_INVALID', exit: 1, says: 'the profile of svc-a is incomplete or damaged' },
   { name: 'baseline: no subcommand', args: ['baseline'], code: 'WARDEN_USAGE', exit: 2 },
   { name: 'identities report: missing input', args: ['identities', 'report', '--input', at('missing.jsonl')], code: 'WARDEN_INPUT_NOT_FOUND', exit: 1 },
   { name: 'keys generate: existing keys without --force', args: ['keys', 'generate', '--private', at('keys/warden.key'), '--public', at('keys/warden.pub')], code: 'WARDEN_USAGE', exit: 2 },
