@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,8 @@ import { simulate } from '../src/simulator/generate.js';
 import type { WardenEvent } from '../src/events/event.js';
 import { produceAll, produceAtRate, watchOutput } from './lib/kafka-load.js';
 import { fmt, summarize, table } from './lib/stats.js';
+import { findPids, perEvent, processCpuSeconds, snapshot } from './lib/machine-cpu.js';
+import type { MachineSnapshot } from './lib/machine-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -118,18 +120,6 @@ interface Child {
   stop(): Promise<void>;
 }
 
-const CLOCK_TICKS = 100;
-function cpuSecondsOf(pid: number | undefined): number {
-  try {
-    // Fields after the command name: state is the 3rd; utime and stime are the 14th and 15th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 /** Starts a consumer process; `marker` is the stdout text it prints once it joined its group. */
 function startChild(argv: string[], marker: string): Child {
   const child: ChildProcess = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_KAFKA_BROKERS: brokers.join(',') } });
@@ -154,7 +144,7 @@ function startChild(argv: string[], marker: string): Child {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     joined,
-    cpuSeconds: () => cpuSecondsOf(child.pid),
+    cpuSeconds: () => processCpuSeconds(child.pid),
     urls,
     async stageCpu() {
       if (urls.length > 0) return wardenStageCpu(urls);
@@ -209,6 +199,8 @@ async function wardenStageCpu(urls: string[]): Promise<Map<string, number>> {
 interface Drained {
   rate: number;
   cpuMicros: number;
+  /** The rest of the machine over the same drain (broker, Redis, this process), µs per event. */
+  machine: ReturnType<typeof perEvent> | null;
   /** CPU µs per event in each stage the consumer times. */
   stages: Map<string, number>;
 }
@@ -227,15 +219,17 @@ async function drain(output: string, n: number, start: () => Child): Promise<Dra
   // With several members, the first ones may have started before the group was complete.
   const before = seen;
   const cpu0 = child.cpuSeconds();
+  const machine0: MachineSnapshot = snapshot(pids);
   while (seen < n) await new Promise((r) => setTimeout(r, 20));
   const cpu1 = child.cpuSeconds();
+  const machine = perEvent(machine0, snapshot(pids), n - before);
   const stageTotals = await child.stageCpu();
   await child.stop();
   await watcher.disconnect();
   const stages = new Map([...stageTotals].filter(([stage]) => stage !== 'batches').map(([stage, micros]) => [stage, micros / n]));
   const batches = stageTotals.get('batches');
   if (batches) process.stderr.write(`${output}: ${fmt(batches)} batches, ${fmt(n / batches)} events per batch\n`);
-  return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before), stages };
+  return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before), stages, machine };
 }
 
 const stageLines: string[] = [];
@@ -280,13 +274,14 @@ async function latency(input: string, output: string, rate: number, start: () =>
   return summarize(lat);
 }
 
+const pids = await findPids(process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const input = `${run}.audit`;
 await createTopic(input);
 process.stderr.write(`loading ${fmt(N)} events into ${input} (${PARTITIONS} partitions)…\n`);
 await produceAll(kafka, input, Array.from({ length: N }, (_, i) => message(eventAt(i))));
 
 const passName = `${run}-pass`;
-const none: Drained = { rate: Number.NaN, cpuMicros: Number.NaN, stages: new Map() };
+const none: Drained = { rate: Number.NaN, cpuMicros: Number.NaN, stages: new Map(), machine: null };
 const ceiling = ONLY === 'warden' ? none : await drain(`${passName}.out`, N, () => passThrough(input, `${passName}.out`, `${passName}-g`));
 const wardenName = `${run}-warden`;
 const warden = ONLY === 'pass' ? none : await drain(`${wardenName}.decisions`, N, () => wardenGroup(wardenName, input, INSTANCES));
@@ -315,6 +310,11 @@ const perStage = (d: Drained): string => {
   return `${parts.join(', ')}, outside the stages ${fmt(d.cpuMicros - staged, 1)}`;
 };
 console.log(`CPU per event per stage, µs (process-wide while the stage runs):\n  pass-through: ${perStage(ceiling)}\n  warden run:   ${perStage(warden)}`);
+const machineLine = (name: string, d: Drained): string => {
+  const m = d.machine;
+  return m ? `  ${name}: broker ${fmt(m.broker, 1)}, Redis ${fmt(m.redis, 1)}, benchmark process (load, watcher) ${fmt(m.bench, 1)}; machine ${fmt(100 * m.busyShare)}% busy` : `  ${name}: not measured`;
+};
+console.log(`the rest of the machine during each drain, CPU µs per event:\n${machineLine('pass-through', ceiling)}\n${machineLine('warden run  ', warden)}`);
 console.log(table(rows));
 if (stageLines.length > 0) console.log(`warden run stages (warm-up included):\n${stageLines.join('\n')}`);
 
