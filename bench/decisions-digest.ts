@@ -3,8 +3,9 @@
  * (performance work, refactoring) changes no decision: run it before and after, compare the lines.
  *
  * Each scenario is decided in process with event time (no wall clock), memory store, and prints
- * the sha256 of every decision's canonical JSON (verdict, score, reasons, wouldBe, …) and of every
- * stored profile at the end (what the decider learned), plus the verdict counts.
+ * the sha256 of every decision's canonical JSON (verdict, score, reasons, wouldBe, …), of the
+ * decisions as published (JSON.stringify, key order included) and of every stored profile at the
+ * end (what the decider learned), plus the verdict counts.
  *
  *   - sim: a simulator fleet (attacks and drift), the example policies and knowledge pack, an
  *     inventory that leaves every seventh identity out (clarity findings), peers on, batches of
@@ -60,6 +61,13 @@ function digest(items: Iterable<unknown>): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/** As published or stored: key order included (the signer's canonical JSON is one JSON.stringify; codecs write entries in order). */
+function rawDigest(items: readonly unknown[]): string {
+  const h = createHash('sha256');
+  for (const x of items) h.update(JSON.stringify(x)).update('\n');
+  return h.digest('hex').slice(0, 16);
+}
+
 function verdicts(decisions: readonly Decision[]): string {
   const n = { allow: 0, alert: 0, block: 0, wouldBe: 0 };
   for (const d of decisions) {
@@ -82,7 +90,7 @@ async function simScenario(name: string, batchSize: number, yaml = '{}'): Promis
     decisions.push(...ds);
   }, { batchSize });
   const profiles = await Promise.all(store.identities().sort().map((id) => store.get(id)));
-  console.log(`${name}: ${decisions.length} decisions ${digest(decisions)}, ${profiles.length} profiles ${digest(profiles)}, ${verdicts(decisions)}`);
+  console.log(`${name}: ${decisions.length} decisions ${digest(decisions)} (as published ${rawDigest(decisions)}), ${profiles.length} profiles ${digest(profiles)} (as stored ${rawDigest(profiles)}), ${verdicts(decisions)}`);
 }
 
 await simScenario('sim', 1000);
@@ -92,6 +100,6 @@ if (existsSync(folder)) {
   const config = parseConfig('{}', 'digest');
   for (const f of readdirSync(folder).filter((x) => x.endsWith('.jsonl.gz') && !x.endsWith('.labels.jsonl.gz')).sort()) {
     const decisions = await decideRecording(join(folder, f), config);
-    console.log(`real ${f}: ${decisions.length} decisions ${digest(decisions)}, ${verdicts(decisions)}`);
+    console.log(`real ${f}: ${decisions.length} decisions ${digest(decisions)} (as published ${rawDigest(decisions)}), ${verdicts(decisions)}`);
   }
 }

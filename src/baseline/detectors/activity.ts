@@ -208,24 +208,25 @@ function volumeZ(stats: MeanVar, x: number): number {
  * a z-score against the action's own history, or, for an action that never moved data before,
  * a transfer ten times the configured minimum.
  */
-export function detectVolumeSpike(p: IdentityProfile, event: WardenEvent, rules: BaselineRules, out: Finding[]): void {
+export function detectVolumeSpike(p: IdentityProfile, event: WardenEvent, rules: BaselineRules, out: Finding[]): boolean {
   const c = rules.config;
+  // Most events move nothing worth judging: no lookup, no allocation for them.
+  const bytes = event.bytes;
+  const rows = event.rows;
+  const judgeBytes = typeof bytes === 'number' && bytes >= c.volumeMinBytes;
+  const judgeRows = typeof rows === 'number' && rows >= c.volumeMinRows;
+  if (!judgeBytes && !judgeRows) return false;
   const stats = p.volume[event.action];
-  const checks: Array<[string, MeanVar | undefined, number | null | undefined, number]> = [
-    ['bytes', stats?.bytes, event.bytes, c.volumeMinBytes],
-    ['rows', stats?.rows, event.rows, c.volumeMinRows],
-  ];
-  for (const [label, st, x, min] of checks) {
-    if (typeof x !== 'number' || x < min) continue;
-    let detail: string | null = null;
-    if (!st || st.n < 3) {
-      if (x >= min * 10) detail = `${x} ${label} by ${event.action}, which moved no such volume before`;
-    } else if (st.n >= 20) {
-      const z = volumeZ(st, x);
-      if (z > c.spikeZ) detail = `${x} ${label} by ${event.action} against a usual ${Math.round(Math.expm1(st.mean))} (z=${z.toFixed(1)})`;
-    }
-    if (detail === null) continue;
-    out.push({ code: 'VOLUME_SPIKE', detail, weight: c.weights.VOLUME_SPIKE, family: 'volume' });
-    return;
-  }
+  const detail = (judgeBytes ? volumeDetail(event.action, 'bytes', stats?.bytes, bytes, c.volumeMinBytes, c.spikeZ) : null) ?? (judgeRows ? volumeDetail(event.action, 'rows', stats?.rows, rows, c.volumeMinRows, c.spikeZ) : null);
+  if (detail === null) return false;
+  out.push({ code: 'VOLUME_SPIKE', detail, weight: c.weights.VOLUME_SPIKE, family: 'volume' });
+  return true;
+}
+
+/** What is spiky about `x` (bytes or rows, at least `min`) against the action's history, or null. */
+function volumeDetail(action: string, label: string, st: MeanVar | undefined, x: number, min: number, spikeZ: number): string | null {
+  if (!st || st.n < 3) return x >= min * 10 ? `${x} ${label} by ${action}, which moved no such volume before` : null;
+  if (st.n < 20) return null;
+  const z = volumeZ(st, x);
+  return z > spikeZ ? `${x} ${label} by ${action} against a usual ${Math.round(Math.expm1(st.mean))} (z=${z.toFixed(1)})` : null;
 }
