@@ -153,20 +153,21 @@ export function accumulatedRisk(p: IdentityProfile, t: number, points: number): 
  * Slow and low: the risk points of the identity's events, summed with a 6-hour half-life, against
  * the level that sum usually has for this identity (EWMA + `spikeZ` standard deviations, at least
  * `slowMinPoints`). Each event may stay far below the alert threshold; a campaign of many quiet
- * oddities over hours adds up. Judged after 10 events of history.
+ * oddities over hours adds up. Judged after 10 events of history. True when it reported.
  */
-export function detectSlowAndLow(p: IdentityProfile, t: number, points: number, rules: BaselineRules, out: Finding[]): void {
+export function detectSlowAndLow(p: IdentityProfile, t: number, points: number, rules: BaselineRules, out: Finding[]): boolean {
   const r = p.risk;
-  if (!r || r.n < 10 || points <= 0) return;
+  if (!r || r.n < 10 || points <= 0) return false;
   const acc = accumulatedRisk(p, t, points);
   const limit = Math.max(rules.config.slowMinPoints, r.mean + rules.config.spikeZ * Math.sqrt(r.var));
-  if (acc < limit) return;
+  if (acc < limit) return false;
   out.push({
     code: 'SLOW_AND_LOW',
     detail: `${Math.round(acc)} risk points over the last hours against a usual ${Math.round(r.mean)} (limit ${Math.round(limit)})`,
     weight: rules.config.weights.SLOW_AND_LOW,
     family: 'signal',
   });
+  return true;
 }
 
 /**
@@ -206,7 +207,7 @@ function volumeZ(stats: MeanVar, x: number): number {
 /**
  * Volume is judged per action (a backup bot's multi-GB writes say nothing about a multi-GB read):
  * a z-score against the action's own history, or, for an action that never moved data before,
- * a transfer ten times the configured minimum.
+ * a transfer ten times the configured minimum. True when it reported.
  */
 export function detectVolumeSpike(p: IdentityProfile, event: WardenEvent, rules: BaselineRules, out: Finding[]): boolean {
   const c = rules.config;
