@@ -138,22 +138,23 @@ export function assessAgainstPeers(peer: IdentityProfile, own: IdentityProfile, 
  */
 export function blendFindings(own: readonly Finding[], ownWeight: number, peer: readonly Finding[], peerWeight: number): Finding[] {
   const byCode = new Map<string, { f: Finding; part: number }>();
-  const add = (f: Finding, w: number): void => {
-    const weight = f.weight * w;
-    if (weight <= 0) return;
-    const prev = byCode.get(f.code);
-    if (!prev) {
-      byCode.set(f.code, { f: { ...f, weight }, part: weight });
-      return;
-    }
-    const keep = weight > prev.part ? { ...f } : prev.f;
-    keep.weight = prev.f.weight + weight;
-    keep.scale = Math.max(prev.f.scale ?? 1, f.scale ?? 1);
-    byCode.set(f.code, { f: keep, part: Math.max(prev.part, weight) });
-  };
-  for (const f of own) add(f, ownWeight);
-  for (const f of peer) add(f, peerWeight);
+  for (const f of own) blendInto(byCode, f, ownWeight);
+  for (const f of peer) blendInto(byCode, f, peerWeight);
   return [...byCode.values()].map((x) => ({ ...x.f, weight: Math.round(x.f.weight) }));
+}
+
+function blendInto(byCode: Map<string, { f: Finding; part: number }>, f: Finding, w: number): void {
+  const weight = f.weight * w;
+  if (weight <= 0) return;
+  const prev = byCode.get(f.code);
+  if (!prev) {
+    byCode.set(f.code, { f: { ...f, weight }, part: weight });
+    return;
+  }
+  const keep = weight > prev.part ? { ...f } : prev.f;
+  keep.weight = prev.f.weight + weight;
+  keep.scale = Math.max(prev.f.scale ?? 1, f.scale ?? 1);
+  byCode.set(f.code, { f: keep, part: Math.max(prev.part, weight) });
 }
 
 /** Folds a legitimate event of a member into its peer profile: value maps and hours only. */

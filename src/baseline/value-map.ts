@@ -66,8 +66,10 @@ const HEAPS_BETA = 0.5;
  */
 export function surprise(p: number, maxSurprise: number): number {
   if (p >= 1) return 0;
-  return Math.min(maxSurprise, Math.max(0, Math.log(1 / p) / Math.log(20)));
+  return Math.min(maxSurprise, Math.max(0, Math.log(1 / p) / LOG_20));
 }
+
+const LOG_20 = Math.log(20);
 
 /** Records one sighting. The map never grows past `cap`: the stalest, least-trusted entry goes. */
 export function recordValue(

@@ -106,16 +106,17 @@ function capFamilies(findings: readonly Finding[], cap: number, factor: number, 
  */
 export const MIN_CORROBORATION = 15;
 
+function addTo(sums: Map<string, number>, key: string, w: number): void {
+  sums.set(key, (sums.get(key) ?? 0) + w);
+}
+
 function corroboration(input: CombineInput, baseline: readonly Reason[], total: number): number {
   const bySource = new Map<string, number>();
-  const add = (key: string, w: number): void => {
-    bySource.set(key, (bySource.get(key) ?? 0) + w);
-  };
-  for (const f of input.identity.findings) add('identity', f.opened ? f.weight : 0);
-  for (const r of input.policy.reasons) add('policy', r.weight);
+  for (const f of input.identity.findings) addTo(bySource, 'identity', f.opened ? f.weight : 0);
+  for (const r of input.policy.reasons) addTo(bySource, 'policy', r.weight);
   baseline.forEach((r, i) => {
     const f = input.findings[i];
-    add(f === undefined || f.family === 'signal' ? `signal:${r.code}:${i}` : f.family, r.weight);
+    addTo(bySource, f === undefined || f.family === 'signal' ? `signal:${r.code}:${i}` : f.family, r.weight);
   });
   let strongest = 0;
   for (const w of bySource.values()) strongest = Math.max(strongest, w);

@@ -348,6 +348,8 @@ export function createDecider(deps: DeciderDeps): Decider {
      * `offsetAfter`, with each watermark parsed once per batch.
      */
     const watermarks = new Map<string, bigint | null>();
+    let offsetText: string | null = null;
+    let offsetValue = 0n;
     const fresh = (id: string, offset: string | null): boolean => {
       if (offset === null) return true;
       let watermark = watermarks.get(id);
@@ -356,7 +358,13 @@ export function createDecider(deps: DeciderDeps): Decider {
         watermark = stored === null ? null : BigInt(stored);
         watermarks.set(id, watermark);
       }
-      return watermark === null || BigInt(offset) > watermark;
+      if (watermark === null) return true;
+      // The identity and its peer group ask about the same offset one after the other.
+      if (offset !== offsetText) {
+        offsetValue = BigInt(offset);
+        offsetText = offset;
+      }
+      return offsetValue > watermark;
     };
 
     for (let i = 0; i < events.length; i++) {
@@ -416,7 +424,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       const legit = assessment.learning || contextPoints(findings) < config.baseline.absorbBelowScore;
       if (fresh(id, offset)) {
         learnEvent(profile, event, f, rules, legit, { totals: assessment.totals, points, slowReported });
-        const fb = feedback.get(event.id);
+        const fb = feedback.size > 0 ? feedback.get(event.id) : undefined;
         if (fb) applyFeedback(profile, f, rules, fb);
         lastOffset.set(id, offset);
       }

@@ -20,20 +20,24 @@ export function hourLabel(hourOfWeek: number): string {
  */
 const WEEK_HISTORY_DAYS = 14;
 
+/** Activity of an hour of the week, wrapping around the week. */
+function hourAt(p: IdentityProfile, i: number): number {
+  return p.hours[(i + 168) % 168] ?? 0;
+}
+
 export function detectUnusualHour(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
   const total = p.hoursTotal;
   if (total < 20) return;
-  const at = (i: number): number => p.hours[(i + 168) % 168] ?? 0;
   const h = f.hourOfWeek;
   const weekly = f.t - p.firstSeen >= WEEK_HISTORY_DAYS * 86_400_000;
   let share: number;
   if (weekly) {
     // Neighbouring hours count half: a job that slips past the hour is not unusual.
-    share = (at(h) + 0.5 * (at(h - 1) + at(h + 1))) / total;
+    share = (hourAt(p, h) + 0.5 * (hourAt(p, h - 1) + hourAt(p, h + 1))) / total;
   } else {
     const hod = h % 24;
     let sum = 0;
-    for (let d = 0; d < 7; d++) sum += at(d * 24 + hod) + 0.5 * (at(d * 24 + hod - 1) + at(d * 24 + hod + 1));
+    for (let d = 0; d < 7; d++) sum += hourAt(p, d * 24 + hod) + 0.5 * (hourAt(p, d * 24 + hod - 1) + hourAt(p, d * 24 + hod + 1));
     share = sum / 7 / total;
   }
   if (share >= rules.config.unusualHourShare) return;
