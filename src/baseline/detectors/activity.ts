@@ -116,6 +116,9 @@ const MIN_HOURS = 10;
  * a per-event check misses. Absolute floors: `rateMinEvents` calls, `volumeMinBytes` bytes,
  * `volumeMinRows` rows — a quiet identity's tenfold of nothing is still nothing.
  */
+/** The config floor each of AGGREGATE_KEYS must reach to be judged: calls, bytes or rows. */
+const FLOOR_OF = AGGREGATE_KEYS.map((k) => (k === 'reads' || k === 'writes' ? 'rateMinEvents' : k.endsWith('Bytes') ? 'volumeMinBytes' : 'volumeMinRows') as 'rateMinEvents' | 'volumeMinBytes' | 'volumeMinRows');
+
 export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, rules: BaselineRules, out: Finding[]): void {
   const hourly = p.hourly;
   if (!hourly) return;
@@ -125,7 +128,7 @@ export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, ru
     const st = hourly[k];
     if (st.n < MIN_HOURS) continue;
     const x = totals[k];
-    const floor = k === 'reads' || k === 'writes' ? c.rateMinEvents : k.endsWith('Bytes') ? c.volumeMinBytes : c.volumeMinRows;
+    const floor = c[FLOOR_OF[i]!];
     if (x < floor) continue;
     const z = (Math.log1p(x) - st.mean) / Math.sqrt(st.var + 0.25);
     if (z <= c.spikeZ) continue;
