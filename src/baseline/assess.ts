@@ -30,9 +30,8 @@ export function assessEvent(p: IdentityProfile, event: WardenEvent, f: EventFeat
   detectNovelty(p, f, rules, findings);
   detectUnusualHour(p, f, rules, findings);
   detectRateSpike(p, f, rules, findings);
-  detectVolumeSpike(p, event, rules, findings);
   // One volume finding per event: the per-event check first, then the hour's totals.
-  if (!findings.some((x) => x.code === 'VOLUME_SPIKE')) detectHourlyVolume(p, totals, rules, findings);
+  if (!detectVolumeSpike(p, event, rules, findings)) detectHourlyVolume(p, totals, rules, findings);
   detectFailures(p, f, rules, findings);
   detectRareSequence(p, f, rules, findings);
   detectConcurrentToken(p, event, f, rules, findings);

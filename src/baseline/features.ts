@@ -21,8 +21,28 @@ export interface EventFeatures {
 const DAY_MS = 86_400_000;
 const DESTRUCTIVE = /(delete|drop|truncate|destroy|terminate|remove|purge|wipe|deregister)/i;
 
+/**
+ * A pure function of a string, memoised: source IPs, user agents, resources and actions repeat
+ * heavily from event to event, and their derived values are asked for on every event. The cache
+ * starts over when it reaches `max` strings, so attacker-chosen values cannot grow it without limit.
+ */
+function memoised(compute: (text: string) => string, max = 50_000): (text: string) => string {
+  const cache = new Map<string, string>();
+  return (text) => {
+    let out = cache.get(text);
+    if (out === undefined) {
+      out = compute(text);
+      if (cache.size >= max) cache.clear();
+      cache.set(text, out);
+    }
+    return out;
+  };
+}
+
 /** `a.b.c.0/24` for IPv4, the first three groups (`/48`) for IPv6. */
-export function networkOf(ip: string): string {
+export const networkOf = memoised(computeNetwork);
+
+function computeNetwork(ip: string): string {
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/.exec(ip);
   if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
   if (ip.includes(':')) {
@@ -33,7 +53,9 @@ export function networkOf(ip: string): string {
 }
 
 /** `terraform/1.9 (+https…)` → `terraform`; `aws-cli/2.15 Python/3.11` → `aws-cli`. */
-export function userAgentFamily(ua: string): string {
+export const userAgentFamily = memoised(computeUserAgentFamily);
+
+function computeUserAgentFamily(ua: string): string {
   const first = ua.trim().split(/[\s/;(]/, 1)[0] ?? '';
   return first.toLowerCase() || 'unknown';
 }
@@ -42,18 +64,7 @@ export function userAgentFamily(ua: string): string {
  * Generalises a resource so that ordinary churn (object keys, build numbers, dates, ids) maps
  * onto one pattern: `arn:aws:s3:::prod-artifacts/app-1234.tgz` → `arn:aws:s3:::prod-artifacts/*`.
  */
-const patternCache = new Map<string, string>();
-const PATTERN_CACHE_MAX = 50_000;
-
-export function resourcePattern(resource: string): string {
-  // Resources repeat heavily; the pattern is a pure function of the string, so memoise it.
-  const cached = patternCache.get(resource);
-  if (cached !== undefined) return cached;
-  const pattern = computePattern(resource);
-  if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.clear();
-  patternCache.set(resource, pattern);
-  return pattern;
-}
+export const resourcePattern = memoised(computePattern);
 
 function computePattern(resource: string): string {
   const clean = resource.split('?', 1)[0] ?? resource;
@@ -62,9 +73,22 @@ function computePattern(resource: string): string {
   return parts.length > 2 ? `${head.join('/')}/*` : parts.length === 2 ? `${head[0]}/*` : (head[0] ?? '');
 }
 
-export function serviceOf(action: string): string {
+export const serviceOf = memoised((action: string): string => {
   const i = action.indexOf(':');
   return i > 0 ? action.slice(0, i) : action;
+});
+
+/** Whether an action's name says it destroys something (memoised like the values above). */
+const destructiveActions = new Map<string, boolean>();
+
+export function isDestructive(action: string): boolean {
+  let out = destructiveActions.get(action);
+  if (out === undefined) {
+    out = DESTRUCTIVE.test(action);
+    if (destructiveActions.size >= 50_000) destructiveActions.clear();
+    destructiveActions.set(action, out);
+  }
+  return out;
 }
 
 export function extractFeatures(event: WardenEvent, readOnlyFactor = 0.6): EventFeatures {
@@ -91,7 +115,7 @@ export function extractFeatures(event: WardenEvent, readOnlyFactor = 0.6): Event
     values,
     failed: event.outcome === 'failure' || event.outcome === 'denied',
     denied: event.outcome === 'denied',
-    destructive: DESTRUCTIVE.test(event.action),
+    destructive: isDestructive(event.action),
     sensitivity: event.readOnly === true ? readOnlyFactor : 1,
   };
 }

@@ -43,12 +43,25 @@ export interface PeerContext {
 
 /** The peer group of an event's identity, or null when nothing groups it. */
 export function peerGroupOf(identity: PeerContext, event: WardenEvent): string | null {
-  if (identity.class) return `${PEER_PREFIX}class/${identity.class}`;
+  if (identity.class) return classGroupOf(identity.class);
   // A team's pipelines and its people do different things: the owner's group is per identity type.
   if (identity.owner) return `${PEER_PREFIX}owner/${identity.owner}/${event.identity.type ?? 'unknown'}`;
   const account = event.attributes?.account ?? event.attributes?.project;
   if (typeof account === 'string' && account !== '') return `${PEER_PREFIX}${event.identity.type ?? 'unknown'}/${account}`;
   return null;
+}
+
+/** Class groups, built once per class: every event of a classed identity asks for its group. */
+const classGroups = new Map<string, string>();
+
+function classGroupOf(cls: string): string {
+  let group = classGroups.get(cls);
+  if (group === undefined) {
+    group = `${PEER_PREFIX}class/${cls}`;
+    if (classGroups.size >= 10_000) classGroups.clear();
+    classGroups.set(cls, group);
+  }
+  return group;
 }
 
 export function isPeerProfile(id: string): boolean {
@@ -125,22 +138,23 @@ export function assessAgainstPeers(peer: IdentityProfile, own: IdentityProfile, 
  */
 export function blendFindings(own: readonly Finding[], ownWeight: number, peer: readonly Finding[], peerWeight: number): Finding[] {
   const byCode = new Map<string, { f: Finding; part: number }>();
-  const add = (f: Finding, w: number): void => {
-    const weight = f.weight * w;
-    if (weight <= 0) return;
-    const prev = byCode.get(f.code);
-    if (!prev) {
-      byCode.set(f.code, { f: { ...f, weight }, part: weight });
-      return;
-    }
-    const keep = weight > prev.part ? { ...f } : prev.f;
-    keep.weight = prev.f.weight + weight;
-    keep.scale = Math.max(prev.f.scale ?? 1, f.scale ?? 1);
-    byCode.set(f.code, { f: keep, part: Math.max(prev.part, weight) });
-  };
-  for (const f of own) add(f, ownWeight);
-  for (const f of peer) add(f, peerWeight);
+  for (const f of own) blendInto(byCode, f, ownWeight);
+  for (const f of peer) blendInto(byCode, f, peerWeight);
   return [...byCode.values()].map((x) => ({ ...x.f, weight: Math.round(x.f.weight) }));
+}
+
+function blendInto(byCode: Map<string, { f: Finding; part: number }>, f: Finding, w: number): void {
+  const weight = f.weight * w;
+  if (weight <= 0) return;
+  const prev = byCode.get(f.code);
+  if (!prev) {
+    byCode.set(f.code, { f: { ...f, weight }, part: weight });
+    return;
+  }
+  const keep = weight > prev.part ? { ...f } : prev.f;
+  keep.weight = prev.f.weight + weight;
+  keep.scale = Math.max(prev.f.scale ?? 1, f.scale ?? 1);
+  byCode.set(f.code, { f: keep, part: Math.max(prev.part, weight) });
 }
 
 /** Folds a legitimate event of a member into its peer profile: value maps and hours only. */
@@ -171,12 +185,16 @@ const objAt = (v: unknown, key: string): Record<string, unknown> | undefined => 
   return x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
 };
 
+/** Actions that create an identity, besides the `…CreateServiceAccount` of each cloud. */
+const CREATES_IDENTITY: ReadonlySet<string> = new Set(['iam:CreateRole', 'iam:CreateUser', 'k8s:create:serviceaccounts']);
+
 /**
  * The id of the identity an event created, when it created one and succeeded: an IAM role or user
  * (CloudTrail), a Kubernetes service account, a GCP service account. Null otherwise.
  */
 export function createdIdentityOf(event: WardenEvent): string | null {
   if (event.outcome !== undefined && event.outcome !== 'success') return null;
+  if (!CREATES_IDENTITY.has(event.action) && !event.action.endsWith('CreateServiceAccount')) return null;
   const a = event.attributes;
   const request = objAt(a, 'request');
   const response = objAt(a, 'response');
@@ -199,7 +217,6 @@ export function createdIdentityOf(event: WardenEvent): string | null {
       return name && ns ? `system:serviceaccount:${ns}:${name}` : null;
     }
     default: {
-      if (!/CreateServiceAccount$/.test(event.action)) return null;
       const email = str(response?.email) ?? str(objAt(request, 'serviceAccount')?.email);
       if (email) return email;
       const id = str(request?.accountId);

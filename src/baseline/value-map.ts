@@ -66,8 +66,10 @@ const HEAPS_BETA = 0.5;
  */
 export function surprise(p: number, maxSurprise: number): number {
   if (p >= 1) return 0;
-  return Math.min(maxSurprise, Math.max(0, Math.log(1 / p) / Math.log(20)));
+  return Math.min(maxSurprise, Math.max(0, Math.log(1 / p) / LOG_20));
 }
+
+const LOG_20 = Math.log(20);
 
 /** Records one sighting. The map never grows past `cap`: the stalest, least-trusted entry goes. */
 export function recordValue(
@@ -116,15 +118,19 @@ function evictIfFull(map: ValueMap, cap: number, keep: string): void {
   map.size += 1;
   if (map.size <= cap + Math.max(1, cap >> 3)) return;
   // Stale first, then rarely seen: an entry's worth is its recency plus a bonus per sighting day.
-  const ranked = Object.entries(map.entries)
-    .filter(([k]) => k !== keep)
-    .map(([k, e]) => [k, e.last + e.days * 86_400_000] as const)
-    .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
-  const excess = map.size - cap;
-  for (let i = 0; i < excess && i < ranked.length; i++) {
-    const key = ranked[i]![0];
+  const ranked: Array<{ key: string; worth: number }> = [];
+  for (const key in map.entries) {
+    if (key === keep) continue;
+    const e = map.entries[key]!;
+    ranked.push({ key, worth: e.last + e.days * 86_400_000 });
+  }
+  ranked.sort((a, b) => a.worth - b.worth || (a.key < b.key ? -1 : 1));
+  const excess = Math.min(map.size - cap, ranked.length);
+  for (let i = 0; i < excess; i++) {
+    const key = ranked[i]!.key;
     uncount(map, map.entries[key]!.n);
     delete map.entries[key];
   }
-  map.size = Object.keys(map.entries).length;
+  // The entries counted (the kept one included), less the evicted.
+  map.size = ranked.length + 1 - excess;
 }

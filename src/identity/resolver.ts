@@ -27,6 +27,8 @@ type FindingCode = keyof typeof FINDING_WEIGHTS;
 
 const RECORD_CACHE_LIMIT = 50_000;
 
+const NO_FINDINGS: readonly IdentityFinding[] = Object.freeze([]);
+
 export function createIdentityResolver(inventory: Inventory, options: IdentityResolverOptions = {}): IdentityResolver {
   const verdict = options.unknownIdentity ?? 'alert';
   const reopenAfterMs = options.reopenAfterMs ?? 24 * 3600_000;
@@ -45,7 +47,9 @@ export function createIdentityResolver(inventory: Inventory, options: IdentityRe
     return record;
   }
 
-  function finding(identityId: string, code: FindingCode, detail: string, time: number): IdentityFinding {
+  function finding(identityId: string, code: FindingCode, detail: string, event: WardenEvent): IdentityFinding {
+    // Event time is read only here: most events raise no finding.
+    const time = Date.parse(event.time);
     const key = `${code}\u0000${identityId}`;
     const last = openedAt.get(key);
     const opened = last === undefined || !(time - last < reopenAfterMs);
@@ -68,19 +72,18 @@ export function createIdentityResolver(inventory: Inventory, options: IdentityRe
       const record = recordOf(identityId);
       const tokenId = event.identity.tokenId;
       const holders = tokenId === undefined ? undefined : inventory.tokens.get(tokenId);
-      const findings: IdentityFinding[] = [];
-      const time = Date.parse(event.time);
+      let findings: IdentityFinding[] | null = null;
       if (record === null) {
-        findings.push(finding(identityId, 'UNKNOWN_IDENTITY', `${identityId} is not in the inventory (${inventory.file}); no owner is accountable`, time));
+        (findings ??= []).push(finding(identityId, 'UNKNOWN_IDENTITY', `${identityId} is not in the inventory (${inventory.file}); no owner is accountable`, event));
       } else if (record.verified === false) {
-        findings.push(finding(identityId, 'UNVERIFIED_OWNER', `owner ${record.owner} of ${identityId} is a guess not yet confirmed (verified: false in ${inventory.file})`, time));
+        (findings ??= []).push(finding(identityId, 'UNVERIFIED_OWNER', `owner ${record.owner} of ${identityId} is a guess not yet confirmed (verified: false in ${inventory.file})`, event));
       }
       if (tokenId !== undefined) {
         if (holders !== undefined && (record === null || !holders.includes(record))) {
           const others = holders.map((h) => `${h.id} (${h.owner})`).join(', ');
-          findings.push(finding(identityId, 'SHARED_TOKEN', `token ${tokenId} is declared for ${others}, not for ${identityId}`, time));
+          (findings ??= []).push(finding(identityId, 'SHARED_TOKEN', `token ${tokenId} is declared for ${others}, not for ${identityId}`, event));
         } else if (holders === undefined && record !== null && (record.tokens?.length ?? 0) > 0 && !isTemporaryToken(tokenId)) {
-          findings.push(finding(identityId, 'UNOWNED_TOKEN', `token ${tokenId} is not declared for ${identityId} or any other identity`, time));
+          (findings ??= []).push(finding(identityId, 'UNOWNED_TOKEN', `token ${tokenId} is not declared for ${identityId} or any other identity`, event));
         }
       }
       const owner = record?.owner ?? (holders?.length === 1 ? holders[0]?.owner ?? null : null);
@@ -91,7 +94,7 @@ export function createIdentityResolver(inventory: Inventory, options: IdentityRe
         class: record?.class ?? null,
         environment: record?.environment ?? event.environment ?? null,
         criticality: record?.criticality ?? null,
-        findings,
+        findings: findings ?? NO_FINDINGS,
       };
     },
   };

@@ -42,7 +42,8 @@ export interface IdentityResolution {
   class: string | null;
   environment: string | null;
   criticality: Criticality | null;
-  findings: IdentityFinding[];
+  /** Read-only: an identity with nothing to report shares one frozen empty list. */
+  findings: readonly IdentityFinding[];
 }
 
 /** Resolves events to owners. Deterministic in the order of events it is given. */

@@ -49,6 +49,17 @@ interface ActivePolicy {
   thresholds: ActiveRule[];
 }
 
+/** The evaluation of an event no policy covers: shared and frozen (evaluations are read-only). */
+const NO_POLICY: PolicyEvaluation = Object.freeze({
+  verdict: null,
+  shadowVerdict: null,
+  reasons: Object.freeze([]) as unknown as Reason[],
+  matched: Object.freeze([]) as unknown as MatchedRule[],
+  policyId: null,
+  excepted: false,
+  protected: false,
+});
+
 const RANK: Record<Verdict, number> = { allow: 0, alert: 1, block: 2 };
 const stronger = (a: Verdict | null, b: Verdict): Verdict => (a === null || RANK[b] > RANK[a] ? b : a);
 
@@ -126,7 +137,7 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
     let isProtected = false;
     let thresholds: { alertAt?: number; blockAt?: number } | undefined;
     let approval: { policyId: string; ruleId: string } | undefined;
-    if (policies.length === 0) return { verdict, shadowVerdict, reasons: [], matched: [], policyId, excepted, protected: isProtected };
+    if (policies.length === 0) return NO_POLICY;
     const timeMs = Date.parse(event.time);
 
     const report = (ap: ActivePolicy, ar: ActiveRule, detail: string): void => {

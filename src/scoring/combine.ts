@@ -49,34 +49,53 @@ const NESTED_SHARE = 0.5;
  * `signal` findings are independent and neither nested nor capped.
  */
 function capFamilies(findings: readonly Finding[], cap: number, factor: number, suppressed: ReadonlySet<string>, maxCap: number): Reason[] {
-  const weighted = findings.map((f) => ({ f, w: f.weight * factor * (suppressed.has(f.code) ? 0.25 : 1) }));
-  const strongest = new Map<string, number>();
-  weighted.forEach(({ f, w }, i) => {
-    if (f.family === 'signal') return;
-    const best = strongest.get(f.family);
-    if (best === undefined || w > weighted[best]!.w) strongest.set(f.family, i);
-  });
-  const sums = new Map<string, number>();
-  const caps = new Map<string, number>();
-  weighted.forEach((x, i) => {
-    const { f } = x;
-    if (f.family === 'signal') return;
-    if (strongest.get(f.family) !== i) x.w *= NESTED_SHARE;
-    sums.set(f.family, (sums.get(f.family) ?? 0) + x.w);
-    caps.set(f.family, Math.max(caps.get(f.family) ?? cap, Math.min(maxCap, cap * (f.scale ?? 1))));
-  });
-  return weighted.map(({ f, w }) => {
-    const sum = sums.get(f.family) ?? 0;
-    const familyCap = caps.get(f.family) ?? cap;
-    const scaled = f.family !== 'signal' && sum > familyCap ? (w * familyCap) / sum : w;
+  const n = findings.length;
+  if (n === 0) return [];
+  // Per event there are a handful of findings and families at most: plain arrays, a family's slot
+  // found by a scan (-1 for signals, which are neither nested nor capped).
+  const w: number[] = new Array<number>(n);
+  const slot: number[] = new Array<number>(n);
+  const families: string[] = [];
+  const strongest: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = findings[i]!;
+    w[i] = f.weight * factor * (suppressed.has(f.code) ? 0.25 : 1);
+    if (f.family === 'signal') {
+      slot[i] = -1;
+      continue;
+    }
+    let s = families.indexOf(f.family);
+    if (s < 0) {
+      s = families.push(f.family) - 1;
+      strongest.push(i);
+    } else if (w[i]! > w[strongest[s]!]!) {
+      strongest[s] = i;
+    }
+    slot[i] = s;
+  }
+  const sums = families.map(() => 0);
+  const caps = families.map(() => cap);
+  for (let i = 0; i < n; i++) {
+    const s = slot[i]!;
+    if (s < 0) continue;
+    if (strongest[s] !== i) w[i]! *= NESTED_SHARE;
+    sums[s]! += w[i]!;
+    caps[s] = Math.max(caps[s]!, Math.min(maxCap, cap * (findings[i]!.scale ?? 1)));
+  }
+  const out: Reason[] = new Array<Reason>(n);
+  for (let i = 0; i < n; i++) {
+    const f = findings[i]!;
+    const s = slot[i]!;
+    const scaled = s >= 0 && sums[s]! > caps[s]! ? (w[i]! * caps[s]!) / sums[s]! : w[i]!;
     const reason: Reason = { code: f.code, detail: f.detail, weight: Math.round(scaled * 10) / 10 };
     if (f.technique !== undefined) {
       reason.technique = f.technique;
       if (f.tactic !== undefined) reason.tactic = f.tactic;
       if (f.entry !== undefined) reason.entry = f.entry;
     }
-    return reason;
-  });
+    out[i] = reason;
+  }
+  return out;
 }
 
 /**
@@ -87,16 +106,17 @@ function capFamilies(findings: readonly Finding[], cap: number, factor: number, 
  */
 export const MIN_CORROBORATION = 15;
 
+function addTo(sums: Map<string, number>, key: string, w: number): void {
+  sums.set(key, (sums.get(key) ?? 0) + w);
+}
+
 function corroboration(input: CombineInput, baseline: readonly Reason[], total: number): number {
   const bySource = new Map<string, number>();
-  const add = (key: string, w: number): void => {
-    bySource.set(key, (bySource.get(key) ?? 0) + w);
-  };
-  for (const f of input.identity.findings) add('identity', f.opened ? f.weight : 0);
-  for (const r of input.policy.reasons) add('policy', r.weight);
+  for (const f of input.identity.findings) addTo(bySource, 'identity', f.opened ? f.weight : 0);
+  for (const r of input.policy.reasons) addTo(bySource, 'policy', r.weight);
   baseline.forEach((r, i) => {
     const f = input.findings[i];
-    add(f === undefined || f.family === 'signal' ? `signal:${r.code}:${i}` : f.family, r.weight);
+    addTo(bySource, f === undefined || f.family === 'signal' ? `signal:${r.code}:${i}` : f.family, r.weight);
   });
   let strongest = 0;
   for (const w of bySource.values()) strongest = Math.max(strongest, w);
@@ -134,7 +154,8 @@ export function combine(input: CombineInput): Combined {
   const anomalyVerdict = verdictForScore(score, input.thresholds);
   // An exception lets an action through policy; anomaly scoring may still alert, never block.
   const anomaly: Verdict = input.policy.excepted && anomalyVerdict === 'block' ? 'alert' : anomalyVerdict;
-  const identityVerdict = strongest(...input.identity.findings.map((f) => (f.opened ? f.verdict : null)));
+  let identityVerdict: Verdict = 'allow';
+  for (const f of input.identity.findings) if (f.opened) identityVerdict = strongest(identityVerdict, f.verdict);
   const verdict = strongest(anomaly, input.policy.verdict, identityVerdict);
   if (input.policy.verdict === 'block') score = Math.max(score, input.thresholds.blockAt);
 

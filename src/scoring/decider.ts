@@ -8,7 +8,6 @@ import type { WardenEvent } from '../events/event.js';
 import type { IdentityResolution, IdentityResolver } from '../identity/types.js';
 import type { PolicyEngine, PolicyEvaluation } from '../policy/types.js';
 import type { BaselineStore, ProfileUpdate } from '../baseline/store.js';
-import { offsetAfter } from '../baseline/store.js';
 import type { IdentityProfile } from '../baseline/profile.js';
 import type { Finding } from '../baseline/finding.js';
 import { emptyProfile } from '../baseline/profile.js';
@@ -53,6 +52,9 @@ export interface DeciderDeps {
 
 const NO_HITS: readonly TechniqueHit[] = Object.freeze([]);
 const NO_SIGMA: readonly SigmaHit[] = Object.freeze([]);
+
+/** What the baseline stage hands the combine step (see CombineInput). */
+type BaselineInput = Pick<CombineInput, 'findings' | 'learning' | 'model' | 'suppressed'> & { learningWeight?: number | undefined; learningDetail?: string | undefined };
 
 /** Where a batch sits in its source: the store keeps one offset watermark per partition. */
 export interface BatchPosition {
@@ -163,6 +165,22 @@ export function slowPoints(findings: readonly Finding[], alertAt: number): numbe
   return points >= SLOW_MIN_EVENT_POINTS && points < alertAt ? points : 0;
 }
 
+/** How a learning identity's findings were weighed (own baseline by maturity, peers). */
+interface LearningBlend {
+  strict: boolean;
+  maturity: number;
+  ownWeight: number;
+  usePeers: boolean;
+  createdBy: string | undefined;
+}
+
+/** What the LEARNING reason says about the blend. */
+function learningDetailOf(b: LearningBlend): string {
+  return b.strict
+    ? `created by ${b.createdBy} shortly before its first action: judged against ${b.usePeers ? 'its peers in full' : 'its own first events only (no mature peers)'}`
+    : `learning (${Math.round(b.maturity * 100)}% mature): own findings weigh ×${b.ownWeight.toFixed(2)}${b.usePeers ? `, peers ×${(1 - b.maturity).toFixed(2)}` : ', no mature peers'}`;
+}
+
 /**
  * A grant covering the event (at event time) keeps the decision from blocking: the action was
  * approved by people, so it passes, and the pipeline publishes no block record for it. What the
@@ -182,6 +200,12 @@ export function honourGrant(combined: Combined, grant: Grant | null, evaluation:
   return out;
 }
 
+/** The decision with `degraded: true` in its sorted place (between `decisionId` and `eventId`). */
+function markDegraded(d: Decision): Decision {
+  const { action, decidedAt, decisionId, ...rest } = d;
+  return { action, decidedAt, decisionId, degraded: true, ...rest };
+}
+
 export function createDecider(deps: DeciderDeps): Decider {
   const { config, resolver, policy, store } = deps;
   const knowledgeOf: () => KnowledgePack | null = typeof deps.knowledge === 'function' ? deps.knowledge : () => (deps.knowledge as KnowledgePack | null | undefined) ?? null;
@@ -193,13 +217,18 @@ export function createDecider(deps: DeciderDeps): Decider {
   for (const r of deps.feedback ?? []) feedback.set(r.eventId, r);
   const sketchWidth = config.baseline.sequenceSketchWidth;
   // Thresholds depend only on (class, environment) unless a policy overrides them: compute once.
-  const thresholdCache = new Map<string, Thresholds>();
+  // By class, then environment (null and '' alike: neither names one).
+  const thresholdCache = new Map<string, Map<string, Thresholds>>();
   const cachedThresholds = (cls: string | null, env: string | null): Thresholds => {
-    const key = `${cls ?? ''}\u0000${env ?? ''}`;
-    let t = thresholdCache.get(key);
+    let byEnv = thresholdCache.get(cls ?? '');
+    if (!byEnv) {
+      byEnv = new Map();
+      thresholdCache.set(cls ?? '', byEnv);
+    }
+    let t = byEnv.get(env ?? '');
     if (!t) {
       t = thresholdsFor(config.scoring, cls, env);
-      thresholdCache.set(key, t);
+      byEnv.set(env ?? '', t);
     }
     return t;
   };
@@ -210,7 +239,6 @@ export function createDecider(deps: DeciderDeps): Decider {
       action: event.action,
       decidedAt: decidedAt ?? event.time,
       decisionId: decisionIdFor(event.id, policy.version, modelVersion),
-      ...(degraded ? { degraded: true } : {}),
       eventId: event.id,
       eventTime: event.time,
       identity: identity.identityId,
@@ -224,27 +252,27 @@ export function createDecider(deps: DeciderDeps): Decider {
       verdict: combined.verdict,
     };
     if (combined.wouldBe !== undefined) out.wouldBe = combined.wouldBe;
-    return out;
+    return degraded ? markDegraded(out) : out;
   }
 
   /** The combine step with the configured weights and the thresholds for this event. */
-  function combineFor(
-    event: WardenEvent,
-    identity: IdentityResolution,
-    evaluation: PolicyEvaluation,
-    baseline: Pick<CombineInput, 'findings' | 'learning' | 'model' | 'suppressed'> & Partial<Pick<CombineInput, 'learningWeight' | 'learningDetail'>>,
-  ): Combined {
+  function combineFor(event: WardenEvent, identity: IdentityResolution, evaluation: PolicyEvaluation, baseline: BaselineInput): Combined {
     const env = event.environment ?? identity.environment;
-    return combine({
+    const input: CombineInput = {
       identity,
       policy: evaluation,
-      learningWeight: config.baseline.learningWeight,
-      ...baseline,
+      findings: baseline.findings,
+      learning: baseline.learning,
+      learningWeight: baseline.learningWeight ?? config.baseline.learningWeight,
       familyCap: config.scoring.familyCap,
+      model: baseline.model,
       modelWeight: config.scoring.modelWeight,
+      suppressed: baseline.suppressed,
       thresholds: evaluation.thresholds ? thresholdsFor(config.scoring, identity.class, env, evaluation.thresholds) : cachedThresholds(identity.class, env),
       mode: config.scoring.mode,
-    });
+    };
+    if (baseline.learningDetail !== undefined) input.learningDetail = baseline.learningDetail;
+    return combine(input);
   }
 
   /** Identity, policy and technique knowledge only, for when the store is down (see DecideOptions). */
@@ -315,8 +343,29 @@ export function createDecider(deps: DeciderDeps): Decider {
       p.createdBy = record.createdBy;
       p.createdAt = record.createdAt;
     };
-    /** Not yet learned from this partition position (a redelivered event teaches nothing twice). */
-    const fresh = (id: string, offset: string | null): boolean => offset === null || offsetAfter(offset, loaded.get(id)?.watermark ?? null);
+    /**
+     * Not yet learned from this partition position (a redelivered event teaches nothing twice):
+     * `offsetAfter`, with each watermark parsed once per batch.
+     */
+    const watermarks = new Map<string, bigint | null>();
+    let offsetText: string | null = null;
+    let offsetValue = 0n;
+    const fresh = (id: string, offset: string | null): boolean => {
+      if (offset === null) return true;
+      let watermark = watermarks.get(id);
+      if (watermark === undefined) {
+        const stored = loaded.get(id)?.watermark ?? null;
+        watermark = stored === null ? null : BigInt(stored);
+        watermarks.set(id, watermark);
+      }
+      if (watermark === null) return true;
+      // The identity and its peer group ask about the same offset one after the other.
+      if (offset !== offsetText) {
+        offsetValue = BigInt(offset);
+        offsetText = offset;
+      }
+      return offsetValue > watermark;
+    };
 
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as WardenEvent;
@@ -333,7 +382,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       const evaluation = policy.evaluate(event, identity);
       const assessment = assessEvent(profile, event, f, rules);
       let findings = assessment.findings;
-      let learningDetail: string | undefined;
+      let blend: LearningBlend | null = null;
       if (assessment.learning) {
         // Until its own baseline is mature the identity is also judged against its peers, blended
         // by maturity; one created shortly before it acted is judged by its peers alone, in full.
@@ -343,9 +392,7 @@ export function createDecider(deps: DeciderDeps): Decider {
         const usePeers = group !== null && peersMature(peer, f.t, rules, id);
         const peerFindings = usePeers ? assessAgainstPeers(peer, profile, f, rules, group) : [];
         findings = blendFindings(findings, ownWeight, peerFindings, 1 - m);
-        learningDetail = strict
-          ? `created by ${profile.createdBy} shortly before its first action: judged against ${usePeers ? 'its peers in full' : 'its own first events only (no mature peers)'}`
-          : `learning (${Math.round(m * 100)}% mature): own findings weigh ×${ownWeight.toFixed(2)}${usePeers ? `, peers ×${(1 - m).toFixed(2)}` : ', no mature peers'}`;
+        blend = { strict, maturity: m, ownWeight, usePeers, createdBy: profile.createdBy };
       }
       const matched = sigma ? sigma.match(event) : NO_SIGMA;
       if (hits.length > 0 || matched.length > 0) {
@@ -354,14 +401,16 @@ export function createDecider(deps: DeciderDeps): Decider {
       }
       // Slow and low: this event's points join the identity's decayed sum of recent risk.
       const points = slowPoints(findings, config.scoring.alertAt);
-      if (!assessment.learning) detectSlowAndLow(profile, f.t, points, rules, findings);
+      const slowReported = !assessment.learning && detectSlowAndLow(profile, f.t, points, rules, findings);
       const combined = honourGrant(
         combineFor(event, identity, evaluation, {
           findings,
           learning: assessment.learning,
           model: scores?.[i] ?? null,
           suppressed: suppressedCodes(profile, f.t),
-          ...(learningDetail !== undefined ? { learningWeight: 1, learningDetail } : {}),
+          // The blend weighed the findings already; its detail is only read when there are findings.
+          learningWeight: blend !== null ? 1 : undefined,
+          learningDetail: blend !== null && findings.length > 0 ? learningDetailOf(blend) : undefined,
         }),
         grantOf(event, id),
         evaluation,
@@ -374,8 +423,8 @@ export function createDecider(deps: DeciderDeps): Decider {
       // learned may now score lower, and consumers keep the first decision of an id.
       const legit = assessment.learning || contextPoints(findings) < config.baseline.absorbBelowScore;
       if (fresh(id, offset)) {
-        learnEvent(profile, event, f, rules, legit, { totals: assessment.totals, points, slowReported: findings.some((x) => x.code === 'SLOW_AND_LOW') });
-        const fb = feedback.get(event.id);
+        learnEvent(profile, event, f, rules, legit, { totals: assessment.totals, points, slowReported });
+        const fb = feedback.size > 0 ? feedback.get(event.id) : undefined;
         if (fb) applyFeedback(profile, f, rules, fb);
         lastOffset.set(id, offset);
       }

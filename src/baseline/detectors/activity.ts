@@ -20,20 +20,24 @@ export function hourLabel(hourOfWeek: number): string {
  */
 const WEEK_HISTORY_DAYS = 14;
 
+/** Activity of an hour of the week, wrapping around the week. */
+function hourAt(p: IdentityProfile, i: number): number {
+  return p.hours[(i + 168) % 168] ?? 0;
+}
+
 export function detectUnusualHour(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
   const total = p.hoursTotal;
   if (total < 20) return;
-  const at = (i: number): number => p.hours[(i + 168) % 168] ?? 0;
   const h = f.hourOfWeek;
   const weekly = f.t - p.firstSeen >= WEEK_HISTORY_DAYS * 86_400_000;
   let share: number;
   if (weekly) {
     // Neighbouring hours count half: a job that slips past the hour is not unusual.
-    share = (at(h) + 0.5 * (at(h - 1) + at(h + 1))) / total;
+    share = (hourAt(p, h) + 0.5 * (hourAt(p, h - 1) + hourAt(p, h + 1))) / total;
   } else {
     const hod = h % 24;
     let sum = 0;
-    for (let d = 0; d < 7; d++) sum += at(d * 24 + hod) + 0.5 * (at(d * 24 + hod - 1) + at(d * 24 + hod + 1));
+    for (let d = 0; d < 7; d++) sum += hourAt(p, d * 24 + hod) + 0.5 * (hourAt(p, d * 24 + hod - 1) + hourAt(p, d * 24 + hod + 1));
     share = sum / 7 / total;
   }
   if (share >= rules.config.unusualHourShare) return;
@@ -112,6 +116,9 @@ const MIN_HOURS = 10;
  * a per-event check misses. Absolute floors: `rateMinEvents` calls, `volumeMinBytes` bytes,
  * `volumeMinRows` rows — a quiet identity's tenfold of nothing is still nothing.
  */
+/** The config floor each of AGGREGATE_KEYS must reach to be judged: calls, bytes or rows. */
+const FLOOR_OF = AGGREGATE_KEYS.map((k) => (k === 'reads' || k === 'writes' ? 'rateMinEvents' : k.endsWith('Bytes') ? 'volumeMinBytes' : 'volumeMinRows') as 'rateMinEvents' | 'volumeMinBytes' | 'volumeMinRows');
+
 export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, rules: BaselineRules, out: Finding[]): void {
   const hourly = p.hourly;
   if (!hourly) return;
@@ -121,7 +128,7 @@ export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, ru
     const st = hourly[k];
     if (st.n < MIN_HOURS) continue;
     const x = totals[k];
-    const floor = k === 'reads' || k === 'writes' ? c.rateMinEvents : k.endsWith('Bytes') ? c.volumeMinBytes : c.volumeMinRows;
+    const floor = c[FLOOR_OF[i]!];
     if (x < floor) continue;
     const z = (Math.log1p(x) - st.mean) / Math.sqrt(st.var + 0.25);
     if (z <= c.spikeZ) continue;
@@ -153,20 +160,21 @@ export function accumulatedRisk(p: IdentityProfile, t: number, points: number): 
  * Slow and low: the risk points of the identity's events, summed with a 6-hour half-life, against
  * the level that sum usually has for this identity (EWMA + `spikeZ` standard deviations, at least
  * `slowMinPoints`). Each event may stay far below the alert threshold; a campaign of many quiet
- * oddities over hours adds up. Judged after 10 events of history.
+ * oddities over hours adds up. Judged after 10 events of history. True when it reported.
  */
-export function detectSlowAndLow(p: IdentityProfile, t: number, points: number, rules: BaselineRules, out: Finding[]): void {
+export function detectSlowAndLow(p: IdentityProfile, t: number, points: number, rules: BaselineRules, out: Finding[]): boolean {
   const r = p.risk;
-  if (!r || r.n < 10 || points <= 0) return;
+  if (!r || r.n < 10 || points <= 0) return false;
   const acc = accumulatedRisk(p, t, points);
   const limit = Math.max(rules.config.slowMinPoints, r.mean + rules.config.spikeZ * Math.sqrt(r.var));
-  if (acc < limit) return;
+  if (acc < limit) return false;
   out.push({
     code: 'SLOW_AND_LOW',
     detail: `${Math.round(acc)} risk points over the last hours against a usual ${Math.round(r.mean)} (limit ${Math.round(limit)})`,
     weight: rules.config.weights.SLOW_AND_LOW,
     family: 'signal',
   });
+  return true;
 }
 
 /**
@@ -206,26 +214,27 @@ function volumeZ(stats: MeanVar, x: number): number {
 /**
  * Volume is judged per action (a backup bot's multi-GB writes say nothing about a multi-GB read):
  * a z-score against the action's own history, or, for an action that never moved data before,
- * a transfer ten times the configured minimum.
+ * a transfer ten times the configured minimum. True when it reported.
  */
-export function detectVolumeSpike(p: IdentityProfile, event: WardenEvent, rules: BaselineRules, out: Finding[]): void {
+export function detectVolumeSpike(p: IdentityProfile, event: WardenEvent, rules: BaselineRules, out: Finding[]): boolean {
   const c = rules.config;
+  // Most events move nothing worth judging: no lookup, no allocation for them.
+  const bytes = event.bytes;
+  const rows = event.rows;
+  const judgeBytes = typeof bytes === 'number' && bytes >= c.volumeMinBytes;
+  const judgeRows = typeof rows === 'number' && rows >= c.volumeMinRows;
+  if (!judgeBytes && !judgeRows) return false;
   const stats = p.volume[event.action];
-  const checks: Array<[string, MeanVar | undefined, number | null | undefined, number]> = [
-    ['bytes', stats?.bytes, event.bytes, c.volumeMinBytes],
-    ['rows', stats?.rows, event.rows, c.volumeMinRows],
-  ];
-  for (const [label, st, x, min] of checks) {
-    if (typeof x !== 'number' || x < min) continue;
-    let detail: string | null = null;
-    if (!st || st.n < 3) {
-      if (x >= min * 10) detail = `${x} ${label} by ${event.action}, which moved no such volume before`;
-    } else if (st.n >= 20) {
-      const z = volumeZ(st, x);
-      if (z > c.spikeZ) detail = `${x} ${label} by ${event.action} against a usual ${Math.round(Math.expm1(st.mean))} (z=${z.toFixed(1)})`;
-    }
-    if (detail === null) continue;
-    out.push({ code: 'VOLUME_SPIKE', detail, weight: c.weights.VOLUME_SPIKE, family: 'volume' });
-    return;
-  }
+  const detail = (judgeBytes ? volumeDetail(event.action, 'bytes', stats?.bytes, bytes, c.volumeMinBytes, c.spikeZ) : null) ?? (judgeRows ? volumeDetail(event.action, 'rows', stats?.rows, rows, c.volumeMinRows, c.spikeZ) : null);
+  if (detail === null) return false;
+  out.push({ code: 'VOLUME_SPIKE', detail, weight: c.weights.VOLUME_SPIKE, family: 'volume' });
+  return true;
+}
+
+/** What is spiky about `x` (bytes or rows, at least `min`) against the action's history, or null. */
+function volumeDetail(action: string, label: string, st: MeanVar | undefined, x: number, min: number, spikeZ: number): string | null {
+  if (!st || st.n < 3) return x >= min * 10 ? `${x} ${label} by ${action}, which moved no such volume before` : null;
+  if (st.n < 20) return null;
+  const z = volumeZ(st, x);
+  return z > spikeZ ? `${x} ${label} by ${action} against a usual ${Math.round(Math.expm1(st.mean))} (z=${z.toFixed(1)})` : null;
 }

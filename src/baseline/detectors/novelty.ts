@@ -45,8 +45,23 @@ export function detectNovelty(p: IdentityProfile, f: EventFeatures, rules: Basel
     const weight = Math.round(weights[spec.code] * nov * scale);
     if (weight < 1) continue;
     const detail = entry
-      ? `${spec.label} ${value} seen ${entry.n}× since ${new Date(entry.first).toISOString().slice(0, 10)}, not yet normal`
+      ? `${spec.label} ${value} seen ${entry.n}× since ${dateOf(entry.first)}, not yet normal`
       : `${spec.label} ${value} never seen for this identity`;
     out.push({ code: spec.code, detail, weight, family: spec.family, scale });
   }
+}
+
+const DAY_MS = 86_400_000;
+/** `YYYY-MM-DD` (UTC) of each day met, by day number: the same few days are formatted over and over. */
+const dates = new Map<number, string>();
+
+function dateOf(t: number): string {
+  const day = Math.floor(t / DAY_MS);
+  let out = dates.get(day);
+  if (out === undefined) {
+    out = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (dates.size >= 10_000) dates.clear();
+    dates.set(day, out);
+  }
+  return out;
 }

@@ -70,6 +70,15 @@ describe('decider without its store (Redis down)', () => {
     expect(await store.get(events[0]!.identity.id)).toBeNull();
   });
 
+  it('keeps the keys of a decision in sorted order, degraded or not (the canonical JSON the signer needs)', async () => {
+    const config = parseConfig('scoring: { mode: shadow }\npipeline: { failMode: closed }', 't');
+    const d = createDecider({ config, resolver: createInventoryResolver(null, config), policy: protectedIam, store: new MemoryBaselineStore() });
+    const degraded = await d.decideBatch(events, undefined, { storeUnavailable: true });
+    const decided = await d.decideBatch(events);
+    expect(degraded.map((x) => [x.degraded, x.wouldBe])).toEqual([[true, 'block'], [true, undefined]]);
+    for (const x of [...degraded, ...decided]) expect(Object.keys(x)).toEqual(Object.keys(x).sort());
+  });
+
   it('still applies technique knowledge, which needs no baseline', async () => {
     const { compileKnowledgePack } = await import('../../../src/knowledge/index.js');
     const knowledge = compileKnowledgePack([

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { emptyValueMap } from '../../../src/baseline/profile.js';
+import { recordValue } from '../../../src/baseline/value-map.js';
+
+const DAY = 86_400_000;
+const rules = { forgetMs: 30 * DAY, absorbAfterSightings: 5, absorbAfterDays: 3 };
+
+describe('value map eviction', () => {
+  it('cuts a map past its cap by an eighth back to the cap: stalest first, the new value kept, counts consistent', () => {
+    const map = emptyValueMap();
+    const cap = 16;
+    // v0..v17 seen once each, a minute apart; v5 seen again on a later day (worth a day more).
+    for (let i = 0; i <= 17; i++) recordValue(map, `v${i}`, i * 60_000, 0, true, rules, cap, 0.02);
+    recordValue(map, 'v5', DAY, 1, true, rules, cap, 0.02);
+    expect(map.size).toBe(18);
+    recordValue(map, 'v18', 18 * 60_000, 0, true, rules, cap, 0.02);
+    const keys = Object.keys(map.entries);
+    expect(map.size).toBe(cap);
+    expect(keys).toHaveLength(cap);
+    // The three stalest (v0, v1, v2) went; v5 (seen on two days) and the new v18 stayed.
+    expect(keys).not.toEqual(expect.arrayContaining(['v0']));
+    expect(keys.filter((k) => ['v0', 'v1', 'v2'].includes(k))).toEqual([]);
+    expect(keys).toEqual(expect.arrayContaining(['v3', 'v5', 'v18']));
+    // The entries left keep their order (codecs write them in order).
+    expect(keys).toEqual(['v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9', 'v10', 'v11', 'v12', 'v13', 'v14', 'v15', 'v16', 'v17', 'v18']);
+    const entries = Object.values(map.entries);
+    expect(map.obs).toBe(entries.reduce((s, e) => s + e.n, 0));
+    expect(map.ones).toBe(entries.filter((e) => e.n === 1).length);
+  });
+
+  it('breaks ties of worth by value, so that every store evicts the same entries', () => {
+    const map = emptyValueMap();
+    // Cap 2: the fourth value passes cap + 1 and two of the three others, equally worth, go.
+    for (const v of ['d', 'b', 'a', 'c']) recordValue(map, v, 0, 0, true, rules, 2, 0.02);
+    expect(Object.keys(map.entries)).toEqual(['d', 'c']);
+    expect(map.size).toBe(2);
+  });
+});
