@@ -43,10 +43,13 @@ export class DecisionPublisher {
     const { signer, topics, metrics } = this.deps;
     const { values, allowBatches } = signer.signDecisions(batch.decisions, this.allow, { source: batch.partition, maxRecordBytes: this.deps.maxProduceBytes - RECORD_OVERHEAD });
     const decisionMessages: Message[] = [];
-    const verdicts = new Map<string, number>();
-    for (const [i, decision] of batch.decisions.entries()) {
-      const label = `${decision.verdict}:${decision.mode}`;
-      verdicts.set(label, (verdicts.get(label) ?? 0) + 1);
+    // Decisions per verdict and mode, for the metric (no per-event label strings).
+    const verdicts: Partial<Record<string, Partial<Record<string, number>>>> = {};
+    const { decisions } = batch;
+    for (let i = 0; i < decisions.length; i++) {
+      const decision = decisions[i]!;
+      const byMode = (verdicts[decision.verdict] ??= {});
+      byMode[decision.mode] = (byMode[decision.mode] ?? 0) + 1;
       const value = values[i];
       if (value === null || value === undefined) continue;
       decisionMessages.push({ key: decision.identity, value, headers: VERDICT_HEADERS[decision.verdict] });
@@ -54,10 +57,7 @@ export class DecisionPublisher {
     // Plain allows: header readers (sinks, watchers) skip or pick the record without parsing it.
     for (const { value, allows } of allowBatches) decisionMessages.push({ key: batch.partition, value, headers: { 'warden-record': ALLOW_BATCH_RECORD, [ALLOWS_HEADER]: String(allows) } });
     if (metrics) {
-      for (const [label, n] of verdicts) {
-        const [verdict = '', mode = ''] = label.split(':');
-        metrics.decisions.inc({ verdict, mode }, n);
-      }
+      for (const [verdict, byMode] of Object.entries(verdicts)) for (const [mode, n] of Object.entries(byMode ?? {})) metrics.decisions.inc({ verdict, mode }, n ?? 0);
     }
     const blockMessages: Message[] = batch.blocks.map((block) => ({ key: blockKey(block.identity, block.tokenId), value: JSON.stringify(signer.sign(block)) }));
     if (metrics && blockMessages.length > 0) metrics.blocksPublished.inc({ state: 'block' }, blockMessages.length);
