@@ -55,22 +55,27 @@ function decideStandIn(events: WardenEvent[]): Decision[] {
   });
 }
 
-/** `onLearn(decidedSoFar)` runs where the pipeline stores a batch's profile updates. */
-function stages(onLearn?: (decidedSoFar: number) => Promise<void>): WardenStages {
+/** `onLearn(decidedSoFar, batchesSoFar)` runs where the pipeline stores a batch's profile updates. */
+function stages(onLearn?: (decidedSoFar: number, batchesSoFar: number) => Promise<void>): WardenStages {
   let decided = 0;
+  let batches = 0;
   return {
     normalizers: new Map(),
     decider: {
       async decide(events) {
         const decisions = decideStandIn([...events]);
         decided += decisions.length;
-        // The update carries how many events were decided up to this batch, for the store stand-in.
-        return { decisions, updates: [{ identity: 'svc-0', profile: {} as IdentityProfile, offset: String(decided) }] };
+        batches++;
+        // The update carries how many events and batches were decided up to this one, for the store stand-in.
+        return { decisions, updates: [{ identity: 'svc-0', profile: {} as IdentityProfile, offset: `${decided}/${batches}` }] };
       },
     },
     store: {
       async apply(updates) {
-        for (const u of updates) await onLearn?.(Number(u.offset));
+        for (const u of updates) {
+          const [decided = 0, batches = 0] = (u.offset ?? '').split('/').map(Number);
+          await onLearn?.(decided, batches);
+        }
       },
     },
     storeHealthy: async () => true,
@@ -111,11 +116,13 @@ describe('pipeline runner on the real broker', () => {
 
     const learnedBeforePublished: string[] = [];
     let learnCalls = 0;
-    const s = stages(async (decidedSoFar) => {
+    // Each batch publishes one allow-batch record (its plain allows) and a record per block: the
+    // only block is the last event, so learning batch k before publishing it leaves < k records.
+    const s = stages(async (decidedSoFar, batchesSoFar) => {
       learnCalls++;
       const ends = await admin.fetchTopicOffsets(setup.topics.decisions);
       const published = ends.reduce((sum, p) => sum + Number(p.high), 0);
-      if (published < decidedSoFar) learnedBeforePublished.push(`${published} published of ${decidedSoFar} decided`);
+      if (published < batchesSoFar) learnedBeforePublished.push(`${published} records published for ${batchesSoFar} batches (${decidedSoFar} decisions)`);
     });
     const app = await startWardenApp(config, silentLogger, { ...s, normalizers: new Map([[setup.topics.input, jsonNormalizer]]) });
     const decisions: Array<Decision & { sig: string }> = [];
