@@ -2,7 +2,8 @@
  * Ed25519 signatures over decisions and block records, in two forms:
  *
  * - one signature per record, `ed25519:<keyId>:<base64 signature>`, over the canonical JSON of the
- *   record without its `sig` field (block records, operator records);
+ *   record without its `sig` field (block records, operator records, allow-batch records: the
+ *   plain allows of a batch, allow-batch.ts);
  * - one signature per batch (the live pipeline's decisions): the records are the leaves of a
  *   Merkle tree (RFC 9162 hashing), Ed25519 signs the tree size and root, and each record carries
  *   its own inclusion proof and the batch manifest (manifest.ts):
@@ -199,12 +200,12 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
    */
   const signAllowBatches = (decisions: readonly Decision[], from: number, to: number, source: string, omit: boolean, maxBytes: number, out: SignedAllowBatch[]): void => {
     const { json, allows } = allowBatchJson(decisions, from, to, source, omit);
-    const signed = signOne(json);
-    if (to - from > 1 && Buffer.byteLength(signed) > maxBytes) {
+    // `,"sig":"ed25519:<16 hex>:<88 base64>"` adds 122 bytes.
+    if (to - from > 1 && Buffer.byteLength(json) + 122 > maxBytes) {
       const mid = from + Math.floor((to - from) / 2);
       signAllowBatches(decisions, from, mid, source, omit, maxBytes, out);
       signAllowBatches(decisions, mid, to, source, omit, maxBytes, out);
-    } else out.push({ value: signed, allows });
+    } else out.push({ value: signOne(json), allows });
   };
   return {
     keyId,
