@@ -1,8 +1,9 @@
 /**
  * The batch path without Kafka or Redis: records → BatchProcessor (normalize, decide against a
  * memory store, block records) → DecisionPublisher.encode (sign, encode) → profile updates
- * applied, in one process, CPU µs per event per stage. What `warden run` spends beyond the client
- * and the store, measured without the broker's noise.
+ * applied, in one process, CPU µs per event per stage (`sign`: DecisionPublisher.encode, signing and
+ * encoding everything the batch publishes), and what goes to the decisions topic: records and bytes
+ * per event. What `warden run` spends beyond the client and the store, without the broker's noise.
  *
  *   npx tsx bench/batch-path.ts [--events 60000] [--batch 1000] [--allow compact]
  */
@@ -51,6 +52,9 @@ const cpu = (): number => {
 const totals = { normalize: 0, decide: 0, sign: 0, learn: 0 };
 let bytes = 0;
 let records = 0;
+/** Allow-batch records (decisions.allow compact and none) among them. */
+let batchRecords = 0;
+let batchBytes = 0;
 async function run(from: number, to: number, count: boolean): Promise<void> {
   for (let i = from; i < to; i += BATCH) {
     const batch: SourceRecord[] = [];
@@ -71,8 +75,13 @@ async function run(from: number, to: number, count: boolean): Promise<void> {
     totals.sign += t3 - t2;
     totals.learn += t4 - t3;
     for (const request of requests) for (const { topic, messages } of request) if (topic === config.kafka.topics.decisions) for (const m of messages) {
+      const size = Buffer.byteLength(m.value as string);
       records++;
-      bytes += Buffer.byteLength(m.value as string);
+      bytes += size;
+      if (m.headers?.['warden-record'] !== undefined) {
+        batchRecords++;
+        batchBytes += size;
+      }
     }
   }
 }
@@ -84,4 +93,7 @@ const n = N - warm;
 const stages = Object.entries(totals).map(([stage, micros]) => `${stage} ${fmt(micros / n, 1)}`);
 console.log(`batch path (no Kafka, memory store), ${fmt(n)} events measured, batches of ${fmt(BATCH)}, decisions.allow ${ALLOW}, node ${process.version}`);
 console.log(`CPU µs per event: ${stages.join(', ')}, total ${fmt(Object.values(totals).reduce((a, b) => a + b, 0) / n, 1)}`);
-console.log(`decisions topic: ${fmt(records)} records, ${fmt(bytes / n, 0)} bytes per event`);
+console.log(
+  `decisions topic: ${fmt(records)} records (${fmt(records / n, 4)} per event), ${fmt(bytes / n, 0)} bytes per event, record values; ` +
+    `${fmt(records - batchRecords)} full records of ${fmt((bytes - batchBytes) / Math.max(1, records - batchRecords), 0)} B, ${fmt(batchRecords)} allow-batch records of ${fmt(batchBytes / Math.max(1, batchRecords) / 1024, 1)} KiB`,
+);

@@ -59,7 +59,8 @@ const NODE_OPTIONS = String(args['node-options']).split(' ').filter(Boolean);
 const ONLY = args.only;
 const INSTANCES = Number(args.instances);
 const ALLOW = String(args.allow);
-// `none` publishes no allow records: the drain could not count them (the watcher counts output records).
+// `none` publishes allow-batch records without entries: the drain could not count the allows (the
+// watcher counts decided events: full records and allow-batch entries).
 if (ALLOW !== 'compact' && ALLOW !== 'full') throw new Error('--allow is compact or full');
 const brokers = (process.env.WARDEN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });

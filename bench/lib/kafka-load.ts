@@ -4,6 +4,9 @@
  */
 import type { Consumer, Kafka, Message } from 'kafkajs';
 import { CpuLedger } from '../../src/pipeline/stage-clock.js';
+import { ALLOW_BATCH_RECORD, allowBatchEventIds } from '../../src/decisions/allow-batch.js';
+import type { AllowBatchRecord } from '../../src/decisions/allow-batch.js';
+import { recordHeaderOf } from '../../src/decisions/topic-records.js';
 
 export async function produceAll(kafka: Kafka, topic: string, messages: Message[], batch = 2000): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -118,7 +121,7 @@ export function eventIdOf(value: Buffer): string | null {
   return end < 0 ? null : value.toString('utf8', start, end);
 }
 
-/** Follows an output topic; `onRecord(eventId, atMs)` for each record (decisions or pass-through). */
+/** Follows an output topic; `onRecord(eventId, atMs)` for each decided event (a record, or an entry of an allow-batch record) or pass-through record. */
 export async function watchOutput(kafka: Kafka, topic: string, groupId: string, onRecord: (eventId: string, atMs: number) => void): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 20 });
   await consumer.connect();
@@ -127,7 +130,15 @@ export async function watchOutput(kafka: Kafka, topic: string, groupId: string, 
     eachBatch: async ({ batch }) => {
       const now = Date.now();
       for (const m of batch.messages) {
-        const eventId = m.value ? eventIdOf(m.value) : null;
+        if (!m.value) continue;
+        // An allow-batch record (decisions.allow: compact) carries the plain allows of a batch: one
+        // parse, then each entry's event id, so that every event is still timed.
+        if (recordHeaderOf(m.headers) === ALLOW_BATCH_RECORD) {
+          const record = JSON.parse(m.value.toString('utf8')) as AllowBatchRecord;
+          for (const id of allowBatchEventIds(record)) onRecord(id, now);
+          continue;
+        }
+        const eventId = eventIdOf(m.value);
         if (eventId) onRecord(eventId, now);
       }
     },

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import { decisionRecordOf } from '../decisions/compact.js';
+import type { CompactDecision } from '../decisions/compact.js';
+import { entriesOfRecord } from '../decisions/topic-records.js';
 import type { Decision } from '../decisions/decision.js';
 import type { WardenConfig } from '../config/schema.js';
 import { createNormalizer } from '../events/index.js';
@@ -124,25 +125,26 @@ export class ConsoleFeed {
 
   private takeDecision(value: Buffer | null, timestampMs: number): void {
     const parsed = parseJson(value);
-    const decision = decisionOf(parsed) ?? this.expandCompact(parsed, timestampMs);
-    if (decision === 'manifest') return;
-    if (!decision) {
+    const full = decisionOf(parsed);
+    if (full) {
+      this.options.onDecision(this.options.index.add(full));
+      return;
+    }
+    // An allow-batch record carries many allows; a batch manifest none.
+    const entries = entriesOfRecord(parsed);
+    if (entries === null || entries.some((e) => e.form === 'full')) {
       this.malformedDecisions++;
       return;
     }
-    this.options.onDecision(this.options.index.add(decision));
+    for (const e of entries) this.options.onDecision(this.options.index.add(this.expandCompact(e.record as CompactDecision, timestampMs)));
   }
 
   /**
-   * A compact allow (`decisions.allow: compact`) carries ids, verdict, score and versions only:
-   * the action, resource and time come from the event when the console has read it, else the
-   * record's timestamp stands in. Batch manifests are not decisions.
+   * A compact allow (an allow-batch entry, or a compact record written before them) carries ids,
+   * verdict, score and versions only: the action, resource and time come from the event when the
+   * console has read it, else the record's timestamp stands in. Its `sig` names what covers it.
    */
-  private expandCompact(parsed: unknown, timestampMs: number): Decision | 'manifest' | null {
-    const form = decisionRecordOf(parsed);
-    if (form?.form === 'manifest') return 'manifest';
-    if (form?.form !== 'compact') return null;
-    const c = form.record;
+  private expandCompact(c: CompactDecision, timestampMs: number): Decision {
     const event = this.options.events?.get(c.eventId) ?? null;
     const time = event?.time ?? new Date(Number.isFinite(timestampMs) ? timestampMs : Date.now()).toISOString();
     return {

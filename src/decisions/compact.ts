@@ -3,11 +3,16 @@
  *
  * - a **full** record is the whole decision (reasons, owner, action, resource…) with a Merkle-batch
  *   signature and its own inclusion proof: verifiable on its own. Alerts and blocks are always full.
- * - a **compact** record is what a consumer needs to account for a plain allow: event id, decision
- *   id, identity, verdict, risk, policy and model versions, and its leaf in the batch (in `sig`:
- *   `ed25519-merkle-leaf:<keyId>:<batchId>:<size>:<index>`). It carries no proof; the batch's
- *   **manifest record** lists every leaf hash, is signed on its own, and so covers it.
- * - with `none`, plain allows are not published at all; the manifest counts them (`omitted`).
+ * - with `compact` (the default), the plain allows of a processed batch go into one **allow-batch
+ *   record** (allow-batch.ts): per allow, what a consumer needs to account for it (event id,
+ *   decision id, identity, risk, policy and model versions; the verdict is allow), the whole record
+ *   signed once, plus the count of the batch's decisions and the ids of its full records.
+ * - with `none`, the allow-batch record keeps the accounting without entries (`omitted`).
+ *
+ * Records written before allow-batches stay readable and verifiable (topic-records.ts, signing.ts):
+ * a **compact** record per plain allow (event id, decision id, identity, verdict, risk, policy and
+ * model versions, its leaf in `sig`: `ed25519-merkle-leaf:<keyId>:<batchId>:<size>:<index>`), and
+ * per Merkle batch a signed **manifest record** listing every leaf hash, which covers them.
  *
  * A plain allow is an allow in force made with the baseline: a shadow-mode allow that would have
  * been an alert or a block (`wouldBe`), a degraded one (made without the store, its reasons
@@ -23,7 +28,7 @@ export const MANIFEST_KEY = 'warden.batch-manifest';
 /** `type` of a manifest record. */
 export const MANIFEST_TYPE = 'warden.batch-manifest';
 
-/** The compact form of a plain allow (keys in canonical order). */
+/** The compact form of a plain allow (keys in canonical order): an allow-batch entry, or a record written before them. */
 export interface CompactDecision {
   decisionId: string;
   eventId: string;
@@ -38,7 +43,7 @@ export interface CompactDecision {
 }
 
 /**
- * The signed manifest of one Merkle batch when allows are compact or omitted. `leaves` is the
+ * The signed manifest of one Merkle batch of compact or omitted allows (no longer written; read and verified). `leaves` is the
  * base64url (43 characters, no padding) leaf hash of every published record of the batch, in leaf
  * order, concatenated; `root` their RFC 9162 root (base64url), `batchId` its first 16 hex digits.
  * `decided` = `size` + `omitted`: every event the batch decided is accounted for.
@@ -85,20 +90,4 @@ export function compactDecision(d: Decision): CompactDecision {
 
 export function isManifestRecord(record: object): record is ManifestRecord {
   return (record as { type?: unknown }).type === MANIFEST_TYPE;
-}
-
-/** A record read from the decisions topic, told apart by its form. */
-export type DecisionRecord = { form: 'full'; record: Decision } | { form: 'compact'; record: CompactDecision } | { form: 'manifest'; record: ManifestRecord };
-
-/**
- * Tells the three record forms of the decisions topic apart (no signature check: pass the record
- * to a verifier, manifests first for compact records). Null for anything else.
- */
-export function decisionRecordOf(value: unknown): DecisionRecord | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  if (isManifestRecord(value)) return { form: 'manifest', record: value };
-  const r = value as Partial<Decision>;
-  if (typeof r.eventId !== 'string' || typeof r.decisionId !== 'string' || typeof r.verdict !== 'string') return null;
-  if (Array.isArray(r.reasons)) return { form: 'full', record: value as Decision };
-  return typeof (value as { policy?: unknown }).policy === 'string' ? { form: 'compact', record: value as CompactDecision } : null;
 }

@@ -2,7 +2,8 @@
  * Ed25519 signatures over decisions and block records, in two forms:
  *
  * - one signature per record, `ed25519:<keyId>:<base64 signature>`, over the canonical JSON of the
- *   record without its `sig` field (block records, operator records);
+ *   record without its `sig` field (block records, operator records, allow-batch records: the
+ *   plain allows of a batch, allow-batch.ts);
  * - one signature per batch (the live pipeline's decisions): the records are the leaves of a
  *   Merkle tree (RFC 9162 hashing), Ed25519 signs the tree size and root, and each record carries
  *   its own inclusion proof and the batch manifest (manifest.ts):
@@ -22,9 +23,11 @@ import type { KeyObject } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import { canonicalJson } from './canonical.js';
 import { leafHash, merkleRoot, merkleTree, rootFromPath } from './merkle.js';
+import { allowBatchEntry, allowBatchJson, allowBatchProblem, isAllowBatchRecord } from './allow-batch.js';
+import type { AllowBatchRecord } from './allow-batch.js';
 import { batchIdOf, decodeEventId, encodeEventId, eventIdOf, manifestMessage } from './manifest.js';
 import type { LeafPosition } from './manifest.js';
-import { compactDecision, isManifestRecord, isPlainAllow, LEAF_CHARS, MANIFEST_TYPE } from './compact.js';
+import { isManifestRecord, isPlainAllow, LEAF_CHARS } from './compact.js';
 import type { AllowOutput, ManifestRecord } from './compact.js';
 import type { Decision } from './decision.js';
 
@@ -41,18 +44,33 @@ export interface Signer {
    */
   signAll(records: readonly object[]): string[];
   /**
-   * Signs a batch of decisions for publishing in the `decisions.allow` form: each decision's record
-   * JSON (null for a plain allow that is not published), and with `compact` or `none` one signed
-   * manifest record per Merkle batch (compact.ts). With `full` this is `signAll`, no manifests.
+   * Signs a processed batch of decisions for publishing in the `decisions.allow` form. With `full`
+   * this is `signAll`. With `compact` or `none`, full records (alerts, blocks, notable allows) are
+   * Merkle-batch signed among themselves and the batch's plain allows go into allow-batch records
+   * (allow-batch.ts), each signed once; `values` is null for a plain allow.
    */
-  signDecisions(decisions: readonly Decision[], allow: AllowOutput): SignedDecisions;
+  signDecisions(decisions: readonly Decision[], allow: AllowOutput, options?: AllowBatchOptions): SignedDecisions;
+}
+
+export interface AllowBatchOptions {
+  /** `<topic>:<partition>` the batch was read from (the allow-batch record's `source`). */
+  source?: string;
+  /** Largest allow-batch record (JSON text bytes); a larger one is split. @defaultValue unbounded */
+  maxRecordBytes?: number;
 }
 
 export interface SignedDecisions {
-  /** Per decision, in order: its record as JSON text, or null when it is not published. */
+  /** Per decision, in order: its record as JSON text, or null when it is not published on its own. */
   values: Array<string | null>;
-  /** Manifest records (JSON text), one per Merkle batch; none with `allow: full`. */
-  manifests: string[];
+  /** Allow-batch records, in order; none with `allow: full`. */
+  allowBatches: SignedAllowBatch[];
+}
+
+export interface SignedAllowBatch {
+  /** The record as JSON text, signed. */
+  value: string;
+  /** Plain allows it accounts for (entries + omitted). */
+  allows: number;
 }
 
 export interface SignerOptions {
@@ -70,7 +88,8 @@ export interface SignerOptions {
  *   signature, or its inclusion proof) was altered after signing;
  * - `malformed`: a `sig` that is not a Warden signature at all (no key id can be read from it);
  * - `no-manifest`: a compact record whose batch manifest this verifier has not seen (yet): it
- *   is covered by the manifest's signature only, so it cannot be checked without it.
+ *   is covered by the manifest's signature only, so it cannot be checked without it; likewise an
+ *   entry of an allow-batch record (allow-batch.ts) whose record this verifier has not checked.
  */
 export type SignatureStatus = 'valid' | 'unsigned' | 'unknown-key' | 'bad-signature' | 'malformed' | 'no-manifest';
 
@@ -83,6 +102,8 @@ export interface Inspection {
   batch?: LeafPosition;
   /** A valid manifest record: the batch it describes (compact.ts). */
   manifest?: { batchId: string; keyId: string; size: number; decided: number; omitted: number; first: string; last: string };
+  /** A valid allow-batch record: what it accounts for (allow-batch.ts). */
+  allowBatch?: { keyId: string; source: string; first: string; last: string; decided: number; entries: number; full: readonly string[]; omitted: number };
 }
 
 export interface Verifier {
@@ -173,72 +194,37 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
     for (let i = 0; i < canonicals.length; i += batchSize) signBatch(canonicals.slice(i, i + batchSize), eventIds.slice(i, i + batchSize), out);
     return out;
   };
-  /** One Merkle batch of decisions with compact or omitted allows: their records and the manifest. */
-  const signManifested = (decisions: readonly Decision[], from: number, to: number, allow: 'compact' | 'none', values: Array<string | null>): string => {
-    const canonicals: string[] = [];
-    const at: number[] = [];
-    const compact: boolean[] = [];
-    for (let i = from; i < to; i++) {
-      const d = decisions[i]!;
-      const plain = isPlainAllow(d);
-      if (plain && allow === 'none') continue;
-      // compactDecision builds its keys in canonical order and holds only strings, numbers and
-      // null: JSON.stringify is its canonical JSON, without canonicalJson's walk over it.
-      if (plain) canonicals.push(JSON.stringify(compactDecision(d)));
-      else {
-        const { sig: _sig, ...rest } = d;
-        canonicals.push(canonicalJson(rest));
-      }
-      at.push(i);
-      compact.push(plain);
-    }
-    const size = canonicals.length;
-    const manifest: ManifestRecord = {
-      batchId: '',
-      decided: to - from,
-      first: decisions[from]?.eventId ?? '',
-      last: decisions[to - 1]?.eventId ?? '',
-      leaves: '',
-      omitted: to - from - size,
-      root: '',
-      size,
-      type: MANIFEST_TYPE,
-    };
-    if (size > 0) {
-      const hashes = canonicals.map((c) => leafHash(c));
-      const full = compact.some((c) => !c);
-      // Only full records carry an inclusion proof and the batch signature.
-      const { root, paths } = full ? merkleTree(hashes) : { root: merkleRoot(hashes), paths: [] };
-      const batchId = batchIdOf(root);
-      manifest.batchId = batchId;
-      manifest.leaves = hashes.map((h) => h.toString('base64url')).join('');
-      manifest.root = root.toString('base64url');
-      let tail = '';
-      let first = '';
-      let last = '';
-      if (full) {
-        first = encodeEventId(decisions[at[0]!]!.eventId);
-        last = encodeEventId(decisions[at[size - 1]!]!.eventId);
-        tail = `:${sign(null, manifestMessage(size, root, first, last), key).toString('base64')}"}`;
-      }
-      for (const [leaf, canonical] of canonicals.entries()) {
-        const head = `${canonical.slice(0, -1)},`;
-        values[at[leaf]!] = compact[leaf]
-          ? `${head}"sig":"ed25519-merkle-leaf:${keyId}:${batchId}:${size}:${leaf}"}`
-          : `${head}"sig":"ed25519-merkle-v2:${keyId}:${size}:${leaf}:${first}:${last}:${paths[leaf]!.map((h) => h.toString('base64url')).join('.')}${tail}`;
-      }
-    }
-    return signOne(canonicalJson(manifest));
+  /**
+   * The allow-batch records of `decisions[from, to)` (allow-batch.ts), signed: one, or, when it
+   * would exceed `maxBytes`, the records of the two halves of the range, recursively.
+   */
+  const signAllowBatches = (decisions: readonly Decision[], from: number, to: number, source: string, omit: boolean, maxBytes: number, out: SignedAllowBatch[]): void => {
+    const { json, allows } = allowBatchJson(decisions, from, to, source, omit);
+    // `,"sig":"ed25519:<16 hex>:<88 base64>"` adds 122 bytes.
+    if (to - from > 1 && Buffer.byteLength(json) + 122 > maxBytes) {
+      const mid = from + Math.floor((to - from) / 2);
+      signAllowBatches(decisions, from, mid, source, omit, maxBytes, out);
+      signAllowBatches(decisions, mid, to, source, omit, maxBytes, out);
+    } else out.push({ value: signOne(json), allows });
   };
   return {
     keyId,
     signAll,
-    signDecisions(decisions, allow) {
-      if (allow === 'full') return { values: signAll(decisions), manifests: [] };
+    signDecisions(decisions, allow, options = {}) {
+      if (allow === 'full') return { values: signAll(decisions), allowBatches: [] };
       const values = new Array<string | null>(decisions.length).fill(null);
-      const manifests: string[] = [];
-      for (let i = 0; i < decisions.length; i += batchSize) manifests.push(signManifested(decisions, i, Math.min(decisions.length, i + batchSize), allow, values));
-      return { values, manifests };
+      const full: Decision[] = [];
+      const at: number[] = [];
+      for (const [i, d] of decisions.entries()) {
+        if (isPlainAllow(d)) continue;
+        full.push(d);
+        at.push(i);
+      }
+      // Full records keep their Merkle-batch signatures, among themselves.
+      for (const [j, text] of signAll(full).entries()) values[at[j]!] = text;
+      const allowBatches: SignedAllowBatch[] = [];
+      if (decisions.length > 0) signAllowBatches(decisions, 0, decisions.length, options.source ?? '', allow === 'none', options.maxRecordBytes ?? Number.POSITIVE_INFINITY, allowBatches);
+      return { values, allowBatches };
     },
     sign<T extends object>(record: T): T & { sig: string } {
       const sig = prefix + sign(null, withoutSig(record), key).toString('base64');
@@ -252,9 +238,10 @@ const MERKLE_V1 = /^ed25519-merkle:([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9
 const MERKLE_V2 = /^ed25519-merkle-v2:([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):([A-Za-z0-9_-]*):([A-Za-z0-9_-]*):([A-Za-z0-9_.-]*):([A-Za-z0-9+/=]+)$/;
 const HASH = /^[A-Za-z0-9_-]{43}$/;
 /** The key id of any Warden signature form, read before the rest of the signature is parsed. */
-const KEY_ID = /^ed25519(?:-merkle(?:-v2|-leaf)?)?:([0-9a-f]{16}):/;
+const KEY_ID = /^ed25519(?:-merkle(?:-v2|-leaf)?|-allow-batch)?:([0-9a-f]{16}):/;
+const ALLOW_ENTRY = /^ed25519-allow-batch:([0-9a-f]{16}):([A-Za-z0-9+/]{22}):(0|[1-9][0-9]{0,9})$/;
 const LEAF = /^ed25519-merkle-leaf:([0-9a-f]{16}):([0-9a-f]{16}):([1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9})$/;
-/** Manifests a verifier keeps for the compact records still to come (each holds its leaf hashes). */
+/** Manifests (and allow-batch records) a verifier keeps for the compact records still to come. */
 const KEPT_MANIFESTS = 4096;
 /** Batch signatures a verifier remembers having checked (one per batch, so a few thousand suffice). */
 const CHECKED_BATCHES = 4096;
@@ -276,6 +263,30 @@ export function createVerifier(publicKeyPems: readonly string[], options: { kept
   const checked = new Map<string, boolean>();
   /** `<keyId>:<batchId>` → a verified manifest. */
   const manifests = new Map<string, ManifestRecord>();
+  /** `<keyId>:<ref>` → a verified allow-batch record (allow-batch.ts). */
+  const allowBatches = new Map<string, AllowBatchRecord>();
+  /** An allow-batch record: its own signature, then its shape (counts, rows). */
+  const inspectAllowBatch = (record: AllowBatchRecord, keyId: string, key: KeyObject, signature: string): Inspection => {
+    const bad: Inspection = { valid: false, status: 'bad-signature', keyId };
+    try {
+      if (!verify(null, withoutSig(record), key, Buffer.from(signature, 'base64'))) return bad;
+    } catch {
+      return bad;
+    }
+    if (allowBatchProblem(record) !== null) return bad;
+    if (allowBatches.size >= keptManifests) allowBatches.delete(allowBatches.keys().next().value as string);
+    allowBatches.set(`${keyId}:${signature.slice(0, 22)}`, record);
+    const { source, first, last, decided, entries, full, omitted } = record;
+    return { valid: true, status: 'valid', keyId, allowBatch: { keyId, source, first, last, decided, entries: entries.length, full, omitted } };
+  };
+  /** An entry of an allow-batch record: exactly the row its record (checked before) holds. */
+  const inspectAllowEntry = (record: object, keyId: string, entry: RegExpExecArray): Inspection => {
+    const batch = allowBatches.get(`${keyId}:${entry[2] ?? ''}`);
+    if (!batch) return { valid: false, status: 'no-manifest', keyId };
+    const expected = allowBatchEntry(batch, Number(entry[3]));
+    const { sig: _sig, ...rest } = record as Signed;
+    return expected !== null && canonicalJson(rest) === JSON.stringify(expected) ? { valid: true, status: 'valid', keyId } : { valid: false, status: 'bad-signature', keyId };
+  };
   /** A manifest record: its own signature, then that its leaves give its root. */
   const inspectManifest = (record: ManifestRecord, keyId: string, key: KeyObject, signature: string): Inspection => {
     const bad: Inspection = { valid: false, status: 'bad-signature', keyId };
@@ -322,6 +333,9 @@ export function createVerifier(publicKeyPems: readonly string[], options: { kept
     const bad: Inspection = { valid: false, status: 'bad-signature', keyId };
     const single = SINGLE.exec(raw);
     if (single && isManifestRecord(record)) return inspectManifest(record, keyId, key, single[2] ?? '');
+    if (single && isAllowBatchRecord(record)) return inspectAllowBatch(record, keyId, key, single[2] ?? '');
+    const entry = ALLOW_ENTRY.exec(raw);
+    if (entry) return inspectAllowEntry(record, keyId, entry);
     const leaf = LEAF.exec(raw);
     if (leaf) return inspectLeaf(record, keyId, leaf);
     if (single) {

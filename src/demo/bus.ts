@@ -13,11 +13,11 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Consumer, Producer } from 'kafkajs';
 import { parseConfig } from '../config/load.js';
 import type { WardenConfig } from '../config/schema.js';
-import { decisionRecordOf } from '../decisions/compact.js';
 import type { CompactDecision } from '../decisions/compact.js';
 import type { Decision } from '../decisions/decision.js';
 import { createSigner } from '../decisions/signing.js';
 import type { KeyPairPem } from '../decisions/signing.js';
+import { decisionEntriesOf } from '../decisions/topic-records.js';
 import type { WardenEvent } from '../events/event.js';
 import { createEnforcer } from '../enforcer/enforcer.js';
 import type { Enforcer } from '../enforcer/enforcer.js';
@@ -143,10 +143,11 @@ export async function kafkaBus(config: WardenConfig, files: DemoFiles, logger: L
     await decisions.run({
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
-          const read = decisionRecordOf(JSON.parse(m.value?.toString() ?? 'null'));
-          if (read === null || read.form === 'manifest') continue;
-          const d = read.form === 'full' ? read.record : decisionOfCompact(read.record);
-          for (const l of listeners) l(d);
+          // An allow-batch record carries the batch's plain allows: one decision each.
+          for (const read of decisionEntriesOf(m.value, m.headers) ?? []) {
+            const d = read.form === 'full' ? read.record : decisionOfCompact(read.record);
+            for (const l of listeners) l(d);
+          }
         }
       },
     });

@@ -1,6 +1,6 @@
 /**
  * `warden sinks`: reads the decisions topic in its own consumer group, outside the decision path.
- * Allows are skipped by the `warden-verdict` header without parsing; alerts and blocks are parsed,
+ * Allows are skipped by the `warden-verdict` or `warden-record` header without parsing; alerts and blocks are parsed,
  * their Ed25519 signature verified (a decision that does not verify is ignored and counted), then
  * notified (notifier.ts) and written as OCSF findings (ocsf-out/). Offsets are committed once every
  * sink acknowledged the chunk: at-least-once (webhooks carry a stable `X-Warden-Delivery` id,
@@ -9,6 +9,7 @@
 import kafkajs, { Partitioners } from 'kafkajs';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
+import { ALLOW_BATCH_RECORD, ALLOWS_HEADER } from '../decisions/allow-batch.js';
 import type { Decision } from '../decisions/decision.js';
 import type { Verifier } from '../decisions/signing.js';
 import type { Logger } from '../observability/logger.js';
@@ -36,8 +37,17 @@ export function readDecision(message: KafkaMessage, verifier: Verifier, metrics:
     metrics.decisionsRead.inc({ verdict: 'allow' });
     return null;
   }
-  // Batch manifests of compact allows (`decisions.allow`) share the topic; they are not decisions.
-  if (message.headers?.['warden-record'] !== undefined) return null;
+  // Allow-batch records (the plain allows of a batch, `decisions.allow`) and the batch manifests of
+  // older topics share the topic: skipped unparsed by their header; an allow-batch header says how
+  // many allows the record accounts for.
+  const record = message.headers?.['warden-record'];
+  if (record !== undefined) {
+    if (String(record) === ALLOW_BATCH_RECORD) {
+      const allows = Number(String(message.headers?.[ALLOWS_HEADER] ?? ''));
+      if (Number.isSafeInteger(allows) && allows > 0) metrics.decisionsRead.inc({ verdict: 'allow' }, allows);
+    }
+    return null;
+  }
   if (message.value === null) return null;
   let parsed: unknown;
   try {

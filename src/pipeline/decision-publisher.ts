@@ -1,13 +1,15 @@
 /**
- * Turns a processed batch into what goes to the broker: decisions signed in Merkle batches and
- * encoded in the configured form (`decisions.allow`: plain allows compact, full or not at all;
- * alerts and blocks always full), block records signed one by one, dead letters; then produces
- * them with `acks=all` in requests of bounded size, in order.
+ * Turns a processed batch into what goes to the broker: decisions encoded in the configured form
+ * (`decisions.allow`: with `compact` the batch's plain allows in one signed allow-batch record
+ * keyed by the source partition, with `none` the same record without entries, with `full` every
+ * decision on its own; alerts, blocks and notable allows always full records, Merkle-batch signed),
+ * block records signed one by one, dead letters; then produces them with `acks=all` in requests of
+ * bounded size, in order.
  */
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { blockKey } from '../decisions/block-record.js';
+import { ALLOW_BATCH_RECORD, ALLOWS_HEADER } from '../decisions/allow-batch.js';
 import type { AllowOutput } from '../decisions/compact.js';
-import { MANIFEST_KEY } from '../decisions/compact.js';
 import type { Signer } from '../decisions/signing.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import type { ProcessedBatch } from './batch-processor.js';
@@ -26,7 +28,8 @@ export interface DecisionPublisherDeps {
 
 /** The verdict as a header lets consumers that want only alerts and blocks skip the rest unparsed. */
 const VERDICT_HEADERS = { allow: { 'warden-verdict': 'allow' }, alert: { 'warden-verdict': 'alert' }, block: { 'warden-verdict': 'block' } } as const;
-const MANIFEST_HEADERS = { 'warden-record': 'batch-manifest' };
+/** Room left in a produce request for an allow-batch record's key, headers and framing. */
+const RECORD_OVERHEAD = 1024;
 
 export class DecisionPublisher {
   private readonly allow: AllowOutput;
@@ -38,22 +41,23 @@ export class DecisionPublisher {
   /** Signs and encodes a batch: the produce requests, in the order they must be sent. */
   encode(batch: ProcessedBatch): TopicMessages[][] {
     const { signer, topics, metrics } = this.deps;
-    const { values, manifests } = signer.signDecisions(batch.decisions, this.allow);
+    const { values, allowBatches } = signer.signDecisions(batch.decisions, this.allow, { source: batch.partition, maxRecordBytes: this.deps.maxProduceBytes - RECORD_OVERHEAD });
     const decisionMessages: Message[] = [];
-    const verdicts = new Map<string, number>();
-    for (const [i, decision] of batch.decisions.entries()) {
-      const label = `${decision.verdict}:${decision.mode}`;
-      verdicts.set(label, (verdicts.get(label) ?? 0) + 1);
+    // Decisions per verdict and mode, for the metric (no per-event label strings).
+    const verdicts: Partial<Record<string, Partial<Record<string, number>>>> = {};
+    const { decisions } = batch;
+    for (let i = 0; i < decisions.length; i++) {
+      const decision = decisions[i]!;
+      const byMode = (verdicts[decision.verdict] ??= {});
+      byMode[decision.mode] = (byMode[decision.mode] ?? 0) + 1;
       const value = values[i];
       if (value === null || value === undefined) continue;
       decisionMessages.push({ key: decision.identity, value, headers: VERDICT_HEADERS[decision.verdict] });
     }
-    for (const manifest of manifests) decisionMessages.push({ key: MANIFEST_KEY, value: manifest, headers: MANIFEST_HEADERS });
+    // Plain allows: header readers (sinks, watchers) skip or pick the record without parsing it.
+    for (const { value, allows } of allowBatches) decisionMessages.push({ key: batch.partition, value, headers: { 'warden-record': ALLOW_BATCH_RECORD, [ALLOWS_HEADER]: String(allows) } });
     if (metrics) {
-      for (const [label, n] of verdicts) {
-        const [verdict = '', mode = ''] = label.split(':');
-        metrics.decisions.inc({ verdict, mode }, n);
-      }
+      for (const [verdict, byMode] of Object.entries(verdicts)) for (const [mode, n] of Object.entries(byMode ?? {})) metrics.decisions.inc({ verdict, mode }, n ?? 0);
     }
     const blockMessages: Message[] = batch.blocks.map((block) => ({ key: blockKey(block.identity, block.tokenId), value: JSON.stringify(signer.sign(block)) }));
     if (metrics && blockMessages.length > 0) metrics.blocksPublished.inc({ state: 'block' }, blockMessages.length);

@@ -11,6 +11,7 @@ import type { Admin, Consumer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../../src/config/load.js';
 import type { Decision } from '../../src/decisions/decision.js';
+import { decisionEntriesOf } from '../../src/decisions/topic-records.js';
 import { generateKeyPair } from '../../src/decisions/signing.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startWardenApp } from '../../src/pipeline/app.js';
@@ -58,8 +59,8 @@ beforeAll(async () => {
   await watcher.subscribe({ topic: topics.decisions, fromBeginning: true });
   await watcher.run({
     eachMessage: async ({ message }) => {
-      const d = JSON.parse(message.value?.toString() ?? '{}') as Decision;
-      decisions.set(d.eventId, d);
+      // Full records, and plain allows as allow-batch entries (compact: no reasons).
+      for (const { record } of decisionEntriesOf(message.value, message.headers) ?? []) decisions.set(record.eventId, record as Decision);
     },
   });
 });

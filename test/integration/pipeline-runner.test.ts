@@ -20,7 +20,8 @@ import { operatorLiftRecord } from '../../src/enforcer/operator-records.js';
 import { wardenSetup } from './helpers/warden-process.js';
 import { readFileSync } from 'node:fs';
 import type { IdentityProfile } from '../../src/baseline/profile.js';
-import { isManifestRecord } from '../../src/decisions/compact.js';
+import { ALLOW_BATCH_RECORD } from '../../src/decisions/allow-batch.js';
+import { decisionEntriesOf, recordHeaderOf } from '../../src/decisions/topic-records.js';
 
 const jsonNormalizer: RecordNormalizer = (record, origin) => {
   try {
@@ -54,22 +55,27 @@ function decideStandIn(events: WardenEvent[]): Decision[] {
   });
 }
 
-/** `onLearn(decidedSoFar)` runs where the pipeline stores a batch's profile updates. */
-function stages(onLearn?: (decidedSoFar: number) => Promise<void>): WardenStages {
+/** `onLearn(decidedSoFar, batchesSoFar)` runs where the pipeline stores a batch's profile updates. */
+function stages(onLearn?: (decidedSoFar: number, batchesSoFar: number) => Promise<void>): WardenStages {
   let decided = 0;
+  let batches = 0;
   return {
     normalizers: new Map(),
     decider: {
       async decide(events) {
         const decisions = decideStandIn([...events]);
         decided += decisions.length;
-        // The update carries how many events were decided up to this batch, for the store stand-in.
-        return { decisions, updates: [{ identity: 'svc-0', profile: {} as IdentityProfile, offset: String(decided) }] };
+        batches++;
+        // The update carries how many events and batches were decided up to this one, for the store stand-in.
+        return { decisions, updates: [{ identity: 'svc-0', profile: {} as IdentityProfile, offset: `${decided}/${batches}` }] };
       },
     },
     store: {
       async apply(updates) {
-        for (const u of updates) await onLearn?.(Number(u.offset));
+        for (const u of updates) {
+          const [decided = 0, batches = 0] = (u.offset ?? '').split('/').map(Number);
+          await onLearn?.(decided, batches);
+        }
       },
     },
     storeHealthy: async () => true,
@@ -110,15 +116,17 @@ describe('pipeline runner on the real broker', () => {
 
     const learnedBeforePublished: string[] = [];
     let learnCalls = 0;
-    const s = stages(async (decidedSoFar) => {
+    // Each batch publishes one allow-batch record (its plain allows) and a record per block: the
+    // only block is the last event, so learning batch k before publishing it leaves < k records.
+    const s = stages(async (decidedSoFar, batchesSoFar) => {
       learnCalls++;
       const ends = await admin.fetchTopicOffsets(setup.topics.decisions);
       const published = ends.reduce((sum, p) => sum + Number(p.high), 0);
-      if (published < decidedSoFar) learnedBeforePublished.push(`${published} published of ${decidedSoFar} decided`);
+      if (published < batchesSoFar) learnedBeforePublished.push(`${published} records published for ${batchesSoFar} batches (${decidedSoFar} decisions)`);
     });
     const app = await startWardenApp(config, silentLogger, { ...s, normalizers: new Map([[setup.topics.input, jsonNormalizer]]) });
     const decisions: Array<Decision & { sig: string }> = [];
-    const manifests: object[] = [];
+    const allowBatches: object[] = [];
     const dlq: Array<{ reason: string; raw: string; origin: { offset: string } }> = [];
     const blocks: Array<{ identity: string; state: string; sig: string }> = [];
     const watcher = kafka.consumer({ groupId: `${setup.groupId}-watch` });
@@ -126,10 +134,13 @@ describe('pipeline runner on the real broker', () => {
     await watcher.subscribe({ topics: [setup.topics.decisions, setup.topics.dlq, setup.topics.blocks], fromBeginning: true });
     await watcher.run({
       eachMessage: async ({ topic, message }) => {
+        if (topic === setup.topics.decisions) {
+          if (recordHeaderOf(message.headers) === ALLOW_BATCH_RECORD) allowBatches.push(JSON.parse(message.value?.toString() ?? 'null') as object);
+          for (const entry of decisionEntriesOf(message.value, message.headers) ?? []) decisions.push(entry.record as Decision & { sig: string });
+          return;
+        }
         const value: unknown = JSON.parse(message.value?.toString() ?? 'null');
-        if (topic === setup.topics.decisions && isManifestRecord(value as object)) manifests.push(value as object);
-        else if (topic === setup.topics.decisions) decisions.push(value as Decision & { sig: string });
-        else if (topic === setup.topics.dlq) dlq.push(value as (typeof dlq)[number]);
+        if (topic === setup.topics.dlq) dlq.push(value as (typeof dlq)[number]);
         else blocks.push(value as (typeof blocks)[number]);
       },
     });
@@ -138,12 +149,12 @@ describe('pipeline runner on the real broker', () => {
       expect(new Set(decisions.map((d) => d.eventId)).size).toBe(400);
       expect(learnCalls).toBeGreaterThan(0);
       expect(learnedBeforePublished).toEqual([]);
-      // Allows are compact by default (covered by their batch manifest), the block is in full.
+      // Allows go into allow-batch records by default (their entries verify against them), the block is in full.
       const verifier = createVerifier([setup.publicKeyPem]);
-      expect(manifests.every((m) => verifier.verify(m))).toBe(true);
+      expect(allowBatches.every((m) => verifier.verify(m))).toBe(true);
       expect(decisions.every((d) => verifier.verify(d))).toBe(true);
       expect(decisions.filter((d) => d.reasons !== undefined).map((d) => d.verdict)).toEqual(['block']);
-      expect(manifests.reduce((n, m) => n + (m as { decided: number }).decided, 0)).toBe(400);
+      expect(allowBatches.reduce((n, m) => n + (m as { decided: number }).decided, 0)).toBe(400);
       expect(dlq.map((d) => d.reason).sort()).toEqual(['MALFORMED_JSON', 'MISSING_IDENTITY']);
       expect(dlq.find((d) => d.reason === 'MALFORMED_JSON')?.raw).toBe('{not json');
       expect(blocks).toHaveLength(1);

@@ -16,7 +16,8 @@ import { simulate } from '../../src/simulator/generate.js';
 import type { WardenEvent } from '../../src/events/event.js';
 import { createVerifier } from '../../src/decisions/signing.js';
 import type { Decision } from '../../src/decisions/decision.js';
-import { isManifestRecord } from '../../src/decisions/compact.js';
+import { ALLOW_BATCH_RECORD } from '../../src/decisions/allow-batch.js';
+import { decisionEntriesOf, recordHeaderOf } from '../../src/decisions/topic-records.js';
 import { RedisBaselineStore } from '../../src/baseline/store-redis.js';
 import { brokerRestartable, createTopics, deleteKeys, eventually, redisUrl, testKafka, uniqueName } from './helpers/services.js';
 import { exitWithin, startWarden, wardenSetup } from './helpers/warden-process.js';
@@ -42,8 +43,8 @@ class DecisionLog {
   /** Distinct decisions (by decisionId) per event id: more than one would be a double decision. */
   readonly idsPerEvent = new Map<string, Set<string>>();
   readonly dlq: Array<{ reason: string; origin: { offset?: string } }> = [];
-  /** Batch manifests (allows are published compact by default, covered by these). */
-  readonly manifests: object[] = [];
+  /** Allow-batch records (plain allows, decisions.allow: compact by default); their entries are in byEvent. */
+  readonly allowBatches: object[] = [];
   total = 0;
   consumer: Consumer | undefined;
 
@@ -53,11 +54,13 @@ class DecisionLog {
     await this.consumer.subscribe({ topics: [setup.topics.decisions, setup.topics.dlq], fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
-        const value: unknown = JSON.parse(message.value?.toString() ?? 'null');
-        if (topic === setup.topics.dlq) this.dlq.push(value as (typeof this.dlq)[number]);
-        else if (isManifestRecord(value as object)) this.manifests.push(value as object);
-        else {
-          const d = value as Decision & { sig: string };
+        if (topic === setup.topics.dlq) {
+          this.dlq.push(JSON.parse(message.value?.toString() ?? 'null') as (typeof this.dlq)[number]);
+          return;
+        }
+        if (recordHeaderOf(message.headers) === ALLOW_BATCH_RECORD) this.allowBatches.push(JSON.parse(message.value?.toString() ?? 'null') as object);
+        for (const entry of decisionEntriesOf(message.value, message.headers) ?? []) {
+          const d = entry.record as Decision & { sig: string };
           this.total++;
           this.byEvent.set(d.eventId, d);
           const ids = this.idsPerEvent.get(d.eventId) ?? new Set<string>();
@@ -125,9 +128,9 @@ describe('warden run on the real broker and Redis', () => {
     const w = startWarden(setup);
     try {
       await eventually(() => some.every((e) => log.byEvent.has(e.id)) && log.dlq.length >= 3, 90_000, 'decisions for all events');
-      // Compact allows verify against their batch's manifest, so the verifier reads the manifests first.
+      // Allow-batch entries verify against their record, so the verifier reads the records first.
       const verifier = createVerifier([setup.publicKeyPem], { keptManifests: Number.POSITIVE_INFINITY });
-      expect(log.manifests.every((m) => verifier.verify(m))).toBe(true);
+      expect(log.allowBatches.every((m) => verifier.verify(m))).toBe(true);
       expect([...log.byEvent.values()].every((d) => verifier.verify(d))).toBe(true);
       expect(log.dlq.map((d) => d.reason).sort()).toEqual(expect.arrayContaining(['MALFORMED_JSON']));
       expect(log.dlq.length).toBe(3);

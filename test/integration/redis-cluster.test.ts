@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { WardenConfig } from '../../src/config/schema.js';
 import type { Decision } from '../../src/decisions/decision.js';
+import { decisionEntriesOf } from '../../src/decisions/topic-records.js';
 import type { WardenEvent } from '../../src/events/event.js';
 import { MemoryBaselineStore } from '../../src/baseline/store-memory.js';
 import { RedisBaselineStore } from '../../src/baseline/store-redis.js';
@@ -255,7 +256,7 @@ describe('Redis Cluster baseline store', () => {
     const consumer = kafka.consumer({ groupId: uniqueName('it-watch'), maxWaitTimeInMs: 50 });
     await consumer.connect();
     await consumer.subscribe({ topics: [setup.topics.decisions], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void decided.add((JSON.parse(message.value!.toString()) as Decision).eventId) });
+    await consumer.run({ eachMessage: async ({ message }) => void (decisionEntriesOf(message.value, message.headers) ?? []).forEach((e) => decided.add(e.record.eventId)) });
     // redis.url points nowhere: only the cluster from the environment can hold the baselines.
     const w = startWarden(setup, [], { WARDEN_REDIS_CLUSTER_NODES: nodes });
     try {

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import type { WardenConfig } from '../../src/config/schema.js';
-import { decisionRecordOf } from '../../src/decisions/compact.js';
-import type { DecisionRecord, ManifestRecord } from '../../src/decisions/compact.js';
+import type { AllowBatchRecord } from '../../src/decisions/allow-batch.js';
+import { decisionEntriesOf, decisionRecordOf } from '../../src/decisions/topic-records.js';
+import type { DecisionEntry } from '../../src/decisions/topic-records.js';
 import { createVerifier } from '../../src/decisions/signing.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createKafka, kafkaAuthError } from '../../src/pipeline/kafka-client.js';
@@ -89,20 +90,20 @@ describe('secured Kafka (SASL over TLS) and Redis (AUTH over TLS)', () => {
     const clientConfig = kafkaConfig(broker, { mechanism: 'scram-sha-512', ...scram });
     const kafka = createKafka(clientConfig, silentLogger);
     const w = startWarden(setup, [], { WARDEN_IT_SASL_PASSWORD: scram.password });
-    const decisions: Array<Exclude<DecisionRecord, { form: 'manifest' }>> = [];
-    const manifests: ManifestRecord[] = [];
+    const decisions: DecisionEntry[] = [];
+    const allowBatches: AllowBatchRecord[] = [];
     const consumer = kafka.consumer({ groupId: `${setup.groupId}-watch`, maxWaitTimeInMs: 100 });
     const producer = kafka.producer();
     try {
       await w.joined;
       await Promise.all([consumer.connect(), producer.connect()]);
       await consumer.subscribe({ topic: setup.topics.decisions, fromBeginning: true });
-      // Plain allows are compact records covered by signed batch manifests (decisions.allow: compact).
+      // Plain allows go into signed allow-batch records (decisions.allow: compact).
       await consumer.run({
         eachMessage: async ({ message }) => {
           const record = decisionRecordOf(JSON.parse(message.value?.toString() ?? 'null'));
-          if (record?.form === 'manifest') manifests.push(record.record);
-          else if (record) decisions.push(record);
+          if (record?.form === 'allow-batch') allowBatches.push(record.record);
+          decisions.push(...(decisionEntriesOf(message.value, message.headers) ?? []));
         },
       });
       const events = Array.from({ length: 50 }, (_, i) => ({ id: `sec-${i}`, time: new Date(Date.UTC(2026, 10, 25, 9, 0, i)).toISOString(), identity: { id: `svc-sec-${i % 3}` }, action: 's3:GetObject', resource: 'arn:aws:s3:::bucket/key' }));
@@ -110,8 +111,8 @@ describe('secured Kafka (SASL over TLS) and Redis (AUTH over TLS)', () => {
       await eventually(() => decisions.length >= events.length, 90_000, 'decisions over SASL_SSL');
       expect(new Set(decisions.map((d) => d.record.eventId))).toEqual(new Set(events.map((e) => e.id)));
       const verifier = createVerifier([setup.publicKeyPem]);
-      await eventually(() => manifests.length > 0 || decisions.every((d) => d.form === 'full'), 30_000, 'batch manifests');
-      expect(manifests.every((m) => verifier.verify(m))).toBe(true);
+      expect(allowBatches.length > 0 || decisions.every((d) => d.form === 'full')).toBe(true);
+      expect(allowBatches.every((m) => verifier.verify(m))).toBe(true);
       expect(decisions.every((d) => verifier.verify(d.record))).toBe(true);
       // Decided with the baseline store, not degraded: Redis AUTH over TLS worked.
       expect(decisions.some((d) => d.form === 'full' && d.record.degraded)).toBe(false);

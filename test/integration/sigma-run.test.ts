@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Consumer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { Decision } from '../../src/decisions/decision.js';
+import { decisionEntriesOf } from '../../src/decisions/topic-records.js';
 import { createVerifier } from '../../src/decisions/signing.js';
 import { createTopics, deleteKeys, eventually, redisUrl, testKafka, uniqueName } from './helpers/services.js';
 import { startWarden, wardenSetup } from './helpers/warden-process.js';
@@ -70,7 +71,8 @@ describe('warden run with Sigma rules', () => {
     const consumer: Consumer = kafka.consumer({ groupId: uniqueName('it-sigma-watch'), maxWaitTimeInMs: 50 });
     await consumer.connect();
     await consumer.subscribe({ topics: [setup.topics.decisions], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void decisions.set((JSON.parse(message.value?.toString() ?? '{}') as Decision).eventId, JSON.parse(message.value?.toString() ?? '{}') as Decision) });
+    // Full records, and plain allows as allow-batch entries (compact: no reasons).
+    await consumer.run({ eachMessage: async ({ message }) => void (decisionEntriesOf(message.value, message.headers) ?? []).forEach((e) => decisions.set(e.record.eventId, e.record as Decision)) });
     const producer = kafka.producer();
     await producer.connect();
     const send = async (...records: { id: string; value: string }[]): Promise<void> => {

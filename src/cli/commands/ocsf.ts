@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import type { Decision } from '../../decisions/decision.js';
 import { createVerifier } from '../../decisions/signing.js';
+import { decisionRecordOf } from '../../decisions/topic-records.js';
 import { WardenError, isWardenError } from '../../errors.js';
 import { decisionToFinding } from '../../ocsf-out/convert.js';
 import { NdjsonWriter } from '../../pipeline/ndjson-writer.js';
@@ -67,6 +68,12 @@ export function registerOcsfCommand(program: Command): void {
           record = JSON.parse(raw);
         } catch {
           record = null;
+        }
+        // Allow-batch records, compact allows and batch manifests (decisions.allow) carry allows only.
+        const read = decisionRecordOf(record);
+        if (read !== null && read.form !== 'full') {
+          counts.allows += read.form === 'allow-batch' ? read.record.entries.length + read.record.omitted : read.form === 'compact' ? 1 : 0;
+          continue;
         }
         const d = record as Partial<Decision> | null;
         if (!d || typeof d !== 'object' || typeof d.decisionId !== 'string' || typeof d.identity !== 'string' || !['allow', 'alert', 'block'].includes(String(d.verdict)) || !Array.isArray(d.reasons)) {

@@ -64,7 +64,7 @@ function checkInput(file: string): void {
 export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
-    .description('verify every decision or block record in a JSONL file (or -): each signature (telling unsigned records, unknown keys and tampered records apart), and that every Merkle batch of decisions is complete, without duplicates and in order')
+    .description('verify every decision or block record in a JSONL file (or -): each signature (telling unsigned records, unknown keys and tampered records apart), that every Merkle batch of decisions is complete, without duplicates and in order, and that every full record an allow-batch record lists is there')
     .argument('<file>', 'JSON lines of signed records (a decisions file or topic dump, in the order read), - for standard input')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
     .option('--public-key <file>', 'a trusted public key; repeat the option to trust several (a key rotation) (default: signing.publicKeyFile)', collectRepeated, [])
@@ -80,6 +80,10 @@ export function registerVerifyCommand(program: Command): void {
       const unknownKeys = new Map<string, number>();
       const pending = new Map<string, Pending[]>();
       const accounted = { manifests: 0, decided: 0, omitted: 0 };
+      const batched = { records: 0, decided: 0, entries: 0, full: 0, omitted: 0 };
+      /** Full records the allow-batch records list (decision id → where listed), and the decision ids seen. */
+      const listed = new Map<string, string>();
+      const seenIds = new Set<string>();
       let valid = 0;
       let line = 0;
       const report = (problem: Problem, text: string, at = line): void => {
@@ -141,6 +145,17 @@ export function registerVerifyCommand(program: Command): void {
               continue;
           }
           valid++;
+          if (checked.allowBatch) {
+            const b = checked.allowBatch;
+            batched.records++;
+            batched.decided += b.decided;
+            batched.entries += b.entries;
+            batched.full += b.full.length;
+            batched.omitted += b.omitted;
+            for (const id of b.full) if (!listed.has(id)) listed.set(id, `allow-batch ${b.source} ${b.first}..${b.last} at line ${line}`);
+            continue;
+          }
+          if (typeof record.decisionId === 'string') seenIds.add(record.decisionId);
           if (checked.manifest) {
             accounted.manifests++;
             accounted.decided += checked.manifest.decided;
@@ -162,13 +177,25 @@ export function registerVerifyCommand(program: Command): void {
       }
       const { batches, complete, findings } = audit.finish();
       if (!opts.quiet) for (const f of findings) for (const text of describeFinding(f)) console.log(`${file}: ${text}`);
+      // An allow-batch record names the full records of its range: each must be in the input.
+      let unlisted = 0;
+      for (const [id, where] of listed) {
+        if (seenIds.has(id)) continue;
+        unlisted++;
+        if (!opts.quiet) console.log(`${file}: MISSING full record ${id} (listed by ${where})`);
+      }
       const count = (kind: string): number => findings.filter((f) => f.kind === kind).length;
       const invalid = counts.unsigned + counts['unknown-key'] + counts['bad-signature'] + counts['not-json'] + counts['no-manifest'];
       const noManifest = counts['no-manifest'] > 0 ? `, ${counts['no-manifest']} without their manifest` : '';
       console.log(
         `${valid} valid, ${invalid} invalid (${counts.unsigned} unsigned, ${counts['unknown-key']} unknown key, ${counts['bad-signature']} tampered, ${counts['not-json']} not JSON${noManifest}); ` +
-          `${batches} batches, ${complete} complete, ${count('missing')} with missing decisions, ${count('duplicate')} duplicated decisions, ${count('reordered')} reordered`,
+          `${batches} batches, ${complete} complete, ${count('missing')} with missing decisions, ${count('duplicate')} duplicated decisions, ${count('reordered')} reordered` +
+          (listed.size > 0 || batched.records > 0 ? `; ${unlisted} full records missing of ${listed.size} listed by allow-batch records` : ''),
       );
+      if (batched.records > 0) {
+        const omitted = batched.omitted > 0 ? `, ${batched.omitted} allows not published (decisions.allow: none)` : '';
+        console.log(`${batched.records} allow-batch records account for ${batched.decided} decisions: ${batched.entries} allows listed, ${batched.full} full records${omitted}`);
+      }
       if (accounted.manifests > 0) {
         const omitted = accounted.omitted > 0 ? `, ${accounted.omitted} of them allows not published (decisions.allow: none)` : '';
         console.log(`${accounted.manifests} batch manifests account for ${accounted.decided} decisions${omitted}`);
@@ -178,6 +205,6 @@ export function registerVerifyCommand(program: Command): void {
         const seen = [...unknownKeys].map(([id, n]) => `${id} (${n})`).join(', ');
         console.log(`signed with keys not trusted here: ${seen}; trusted: ${verifier.keyIds.join(', ')} (from ${keyFiles.join(', ')}); pass the signer's public key with --public-key`);
       }
-      process.exitCode = invalid > 0 || findings.length > 0 ? 1 : 0;
+      process.exitCode = invalid > 0 || findings.length > 0 || unlisted > 0 ? 1 : 0;
     });
 }

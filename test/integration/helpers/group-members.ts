@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Consumer, Kafka } from 'kafkajs';
 import { stringify } from 'yaml';
-import type { Decision } from '../../../src/decisions/decision.js';
+import { decisionEntriesOf } from '../../../src/decisions/topic-records.js';
 import { testKafka, uniqueName } from './services.js';
 import { wardenSetup } from './warden-process.js';
 import type { RunningWarden, WardenTestSetup } from './warden-process.js';
@@ -43,7 +43,7 @@ export class DecisionWatch {
   readonly decidedAt = new Map<string, number>();
   readonly decisionIds = new Map<string, Set<string>>();
   readonly deadLetters: Array<{ reason: string; origin?: { topic?: string; partition?: number; offset?: string } }> = [];
-  /** Decision records read, redeliveries (the same decision id published again) included. */
+  /** Decisions read (full records and allow-batch entries), redeliveries (the same decision id published again) included. */
   decisionRecords = 0;
   private consumer: Consumer | undefined;
 
@@ -54,19 +54,18 @@ export class DecisionWatch {
     await this.consumer.subscribe({ topics: [setup.topics.decisions, setup.topics.dlq], fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
-        const value: unknown = JSON.parse(message.value?.toString() ?? 'null');
         if (topic === setup.topics.dlq) {
-          this.deadLetters.push(value as { reason: string });
+          this.deadLetters.push(JSON.parse(message.value?.toString() ?? 'null') as { reason: string });
           return;
         }
-        // Batch manifests of compact allows share the topic: they are not decisions.
-        if (message.headers?.['warden-record'] !== undefined) return;
-        const d = value as Decision;
-        this.decisionRecords++;
-        if (!this.decidedAt.has(d.eventId)) this.decidedAt.set(d.eventId, Date.now());
-        const ids = this.decisionIds.get(d.eventId) ?? new Set<string>();
-        ids.add(d.decisionId);
-        this.decisionIds.set(d.eventId, ids);
+        // Full records, and the plain allows of allow-batch records (one entry per event).
+        for (const { record: d } of decisionEntriesOf(message.value, message.headers) ?? []) {
+          this.decisionRecords++;
+          if (!this.decidedAt.has(d.eventId)) this.decidedAt.set(d.eventId, Date.now());
+          const ids = this.decisionIds.get(d.eventId) ?? new Set<string>();
+          ids.add(d.decisionId);
+          this.decisionIds.set(d.eventId, ids);
+        }
       },
     });
   }

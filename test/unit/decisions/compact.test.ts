@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { BatchAudit } from '../../../src/decisions/batch-audit.js';
-import { compactDecision, decisionRecordOf, isManifestRecord } from '../../../src/decisions/compact.js';
+import { compactDecision, isManifestRecord } from '../../../src/decisions/compact.js';
+import { decisionRecordOf } from '../../../src/decisions/topic-records.js';
+import { legacySignDecisions } from './legacy-compact.js';
 import type { ManifestRecord } from '../../../src/decisions/compact.js';
 import type { Decision, Verdict } from '../../../src/decisions/decision.js';
 import { createSigner, createVerifier, generateKeyPair } from '../../../src/decisions/signing.js';
@@ -31,10 +33,9 @@ function decision(i: number, verdict: Verdict = 'allow', extra: Partial<Decision
 const batch = (): Decision[] => Array.from({ length: 10 }, (_, i) => decision(i, i === 4 ? 'block' : i === 7 ? 'alert' : 'allow'));
 const parse = (text: string): object => JSON.parse(text) as object;
 
-describe('decision output forms', () => {
+describe('decision output forms written before allow-batch records (read and verified)', () => {
   it('compact: plain allows carry event id, decision id, identity, verdict, risk, policy and model versions; alerts and blocks stay full', () => {
-    const signer = createSigner(keys.privateKeyPem, { batchSize: 64 });
-    const { values, manifests } = signer.signDecisions(batch(), 'compact');
+    const { values, manifests } = legacySignDecisions(keys.privateKeyPem, batch(), 'compact');
     expect(manifests).toHaveLength(1);
     const records = values.map((v) => parse(v!));
     expect(Object.keys(records[0]!).sort()).toEqual(['decisionId', 'eventId', 'identity', 'model', 'policy', 'score', 'sig', 'verdict']);
@@ -44,13 +45,12 @@ describe('decision output forms', () => {
     expect(decisionRecordOf(records[0])?.form).toBe('compact');
     expect(decisionRecordOf(parse(manifests[0]!))?.form).toBe('manifest');
     // Much smaller than the full record of the same decision.
-    const full = signer.signDecisions(batch(), 'full').values;
+    const full = createSigner(keys.privateKeyPem, { batchSize: 64 }).signDecisions(batch(), 'full').values;
     expect(Buffer.byteLength(values[0]!)).toBeLessThan(Buffer.byteLength(full[0]!) / 2);
   });
 
   it('compact records verify against their manifest only; full ones on their own; tampering shows', () => {
-    const signer = createSigner(keys.privateKeyPem, { batchSize: 64 });
-    const { values, manifests } = signer.signDecisions(batch(), 'compact');
+    const { values, manifests } = legacySignDecisions(keys.privateKeyPem, batch(), 'compact');
     const verifier = createVerifier([keys.publicKeyPem]);
     const records = values.map((v) => parse(v!));
     // Before the manifest: a full record verifies alone, a compact one cannot be checked yet.
@@ -77,8 +77,7 @@ describe('decision output forms', () => {
   });
 
   it('none: plain allows are not published, the manifest counts them, alerts and blocks verify and complete the batch', () => {
-    const signer = createSigner(keys.privateKeyPem, { batchSize: 4 });
-    const { values, manifests } = signer.signDecisions(batch(), 'none');
+    const { values, manifests } = legacySignDecisions(keys.privateKeyPem, batch(), 'none', 4);
     expect(values.map((v) => v !== null)).toEqual(batch().map((d) => d.verdict !== 'allow'));
     const ms = manifests.map((m) => parse(m) as ManifestRecord);
     expect(ms.map((m) => [m.decided, m.size, m.omitted])).toEqual([
@@ -105,10 +104,10 @@ describe('decision output forms', () => {
     expect(compactDecision(decision(5))).toEqual({ decisionId: 'd5', eventId: 'e5', identity: 'svc-2', model: null, policy: 'p1', score: 3, verdict: 'allow' });
   });
 
-  it('full: exactly the records signAll gives, no manifests', () => {
+  it('full: exactly the records signAll gives, no allow-batch records', () => {
     const signer = createSigner(keys.privateKeyPem, { batchSize: 64 });
     const out = signer.signDecisions(batch(), 'full');
-    expect(out.manifests).toEqual([]);
+    expect(out.allowBatches).toEqual([]);
     expect(out.values).toEqual(signer.signAll(batch()));
   });
 

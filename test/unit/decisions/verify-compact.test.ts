@@ -1,5 +1,6 @@
 /**
- * `warden verify` over streams written with `decisions.allow: compact` and `none`: compact records
+ * `warden verify` over streams written with `decisions.allow: compact` and `none` before
+ * allow-batch records (compact records and batch manifests, still on topics): compact records
  * verify against their batch's manifest wherever it sits in the input, a compact record changed
  * or without its manifest is reported, allows not published are accounted for and not missing.
  */
@@ -8,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import type { AllowOutput } from '../../../src/decisions/compact.js';
 import type { Decision } from '../../../src/decisions/decision.js';
-import { createSigner, generateKeyPair } from '../../../src/decisions/signing.js';
+import { generateKeyPair } from '../../../src/decisions/signing.js';
+import { legacySignDecisions } from './legacy-compact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-verify-compact-'));
 const keys = generateKeyPair();
@@ -44,13 +45,12 @@ function decisions(count: number): Decision[] {
   });
 }
 
-/** As `warden run` publishes them: each batch's records, then its manifest. */
-function stream(allow: AllowOutput, count = 148): string[] {
-  const signer = createSigner(keys.privateKeyPem, { batchSize: 64 });
+/** As `warden run` published them: each batch's records, then its manifest. */
+function stream(allow: 'compact' | 'none', count = 148): string[] {
   const lines: string[] = [];
   const all = decisions(count);
   for (let i = 0; i < all.length; i += 64) {
-    const { values, manifests } = signer.signDecisions(all.slice(i, i + 64), allow);
+    const { values, manifests } = legacySignDecisions(keys.privateKeyPem, all.slice(i, i + 64), allow);
     for (const v of values) if (v !== null) lines.push(v);
     lines.push(...manifests);
   }
@@ -66,7 +66,7 @@ async function verify(lines: readonly string[]): Promise<{ code: number; out: st
   return { code: Number(process.exitCode ?? 0), out: out.join('\n') };
 }
 
-describe('warden verify: compact and omitted allows', () => {
+describe('warden verify: compact and omitted allows written before allow-batch records', () => {
   it('accepts a compact stream, manifests before or after their records', async () => {
     const lines = stream('compact');
     const ok = await verify(lines);

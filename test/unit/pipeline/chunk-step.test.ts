@@ -51,8 +51,9 @@ function setup(options: { wrap?: (d: BatchDecider) => BatchDecider; failProduce?
   const blocks = new BlockTracker(config.blocks);
   const metrics = createPipelineMetrics({ defaultMetrics: false });
   const processor = new BatchProcessor({ normalizers: new Map([[TOPIC, createNormalizer({ format: 'warden', events: config.events })]]), decider: options.wrap ? options.wrap(decider) : decider, blocks, metrics, now: () => START });
-  // Small produce requests, so that one chunk is several requests and "after all of them" is tested.
-  const publisher = new DecisionPublisher({ signer: createSigner(generateKeyPair().privateKeyPem, { batchSize: 64 }), topics: config.kafka.topics, maxProduceBytes: 16 * 1024, metrics });
+  // Small produce requests and every decision a record of its own (allows too), so that one chunk
+  // is several requests and "after all of them" is tested.
+  const publisher = new DecisionPublisher({ signer: createSigner(generateKeyPair().privateKeyPem, { batchSize: 64 }), topics: config.kafka.topics, allow: 'full', maxProduceBytes: 16 * 1024, metrics });
   const deps = { processor, publisher, producer, store: writer, blocks, clock: new StageClock(metrics), metrics, logger: silentLogger, now: () => START };
   return { steps, sent, store, blocks, metrics, deps };
 }
