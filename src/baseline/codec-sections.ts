@@ -1,6 +1,7 @@
 /** The sections of the profile codec, one encoder and decoder each (see profile-codec.ts). */
 import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar, ValueMap, ValueStats } from './profile.js';
 import { AGGREGATE_KEYS } from './profile.js';
+import type { Writer } from './codec-bytes.js';
 import { allIntegers, meanVar, open, ProfileDecodeError, readMeanVar, start } from './codec-bytes.js';
 
 const DAY_MS = 86_400_000;
@@ -8,6 +9,11 @@ const DAY_MS = 86_400_000;
 /** Bounded lists of event times (failures, novel), delta-coded when integral. */
 export function encodeTimes(list: readonly number[]): Buffer {
   const w = start();
+  writeTimes(w, list);
+  return w.done();
+}
+
+export function writeTimes(w: Writer, list: readonly number[]): void {
   const delta = allIntegers(list);
   w.uint(delta ? 1 : 0);
   w.uint(list.length);
@@ -16,7 +22,6 @@ export function encodeTimes(list: readonly number[]): Buffer {
     w.num(delta ? t - prev : t);
     prev = t;
   }
-  return w.done();
 }
 
 export function decodeTimes(buf: Buffer): number[] {
@@ -36,22 +41,29 @@ export function decodeTimes(buf: Buffer): number[] {
 
 export function encodeValueMap(map: ValueMap): Buffer {
   const w = start();
-  const entries = Object.entries(map.entries);
+  writeValueMap(w, map);
+  return w.done();
+}
+
+export function writeValueMap(w: Writer, map: ValueMap): void {
+  const entries = map.entries;
   let delta = true;
-  for (const [, e] of entries) {
-    if (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay)) {
-      delta = false;
-      break;
-    }
+  let count = 0;
+  // for…in visits the keys in Object.entries' order (plain data objects, no inherited keys).
+  for (const value in entries) {
+    count++;
+    const e = entries[value]!;
+    if (delta && (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay))) delta = false;
   }
   w.uint((map.ones !== undefined ? 1 : 0) | (map.obs !== undefined ? 2 : 0) | (delta ? 4 : 0));
   w.num(map.newRate);
   w.num(map.size);
   if (map.ones !== undefined) w.num(map.ones);
   if (map.obs !== undefined) w.num(map.obs);
-  w.uint(entries.length);
+  w.uint(count);
   let prev = 0;
-  for (const [value, e] of entries) {
+  for (const value in entries) {
+    const e = entries[value]!;
     w.str(value);
     w.num(e.legit);
     w.num(e.n);
@@ -69,7 +81,6 @@ export function encodeValueMap(map: ValueMap): Buffer {
       w.num(e.lastDay);
     }
   }
-  return w.done();
 }
 
 export function decodeValueMap(buf: Buffer): ValueMap {
@@ -113,11 +124,16 @@ export function decodeValueMap(buf: Buffer): ValueMap {
 
 export function encodeHours(p: IdentityProfile): Buffer {
   const w = start();
+  writeHours(w, p);
+  return w.done();
+}
+
+export function writeHours(w: Writer, p: IdentityProfile): void {
   w.num(p.hoursTotal);
   w.num(p.hoursDecayedAt);
-  w.uint(p.hours.length);
-  for (const h of p.hours) w.num(h);
-  return w.done();
+  const hours = p.hours;
+  w.uint(hours.length);
+  for (let i = 0; i < hours.length; i++) w.num(hours[i]!);
 }
 
 export function decodeHours(buf: Buffer): Pick<IdentityProfile, 'hours' | 'hoursTotal' | 'hoursDecayedAt'> {
@@ -134,19 +150,27 @@ export function decodeHours(buf: Buffer): Pick<IdentityProfile, 'hours' | 'hours
 /** The count-min sketch is mostly zeros: its length, then (gap, count) for each non-zero cell. */
 export function encodeSketch(cells: readonly number[]): Buffer {
   const w = start();
+  writeSketch(w, cells);
+  return w.done();
+}
+
+export function writeSketch(w: Writer, cells: readonly number[]): void {
   w.uint(cells.length);
+  // A cell is left out when it is +0 exactly (Object.is(c, 0)); -0 is written like any number.
   let nonZero = 0;
-  for (const c of cells) if (!Object.is(c, 0)) nonZero++;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (c !== 0 || 1 / c < 0) nonZero++;
+  }
   w.uint(nonZero);
   let prev = -1;
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i]!;
-    if (Object.is(c, 0)) continue;
+    if (c === 0 && 1 / c > 0) continue;
     w.uint(i - prev - 1);
     w.num(c);
     prev = i;
   }
-  return w.done();
 }
 
 export function decodeSketch(buf: Buffer): number[] {
@@ -165,6 +189,11 @@ export function decodeSketch(buf: Buffer): number[] {
 
 export function encodeScalars(p: IdentityProfile): Buffer {
   const w = start();
+  writeScalars(w, p);
+  return w.done();
+}
+
+export function writeScalars(w: Writer, p: IdentityProfile): void {
   w.uint(p.v);
   w.str(p.identity);
   w.num(p.firstSeen);
@@ -177,7 +206,6 @@ export function encodeScalars(p: IdentityProfile): Buffer {
   w.num(p.deniedAt);
   w.optStr(p.prevAction);
   w.num(p.privilegedLegit);
-  return w.done();
 }
 
 export type Scalars = Pick<IdentityProfile, 'v' | 'identity' | 'firstSeen' | 'lastSeen' | 'rate' | 'failRate' | 'deniedRun' | 'deniedAt' | 'prevAction' | 'privilegedLegit'>;
@@ -200,6 +228,11 @@ export function decodeScalars(buf: Buffer): Scalars {
 /** The current hour's totals, the hourly distributions and the slow-and-low sum (each optional). */
 export function encodeActivity(p: IdentityProfile): Buffer {
   const w = start();
+  writeActivity(w, p);
+  return w.done();
+}
+
+export function writeActivity(w: Writer, p: IdentityProfile): void {
   const agg = p.hourAgg;
   w.uint((agg ? 1 : 0) | (agg?.reported !== undefined ? 2 : 0) | (p.hourly ? 4 : 0) | (p.risk ? 8 : 0));
   if (agg) {
@@ -213,7 +246,6 @@ export function encodeActivity(p: IdentityProfile): Buffer {
     w.num(p.risk.at);
     meanVar(w, p.risk);
   }
-  return w.done();
 }
 
 export function decodeActivity(buf: Buffer): Pick<IdentityProfile, 'hourAgg' | 'hourly' | 'risk'> {
@@ -242,6 +274,11 @@ export function decodeActivity(buf: Buffer): Pick<IdentityProfile, 'hourAgg' | '
 
 export function encodeVolume(volume: IdentityProfile['volume']): Buffer {
   const w = start();
+  writeVolume(w, volume);
+  return w.done();
+}
+
+export function writeVolume(w: Writer, volume: IdentityProfile['volume']): void {
   const entries = Object.entries(volume);
   w.uint(entries.length);
   for (const [action, v] of entries) {
@@ -249,7 +286,6 @@ export function encodeVolume(volume: IdentityProfile['volume']): Buffer {
     meanVar(w, v.bytes);
     meanVar(w, v.rows);
   }
-  return w.done();
 }
 
 export function decodeVolume(buf: Buffer): IdentityProfile['volume'] {
@@ -268,6 +304,20 @@ type TokenUse = IdentityProfile['tokens'][string];
 
 export function encodeTokens(tokens: IdentityProfile['tokens']): Buffer {
   const w = start();
+  writeTokens(w, tokens);
+  return w.done();
+}
+
+function optional(w: Writer, s: string | null | undefined): void {
+  if (s === undefined) w.uint(0);
+  else if (s === null) w.uint(1);
+  else {
+    w.uint(2);
+    w.str(s);
+  }
+}
+
+export function writeTokens(w: Writer, tokens: IdentityProfile['tokens']): void {
   const entries = Object.entries(tokens);
   w.uint(entries.length);
   for (const [token, u] of entries) {
@@ -278,18 +328,11 @@ export function encodeTokens(tokens: IdentityProfile['tokens']): Buffer {
     w.optStr(u.region);
     w.num(u.at);
     // Each optional field: 0 absent, 1 null, 2 + value.
-    for (const s of [u.src, u.prev]) {
-      if (s === undefined) w.uint(0);
-      else if (s === null) w.uint(1);
-      else {
-        w.uint(2);
-        w.str(s);
-      }
-    }
+    optional(w, u.src);
+    optional(w, u.prev);
     w.uint(u.alt === undefined ? 0 : 1);
     if (u.alt !== undefined) w.num(u.alt);
   }
-  return w.done();
 }
 
 export function decodeTokens(buf: Buffer): IdentityProfile['tokens'] {
@@ -318,10 +361,14 @@ export function decodeTokens(buf: Buffer): IdentityProfile['tokens'] {
 export type Other = Pick<IdentityProfile, 'suppressed' | 'createdBy' | 'createdAt' | 'members'>;
 
 export function encodeOther(p: IdentityProfile): Buffer {
-  const o: Other = { suppressed: p.suppressed, createdBy: p.createdBy, createdAt: p.createdAt, members: p.members };
   const w = start();
-  w.str(JSON.stringify(o));
+  writeOther(w, p);
   return w.done();
+}
+
+export function writeOther(w: Writer, p: IdentityProfile): void {
+  const o: Other = { suppressed: p.suppressed, createdBy: p.createdBy, createdAt: p.createdAt, members: p.members };
+  w.str(JSON.stringify(o));
 }
 
 export function decodeOther(buf: Buffer): Other {
