@@ -114,6 +114,24 @@ export class Writer {
     else this.text(s, 1);
   }
 
+  /** Bytes written so far in this section. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Appends `bytes[from, to)`, bytes an earlier encoding gave (see codec-sections.ts, value maps). */
+  append(bytes: Buffer, from: number, to: number): void {
+    this.room(to - from);
+    this.pos += bytes.copy(this.buf, this.pos, from, to);
+  }
+
+  /** Copies the section written so far into `into` (grown when short) and returns it. */
+  copyTo(into: Buffer | null): Buffer {
+    const out = into !== null && into.length >= this.pos ? into : Buffer.allocUnsafeSlow(Math.max(this.pos, 256) * 2);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
   /** The section written so far, as a buffer of its own. */
   done(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);

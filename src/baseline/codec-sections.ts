@@ -45,15 +45,40 @@ export function encodeValueMap(map: ValueMap): Buffer {
   return w.done();
 }
 
+/**
+ * What the last encoding of a value map object wrote, so that the next one copies the bytes of the
+ * entries that did not change instead of encoding them again: each entry's key, its numbers and the
+ * `first` of the entry before it (its bytes depend on those alone), and where its bytes were.
+ * Learning changes a few entries of a map per batch; most of its bytes are the same as last time.
+ */
+interface MapCache {
+  delta: boolean;
+  count: number;
+  keys: string[];
+  /** NUMS per entry: legit, n, days, first, last, lastDay, the previous entry's first. */
+  nums: Float64Array;
+  /** Where each entry's bytes start in `bytes`, and where the last one ends (count + 1 offsets). */
+  starts: Int32Array;
+  bytes: Buffer | null;
+}
+
+const NUMS = 7;
+const mapCaches = new WeakMap<ValueMap, MapCache>();
+
+/** Exactly the same number: -0 is not 0, and NaN never matches (its bits may differ). */
+function same(a: number, b: number): boolean {
+  return a === b && (a !== 0 || 1 / a === 1 / b);
+}
+
 export function writeValueMap(w: Writer, map: ValueMap): void {
   const entries = map.entries;
+  // Object.keys gives Object.entries' order; one listing serves both passes.
+  const names = Object.keys(entries);
+  const count = names.length;
   let delta = true;
-  let count = 0;
-  // for…in visits the keys in Object.entries' order (plain data objects, no inherited keys).
-  for (const value in entries) {
-    count++;
-    const e = entries[value]!;
-    if (delta && (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay))) delta = false;
+  for (let i = 0; i < count && delta; i++) {
+    const e = entries[names[i]!]!;
+    if (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay)) delta = false;
   }
   w.uint((map.ones !== undefined ? 1 : 0) | (map.obs !== undefined ? 2 : 0) | (delta ? 4 : 0));
   w.num(map.newRate);
@@ -61,25 +86,92 @@ export function writeValueMap(w: Writer, map: ValueMap): void {
   if (map.ones !== undefined) w.num(map.ones);
   if (map.obs !== undefined) w.num(map.obs);
   w.uint(count);
+
+  let c = mapCaches.get(map);
+  if (!c) {
+    c = { delta, count: 0, keys: [], nums: new Float64Array(0), starts: new Int32Array(0), bytes: null };
+    mapCaches.set(map, c);
+  }
+  // The cache is read at index i and rewritten at index i in the same step (starts: i and i + 1).
+  const reusable = c.delta === delta && c.bytes !== null ? c.count : 0;
+  const old = c.bytes;
+  if (c.nums.length < count * NUMS) {
+    const nums = new Float64Array(count * NUMS * 2);
+    nums.set(c.nums);
+    c.nums = nums;
+    const starts = new Int32Array(count * 2 + 1);
+    starts.set(c.starts);
+    c.starts = starts;
+  }
+  const { keys, nums, starts } = c;
+  // A run of reused bytes [runFrom, runTo) of `old`, copied at once when it ends.
+  let runFrom = -1;
+  let runTo = -1;
   let prev = 0;
-  for (const value in entries) {
+  for (let i = 0; i < count; i++) {
+    const value = names[i]!;
     const e = entries[value]!;
-    w.str(value);
-    w.num(e.legit);
-    w.num(e.n);
-    w.num(e.days);
-    if (delta) {
-      // Each entry's first sighting from the previous entry's, its latest from its first, and its
-      // latest day from the day of its latest sighting (usually 0).
-      w.num(e.first - prev);
-      w.num(e.last - e.first);
-      w.num(e.lastDay - Math.floor(e.last / DAY_MS));
-      prev = e.first;
+    const k = i * NUMS;
+    const at = w.length + (runFrom >= 0 ? runTo - runFrom : 0);
+    if (
+      i < reusable &&
+      keys[i] === value &&
+      same(nums[k]!, e.legit) &&
+      same(nums[k + 1]!, e.n) &&
+      same(nums[k + 2]!, e.days) &&
+      same(nums[k + 3]!, e.first) &&
+      same(nums[k + 4]!, e.last) &&
+      same(nums[k + 5]!, e.lastDay) &&
+      same(nums[k + 6]!, prev)
+    ) {
+      const from = starts[i]!;
+      const to = starts[i + 1]!;
+      if (runFrom >= 0 && runTo === from) runTo = to;
+      else {
+        if (runFrom >= 0) w.append(old!, runFrom, runTo);
+        runFrom = from;
+        runTo = to;
+      }
     } else {
-      w.num(e.first);
-      w.num(e.last);
-      w.num(e.lastDay);
+      if (runFrom >= 0) w.append(old!, runFrom, runTo);
+      runFrom = -1;
+      writeEntry(w, value, e, delta, prev);
+      keys[i] = value;
+      nums[k] = e.legit;
+      nums[k + 1] = e.n;
+      nums[k + 2] = e.days;
+      nums[k + 3] = e.first;
+      nums[k + 4] = e.last;
+      nums[k + 5] = e.lastDay;
+      nums[k + 6] = prev;
     }
+    // Read for the next entry before it is overwritten: starts[i + 1] is this entry's old end.
+    starts[i] = at;
+    if (delta) prev = e.first;
+  }
+  if (runFrom >= 0) w.append(old!, runFrom, runTo);
+  starts[count] = w.length;
+  keys.length = count;
+  c.count = count;
+  c.delta = delta;
+  c.bytes = w.copyTo(c.bytes);
+}
+
+function writeEntry(w: Writer, value: string, e: ValueStats, delta: boolean, prev: number): void {
+  w.str(value);
+  w.num(e.legit);
+  w.num(e.n);
+  w.num(e.days);
+  if (delta) {
+    // Each entry's first sighting from the previous entry's, its latest from its first, and its
+    // latest day from the day of its latest sighting (usually 0).
+    w.num(e.first - prev);
+    w.num(e.last - e.first);
+    w.num(e.lastDay - Math.floor(e.last / DAY_MS));
+  } else {
+    w.num(e.first);
+    w.num(e.last);
+    w.num(e.lastDay);
   }
 }
 
