@@ -12,57 +12,93 @@ const FORMAT = 1;
 const FLOAT = 1;
 const INT_LIMIT = 2 ** 50;
 
-/** One scratch buffer for every section written (encoding is synchronous); grown when needed. */
-let scratch = Buffer.allocUnsafeSlow(64 * 1024);
-
+/**
+ * One writer for every section (encoding is synchronous and one section at a time): its buffer is
+ * reused and grown when needed, and a finished section is copied out (`done`) or compared in place
+ * (`same`) so that an unchanged section costs no allocation.
+ */
 export class Writer {
-  private buf = scratch;
+  private buf = Buffer.allocUnsafeSlow(64 * 1024);
   private pos = 0;
 
   private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
+    if (this.pos + n > this.buf.length) this.grow(n);
+  }
+
+  private grow(n: number): void {
     const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
-    scratch = next;
+  }
+
+  /** Starts a section over (its format byte first). */
+  reset(): this {
+    this.pos = 0;
+    this.uint(FORMAT);
+    return this;
   }
 
   /** Unsigned varint of a non-negative integer up to 2^53. */
   uint(n: number): void {
     this.room(8);
+    const buf = this.buf;
+    let pos = this.pos;
+    // The low 7 bits survive the 32-bit conversion of `&` for any integer below 2^53.
     while (n >= 128) {
-      this.buf[this.pos++] = (n % 128) | 128;
-      n = Math.floor(n / 128);
+      buf[pos++] = (n & 127) | 128;
+      n = n < 2_147_483_648 ? n >>> 7 : Math.floor(n / 128);
     }
-    this.buf[this.pos++] = n;
+    buf[pos++] = n;
+    this.pos = pos;
   }
 
   num(x: number): void {
-    if (Number.isInteger(x) && Math.abs(x) <= INT_LIMIT && !Object.is(x, -0)) {
-      // Even tags are integers (zigzag, so small negatives stay short); the tag 1 is a float64.
+    // Even tags are integers (zigzag, so small negatives stay short); the tag 1 is a float64.
+    // 32-bit integers (almost every count and time delta) skip the general checks.
+    if ((x | 0) === x && (x !== 0 || 1 / x > 0)) {
       this.uint((x >= 0 ? x * 2 : -x * 2 - 1) * 2);
       return;
     }
-    this.uint(FLOAT);
-    this.room(8);
+    if (Number.isInteger(x) && Math.abs(x) <= INT_LIMIT && !Object.is(x, -0)) {
+      this.uint((x >= 0 ? x * 2 : -x * 2 - 1) * 2);
+      return;
+    }
+    this.room(9);
+    this.buf[this.pos++] = FLOAT;
     this.buf.writeDoubleLE(x, this.pos);
     this.pos += 8;
   }
 
   /** Length (+ `bias`) as a varint, then the UTF-8 bytes: written in place, moved only when long. */
   private text(s: string, bias: number): void {
-    this.room(s.length * 3 + 10);
+    const len = s.length;
+    this.room(len * 3 + 10);
+    const buf = this.buf;
     const at = this.pos;
-    const n = this.buf.write(s, at + 1, 'utf8');
-    const len = n + bias;
-    if (len < 128) {
-      this.buf[at] = len;
+    // Short ASCII strings (values, ids, field names) byte by byte: cheaper than a native write.
+    if (len + bias < 128 && len <= 32) {
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 128) break;
+        buf[at + 1 + i] = c;
+      }
+      if (i === len) {
+        buf[at] = len + bias;
+        this.pos = at + 1 + len;
+        return;
+      }
+    }
+    const n = buf.write(s, at + 1, 'utf8');
+    const total = n + bias;
+    if (total < 128) {
+      buf[at] = total;
       this.pos = at + 1 + n;
       return;
     }
-    const bytes = Buffer.from(this.buf.subarray(at + 1, at + 1 + n));
+    const bytes = Buffer.from(buf.subarray(at + 1, at + 1 + n));
     this.pos = at;
-    this.uint(len);
+    this.uint(total);
     this.room(n);
     bytes.copy(this.buf, this.pos);
     this.pos += n;
@@ -78,10 +114,34 @@ export class Writer {
     else this.text(s, 1);
   }
 
+  /** Bytes written so far in this section. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Appends `bytes[from, to)`, bytes an earlier encoding gave (see codec-sections.ts, value maps). */
+  append(bytes: Buffer, from: number, to: number): void {
+    this.room(to - from);
+    this.pos += bytes.copy(this.buf, this.pos, from, to);
+  }
+
+  /** Copies the section written so far into `into` (grown when short) and returns it. */
+  copyTo(into: Buffer | null): Buffer {
+    const out = into !== null && into.length >= this.pos ? into : Buffer.allocUnsafeSlow(Math.max(this.pos, 256) * 2);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
+  /** The section written so far, as a buffer of its own. */
   done(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
     return out;
+  }
+
+  /** Are these exactly the bytes written so far? */
+  same(bytes: Buffer | undefined): boolean {
+    return bytes !== undefined && bytes.length === this.pos && this.buf.compare(bytes, 0, bytes.length, 0, this.pos) === 0;
   }
 }
 
@@ -141,10 +201,11 @@ export class Reader {
   }
 }
 
+const writer = new Writer();
+
+/** The shared writer, started on a new section: finish it (`done`, `same`) before starting another. */
 export function start(): Writer {
-  const w = new Writer();
-  w.uint(FORMAT);
-  return w;
+  return writer.reset();
 }
 
 export function open(buf: Buffer): Reader {

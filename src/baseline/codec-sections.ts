@@ -1,6 +1,7 @@
 /** The sections of the profile codec, one encoder and decoder each (see profile-codec.ts). */
 import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar, ValueMap, ValueStats } from './profile.js';
 import { AGGREGATE_KEYS } from './profile.js';
+import type { Writer } from './codec-bytes.js';
 import { allIntegers, meanVar, open, ProfileDecodeError, readMeanVar, start } from './codec-bytes.js';
 
 const DAY_MS = 86_400_000;
@@ -8,6 +9,11 @@ const DAY_MS = 86_400_000;
 /** Bounded lists of event times (failures, novel), delta-coded when integral. */
 export function encodeTimes(list: readonly number[]): Buffer {
   const w = start();
+  writeTimes(w, list);
+  return w.done();
+}
+
+export function writeTimes(w: Writer, list: readonly number[]): void {
   const delta = allIntegers(list);
   w.uint(delta ? 1 : 0);
   w.uint(list.length);
@@ -16,7 +22,6 @@ export function encodeTimes(list: readonly number[]): Buffer {
     w.num(delta ? t - prev : t);
     prev = t;
   }
-  return w.done();
 }
 
 export function decodeTimes(buf: Buffer): number[] {
@@ -36,40 +41,138 @@ export function decodeTimes(buf: Buffer): number[] {
 
 export function encodeValueMap(map: ValueMap): Buffer {
   const w = start();
-  const entries = Object.entries(map.entries);
+  writeValueMap(w, map);
+  return w.done();
+}
+
+/**
+ * What the last encoding of a value map object wrote, so that the next one copies the bytes of the
+ * entries that did not change instead of encoding them again: each entry's key, its numbers and the
+ * `first` of the entry before it (its bytes depend on those alone), and where its bytes were.
+ * Learning changes a few entries of a map per batch; most of its bytes are the same as last time.
+ */
+interface MapCache {
+  delta: boolean;
+  count: number;
+  keys: string[];
+  /** NUMS per entry: legit, n, days, first, last, lastDay, the previous entry's first. */
+  nums: Float64Array;
+  /** Where each entry's bytes start in `bytes`, and where the last one ends (count + 1 offsets). */
+  starts: Int32Array;
+  bytes: Buffer | null;
+}
+
+const NUMS = 7;
+const mapCaches = new WeakMap<ValueMap, MapCache>();
+
+/** Exactly the same number: -0 is not 0, and NaN never matches (its bits may differ). */
+function same(a: number, b: number): boolean {
+  return a === b && (a !== 0 || 1 / a === 1 / b);
+}
+
+export function writeValueMap(w: Writer, map: ValueMap): void {
+  const entries = map.entries;
+  // Object.keys gives Object.entries' order; one listing serves both passes.
+  const names = Object.keys(entries);
+  const count = names.length;
   let delta = true;
-  for (const [, e] of entries) {
-    if (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay)) {
-      delta = false;
-      break;
-    }
+  for (let i = 0; i < count && delta; i++) {
+    const e = entries[names[i]!]!;
+    if (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay)) delta = false;
   }
   w.uint((map.ones !== undefined ? 1 : 0) | (map.obs !== undefined ? 2 : 0) | (delta ? 4 : 0));
   w.num(map.newRate);
   w.num(map.size);
   if (map.ones !== undefined) w.num(map.ones);
   if (map.obs !== undefined) w.num(map.obs);
-  w.uint(entries.length);
-  let prev = 0;
-  for (const [value, e] of entries) {
-    w.str(value);
-    w.num(e.legit);
-    w.num(e.n);
-    w.num(e.days);
-    if (delta) {
-      // Each entry's first sighting from the previous entry's, its latest from its first, and its
-      // latest day from the day of its latest sighting (usually 0).
-      w.num(e.first - prev);
-      w.num(e.last - e.first);
-      w.num(e.lastDay - Math.floor(e.last / DAY_MS));
-      prev = e.first;
-    } else {
-      w.num(e.first);
-      w.num(e.last);
-      w.num(e.lastDay);
-    }
+  w.uint(count);
+
+  let c = mapCaches.get(map);
+  if (!c) {
+    c = { delta, count: 0, keys: [], nums: new Float64Array(0), starts: new Int32Array(0), bytes: null };
+    mapCaches.set(map, c);
   }
-  return w.done();
+  // The cache is read at index i and rewritten at index i in the same step (starts: i and i + 1).
+  const reusable = c.delta === delta && c.bytes !== null ? c.count : 0;
+  const old = c.bytes;
+  if (c.nums.length < count * NUMS) {
+    const nums = new Float64Array(count * NUMS * 2);
+    nums.set(c.nums);
+    c.nums = nums;
+    const starts = new Int32Array(count * 2 + 1);
+    starts.set(c.starts);
+    c.starts = starts;
+  }
+  const { keys, nums, starts } = c;
+  // A run of reused bytes [runFrom, runTo) of `old`, copied at once when it ends.
+  let runFrom = -1;
+  let runTo = -1;
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    const value = names[i]!;
+    const e = entries[value]!;
+    const k = i * NUMS;
+    const at = w.length + (runFrom >= 0 ? runTo - runFrom : 0);
+    if (
+      i < reusable &&
+      keys[i] === value &&
+      same(nums[k]!, e.legit) &&
+      same(nums[k + 1]!, e.n) &&
+      same(nums[k + 2]!, e.days) &&
+      same(nums[k + 3]!, e.first) &&
+      same(nums[k + 4]!, e.last) &&
+      same(nums[k + 5]!, e.lastDay) &&
+      same(nums[k + 6]!, prev)
+    ) {
+      const from = starts[i]!;
+      const to = starts[i + 1]!;
+      if (runFrom >= 0 && runTo === from) runTo = to;
+      else {
+        if (runFrom >= 0) w.append(old!, runFrom, runTo);
+        runFrom = from;
+        runTo = to;
+      }
+    } else {
+      if (runFrom >= 0) w.append(old!, runFrom, runTo);
+      runFrom = -1;
+      writeEntry(w, value, e, delta, prev);
+      keys[i] = value;
+      nums[k] = e.legit;
+      nums[k + 1] = e.n;
+      nums[k + 2] = e.days;
+      nums[k + 3] = e.first;
+      nums[k + 4] = e.last;
+      nums[k + 5] = e.lastDay;
+      nums[k + 6] = prev;
+    }
+    // Read for the next entry before it is overwritten: starts[i + 1] is this entry's old end.
+    starts[i] = at;
+    if (delta) prev = e.first;
+  }
+  if (runFrom >= 0) w.append(old!, runFrom, runTo);
+  starts[count] = w.length;
+  keys.length = count;
+  c.count = count;
+  c.delta = delta;
+  c.bytes = w.copyTo(c.bytes);
+}
+
+function writeEntry(w: Writer, value: string, e: ValueStats, delta: boolean, prev: number): void {
+  w.str(value);
+  w.num(e.legit);
+  w.num(e.n);
+  w.num(e.days);
+  if (delta) {
+    // Each entry's first sighting from the previous entry's, its latest from its first, and its
+    // latest day from the day of its latest sighting (usually 0).
+    w.num(e.first - prev);
+    w.num(e.last - e.first);
+    w.num(e.lastDay - Math.floor(e.last / DAY_MS));
+  } else {
+    w.num(e.first);
+    w.num(e.last);
+    w.num(e.lastDay);
+  }
 }
 
 export function decodeValueMap(buf: Buffer): ValueMap {
@@ -113,11 +216,16 @@ export function decodeValueMap(buf: Buffer): ValueMap {
 
 export function encodeHours(p: IdentityProfile): Buffer {
   const w = start();
+  writeHours(w, p);
+  return w.done();
+}
+
+export function writeHours(w: Writer, p: IdentityProfile): void {
   w.num(p.hoursTotal);
   w.num(p.hoursDecayedAt);
-  w.uint(p.hours.length);
-  for (const h of p.hours) w.num(h);
-  return w.done();
+  const hours = p.hours;
+  w.uint(hours.length);
+  for (let i = 0; i < hours.length; i++) w.num(hours[i]!);
 }
 
 export function decodeHours(buf: Buffer): Pick<IdentityProfile, 'hours' | 'hoursTotal' | 'hoursDecayedAt'> {
@@ -134,19 +242,27 @@ export function decodeHours(buf: Buffer): Pick<IdentityProfile, 'hours' | 'hours
 /** The count-min sketch is mostly zeros: its length, then (gap, count) for each non-zero cell. */
 export function encodeSketch(cells: readonly number[]): Buffer {
   const w = start();
+  writeSketch(w, cells);
+  return w.done();
+}
+
+export function writeSketch(w: Writer, cells: readonly number[]): void {
   w.uint(cells.length);
+  // A cell is left out when it is +0 exactly (Object.is(c, 0)); -0 is written like any number.
   let nonZero = 0;
-  for (const c of cells) if (!Object.is(c, 0)) nonZero++;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (c !== 0 || 1 / c < 0) nonZero++;
+  }
   w.uint(nonZero);
   let prev = -1;
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i]!;
-    if (Object.is(c, 0)) continue;
+    if (c === 0 && 1 / c > 0) continue;
     w.uint(i - prev - 1);
     w.num(c);
     prev = i;
   }
-  return w.done();
 }
 
 export function decodeSketch(buf: Buffer): number[] {
@@ -165,6 +281,11 @@ export function decodeSketch(buf: Buffer): number[] {
 
 export function encodeScalars(p: IdentityProfile): Buffer {
   const w = start();
+  writeScalars(w, p);
+  return w.done();
+}
+
+export function writeScalars(w: Writer, p: IdentityProfile): void {
   w.uint(p.v);
   w.str(p.identity);
   w.num(p.firstSeen);
@@ -177,7 +298,6 @@ export function encodeScalars(p: IdentityProfile): Buffer {
   w.num(p.deniedAt);
   w.optStr(p.prevAction);
   w.num(p.privilegedLegit);
-  return w.done();
 }
 
 export type Scalars = Pick<IdentityProfile, 'v' | 'identity' | 'firstSeen' | 'lastSeen' | 'rate' | 'failRate' | 'deniedRun' | 'deniedAt' | 'prevAction' | 'privilegedLegit'>;
@@ -200,6 +320,11 @@ export function decodeScalars(buf: Buffer): Scalars {
 /** The current hour's totals, the hourly distributions and the slow-and-low sum (each optional). */
 export function encodeActivity(p: IdentityProfile): Buffer {
   const w = start();
+  writeActivity(w, p);
+  return w.done();
+}
+
+export function writeActivity(w: Writer, p: IdentityProfile): void {
   const agg = p.hourAgg;
   w.uint((agg ? 1 : 0) | (agg?.reported !== undefined ? 2 : 0) | (p.hourly ? 4 : 0) | (p.risk ? 8 : 0));
   if (agg) {
@@ -213,7 +338,6 @@ export function encodeActivity(p: IdentityProfile): Buffer {
     w.num(p.risk.at);
     meanVar(w, p.risk);
   }
-  return w.done();
 }
 
 export function decodeActivity(buf: Buffer): Pick<IdentityProfile, 'hourAgg' | 'hourly' | 'risk'> {
@@ -242,6 +366,11 @@ export function decodeActivity(buf: Buffer): Pick<IdentityProfile, 'hourAgg' | '
 
 export function encodeVolume(volume: IdentityProfile['volume']): Buffer {
   const w = start();
+  writeVolume(w, volume);
+  return w.done();
+}
+
+export function writeVolume(w: Writer, volume: IdentityProfile['volume']): void {
   const entries = Object.entries(volume);
   w.uint(entries.length);
   for (const [action, v] of entries) {
@@ -249,7 +378,6 @@ export function encodeVolume(volume: IdentityProfile['volume']): Buffer {
     meanVar(w, v.bytes);
     meanVar(w, v.rows);
   }
-  return w.done();
 }
 
 export function decodeVolume(buf: Buffer): IdentityProfile['volume'] {
@@ -268,6 +396,20 @@ type TokenUse = IdentityProfile['tokens'][string];
 
 export function encodeTokens(tokens: IdentityProfile['tokens']): Buffer {
   const w = start();
+  writeTokens(w, tokens);
+  return w.done();
+}
+
+function optional(w: Writer, s: string | null | undefined): void {
+  if (s === undefined) w.uint(0);
+  else if (s === null) w.uint(1);
+  else {
+    w.uint(2);
+    w.str(s);
+  }
+}
+
+export function writeTokens(w: Writer, tokens: IdentityProfile['tokens']): void {
   const entries = Object.entries(tokens);
   w.uint(entries.length);
   for (const [token, u] of entries) {
@@ -278,18 +420,11 @@ export function encodeTokens(tokens: IdentityProfile['tokens']): Buffer {
     w.optStr(u.region);
     w.num(u.at);
     // Each optional field: 0 absent, 1 null, 2 + value.
-    for (const s of [u.src, u.prev]) {
-      if (s === undefined) w.uint(0);
-      else if (s === null) w.uint(1);
-      else {
-        w.uint(2);
-        w.str(s);
-      }
-    }
+    optional(w, u.src);
+    optional(w, u.prev);
     w.uint(u.alt === undefined ? 0 : 1);
     if (u.alt !== undefined) w.num(u.alt);
   }
-  return w.done();
 }
 
 export function decodeTokens(buf: Buffer): IdentityProfile['tokens'] {
@@ -318,10 +453,14 @@ export function decodeTokens(buf: Buffer): IdentityProfile['tokens'] {
 export type Other = Pick<IdentityProfile, 'suppressed' | 'createdBy' | 'createdAt' | 'members'>;
 
 export function encodeOther(p: IdentityProfile): Buffer {
-  const o: Other = { suppressed: p.suppressed, createdBy: p.createdBy, createdAt: p.createdAt, members: p.members };
   const w = start();
-  w.str(JSON.stringify(o));
+  writeOther(w, p);
   return w.done();
+}
+
+export function writeOther(w: Writer, p: IdentityProfile): void {
+  const o: Other = { suppressed: p.suppressed, createdBy: p.createdBy, createdAt: p.createdAt, members: p.members };
+  w.str(JSON.stringify(o));
 }
 
 export function decodeOther(buf: Buffer): Other {

@@ -2,7 +2,7 @@
 import type { WardenEvent } from '../events/event.js';
 import type { EventFeatures } from './features.js';
 import type { IdentityProfile, MeanVar } from './profile.js';
-import { DIMENSIONS } from './profile.js';
+import { DIMENSIONS, markTouched, TOUCHED_HOURS, TOUCHED_TRANSITIONS, touchedMap } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { recordValue } from './value-map.js';
 import { countHour, ewma } from './stats.js';
@@ -62,11 +62,17 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
   const t = Math.max(f.t, p.lastSeen);
   const isNew = countsForEnumeration(event.readOnly) && bringsNewValue(p, f, rules);
 
-  for (const dim of DIMENSIONS) {
+  // The sections this event changes that the store would rather not encode when unchanged.
+  let touched = TOUCHED_HOURS;
+  for (let d = 0; d < DIMENSIONS.length; d++) {
+    const dim = DIMENSIONS[d]!;
     const v = f.values[dim];
     // Single IPs churn by nature and matter least; their map gets a quarter of the cap.
     const cap = dim === 'ip' ? Math.max(8, Math.floor(c.maxEntriesPerMap / 4)) : c.maxEntriesPerMap;
-    if (v !== undefined) recordValue(p.maps[dim], v, f.t, f.day, legit, rules, cap, 0.02);
+    if (v !== undefined) {
+      recordValue(p.maps[dim], v, f.t, f.day, legit, rules, cap, 0.02);
+      touched |= touchedMap(d);
+    }
   }
   if (isNew) pushBounded(p.novel, f.t, c.enumerationNew * 2);
 
@@ -98,7 +104,10 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
     p.deniedRun = 0;
   }
 
-  if (p.prevAction !== null && p.prevAction !== event.action) sketchAdd(p.transitions, transitionKey(p.prevAction, event.action));
+  if (p.prevAction !== null && p.prevAction !== event.action) {
+    sketchAdd(p.transitions, transitionKey(p.prevAction, event.action));
+    touched |= TOUCHED_TRANSITIONS;
+  }
   p.prevAction = event.action;
 
   const token = event.identity.tokenId;
@@ -130,5 +139,6 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
 
   p.events += 1;
   p.lastSeen = t;
+  markTouched(p, touched);
   return p;
 }

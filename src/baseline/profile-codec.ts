@@ -11,7 +11,8 @@
  * in a field of their own, so a field added to `IdentityProfile` is never dropped silently.
  */
 import type { IdentityProfile } from './profile.js';
-import { DIMENSIONS, emptyValueMap } from './profile.js';
+import { DIMENSIONS, emptyProfile, TOUCHED_HOURS, TOUCHED_TRANSITIONS, touchedMap } from './profile.js';
+import type { Writer } from './codec-bytes.js';
 import { open, ProfileDecodeError, start } from './codec-bytes.js';
 import {
   decodeActivity,
@@ -23,15 +24,15 @@ import {
   decodeTokens,
   decodeValueMap,
   decodeVolume,
-  encodeActivity,
-  encodeHours,
-  encodeOther,
-  encodeScalars,
-  encodeSketch,
-  encodeTimes,
-  encodeTokens,
-  encodeValueMap,
-  encodeVolume,
+  writeActivity,
+  writeHours,
+  writeOther,
+  writeScalars,
+  writeSketch,
+  writeTimes,
+  writeTokens,
+  writeValueMap,
+  writeVolume,
 } from './codec-sections.js';
 
 export { ProfileDecodeError };
@@ -82,19 +83,54 @@ const KNOWN: ReadonlySet<string> = new Set<keyof IdentityProfile>([
   'members',
 ]);
 
+interface SectionSpec {
+  field: string;
+  write: (w: Writer, p: IdentityProfile) => void;
+  /** Its learning mark (see `touchedOf`), or 0 for a section encoded at every write. */
+  touched: number;
+  /** A value map: its Good–Turing counts may be filled in outside learning (see `countsStored`). */
+  map?: boolean;
+}
+
+/** The known sections, in the order they are written. */
+const SECTIONS: readonly SectionSpec[] = [
+  { field: SECTION.scalars, write: writeScalars, touched: 0 },
+  { field: SECTION.hours, write: writeHours, touched: TOUCHED_HOURS },
+  { field: SECTION.transitions, write: (w, p) => writeSketch(w, p.transitions), touched: TOUCHED_TRANSITIONS },
+  { field: SECTION.activity, write: writeActivity, touched: 0 },
+  { field: SECTION.volume, write: (w, p) => writeVolume(w, p.volume), touched: 0 },
+  { field: SECTION.tokens, write: (w, p) => writeTokens(w, p.tokens), touched: 0 },
+  { field: SECTION.failures, write: (w, p) => writeTimes(w, p.failures), touched: 0 },
+  { field: SECTION.novel, write: (w, p) => writeTimes(w, p.novel), touched: 0 },
+  { field: SECTION.other, write: writeOther, touched: 0 },
+  ...DIMENSIONS.map((d, i): SectionSpec => ({ field: SECTION.map(d), write: (w, p) => writeValueMap(w, p.maps[d]), touched: touchedMap(i), map: true })),
+];
+
 /** Encodings of empty sections, left out of the hash. */
 const EMPTY: ReadonlyMap<string, Buffer> = (() => {
   const m = new Map<string, Buffer>();
-  const empty = encodeValueMap(emptyValueMap());
-  for (const d of DIMENSIONS) m.set(SECTION.map(d), empty);
-  m.set(SECTION.volume, encodeVolume({}));
-  m.set(SECTION.tokens, encodeTokens({}));
-  m.set(SECTION.failures, encodeTimes([]));
-  m.set(SECTION.novel, encodeTimes([]));
-  m.set(SECTION.other, encodeOther({ suppressed: {} } as IdentityProfile));
-  m.set(SECTION.activity, encodeActivity({} as IdentityProfile));
+  const p = emptyProfile('', 0);
+  for (const spec of SECTIONS) {
+    if (spec.field === SECTION.scalars || spec.field === SECTION.hours || spec.field === SECTION.transitions) continue;
+    const w = start();
+    spec.write(w, p);
+    m.set(spec.field, w.done());
+  }
   return m;
 })();
+
+/** Writes the profile's keys this codec does not know, as JSON, each to `out(field, bytes)`. */
+function unknownKeys(p: IdentityProfile, out: (field: string, w: Writer) => void): void {
+  for (const key of Object.keys(p)) {
+    if (KNOWN.has(key)) continue;
+    const value = (p as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) {
+      const w = start();
+      w.str(JSON.stringify(value));
+      out(SECTION.json(key), w);
+    }
+  }
+}
 
 /**
  * The profile's sections, field → bytes, without the event count (the store keeps it as a counter
@@ -102,30 +138,65 @@ const EMPTY: ReadonlyMap<string, Buffer> = (() => {
  */
 export function encodeProfile(p: IdentityProfile): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  const put = (field: string, bytes: Buffer): void => {
-    const empty = EMPTY.get(field);
-    if (!empty || !empty.equals(bytes)) out.set(field, bytes);
-  };
-  put(SECTION.scalars, encodeScalars(p));
-  put(SECTION.hours, encodeHours(p));
-  put(SECTION.transitions, encodeSketch(p.transitions));
-  put(SECTION.activity, encodeActivity(p));
-  put(SECTION.volume, encodeVolume(p.volume));
-  put(SECTION.tokens, encodeTokens(p.tokens));
-  put(SECTION.failures, encodeTimes(p.failures));
-  put(SECTION.novel, encodeTimes(p.novel));
-  put(SECTION.other, encodeOther(p));
-  for (const d of DIMENSIONS) put(SECTION.map(d), encodeValueMap(p.maps[d]));
-  for (const key of Object.keys(p)) {
-    if (KNOWN.has(key)) continue;
-    const value = (p as unknown as Record<string, unknown>)[key];
-    if (value !== undefined) {
-      const w = start();
-      w.str(JSON.stringify(value));
-      out.set(SECTION.json(key), w.done());
-    }
+  for (const spec of SECTIONS) {
+    const w = start();
+    spec.write(w, p);
+    if (!w.same(EMPTY.get(spec.field))) out.set(spec.field, w.done());
   }
+  unknownKeys(p, (field, w) => out.set(field, w.done()));
   return out;
+}
+
+/** What changed in a profile since the sections it was loaded (or last written) with. */
+export interface ProfileChanges {
+  /** Every section of the profile now, as `encodeProfile` would give them. */
+  sections: Map<string, Buffer>;
+  /** The fields whose bytes changed (set in `sections`) or that became empty (absent from it). */
+  changed: string[];
+}
+
+/**
+ * The profile's sections against `base`, the sections it was loaded with: the same as
+ * `encodeProfile`, but a section whose bytes did not change keeps its base buffer, and with
+ * learning marks (`touched`, see `touchedOf`) a marked section that learning did not touch is not
+ * encoded at all. Without marks every section is encoded and compared.
+ */
+export function encodeChanges(p: IdentityProfile, base: ReadonlyMap<string, Buffer>, touched: number | undefined): ProfileChanges {
+  const sections = new Map(base);
+  const changed: string[] = [];
+  for (const spec of SECTIONS) {
+    const old = base.get(spec.field);
+    if (touched !== undefined && spec.touched !== 0 && (touched & spec.touched) === 0 && (!spec.map || countsStored(old))) continue;
+    const w = start();
+    spec.write(w, p);
+    if (w.same(old ?? EMPTY.get(spec.field))) continue;
+    changed.push(spec.field);
+    if (w.same(EMPTY.get(spec.field))) sections.delete(spec.field);
+    else sections.set(spec.field, w.done());
+  }
+  const unknown = new Set<string>();
+  unknownKeys(p, (field, w) => {
+    unknown.add(field);
+    if (w.same(base.get(field))) return;
+    changed.push(field);
+    sections.set(field, w.done());
+  });
+  for (const field of base.keys()) {
+    if (!field.startsWith('j:') || unknown.has(field)) continue;
+    changed.push(field);
+    sections.delete(field);
+  }
+  return { sections, changed };
+}
+
+/**
+ * Were a value map's Good–Turing counts in these bytes (or is the map empty)? A map written before
+ * the counts existed gets them on its first use, reading or learning: it is encoded again even
+ * when learning did not touch it.
+ */
+function countsStored(bytes: Buffer | undefined): boolean {
+  // The flags follow the format byte; both fit in one byte each.
+  return bytes === undefined || ((bytes[1] ?? 0) & 3) === 3;
 }
 
 /** Is this hash field a section of the profile (not one of the store's own fields)? */

@@ -130,3 +130,33 @@ export function emptyProfile(identity: string, sketchWidth: number): IdentityPro
     suppressed: {},
   };
 }
+
+/**
+ * What learning changed in a profile since its store last wrote it, as bits: one per value map
+ * (`touchedMap`, in `DIMENSIONS` order), the hour histogram and the transition sketch. Only
+ * `learnEvent` marks a profile, so a profile without marks (never learned from, or a peer profile,
+ * which `learnPeer` changes) counts as wholly changed; a store that writes a profile clears them.
+ * The marks cover the sections that cost the most to encode; every other section is always
+ * encoded and compared (peer learning, feedback, creation records change those).
+ */
+const touched = new WeakMap<IdentityProfile, number>();
+
+export const TOUCHED_HOURS = 1 << DIMENSIONS.length;
+export const TOUCHED_TRANSITIONS = 1 << (DIMENSIONS.length + 1);
+
+export function touchedMap(dimensionIndex: number): number {
+  return 1 << dimensionIndex;
+}
+
+export function markTouched(p: IdentityProfile, bits: number): void {
+  touched.set(p, (touched.get(p) ?? 0) | bits);
+}
+
+/** The marks of the profile, or undefined when learning never marked it (treat it as all changed). */
+export function touchedOf(p: IdentityProfile): number | undefined {
+  return touched.get(p);
+}
+
+export function clearTouched(p: IdentityProfile): void {
+  touched.delete(p);
+}

@@ -25,7 +25,8 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { BaselineStore, LoadedProfile, ProfileUpdate } from './store.js';
 import type { IdentityProfile } from './profile.js';
-import { decodeProfile, encodeProfile, isSectionField } from './profile-codec.js';
+import { decodeProfile, encodeChanges, encodeProfile, isSectionField } from './profile-codec.js';
+import { clearTouched, touchedOf } from './profile.js';
 import { baselineKeys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
 import { storeError } from './redis/errors.js';
@@ -81,8 +82,16 @@ interface Kept extends Origin {
   profile: IdentityProfile;
 }
 
+/** One identity's write: its sections now and, when it has an origin, the fields that changed. */
+interface Plan {
+  update: ProfileUpdate;
+  origin: Origin | null;
+  sections: Map<string, Buffer>;
+  changed: string[] | null;
+}
+
 interface ScriptCommands {
-  wardenApply(key: string, ...args: (string | Buffer)[]): unknown;
+  wardenApply(key: string, partition: string, offset: string, ttl: string, base: string, events: string, frames: Buffer): unknown;
   wardenLoadBuffer(key: string, legacy: string, legacyWm: string, partition: string, version: string): unknown;
   wardenMigrate(key: string, legacy: string, legacyWm: string, ...args: (string | Buffer)[]): unknown;
   wardenReset(key: string, legacy: string, legacyWm: string): Promise<number>;
@@ -224,8 +233,13 @@ export class RedisBaselineStore implements BaselineStore {
   private async write(updates: readonly ProfileUpdate[], partition: string | null, keep: boolean): Promise<void> {
     if (updates.length === 0) return;
     const ttl = String(Math.round(this.options.ttlMs));
-    const plans = updates.map((u) => ({ update: u, sections: encodeProfile(u.profile), origin: this.origins.get(u.profile) ?? null }));
-    const send = async (list: typeof plans, whole: boolean): Promise<[number, number][]> => {
+    const plans = updates.map((update): Plan => {
+      const origin = this.origins.get(update.profile) ?? null;
+      if (!origin) return { update, origin, sections: encodeProfile(update.profile), changed: null };
+      const { sections, changed } = encodeChanges(update.profile, origin.sections, touchedOf(update.profile));
+      return { update, origin, sections, changed };
+    });
+    const send = async (list: readonly Plan[], whole: boolean): Promise<[number, number][]> => {
       const replies = await this.run(
         list,
         (p) => p.update.identity,
@@ -233,10 +247,10 @@ export class RedisBaselineStore implements BaselineStore {
           const k = baselineKeys(this.options.keyPrefix, p.update.identity);
           const offset = partition !== null && p.update.offset !== null ? p.update.offset : '';
           const origin = whole ? null : p.origin;
-          const args = origin ? changedSections(origin.sections, p.sections) : flatten(p.sections);
-          for (let a = 1; a < args.length; a += 2) this.counters.bytesSent += args[a]!.length;
+          const { frames, bytes } = framed(origin && p.changed ? p.changed : [...p.sections.keys()], p.sections);
+          this.counters.bytesSent += bytes;
           const events = origin ? p.update.profile.events - origin.events : p.update.profile.events;
-          pipeline.wardenApply(k.profile, partition ?? '', offset, ttl, origin ? origin.version : '*', String(events), ...args);
+          pipeline.wardenApply(k.profile, partition ?? '', offset, ttl, origin ? origin.version : '*', String(events), frames);
         },
         'apply',
         true,
@@ -248,7 +262,7 @@ export class RedisBaselineStore implements BaselineStore {
     const conflicts = plans.filter((_, i) => results[i]![0] === -1);
     const whole = new Set(conflicts);
     const second = conflicts.length > 0 ? await send(conflicts, true) : [];
-    const outcome = new Map<(typeof plans)[number], [number, number]>();
+    const outcome = new Map<Plan, [number, number]>();
     plans.forEach((p, i) => outcome.set(p, results[i]!));
     conflicts.forEach((p, i) => outcome.set(p, second[i]!));
     for (const p of plans) {
@@ -258,6 +272,8 @@ export class RedisBaselineStore implements BaselineStore {
       this.counters.sectionsWritten += written;
       if (!p.origin || whole.has(p)) this.counters.wholeWrites++;
       this.origins.delete(p.update.profile);
+      // Written: what learning marked is in Redis now (a write that failed keeps its marks).
+      clearTouched(p.update.profile);
       if (!keep) continue;
       if (this.kept.size >= this.keepLimit) this.kept.delete(this.kept.keys().next().value as string);
       this.kept.set(p.update.identity, { version: String(version), profile: p.update.profile, sections: p.sections, events: p.update.profile.events });
@@ -298,13 +314,28 @@ function flatten(sections: ReadonlyMap<string, Buffer>): (string | Buffer)[] {
   return out;
 }
 
-/** The sections whose bytes differ from what was loaded; a section that became empty is deleted (''). */
-function changedSections(before: ReadonlyMap<string, Buffer>, after: ReadonlyMap<string, Buffer>): (string | Buffer)[] {
-  const out: (string | Buffer)[] = [];
-  for (const [field, bytes] of after) {
-    const old = before.get(field);
-    if (!old || !old.equals(bytes)) out.push(field, bytes);
+/**
+ * The sections of one write as one argument (apply-1.lua reads it back): for each field its name
+ * (2-byte length, little-endian) and its bytes (4-byte length; none for a section that is gone). One
+ * argument instead of two per section keeps the client's per-argument work off the hot path.
+ */
+function framed(fields: readonly string[], sections: ReadonlyMap<string, Buffer>): { frames: Buffer; bytes: number } {
+  let size = 0;
+  let bytes = 0;
+  for (const field of fields) {
+    size += 6 + Buffer.byteLength(field) + (sections.get(field)?.length ?? 0);
+    bytes += sections.get(field)?.length ?? 0;
   }
-  for (const field of before.keys()) if (!after.has(field)) out.push(field, '');
-  return out;
+  const frames = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const field of fields) {
+    const value = sections.get(field);
+    const name = frames.write(field, pos + 2, 'utf8');
+    frames.writeUInt16LE(name, pos);
+    pos += 2 + name;
+    frames.writeUInt32LE(value?.length ?? 0, pos);
+    pos += 4;
+    if (value) pos += value.copy(frames, pos);
+  }
+  return { frames, bytes };
 }

@@ -149,6 +149,42 @@ describe('Redis baseline store', () => {
     expect(await redis.hget(key, '#e')).toBe('42');
   });
 
+  it('a write that did not happen is sent again in full: what learning marked is still there', async () => {
+    const keyPrefix = `${prefix}:retry`;
+    const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    await client.connect();
+    const store = new RedisBaselineStore(client, { keyPrefix, ttlMs: 86_400_000 });
+    const d = decider(store);
+    const id = sim.events[0]!.identity.id;
+    const mine = sim.events.filter((e) => e.identity.id === id).slice(0, 60);
+    const at = (from: number, n: number) => ({ partition: 'p-0', offsets: Array.from({ length: n }, (_, i) => String(from + i)) });
+    await d.decideBatch(mine.slice(0, 20), at(0, 20));
+    // The next batch is decided and learned from, but its write does not reach Redis.
+    const batch = await d.decide(mine.slice(20, 40), at(20, 20));
+    client.disconnect();
+    await expect(store.apply(batch.updates, 'p-0')).rejects.toMatchObject({ code: 'WARDEN_STORE_UNAVAILABLE' });
+    if (client.status !== 'end') await new Promise((resolve) => client.once('end', resolve));
+    await client.connect();
+    const before = store.stats();
+    await store.apply(batch.updates, 'p-0');
+    const after = store.stats();
+    expect(after.writes - before.writes).toBe(batch.updates.length);
+    expect(after.wholeWrites - before.wholeWrites).toBe(0);
+    const mineNow = batch.updates.find((u) => u.identity === id)!.profile;
+    expect(await new RedisBaselineStore(redis, { keyPrefix, ttlMs: 86_400_000 }).get(id)).toEqual(mineNow);
+    // And the next batch goes on incrementally from the copy it kept.
+    await d.decideBatch(mine.slice(40, 60), at(40, 20));
+    expect(store.stats().reused - after.reused).toBeGreaterThanOrEqual(1);
+    const ref = new MemoryBaselineStore();
+    const rd = decider(ref);
+    await rd.decideBatch(mine.slice(0, 20), at(0, 20));
+    await rd.decideBatch(mine.slice(20, 40), at(20, 20));
+    await rd.decideBatch(mine.slice(40, 60), at(40, 20));
+    expect(await new RedisBaselineStore(redis, { keyPrefix, ttlMs: 86_400_000 }).get(id)).toEqual(await ref.get(id));
+    await store.close();
+  });
+
   it('writes the whole profile when someone else wrote since it was loaded (the last writer wins)', async () => {
     const keyPrefix = `${prefix}:conflict`;
     const a = new RedisBaselineStore(redis, { keyPrefix, ttlMs: 86_400_000 });

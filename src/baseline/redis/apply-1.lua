@@ -17,7 +17,9 @@
     ARGV[3] ttl in milliseconds (idle identities expire)
     ARGV[4] base version        ('' none existed, '*' whole write)
     ARGV[5] events              (added when incremental, set when whole)
-    ARGV[6..] field, value      (an empty value deletes the section)
+    ARGV[6] sections            (for each: the field's length as 2 bytes and the field, then the
+                                 value's length as 4 bytes and the value, little-endian; an empty
+                                 value deletes the section)
 
   Output: { version, sections written }
      { version >= 1, n }  applied
@@ -47,12 +49,16 @@ end
 
 local fields = {}
 local gone = {}
-for i = 6, #ARGV, 2 do
-  if ARGV[i + 1] == '' then
-    gone[#gone + 1] = ARGV[i]
+local frames = ARGV[6]
+local pos = 1
+while pos <= #frames do
+  local field, value
+  field, value, pos = struct.unpack('<I2c0I4c0', frames, pos)
+  if value == '' then
+    gone[#gone + 1] = field
   else
-    fields[#fields + 1] = ARGV[i]
-    fields[#fields + 1] = ARGV[i + 1]
+    fields[#fields + 1] = field
+    fields[#fields + 1] = value
   end
 end
 if whole then
