@@ -11,7 +11,8 @@
  * 2. Latency at fixed offered loads: events produced at R/s (after --warmup seconds at that rate,
  *    not measured); produce → decision received p50/p99.
  *
- * `--instances 2` runs two `warden run` processes in one group (scale-out).
+ * `--instances 2` runs two `warden run` processes in one group (scale-out); `--threads 2` runs one
+ * process with two pipeline threads (`pipeline.threads`), each a member of the group.
  * `--node-options="--cpu-prof"` passes V8/Node flags to the `warden run` child (profiling, GC).
  */
 import { spawn } from 'node:child_process';
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     'node-options': { type: 'string', default: '' },
     only: { type: 'string' },
     instances: { type: 'string', default: '1' },
+    threads: { type: 'string', default: '1' },
   },
 });
 const N = Number(args.events);
@@ -58,6 +60,7 @@ const BATCH = Number(args['batch-size']);
 const NODE_OPTIONS = String(args['node-options']).split(' ').filter(Boolean);
 const ONLY = args.only;
 const INSTANCES = Number(args.instances);
+const THREADS = Number(args.threads);
 const ALLOW = String(args.allow);
 // `none` publishes allow-batch records without entries: the drain could not count the allows (the
 // watcher counts decided events: full records and allow-batch entries).
@@ -91,7 +94,7 @@ function wardenConfig(name: string, input: string): string {
     stringify({
       kafka: { brokers, clientId: name, groupId: `${name}-g`, inputs: [{ topic: input, format: 'warden' }], topics: { decisions: `${name}.decisions`, blocks: `${name}.blocks`, dlq: `${name}.dlq` } },
       redis: { keyPrefix: name },
-      pipeline: { maxBatchSize: BATCH, maxInFlightBatches: IN_FLIGHT, http: { host: '127.0.0.1', port: 0 } },
+      pipeline: { maxBatchSize: BATCH, maxInFlightBatches: IN_FLIGHT, threads: THREADS, http: { host: '127.0.0.1', port: 0 } },
       identity: { inventory: join(dir, 'identities.yaml') },
       policy: { dir: join(dir, 'policies') },
       signing: { privateKeyFile: join(dir, 'warden.key'), publicKeyFile: join(dir, 'warden.pub'), ...(args['signing-batch'] ? { batchSize: Number(args['signing-batch']) } : {}) },
@@ -121,8 +124,12 @@ interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts a consumer process; `marker` is the stdout text it prints once it joined its group. */
-function startChild(argv: string[], marker: string): Child {
+/**
+ * Starts a consumer process; `marker` is the text it prints once it joined its group (`markers`
+ * times: once per pipeline thread, and a thread that joins makes the others join again).
+ */
+function startChild(argv: string[], marker: string, markers = 1): Child {
+  let seenMarkers = 0;
   const child: ChildProcess = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_KAFKA_BROKERS: brokers.join(',') } });
   const urls: string[] = [];
   let stagesLine: ((line: string) => void) | null = null;
@@ -134,7 +141,8 @@ function startChild(argv: string[], marker: string): Child {
       if (stages && stagesLine) stagesLine(stages);
       const url = /"url":"(http[^"]+)".*warden listening/.exec(text)?.[1];
       if (url) urls.push(url);
-      if (text.includes(marker)) resolve(Date.now());
+      seenMarkers += text.split(marker).length - 1;
+      if (seenMarkers >= markers) resolve(Date.now());
       if (process.env.BENCH_LOGS || text.includes('"level":50') || text.includes('"level":60') || text.includes('Error')) process.stderr.write(text);
     };
     child.stdout?.on('data', scan);
@@ -163,7 +171,7 @@ function startChild(argv: string[], marker: string): Child {
 }
 
 const passThrough = (input: string, output: string, group: string): Child => startChild(['--import', 'tsx', 'bench/lib/pass-through-main.ts', input, output, group], 'ready');
-const wardenRun = (name: string, input: string): Child => startChild([...NODE_OPTIONS, 'bin/warden.js', 'run', '--config', wardenConfig(name, input)], 'joined consumer group');
+const wardenRun = (name: string, input: string): Child => startChild([...NODE_OPTIONS, 'bin/warden.js', 'run', '--config', wardenConfig(name, input)], 'joined consumer group', THREADS);
 
 /** Several `warden run` processes in one consumer group (scale-out), seen as one consumer. */
 function wardenGroup(name: string, input: string, count: number): Child {
@@ -302,7 +310,7 @@ for (const rate of RATES) {
 }
 
 console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight, node ${process.version}`);
-console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
+console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES}${THREADS > 1 ? ` with ${THREADS} threads` : ''} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
 console.log(`backlog drain ratio (warden run / pass-through, same run): ${fmt(warden.rate / ceiling.rate, 2)}; decisions.allow: ${ALLOW}`);
 console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs (${fmt(warden.cpuMicros / ceiling.cpuMicros, 2)}×)`);
 const perStage = (d: Drained): string => {

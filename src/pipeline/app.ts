@@ -36,8 +36,10 @@ export interface WardenStages {
 export interface WardenApp {
   pipeline: DecisionPipeline;
   metrics: PipelineMetrics;
-  /** The URL of the HTTP endpoints once started. */
+  /** The URL of the HTTP endpoints once started ('' without them). */
   url: string;
+  /** Key id of the signing key (the first 16 hex digits of its public key's SHA-256). */
+  signingKeyId: string;
   stop: () => Promise<void>;
   /**
    * Settles with the error when the pipeline stopped by itself for good (a consumer crash kafkajs
@@ -62,7 +64,7 @@ export async function startWardenApp(
   config: WardenConfig,
   logger: Logger,
   stages: WardenStages,
-  options: { routes?: (app: FastifyInstance) => void; metrics?: PipelineMetrics } = {},
+  options: { routes?: (app: FastifyInstance) => void; metrics?: PipelineMetrics; /** Serve /metrics, /healthz, /readyz. @defaultValue true */ http?: boolean } = {},
 ): Promise<WardenApp> {
   // A start that fails half way closes what it opened (the store's connection would otherwise keep
   // the process alive) and says what to fix when the cause is configuration.
@@ -90,34 +92,27 @@ export async function startWardenApp(
     stages.model.onSwap(show);
   }
   await checkKafkaTls(config).catch((err: unknown) => failStart(err));
-  if (config.kafka.createTopics) {
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      const created = await ensureTopics(admin, topicSpecs(config, await clusterTopicLayout(admin, config)));
-      if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
-    } catch (err) {
-      await admin.disconnect().catch(() => undefined);
-      return failStart(err);
-    }
-    await admin.disconnect();
-  }
+  if (config.kafka.createTopics) await createConfiguredTopics(config, kafka, logger).catch((err: unknown) => failStart(err));
   const pipeline = new DecisionPipeline({ config, kafka, normalizers: stages.normalizers, decider: stages.decider, store: stages.store, signer, logger, metrics });
-  const http = await startHttpServer({
-    host: config.pipeline.http.host,
-    port: config.pipeline.http.port,
-    registry: metrics.registry,
-    readiness: [
-      { name: 'kafka', check: () => pipeline.ready },
-      { name: 'store', check: stages.storeHealthy },
-    ],
-    routes: options.routes,
-  }).catch((err: unknown) => failStart(err));
-  logger.info({ url: http.url, signingKeyId: signer.keyId }, 'warden listening');
+  // A pipeline thread (`pipeline.threads` > 1) has no endpoints of its own: the host thread serves them for all.
+  const http =
+    options.http === false
+      ? null
+      : await startHttpServer({
+          host: config.pipeline.http.host,
+          port: config.pipeline.http.port,
+          registry: metrics.registry,
+          readiness: [
+            { name: 'kafka', check: () => pipeline.ready },
+            { name: 'store', check: stages.storeHealthy },
+          ],
+          routes: options.routes,
+        }).catch((err: unknown) => failStart(err));
+  if (http) logger.info({ url: http.url, signingKeyId: signer.keyId }, 'warden listening');
   try {
     await pipeline.start();
   } catch (err) {
-    return failStart(err, { pipeline, http: http.app });
+    return failStart(err, { pipeline, ...(http ? { http: http.app } : {}) });
   }
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -125,7 +120,7 @@ export async function startWardenApp(
       logger.info('stopping: finishing the batch in hand');
       await pipeline.stop();
       await stages.close();
-      await http.app.close();
+      await http?.app.close();
       logger.info('stopped');
     })();
     return stopping;
@@ -138,5 +133,17 @@ export async function startWardenApp(
         .finally(() => resolve(err));
     };
   });
-  return { pipeline, metrics, url: http.url, stop, failed };
+  return { pipeline, metrics, url: http?.url ?? '', signingKeyId: signer.keyId, stop, failed };
+}
+
+/** Creates the configured topics that are missing (`kafka.createTopics`), sized for the cluster. */
+export async function createConfiguredTopics(config: WardenConfig, kafka: Kafka, logger: Logger): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const created = await ensureTopics(admin, topicSpecs(config, await clusterTopicLayout(admin, config)));
+    if (created.length > 0) logger.info({ topics: created }, 'created missing topics');
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

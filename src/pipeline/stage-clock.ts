@@ -1,6 +1,7 @@
 /**
  * Wall time and CPU time per pipeline stage. Wall time goes to the `warden_batch_duration_seconds`
- * histogram (per batch); CPU time (user + system, `process.cpuUsage`) to the counter
+ * histogram (per batch); CPU time (user + system, `process.cpuUsage`; a pipeline thread's own run
+ * time with `pipeline.threads` > 1) to the counter
  * `warden_stage_cpu_seconds_total`, so CPU per event per stage is that counter over the events
  * decided (bench/pipeline.ts).
  *
@@ -11,6 +12,8 @@
  * (kafkajs fetching and decoding, timers, GC between batches) is charged to no stage: it is the
  * process total minus the stages.
  */
+import { openSync, readSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { Counter } from 'prom-client';
 import type { PipelineMetrics } from '../observability/metrics.js';
 
@@ -19,6 +22,32 @@ export type Stage = 'normalize' | 'decide' | 'sign' | 'produce' | 'learn' | 'com
 function cpuMicros(): number {
   const { user, system } = process.cpuUsage();
   return user + system;
+}
+
+/**
+ * The CPU µs of this thread alone, for a pipeline thread (`pipeline.threads` > 1), where
+ * `process.cpuUsage` would count the other threads' work too: Linux's per-thread run time
+ * (`/proc/thread-self/schedstat`, nanoseconds on a CPU), read through a descriptor opened by
+ * the thread itself. Null where it cannot be read.
+ */
+function threadCpuClock(): (() => number) | null {
+  let fd: number;
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    return null;
+  }
+  const buf = Buffer.alloc(64);
+  return () => {
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.toString('latin1', 0, n);
+    return Number(text.slice(0, text.indexOf(' '))) / 1000;
+  };
+}
+
+/** This thread's CPU clock: the process's on the main thread, the thread's own in a worker thread. */
+function stageCpuClock(): () => number {
+  return isMainThread ? cpuMicros : (threadCpuClock() ?? cpuMicros);
 }
 
 /** Splits the process's CPU time among the stages running at each moment (see above). */
@@ -99,7 +128,7 @@ export class StageClock {
   constructor(private readonly metrics: PipelineMetrics) {
     const existing = metrics.registry.getSingleMetric(CPU_METRIC) as Counter<'stage'> | undefined;
     const cpu = existing ?? new Counter({ name: CPU_METRIC, help: 'CPU time (user + system) of each pipeline stage; overlapping stages share it evenly', labelNames: ['stage'], registers: [metrics.registry] });
-    this.ledger = new CpuLedger((stage, micros) => cpu.inc({ stage }, micros / 1e6), cpuMicros, SYNCHRONOUS);
+    this.ledger = new CpuLedger((stage, micros) => cpu.inc({ stage }, micros / 1e6), stageCpuClock(), SYNCHRONOUS);
   }
 
   begin(stage: Stage): StageMark {

@@ -3,6 +3,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import { createLogger } from '../../observability/logger.js';
 import { startWardenApp } from '../../pipeline/app.js';
 import { buildStages } from '../../pipeline/stages.js';
+import { startThreadedWarden } from '../../pipeline/threads/host.js';
 import { serveUntilStopped } from '../support/serve.js';
 
 export function registerRunCommand(program: Command): void {
@@ -15,6 +16,17 @@ export function registerRunCommand(program: Command): void {
     .action(async (opts: { config: string; identities?: string; policies?: string }) => {
       const config = loadConfig(opts.config);
       const logger = createLogger({ level: config.logging.level });
+      if (config.pipeline.threads > 1) {
+        let threaded: Awaited<ReturnType<typeof startThreadedWarden>>;
+        try {
+          threaded = await startThreadedWarden(config, logger, { configFile: opts.config, identities: opts.identities, policies: opts.policies });
+        } catch (err) {
+          setTimeout(() => process.exit(process.exitCode ?? 1), 2000).unref();
+          throw err;
+        }
+        await serveUntilStopped(threaded, logger, { onHangup: () => threaded.reload() });
+        return;
+      }
       let stages: Awaited<ReturnType<typeof buildStages>>;
       let app: Awaited<ReturnType<typeof startWardenApp>>;
       try {

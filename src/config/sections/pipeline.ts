@@ -6,6 +6,13 @@ export const pipelineSchema = z.strictObject({
   /** Batches in flight before partitions are paused (backpressure). */
   maxInFlightBatches: z.number().int().positive().default(2),
   /**
+   * Pipeline threads in one `warden run` process. Each thread is a whole instance (consumer-group
+   * member, producer, Redis connection, stages), as if that many processes ran: partitions are
+   * shared among them, so more threads than input partitions leave some idle. More than 1 lets one
+   * process use several cores; the HTTP endpoints sum the threads' metrics. @defaultValue 1
+   */
+  threads: z.number().int().min(1).max(64).default(1),
+  /**
    * What to do when the baseline store is unavailable: `open` decides on policy only and marks
    * decisions degraded; `closed` alerts or blocks actions that a policy protects.
    */
