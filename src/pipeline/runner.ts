@@ -95,7 +95,7 @@ export class DecisionPipeline {
     this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode });
     this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
     this.clock = new StageClock(deps.metrics);
-    this.commits = new OffsetCommitter((offsets) => this.commitOffsets(offsets));
+    this.commits = new OffsetCommitter((offsets) => this.commitOffsets(offsets), config.pipeline.commitIntervalMs);
     // Every instance reads the whole blocks topic (its own group, no commits), like an enforcer.
     this.blocksFollower = new BlocksFollower({
       kafka,

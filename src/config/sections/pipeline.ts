@@ -6,6 +6,13 @@ export const pipelineSchema = z.strictObject({
   /** Batches in flight before partitions are paused (backpressure). */
   maxInFlightBatches: z.number().int().positive().default(2),
   /**
+   * Least time between two offset commit requests of `warden run`. Batches completed meanwhile
+   * are committed together (each only once published and learned); after a crash, at most this
+   * long of completed batches is read again (same decision ids, learned once). 0 commits as soon
+   * as the previous commit is answered. @defaultValue 100
+   */
+  commitIntervalMs: z.number().int().min(0).max(60_000).default(100),
+  /**
    * What to do when the baseline store is unavailable: `open` decides on policy only and marks
    * decisions degraded; `closed` alerts or blocks actions that a policy protects.
    */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OffsetCommitter } from '../../../src/pipeline/offset-committer.js';
 import type { PartitionOffset } from '../../../src/pipeline/offset-committer.js';
 
@@ -94,5 +94,56 @@ describe('OffsetCommitter', () => {
     expect(() => committer.takeFailure()).not.toThrow();
     committer.done('audit', 0, '25');
     expect(shown(c.requests[1]!.offsets)).toEqual(['audit/0@25']);
+  });
+
+  describe('with an interval', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('sends requests at least the interval apart, with everything completed meanwhile', async () => {
+      vi.useFakeTimers();
+      const c = coordinator();
+      const committer = new OffsetCommitter(c.commit, 100, () => Date.now());
+      committer.done('audit', 0, '10');
+      expect(c.requests).toHaveLength(1);
+      c.requests[0]!.answer();
+      await vi.advanceTimersByTimeAsync(1);
+      committer.done('audit', 0, '20');
+      committer.done('audit', 1, '7');
+      await vi.advanceTimersByTimeAsync(50);
+      expect(c.requests).toHaveLength(1);
+      committer.done('audit', 0, '30');
+      await vi.advanceTimersByTimeAsync(49);
+      expect(c.requests.map((r) => shown(r.offsets))).toEqual([['audit/0@10'], ['audit/0@30', 'audit/1@7']]);
+      c.requests[1]!.answer();
+      // Nothing more completed: no request, and no timer left behind.
+      await vi.advanceTimersByTimeAsync(500);
+      expect(c.requests).toHaveLength(2);
+      expect(committer.busy).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('flush sends at once what waits for the interval; reset drops it and its timer', async () => {
+      vi.useFakeTimers();
+      const c = coordinator();
+      const committer = new OffsetCommitter(c.commit, 1000, () => Date.now());
+      committer.done('audit', 0, '10');
+      c.requests[0]!.answer();
+      await vi.advanceTimersByTimeAsync(1);
+      committer.done('audit', 0, '20');
+      expect(c.requests).toHaveLength(1);
+      const flushed = committer.flush();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(shown(c.requests[1]!.offsets)).toEqual(['audit/0@20']);
+      c.requests[1]!.answer();
+      await flushed;
+      committer.done('audit', 0, '30');
+      expect(vi.getTimerCount()).toBe(1);
+      committer.reset();
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(c.requests).toHaveLength(2);
+    });
   });
 });
