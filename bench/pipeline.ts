@@ -201,6 +201,9 @@ async function wardenStageCpu(urls: string[]): Promise<Map<string, number>> {
     // Batches decided: not a CPU figure, reported next to them (events per batch).
     const batches = /^warden_batch_duration_seconds_count\{stage="total"\} (\d+)$/m.exec(text)?.[1];
     if (batches) out.set('batches', (out.get('batches') ?? 0) + Number(batches));
+    // Offset commit requests (one may carry several batches: the runner coalesces them).
+    const commits = /^warden_batch_duration_seconds_count\{stage="commit"\} (\d+)$/m.exec(text)?.[1];
+    if (commits) out.set('commits', (out.get('commits') ?? 0) + Number(commits));
   }
   return out;
 }
@@ -235,9 +238,10 @@ async function drain(output: string, n: number, start: () => Child): Promise<Dra
   const stageTotals = await child.stageCpu();
   await child.stop();
   await watcher.disconnect();
-  const stages = new Map([...stageTotals].filter(([stage]) => stage !== 'batches').map(([stage, micros]) => [stage, micros / n]));
+  const stages = new Map([...stageTotals].filter(([stage]) => stage !== 'batches' && stage !== 'commits').map(([stage, micros]) => [stage, micros / n]));
   const batches = stageTotals.get('batches');
-  if (batches) process.stderr.write(`${output}: ${fmt(batches)} batches, ${fmt(n / batches)} events per batch\n`);
+  const commits = stageTotals.get('commits');
+  if (batches) process.stderr.write(`${output}: ${fmt(batches)} batches, ${fmt(n / batches)} events per batch${commits ? `, ${fmt(commits)} commit requests` : ''}\n`);
   return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before), stages, machine };
 }
 

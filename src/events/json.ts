@@ -69,17 +69,18 @@ export function compilePath(path: string): PathGetter {
 
 /** Depth of a parsed JSON value, stopping early once `limit` is passed. */
 export function depthExceeds(value: unknown, limit: number): boolean {
-  const walk = (v: unknown, depth: number): boolean => {
-    if (depth > limit) return true;
-    if (Array.isArray(v)) {
-      for (const item of v) if (typeof item === 'object' && item !== null && walk(item, depth + 1)) return true;
-    } else if (typeof v === 'object' && v !== null) {
-      for (const key in v) {
-        const item = (v as JsonObject)[key];
-        if (typeof item === 'object' && item !== null && walk(item, depth + 1)) return true;
-      }
+  return exceeds(value, 1, limit);
+}
+
+function exceeds(v: unknown, depth: number, limit: number): boolean {
+  if (depth > limit) return true;
+  if (Array.isArray(v)) {
+    for (const item of v) if (typeof item === 'object' && item !== null && exceeds(item, depth + 1, limit)) return true;
+  } else if (typeof v === 'object' && v !== null) {
+    for (const key in v) {
+      const item = (v as JsonObject)[key];
+      if (typeof item === 'object' && item !== null && exceeds(item, depth + 1, limit)) return true;
     }
-    return false;
-  };
-  return walk(value, 1);
+  }
+  return false;
 }

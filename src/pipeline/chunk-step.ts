@@ -69,7 +69,7 @@ export async function runChunk(records: readonly SourceRecord[], deps: ChunkStep
   }
   metrics.batchSeconds.observe({ stage: 'total' }, (performance.now() - started) / 1000);
   // End-to-end lag is to the decision's acknowledgement, not to the learning after it.
-  for (const ts of processed.producedAt) if (Number.isFinite(ts)) metrics.endToEndLagSeconds.observe(Math.max(0, ackedAt - ts) / 1000);
+  metrics.endToEndLagSeconds.observeEach(processed.producedAt, (ts) => Math.max(0, ackedAt - ts) / 1000);
   const formats = new Map<string, number>();
   for (const e of processed.events) formats.set(e.sourceFormat ?? 'unknown', (formats.get(e.sourceFormat ?? 'unknown') ?? 0) + 1);
   const topic = records[0]?.topic ?? '';

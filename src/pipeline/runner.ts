@@ -3,10 +3,12 @@
  * records batch by batch and hands each chunk to `runChunk` (chunk-step.ts): the batch processor
  * (normalize, decide, block records, dead letters: batch-processor.ts), the decision publisher
  * (sign, encode, produce: decision-publisher.ts), then the profile updates through the store port;
- * then it commits the chunk's offsets: decide → publish → learn → commit. Offsets are committed
- * only after the broker acknowledged everything the chunk produced and its learning is stored
- * (at-least-once decisions with deterministic ids; exactly-once baseline effect in the store).
- * This file keeps the lifecycle: group membership, heartbeats, commits, lag.
+ * then it hands the chunk's offsets to the committer: decide → publish → learn → commit. Offsets
+ * are committed only after the broker acknowledged everything the chunk produced and its learning
+ * is stored (at-least-once decisions with deterministic ids; exactly-once baseline effect in the
+ * store); the commit request itself runs beside the next chunk, coalesced with the chunks that
+ * complete meanwhile (offset-committer.ts). This file keeps the lifecycle: group membership,
+ * heartbeats, commits, lag.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -28,6 +30,8 @@ import { startConsumerWatchdog } from './consumer-watchdog.js';
 import type { RunningWatchdog } from './consumer-watchdog.js';
 import { runChunk } from './chunk-step.js';
 import { DecisionPublisher } from './decision-publisher.js';
+import { OffsetCommitter } from './offset-committer.js';
+import type { PartitionOffset } from './offset-committer.js';
 import type { BatchDecider, ProfileWriter, RecordNormalizer } from './ports.js';
 import { StageClock } from './stage-clock.js';
 
@@ -71,6 +75,10 @@ export class DecisionPipeline {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly heartbeatMs: number;
+  private readonly commits: OffsetCommitter;
+  /** Batches whose handling has begun and not ended (a graceful stop waits for them). */
+  private inHand = 0;
+  private onIdle: (() => void) | null = null;
   private joined = false;
   private watchdog: RunningWatchdog | null = null;
   /** Called when the consumer stopped for good while it should be running. */
@@ -87,6 +95,7 @@ export class DecisionPipeline {
     this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode });
     this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
     this.clock = new StageClock(deps.metrics);
+    this.commits = new OffsetCommitter((offsets) => this.commitOffsets(offsets), config.pipeline.commitIntervalMs);
     // Every instance reads the whole blocks topic (its own group, no commits), like an enforcer.
     this.blocksFollower = new BlocksFollower({
       kafka,
@@ -120,6 +129,9 @@ export class DecisionPipeline {
     const c = this.consumer.events;
     this.consumer.on(c.GROUP_JOIN, (e) => {
       this.joined = true;
+      // A new generation starts from the coordinator's offsets; what the last one did not commit
+      // is read again (same decisions, not learned twice).
+      this.commits.reset();
       this.watchdog?.assigned(e.payload.memberAssignment);
       this.log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
     });
@@ -180,11 +192,16 @@ export class DecisionPipeline {
     await Promise.all([this.consumer.disconnect().catch(() => undefined), this.producer.disconnect().catch(() => undefined), this.blocksFollower.close()]);
   }
 
-  /** Graceful stop: finish the batch in hand, commit it, then close consumer and producer. */
+  /**
+   * Graceful stop: finish the chunk in hand, commit everything completed, then close consumer and
+   * producer. The commits go out before the consumer leaves (kafkajs sends none once it stops).
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     await this.watchdog?.stop();
+    if (this.inHand > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
+    await this.commits.flush().catch((err: unknown) => this.log.warn({ err }, 'the last commit failed; its chunks are read again on the next start'));
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.blocksFollower.close();
@@ -230,6 +247,7 @@ export class DecisionPipeline {
    */
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { heartbeat } = payload;
+    this.inHand++;
     let failed: unknown = null;
     const keepAlive = setInterval(() => {
       heartbeat().catch((err: unknown) => {
@@ -238,11 +256,17 @@ export class DecisionPipeline {
     }, this.heartbeatMs);
     try {
       await this.handleChunks(payload, () => {
-        // A rebalance seen by the background heartbeat stops the batch at the next chunk.
+        // A rebalance seen by the background heartbeat, or a refused commit, stops the batch at
+        // the next chunk.
         if (failed !== null) throw failed;
+        this.commits.takeFailure();
       });
     } finally {
       clearInterval(keepAlive);
+      if (--this.inHand === 0 && this.onIdle) {
+        this.onIdle();
+        this.onIdle = null;
+      }
     }
   }
 
@@ -251,7 +275,7 @@ export class DecisionPipeline {
     const max = this.deps.config.pipeline.maxBatchSize;
     for (let i = 0; i < batch.messages.length; i += max) {
       check();
-      if (!isRunning() || isStale()) return;
+      if (!this.running || !isRunning() || isStale()) return;
       const messages = batch.messages.slice(i, i + max);
       await runChunk(
         messages.map((m) => toSourceRecord(topic, partition, m)),
@@ -259,15 +283,21 @@ export class DecisionPipeline {
       );
       const last = messages[messages.length - 1]?.offset ?? batch.lastOffset();
       resolveOffset(last);
-      const commit = this.clock.begin('commit');
-      try {
-        await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
-      } finally {
-        this.clock.end(commit);
-      }
+      // Published and learned: the offset may be committed (beside the next chunk, coalesced).
+      this.commits.done(topic, partition, (BigInt(last) + 1n).toString());
       this.watchdog?.batchCompleted();
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();
+    }
+  }
+
+  /** One commit request of the committer, timed as the `commit` stage. */
+  private async commitOffsets(offsets: PartitionOffset[]): Promise<void> {
+    const commit = this.clock.begin('commit');
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } finally {
+      this.clock.end(commit);
     }
   }
 }

@@ -8,9 +8,11 @@
  * Batches in flight overlap (one decides while another waits for the broker), so CPU is read at
  * every stage change and what was used since the previous change goes to the stages running then
  * (`CpuLedger`): all of it to a synchronous stage (normalize, sign: while one runs no other
- * JavaScript does), else split evenly among the stages running. CPU used while no stage runs
- * (kafkajs fetching and decoding, timers, GC between batches) is charged to no stage: it is the
- * process total minus the stages.
+ * JavaScript does), else split evenly among the stages running. A background stage (the commit
+ * request, which runs beside the next batch) is charged only while no other stage runs: its own
+ * work is a small request and its answer, and an even share of a batch's CPU would charge it for
+ * the batch. CPU used while no stage runs (kafkajs fetching and decoding, timers, GC between
+ * batches) is charged to no stage: it is the process total minus the stages.
  */
 import { openSync, readSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
@@ -54,16 +56,20 @@ function stageCpuClock(): () => number {
 export class CpuLedger {
   private readonly running = new Map<string, number>();
   private runningTotal = 0;
+  /** Background stages among `runningTotal`. */
+  private runningBackground = 0;
   private last: number;
 
   /**
    * `charge(stage, µs)` receives every share; `exclusive` names the synchronous stages, which get
-   * all the CPU used while they run; `cpuNow` reads the process's CPU µs (tests pass their own).
+   * all the CPU used while they run; `background` names the stages charged only while no other
+   * runs; `cpuNow` reads the process's CPU µs (tests pass their own).
    */
   constructor(
     private readonly charge: (stage: string, micros: number) => void,
     private readonly cpuNow: () => number = cpuMicros,
     private readonly exclusive: ReadonlySet<string> = new Set(),
+    private readonly background: ReadonlySet<string> = new Set(),
   ) {
     this.last = cpuNow();
   }
@@ -88,6 +94,7 @@ export class CpuLedger {
   private add(stage: string): void {
     this.running.set(stage, (this.running.get(stage) ?? 0) + 1);
     this.runningTotal++;
+    if (this.background.has(stage)) this.runningBackground++;
   }
 
   private remove(stage: string): void {
@@ -96,6 +103,7 @@ export class CpuLedger {
     if (n === 1) this.running.delete(stage);
     else this.running.set(stage, n - 1);
     this.runningTotal--;
+    if (this.background.has(stage)) this.runningBackground--;
   }
 
   private settle(): void {
@@ -109,7 +117,13 @@ export class CpuLedger {
         return;
       }
     }
-    for (const [stage, n] of this.running) this.charge(stage, (used * n) / this.runningTotal);
+    // Background stages share only when nothing else runs.
+    const foreground = this.runningTotal - this.runningBackground;
+    const sharing = foreground > 0 ? foreground : this.runningTotal;
+    for (const [stage, n] of this.running) {
+      if (foreground > 0 && this.background.has(stage)) continue;
+      this.charge(stage, (used * n) / sharing);
+    }
   }
 }
 
@@ -121,6 +135,8 @@ export interface StageMark {
 const CPU_METRIC = 'warden_stage_cpu_seconds_total';
 /** Stages with no await in them (chunk-step.ts): nothing else runs while they do. */
 const SYNCHRONOUS: ReadonlySet<string> = new Set<Stage>(['normalize', 'sign']);
+/** Requests that run beside the batches (the runner's coalesced offset commits). */
+const BACKGROUND: ReadonlySet<string> = new Set<Stage>(['commit']);
 
 export class StageClock {
   private readonly ledger: CpuLedger;
@@ -128,7 +144,7 @@ export class StageClock {
   constructor(private readonly metrics: PipelineMetrics) {
     const existing = metrics.registry.getSingleMetric(CPU_METRIC) as Counter<'stage'> | undefined;
     const cpu = existing ?? new Counter({ name: CPU_METRIC, help: 'CPU time (user + system) of each pipeline stage; overlapping stages share it evenly', labelNames: ['stage'], registers: [metrics.registry] });
-    this.ledger = new CpuLedger((stage, micros) => cpu.inc({ stage }, micros / 1e6), stageCpuClock(), SYNCHRONOUS);
+    this.ledger = new CpuLedger((stage, micros) => cpu.inc({ stage }, micros / 1e6), stageCpuClock(), SYNCHRONOUS, BACKGROUND);
   }
 
   begin(stage: Stage): StageMark {

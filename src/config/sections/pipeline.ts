@@ -13,6 +13,14 @@ export const pipelineSchema = z.strictObject({
    */
   threads: z.number().int().min(1).max(64).default(1),
   /**
+   * Least time between two offset commit requests of `warden run`. Batches completed meanwhile
+   * are committed together (each only once published and learned); after a crash, at most this
+   * long of completed batches is read again (same decision ids, learned once; their dead letters
+   * are published again). 0 (default) commits as soon as the previous commit is answered, the
+   * batches completed meanwhile together. @defaultValue 0
+   */
+  commitIntervalMs: z.number().int().min(0).max(60_000).default(0),
+  /**
    * What to do when the baseline store is unavailable: `open` decides on policy only and marks
    * decisions degraded; `closed` alerts or blocks actions that a policy protects.
    */

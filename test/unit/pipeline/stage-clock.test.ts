@@ -45,3 +45,31 @@ describe('CpuLedger', () => {
     expect(Object.fromEntries(charged)).toEqual({ produce: 30, sign: 30 });
   });
 });
+
+describe('CpuLedger background stages', () => {
+  it('charges a background stage only while no other stage runs', () => {
+    let cpu = 0;
+    const charged = new Map<string, number>();
+    const ledger = new CpuLedger(
+      (stage, micros) => charged.set(stage, (charged.get(stage) ?? 0) + micros),
+      () => cpu,
+      new Set(['normalize']),
+      new Set(['commit']),
+    );
+    ledger.enter('commit'); // a commit request in flight, alone
+    cpu += 10;
+    ledger.enter('decide'); // the next batch decides meanwhile: all of it is the batch's
+    cpu += 40;
+    ledger.enter('produce');
+    cpu += 20; // shared by the two foreground stages only
+    ledger.leave('decide');
+    ledger.leave('produce');
+    cpu += 5; // the commit alone again
+    ledger.enter('normalize');
+    cpu += 30;
+    ledger.leave('normalize');
+    ledger.leave('commit');
+    cpu += 50; // nothing running
+    expect(Object.fromEntries(charged)).toEqual({ commit: 15, decide: 50, produce: 10, normalize: 30 });
+  });
+});
