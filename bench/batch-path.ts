@@ -13,17 +13,13 @@ import { MemoryBaselineStore } from '../src/baseline/store-memory.js';
 import type { AllowOutput } from '../src/decisions/compact.js';
 import { createSigner, generateKeyPair } from '../src/decisions/signing.js';
 import { createNormalizer } from '../src/events/index.js';
-import { compileInventory } from '../src/identity/inventory.js';
-import { createIdentityResolver } from '../src/identity/resolver.js';
-import { createPolicyEngine } from '../src/policy/engine.js';
-import { buildPolicySet } from '../src/policy/policy-set.js';
 import { BatchProcessor } from '../src/pipeline/batch-processor.js';
 import type { SourceRecord } from '../src/pipeline/batch-processor.js';
 import { BlockTracker } from '../src/pipeline/block-tracker.js';
 import { DecisionPublisher } from '../src/pipeline/decision-publisher.js';
 import { createDecider } from '../src/scoring/decider.js';
-import { simulate } from '../src/simulator/generate.js';
 import { fmt } from './lib/stats.js';
+import { simulatorBatchFixture } from './lib/batch-fixture.js';
 
 const { values: args } = parseArgs({ options: { events: { type: 'string', default: '60000' }, batch: { type: 'string', default: '1000' }, allow: { type: 'string', default: 'compact' } } });
 const N = Number(args.events);
@@ -31,15 +27,7 @@ const BATCH = Number(args.batch);
 const ALLOW = String(args.allow) as AllowOutput;
 
 const config = parseConfig(`decisions: { allow: ${ALLOW} }`, 'bench');
-const sim = simulate({ seed: 3, days: 14, fleet: 60 });
-const values = Array.from({ length: N }, (_, i) => {
-  const e = sim.events[i % sim.events.length]!;
-  const lap = Math.floor(i / sim.events.length);
-  return Buffer.from(JSON.stringify(lap === 0 ? e : { ...e, id: `${e.id}-r${lap}`, time: new Date(Date.parse(e.time) + lap * 14 * 86_400_000).toISOString() }));
-});
-const inventory = sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] }));
-const resolver = createIdentityResolver(compileInventory(inventory as never), { unknownIdentity: config.identity.unknownIdentity });
-const policy = createPolicyEngine(buildPolicySet([]), { mode: config.policy.mode } as never);
+const { values, resolver, policy } = simulatorBatchFixture(config, N);
 const store = new MemoryBaselineStore();
 const decider = createDecider({ config, resolver, policy, store, clock: () => new Date() });
 const processor = new BatchProcessor({ normalizers: new Map([['audit', createNormalizer({ format: 'warden', events: config.events })]]), decider, blocks: new BlockTracker(config.blocks) });

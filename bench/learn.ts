@@ -14,16 +14,12 @@ import { parseConfig } from '../src/config/load.js';
 import { RedisBaselineStore } from '../src/baseline/store-redis.js';
 import type { BaselineStore } from '../src/baseline/store.js';
 import { createNormalizer } from '../src/events/index.js';
-import { compileInventory } from '../src/identity/inventory.js';
-import { createIdentityResolver } from '../src/identity/resolver.js';
-import { createPolicyEngine } from '../src/policy/engine.js';
-import { buildPolicySet } from '../src/policy/policy-set.js';
 import { BatchProcessor } from '../src/pipeline/batch-processor.js';
 import type { SourceRecord } from '../src/pipeline/batch-processor.js';
 import { BlockTracker } from '../src/pipeline/block-tracker.js';
 import { createDecider } from '../src/scoring/decider.js';
-import { simulate } from '../src/simulator/generate.js';
 import { fmt } from './lib/stats.js';
+import { simulatorBatchFixture } from './lib/batch-fixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,15 +32,7 @@ const N = Number(args.events);
 const BATCH = Number(args.batch);
 
 const config = parseConfig('decisions: { allow: compact }', 'bench');
-const sim = simulate({ seed: 3, days: 14, fleet: 60 });
-const values = Array.from({ length: N }, (_, i) => {
-  const e = sim.events[i % sim.events.length]!;
-  const lap = Math.floor(i / sim.events.length);
-  return Buffer.from(JSON.stringify(lap === 0 ? e : { ...e, id: `${e.id}-r${lap}`, time: new Date(Date.parse(e.time) + lap * 14 * 86_400_000).toISOString() }));
-});
-const inventory = sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] }));
-const resolver = createIdentityResolver(compileInventory(inventory as never), { unknownIdentity: config.identity.unknownIdentity });
-const policy = createPolicyEngine(buildPolicySet([]), { mode: config.policy.mode } as never);
+const { values, resolver, policy } = simulatorBatchFixture(config, N);
 
 const cpu = (): number => {
   const { user, system } = process.cpuUsage();

@@ -23,6 +23,7 @@ import type { WardenEvent } from '../src/events/event.js';
 import { simulate } from '../src/simulator/generate.js';
 import { produceAll, watchOutput } from './lib/kafka-load.js';
 import { fmt, table } from './lib/stats.js';
+import { machineSeconds, processCpuSeconds } from './lib/machine-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -81,26 +82,6 @@ function configFor(name: string, t: Topics, port: number): string {
     }),
   );
   return file;
-}
-
-const CLOCK_TICKS = 100;
-function cpuSecondsOf(pid: number | undefined | null): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
-function machineJiffies(): { busy: number; total: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-  const v = line.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (v[3] ?? 0) + (v[4] ?? 0);
-  const total = v.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
 }
 
 function brokerPids(): number[] {
@@ -248,16 +229,16 @@ async function measure(count: number, messages: Message[], redis: Redis): Promis
   const before = seen;
   const pids = brokerPids();
   const cpu = (): { warden: number; broker: number } => ({
-    warden: members.reduce((s, m) => s + cpuSecondsOf(m.pid), 0),
-    broker: pids.reduce((s, p) => s + cpuSecondsOf(p), 0),
+    warden: members.reduce((s, m) => s + processCpuSeconds(m.pid), 0),
+    broker: pids.reduce((s, p) => s + processCpuSeconds(p), 0),
   });
   const c0 = cpu();
   const r0 = await redisCpuSeconds(redis);
-  const m0 = machineJiffies();
+  const m0 = machineSeconds();
   while (seen < expected) await new Promise((r) => setTimeout(r, 20));
   const c1 = cpu();
   const r1 = await redisCpuSeconds(redis);
-  const m1 = machineJiffies();
+  const m1 = machineSeconds();
   await Promise.all(members.map((m) => m.stop()));
   await watcher.disconnect();
   const n = expected - before;

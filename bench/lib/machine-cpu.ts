@@ -24,7 +24,7 @@ export function processCpuSeconds(pid: number | undefined | null): number {
 }
 
 /** Busy and total CPU seconds of the whole machine (all cores) so far, from /proc/stat. */
-function machineSeconds(): { busy: number; total: number } {
+export function machineSeconds(): { busy: number; total: number } {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
     const ticks = line.trim().split(/\s+/).slice(1).map(Number);
