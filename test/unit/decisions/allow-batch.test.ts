@@ -7,27 +7,12 @@ import type { Decision, Verdict } from '../../../src/decisions/decision.js';
 import { createSigner, createVerifier, generateKeyPair } from '../../../src/decisions/signing.js';
 import { decisionEntriesOf } from '../../../src/decisions/topic-records.js';
 import { legacySignDecisions } from './legacy-compact.js';
+import { sampleDecision } from '../../helpers/decision-fixture.js';
 
 const keys = generateKeyPair();
 
 function decision(i: number, verdict: Verdict = 'allow', extra: Partial<Decision> = {}): Decision {
-  return {
-    action: 's3:GetObject',
-    decidedAt: '2026-11-20T10:00:00.000Z',
-    decisionId: `d${i}`,
-    eventId: `e${i}`,
-    eventTime: '2026-11-20T10:00:00.000Z',
-    identity: `svc-${i % 3}`,
-    mode: 'enforce',
-    model: 'm7',
-    owner: 'team-a',
-    policy: { id: verdict === 'allow' ? null : 'no-iam', version: 'p1' },
-    reasons: verdict === 'allow' ? [] : [{ code: 'POLICY_DENY', detail: 'iam is denied', weight: 90 }],
-    resource: 'arn:aws:s3:::bucket/key',
-    score: verdict === 'allow' ? i % 7 : 90,
-    verdict,
-    ...extra,
-  };
+  return sampleDecision(i, verdict, { model: 'm7', ...extra });
 }
 
 const batch = (n = 10): Decision[] => Array.from({ length: n }, (_, i) => decision(i, i % 10 === 4 ? 'block' : i % 10 === 7 ? 'alert' : 'allow'));

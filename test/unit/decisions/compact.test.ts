@@ -7,27 +7,12 @@ import { legacySignDecisions } from './legacy-compact.js';
 import type { ManifestRecord } from '../../../src/decisions/compact.js';
 import type { Decision, Verdict } from '../../../src/decisions/decision.js';
 import { createSigner, createVerifier, generateKeyPair } from '../../../src/decisions/signing.js';
+import { sampleDecision } from '../../helpers/decision-fixture.js';
 
 const keys = generateKeyPair();
 
 function decision(i: number, verdict: Verdict = 'allow', extra: Partial<Decision> = {}): Decision {
-  return {
-    action: 's3:GetObject',
-    decidedAt: '2026-11-20T10:00:00.000Z',
-    decisionId: `d${i}`,
-    eventId: `e${i}`,
-    eventTime: '2026-11-20T10:00:00.000Z',
-    identity: `svc-${i % 3}`,
-    mode: 'enforce',
-    model: null,
-    owner: 'team-a',
-    policy: { id: verdict === 'allow' ? null : 'no-iam', version: 'p1' },
-    reasons: verdict === 'allow' ? [] : [{ code: 'POLICY_DENY', detail: 'iam is denied', weight: 90 }],
-    resource: 'arn:aws:s3:::bucket/key',
-    score: verdict === 'allow' ? 3 : 90,
-    verdict,
-    ...extra,
-  };
+  return sampleDecision(i, verdict, verdict === 'allow' ? { score: 3, ...extra } : extra);
 }
 
 const batch = (): Decision[] => Array.from({ length: 10 }, (_, i) => decision(i, i === 4 ? 'block' : i === 7 ? 'alert' : 'allow'));
