@@ -128,7 +128,15 @@ describe('warden run on a three-broker Kafka cluster', () => {
           }
           await fresh.stop();
         }
-        throw new Error(`${err.message}: ${watch.decidedAt.size} decided, ${watch.deadLetters.length} dead letters; warden's group behind by partition {${behind}}; last lines of warden run other than reconnects to the dead broker:\n${warden.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}`);
+        // Tell a watcher that missed records from records that were never published: an event
+        // learned (its identity's profile counts it) but not seen was decided and its decision lost.
+        const missing = events.filter((e) => !watch.decidedAt.has(e.id));
+        const learned = new RedisBaselineStore(redis, { keyPrefix: setup.keyPrefix, ttlMs: 86_400_000 });
+        const perIdentity = await Promise.all(
+          identities.map(async (id) => `${id}: sent ${events.filter((e) => e.identity === id).length}, seen ${events.filter((e) => e.identity === id && watch.decidedAt.has(e.id)).length}, learned ${(await learned.get(id))?.events ?? 0}`),
+        );
+        const decisionEnds = (await admin.fetchTopicOffsets(setup.topics.decisions)).map((e) => `${e.partition}: ${e.high}`).join(', ');
+        throw new Error(`${err.message}: ${watch.decidedAt.size} decided, ${watch.deadLetters.length} dead letters; ${missing.length} events not seen (first: ${missing.slice(0, 3).map((e) => e.id).join(', ')}); per identity ${perIdentity.join('; ')}; decisions topic ends {${decisionEnds}}; warden's group behind by partition {${behind}}; last lines of warden run other than reconnects to the dead broker:\n${warden.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}`);
       });
       await annotate(`killed broker ${leader} (leader of ${leads.get(leader)} of ${input.length} input partitions) after ${decidedAtKill} decisions; all ${TOTAL} decided ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
 
