@@ -6,6 +6,7 @@
  * everything read, so sampling what is shown never changes what is counted.
  */
 import type { Decision, Verdict } from '../decisions/decision.js';
+import type { Inspection } from '../decisions/signing.js';
 
 export const HOUR_MS = 3_600_000;
 /** Hours of series kept per identity and for the fleet (30 days). */
@@ -18,6 +19,12 @@ export interface IndexedDecision {
   seq: number;
   /** Wall-clock time the console read it. */
   receivedAt: number;
+  /**
+   * The signature check made when the console read it, for a compact allow (an entry of an
+   * allow-batch record): its record is verified as it arrives and is not kept, so the entry's
+   * check cannot be made again later. Absent for full records, checked when their page is shown.
+   */
+  signature?: Inspection;
 }
 
 export interface HourBucket {
@@ -112,9 +119,9 @@ export class DecisionIndex {
     this.now = options.now ?? Date.now;
   }
 
-  add(decision: Decision): IndexedDecision {
+  add(decision: Decision, signature?: Inspection): IndexedDecision {
     const receivedAt = this.now();
-    const entry: IndexedDecision = { decision, seq: ++this.seq, receivedAt };
+    const entry: IndexedDecision = { decision, seq: ++this.seq, receivedAt, ...(signature ? { signature } : {}) };
     const old = this.ring[this.next];
     if (old && this.byId.get(old.decision.decisionId) === old) this.byId.delete(old.decision.decisionId);
     this.ring[this.next] = entry;

@@ -9,6 +9,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { CompactDecision } from '../decisions/compact.js';
 import { entriesOfRecord } from '../decisions/topic-records.js';
 import type { Decision } from '../decisions/decision.js';
+import type { Verifier } from '../decisions/signing.js';
 import type { WardenConfig } from '../config/schema.js';
 import { createNormalizer } from '../events/index.js';
 import type { Normalizer } from '../events/index.js';
@@ -33,6 +34,11 @@ export interface ConsoleFeedOptions {
   events: EventCache | null;
   onDecision: (entry: IndexedDecision) => void;
   logger: Logger;
+  /**
+   * Checks allow-batch records (and compact records) as they are read, so that each compact
+   * allow's page can say whether its record was signed by a trusted key.
+   */
+  verifier?: Verifier;
 }
 
 const VERDICTS = new Set(['allow', 'alert', 'block']);
@@ -123,7 +129,8 @@ export class ConsoleFeed {
     logger.info({ decisions, blocks, inputs, windowHours: config.console.windowHours }, 'console reading topics');
   }
 
-  private takeDecision(value: Buffer | null, timestampMs: number): void {
+  /** One value of the decisions topic, read at `timestampMs` (its Kafka timestamp). */
+  takeDecision(value: Buffer | null, timestampMs: number): void {
     const parsed = parseJson(value);
     const full = decisionOf(parsed);
     if (full) {
@@ -136,7 +143,15 @@ export class ConsoleFeed {
       this.malformedDecisions++;
       return;
     }
-    for (const e of entries) this.options.onDecision(this.options.index.add(this.expandCompact(e.record as CompactDecision, timestampMs)));
+    // The record's own signature first: its entries are then checked against what it signed, and
+    // a record that does not verify passes its verdict on to every entry.
+    const verifier = this.options.verifier;
+    const recordCheck = verifier?.inspect(parsed as object);
+    for (const e of entries) {
+      const compact = e.record as CompactDecision;
+      const signature = recordCheck && !recordCheck.valid && recordCheck.status !== 'no-manifest' ? recordCheck : verifier?.inspect(compact);
+      this.options.onDecision(this.options.index.add(this.expandCompact(compact, timestampMs), signature));
+    }
   }
 
   /**

@@ -215,7 +215,7 @@ export async function buildConsoleServer(deps: ConsoleDeps): Promise<FastifyInst
     const { id } = req.params as { id: string };
     const entry = index.get(id);
     if (!entry) return reply.code(404).type('text/plain; charset=utf-8').send(`decision ${id} is not among the ${index.kept} decisions this console keeps`);
-    const inspection = deps.verifier.inspect(entry.decision);
+    const inspection = entry.signature ?? deps.verifier.inspect(entry.decision);
     return sendHtml(reply, decisionPage(frame(req, `Decision ${id}`, 'decision'), entry.decision, inspection, deps.events?.get(entry.decision.eventId) ?? null, entry.receivedAt));
   });
 

@@ -87,7 +87,7 @@ export async function startConsole(config: WardenConfig, logger: Logger, options
   const events = c.eventCacheSize > 0 ? new EventCache(c.eventCacheSize) : null;
   const live = new LiveHub(index, c.liveMaxPerSecond);
   const kafka = createKafka(config, logger, '-console');
-  const feed = new ConsoleFeed({ kafka, config, index, blocks, events, onDecision: (e) => live.publish(e), logger: log });
+  const feed = new ConsoleFeed({ kafka, config, index, blocks, events, onDecision: (e) => live.publish(e), logger: log, verifier });
   const redis = connectRedis(config, log);
   const store = new RedisBaselineStore(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.baseline.idleTtlDays * 86_400_000 });
   let producer: Producer | null = null;
