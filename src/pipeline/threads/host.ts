@@ -54,6 +54,8 @@ class PipelineThread {
   readonly started: Promise<void>;
   readonly stopped: Promise<void>;
   exited = false;
+  /** Set once the host asked the thread to stop: an exit before that is a failure. */
+  private stopping = false;
 
   constructor(index: number, options: ThreadedOptions, onFailed: (err: Error) => void) {
     const entry = workerEntry();
@@ -94,6 +96,8 @@ class PipelineThread {
     });
     this.worker.on('exit', (code) => {
       this.exited = true;
+      // A thread that ends by itself (it called process.exit, or its start failed) takes the process down with it.
+      if (!this.stopping) onFailed(new Error(`pipeline thread ${index} exited with code ${code}`));
       resolveStopped();
       rejectStarted(new Error(`pipeline thread ${index} exited with code ${code} while starting`));
       for (const answer of this.pending.values()) answer({ type: 'stopped' });
@@ -102,6 +106,7 @@ class PipelineThread {
   }
 
   send(message: HostMessage): void {
+    if (message.type === 'stop') this.stopping = true;
     if (!this.exited) this.worker.postMessage(message);
   }
 
