@@ -15,7 +15,8 @@ export interface ReadinessCheck {
 export interface HttpServerOptions {
   host: string;
   port: number;
-  registry: Registry;
+  /** What /metrics serves: a prom-client registry, or anything that renders one (the threads' sum). */
+  registry: Pick<Registry, 'metrics' | 'contentType'>;
   readiness: ReadinessCheck[];
   routes?: (app: FastifyInstance) => void;
 }

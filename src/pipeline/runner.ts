@@ -132,6 +132,8 @@ export class DecisionPipeline {
       // A new generation starts from the coordinator's offsets; what the last one did not commit
       // is read again (same decisions, not learned twice).
       this.commits.reset();
+      // The lag of partitions this member no longer holds is another member's (or thread's) to report.
+      deps.metrics.consumerLag.reset();
       this.watchdog?.assigned(e.payload.memberAssignment);
       this.log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
     });

@@ -173,7 +173,7 @@ export async function startThreadedWarden(config: WardenConfig, logger: Logger, 
   const http = await startHttpServer({
     host: config.pipeline.http.host,
     port: config.pipeline.http.port,
-    registry: registry as unknown as Registry,
+    registry,
     readiness: ['kafka', 'store'].map((name) => ({
       name,
       check: async () => {
