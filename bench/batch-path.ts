@@ -14,12 +14,11 @@ import type { AllowOutput } from '../src/decisions/compact.js';
 import { createSigner, generateKeyPair } from '../src/decisions/signing.js';
 import { createNormalizer } from '../src/events/index.js';
 import { BatchProcessor } from '../src/pipeline/batch-processor.js';
-import type { SourceRecord } from '../src/pipeline/batch-processor.js';
 import { BlockTracker } from '../src/pipeline/block-tracker.js';
 import { DecisionPublisher } from '../src/pipeline/decision-publisher.js';
 import { createDecider } from '../src/scoring/decider.js';
 import { fmt } from './lib/stats.js';
-import { simulatorBatchFixture } from './lib/batch-fixture.js';
+import { batchOf, cpuMicros, simulatorBatchFixture } from './lib/batch-fixture.js';
 
 const { values: args } = parseArgs({ options: { events: { type: 'string', default: '60000' }, batch: { type: 'string', default: '1000' }, allow: { type: 'string', default: 'compact' } } });
 const N = Number(args.events);
@@ -33,10 +32,7 @@ const decider = createDecider({ config, resolver, policy, store, clock: () => ne
 const processor = new BatchProcessor({ normalizers: new Map([['audit', createNormalizer({ format: 'warden', events: config.events })]]), decider, blocks: new BlockTracker(config.blocks) });
 const publisher = new DecisionPublisher({ signer: createSigner(generateKeyPair().privateKeyPem, { batchSize: config.signing.batchSize }), topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes });
 
-const cpu = (): number => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
+const cpu = cpuMicros;
 const totals = { normalize: 0, decide: 0, sign: 0, learn: 0 };
 let bytes = 0;
 let records = 0;
@@ -45,8 +41,7 @@ let batchRecords = 0;
 let batchBytes = 0;
 async function run(from: number, to: number, count: boolean): Promise<void> {
   for (let i = from; i < to; i += BATCH) {
-    const batch: SourceRecord[] = [];
-    for (let j = i; j < Math.min(to, i + BATCH); j++) batch.push({ topic: 'audit', partition: 0, offset: String(j), value: values[j]!, timestamp: '0' });
+    const batch = batchOf(values, i, Math.min(to, i + BATCH));
     const t0 = cpu();
     const normalized = processor.normalize(batch);
     const t1 = cpu();

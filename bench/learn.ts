@@ -15,11 +15,10 @@ import { RedisBaselineStore } from '../src/baseline/store-redis.js';
 import type { BaselineStore } from '../src/baseline/store.js';
 import { createNormalizer } from '../src/events/index.js';
 import { BatchProcessor } from '../src/pipeline/batch-processor.js';
-import type { SourceRecord } from '../src/pipeline/batch-processor.js';
 import { BlockTracker } from '../src/pipeline/block-tracker.js';
 import { createDecider } from '../src/scoring/decider.js';
 import { fmt } from './lib/stats.js';
-import { simulatorBatchFixture } from './lib/batch-fixture.js';
+import { batchOf, cpuMicros, simulatorBatchFixture } from './lib/batch-fixture.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,10 +33,7 @@ const BATCH = Number(args.batch);
 const config = parseConfig('decisions: { allow: compact }', 'bench');
 const { values, resolver, policy } = simulatorBatchFixture(config, N);
 
-const cpu = (): number => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
+const cpu = cpuMicros;
 
 const keyPrefix = `bench-learn-${process.pid}-${Date.now().toString(36)}`;
 const redis = new Redis(String(args.redis), { lazyConnect: true });
@@ -67,8 +63,7 @@ const totals = { normalize: 0, load: 0, decide: 0, learn: 0 };
 let updates = 0;
 async function run(from: number, to: number, count: boolean): Promise<void> {
   for (let i = from; i < to; i += BATCH) {
-    const batch: SourceRecord[] = [];
-    for (let j = i; j < Math.min(to, i + BATCH); j++) batch.push({ topic: 'audit', partition: 0, offset: String(j), value: values[j]!, timestamp: '0' });
+    const batch = batchOf(values, i, Math.min(to, i + BATCH));
     const t0 = cpu();
     const normalized = processor.normalize(batch);
     const t1 = cpu();

@@ -4,6 +4,7 @@
  * and (empty) policy engine a decider needs for it.
  */
 import type { WardenConfig } from '../../src/config/schema.js';
+import type { SourceRecord } from '../../src/pipeline/batch-processor.js';
 import { compileInventory } from '../../src/identity/inventory.js';
 import { createIdentityResolver } from '../../src/identity/resolver.js';
 import type { IdentityResolver } from '../../src/identity/types.js';
@@ -30,4 +31,17 @@ export function simulatorBatchFixture(config: WardenConfig, n: number): BatchFix
   const resolver = createIdentityResolver(compileInventory(inventory as never), { unknownIdentity: config.identity.unknownIdentity });
   const policy = createPolicyEngine(buildPolicySet([]), { mode: config.policy.mode } as never);
   return { values, resolver, policy };
+}
+
+/** Records `from` … `to` of the fixture as one batch of partition 0 of topic `audit`. */
+export function batchOf(values: readonly Buffer[], from: number, to: number): SourceRecord[] {
+  const batch: SourceRecord[] = [];
+  for (let j = from; j < to; j++) batch.push({ topic: 'audit', partition: 0, offset: String(j), value: values[j]!, timestamp: '0' });
+  return batch;
+}
+
+/** CPU µs (user + system) of the process so far. */
+export function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
