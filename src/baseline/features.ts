@@ -1,6 +1,7 @@
 /** Features of one event that the detectors share, computed once per event. */
 import type { WardenEvent } from '../events/event.js';
 import type { Dimension } from './profile.js';
+import { memoised } from '../memo.js';
 
 export interface EventFeatures {
   t: number;
@@ -20,24 +21,6 @@ export interface EventFeatures {
 
 const DAY_MS = 86_400_000;
 const DESTRUCTIVE = /(delete|drop|truncate|destroy|terminate|remove|purge|wipe|deregister)/i;
-
-/**
- * A pure function of a string, memoised: source IPs, user agents, resources and actions repeat
- * heavily from event to event, and their derived values are asked for on every event. The cache
- * starts over when it reaches `max` strings, so attacker-chosen values cannot grow it without limit.
- */
-function memoised(compute: (text: string) => string, max = 50_000): (text: string) => string {
-  const cache = new Map<string, string>();
-  return (text) => {
-    let out = cache.get(text);
-    if (out === undefined) {
-      out = compute(text);
-      if (cache.size >= max) cache.clear();
-      cache.set(text, out);
-    }
-    return out;
-  };
-}
 
 /** `a.b.c.0/24` for IPv4, the first three groups (`/48`) for IPv6. */
 export const networkOf = memoised(computeNetwork);
@@ -79,17 +62,7 @@ export const serviceOf = memoised((action: string): string => {
 });
 
 /** Whether an action's name says it destroys something (memoised like the values above). */
-const destructiveActions = new Map<string, boolean>();
-
-export function isDestructive(action: string): boolean {
-  let out = destructiveActions.get(action);
-  if (out === undefined) {
-    out = DESTRUCTIVE.test(action);
-    if (destructiveActions.size >= 50_000) destructiveActions.clear();
-    destructiveActions.set(action, out);
-  }
-  return out;
-}
+export const isDestructive = memoised((action: string): boolean => DESTRUCTIVE.test(action));
 
 export function extractFeatures(event: WardenEvent, readOnlyFactor = 0.6): EventFeatures {
   const t = Date.parse(event.time);

@@ -20,6 +20,7 @@ import { recordValue } from './value-map.js';
 import { countHour } from './stats.js';
 import { CODES, detectNovelty } from './detectors/novelty.js';
 import { detectUnusualHour } from './detectors/activity.js';
+import { memoised } from '../memo.js';
 
 /** Ids of peer profiles; `~` cannot start a cloud, Kubernetes, GitHub or database identity id. */
 export const PEER_PREFIX = '~peers/';
@@ -52,17 +53,7 @@ export function peerGroupOf(identity: PeerContext, event: WardenEvent): string |
 }
 
 /** Class groups, built once per class: every event of a classed identity asks for its group. */
-const classGroups = new Map<string, string>();
-
-function classGroupOf(cls: string): string {
-  let group = classGroups.get(cls);
-  if (group === undefined) {
-    group = `${PEER_PREFIX}class/${cls}`;
-    if (classGroups.size >= 10_000) classGroups.clear();
-    classGroups.set(cls, group);
-  }
-  return group;
-}
+const classGroupOf = memoised((cls: string): string => `${PEER_PREFIX}class/${cls}`, 10_000);
 
 export function isPeerProfile(id: string): boolean {
   return id.startsWith(PEER_PREFIX);

@@ -4,6 +4,7 @@
  * UTC string with milliseconds. A time without a zone is read as UTC, never as the host's local
  * time, so the same record gives the same event on every machine.
  */
+import { memoised } from '../memo.js';
 
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,:]?(\d+))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
@@ -52,19 +53,11 @@ function fromString(s: string): number | undefined {
  * distinct days), or NaN for a date that is not a real day: `Date.parse` is most of the cost of a
  * canonical time, and with the day known the rest is arithmetic on the digits.
  */
-const DAYS = new Map<string, number>();
-const MAX_DAYS = 4096;
-
-function dayMs(date: string): number {
-  let ms = DAYS.get(date);
-  if (ms !== undefined) return ms;
-  ms = Date.parse(`${date}T00:00:00.000Z`);
+const dayMs = memoised((date: string): number => {
+  const ms = Date.parse(`${date}T00:00:00.000Z`);
   // V8 rolls an impossible day over into the next month (30 February → 2 March): not a real day.
-  if (!Number.isNaN(ms) && new Date(ms).getUTCDate() !== Number(date.slice(8, 10))) ms = Number.NaN;
-  if (DAYS.size >= MAX_DAYS) DAYS.clear();
-  DAYS.set(date, ms);
-  return ms;
-}
+  return !Number.isNaN(ms) && new Date(ms).getUTCDate() !== Number(date.slice(8, 10)) ? Number.NaN : ms;
+}, 4096);
 
 /** Two decimal digits at `at` of a string CANONICAL matched. */
 function two(s: string, at: number): number {

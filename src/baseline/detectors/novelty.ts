@@ -6,6 +6,7 @@ import { DIMENSIONS } from '../profile.js';
 import type { BaselineRules } from '../config.js';
 import type { DetectorWeights } from '../../config/sections/baseline.js';
 import { liveEntry, newValueChance, novelty, surprise } from '../value-map.js';
+import { memoised } from '../../memo.js';
 
 /** The finding each dimension's novelty raises. */
 export const CODES: Readonly<Record<Dimension, { code: keyof DetectorWeights; family: FindingFamily; label: string }>> = {
@@ -53,15 +54,8 @@ export function detectNovelty(p: IdentityProfile, f: EventFeatures, rules: Basel
 
 const DAY_MS = 86_400_000;
 /** `YYYY-MM-DD` (UTC) of each day met, by day number: the same few days are formatted over and over. */
-const dates = new Map<number, string>();
+const dateOfDay = memoised((day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10), 10_000);
 
 function dateOf(t: number): string {
-  const day = Math.floor(t / DAY_MS);
-  let out = dates.get(day);
-  if (out === undefined) {
-    out = new Date(day * DAY_MS).toISOString().slice(0, 10);
-    if (dates.size >= 10_000) dates.clear();
-    dates.set(day, out);
-  }
-  return out;
+  return dateOfDay(Math.floor(t / DAY_MS));
 }
