@@ -14,6 +14,7 @@ import { ApprovalsFollower } from './follower.js';
 import type { ApprovalTable } from './grants.js';
 import { publishApprovalRecords } from './publish.js';
 import type { ApprovalRecord } from './record.js';
+import { createProducer } from '../pipeline/safe-producer.js';
 
 export interface ApprovalsSnapshot {
   table: ApprovalTable;
@@ -47,7 +48,7 @@ export async function blockInForce(config: WardenConfig, logger: Logger, publicK
 
 export async function publishApprovals(config: WardenConfig, logger: Logger, privateKeyPem: string, records: readonly ApprovalRecord[]): Promise<ApprovalRecord[]> {
   const signer = createSigner(privateKeyPem);
-  const producer = createKafka(config, logger, '-approvals').producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = createProducer(createKafka(config, logger, '-approvals'), { allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 }, { logger });
   await producer.connect();
   try {
     return await publishApprovalRecords(producer, { approvals: config.kafka.topics.approvals, audit: config.kafka.topics.audit }, signer, records);

@@ -4,7 +4,6 @@
  * a signer and producer for operator records, and the HTTP server. `close()` stops them in order.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { Partitioners } from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import { RedisBaselineStore } from '../baseline/store-redis.js';
@@ -26,6 +25,7 @@ import { ConsoleFeed } from './feed.js';
 import { LiveHub } from './live.js';
 import type { LagRow } from './pages/health.js';
 import { buildConsoleServer } from './server.js';
+import { createProducer } from '../pipeline/safe-producer.js';
 
 export interface ConsoleStartOptions {
   /** Overrides `console.listen`. */
@@ -101,7 +101,7 @@ export async function startConsole(config: WardenConfig, logger: Logger, options
   };
   try {
     // The default partitioner, as `warden block` uses: one key lands on one partition whoever publishes it.
-    producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    producer = createProducer(kafka, { allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 }, { logger: log });
     await producer.connect();
     admin = kafka.admin();
     await admin.connect();

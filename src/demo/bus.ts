@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import type { Consumer, Producer } from 'kafkajs';
 import { parseConfig } from '../config/load.js';
 import type { WardenConfig } from '../config/schema.js';
@@ -34,6 +34,7 @@ import { BlockTracker } from '../pipeline/block-tracker.js';
 import { buildStages } from '../pipeline/stages.js';
 import { ensureTopics, topicSpecs } from '../pipeline/topics.js';
 import type { BuiltStages } from '../pipeline/stages.js';
+import { createProducer } from '../pipeline/safe-producer.js';
 
 export interface DemoBus {
   mode: 'kafka' | 'embedded';
@@ -132,7 +133,7 @@ export async function kafkaBus(config: WardenConfig, files: DemoFiles, logger: L
     // startWardenApp closes the stages itself when it fails.
     const app = await startWardenApp(config, logger, stages);
     opened.push(() => app.stop());
-    const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer: Producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 }, { logger });
     opened.push(() => producer.disconnect());
     await producer.connect();
     const listeners: Array<(d: Decision) => void> = [];

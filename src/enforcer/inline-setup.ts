@@ -4,7 +4,6 @@
  * baselines, and, with `gateway.inline.emit`, a producer of the gateway's audit events to the
  * input topic.
  */
-import kafkajs from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import type { GatewayConfig } from '../config/sections/gateway.js';
@@ -23,6 +22,7 @@ import { createGatewayDecider } from './inline-decider.js';
 import { KafkaEventEmitter } from './inline-emitter.js';
 import type { EmitterStats } from './inline-emitter.js';
 import type { InlineDecider } from './inline.js';
+import { createProducer } from '../pipeline/safe-producer.js';
 
 export interface InlineSetup {
   decide: InlineDecider;
@@ -84,7 +84,7 @@ export async function openInlineDecider(config: WardenConfig, gateway: GatewayCo
   try {
     if (emitTopic !== null) {
       const kafka = options.kafka ?? createKafka(config, logger, '-gateway');
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+      const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }, { logger });
       await producer.connect();
       emitter = new KafkaEventEmitter({ producer, topic: emitTopic, logger });
     }

@@ -6,7 +6,7 @@
  * sink acknowledged the chunk: at-least-once (webhooks carry a stable `X-Warden-Delivery` id,
  * findings a stable `finding_info.uid`).
  */
-import kafkajs, { Partitioners } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import { ALLOW_BATCH_RECORD, ALLOWS_HEADER } from '../decisions/allow-batch.js';
@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import type { FindingsSink } from '../ocsf-out/sinks.js';
 import type { SinkMetrics } from './metrics.js';
 import type { Notifier } from './notifier.js';
+import { createProducer } from '../pipeline/safe-producer.js';
 
 const { KafkaJSError } = kafkajs;
 
@@ -103,7 +104,7 @@ export class DecisionSinks {
         },
       },
     });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }, { logger: this.log });
     const c = this.consumer.events;
     this.consumer.on(c.GROUP_JOIN, (e) => {
       this.joined = true;

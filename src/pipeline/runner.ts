@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import kafkajs, { Partitioners } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { WardenConfig } from '../config/schema.js';
 import type { Signer } from '../decisions/signing.js';
@@ -34,6 +34,7 @@ import { OffsetCommitter } from './offset-committer.js';
 import type { PartitionOffset } from './offset-committer.js';
 import type { BatchDecider, ProfileWriter, RecordNormalizer } from './ports.js';
 import { StageClock } from './stage-clock.js';
+import { createProducer } from './safe-producer.js';
 
 // kafkajs is CommonJS: its error classes are not visible to ESM named imports.
 const { KafkaJSError } = kafkajs;
@@ -125,7 +126,7 @@ export class DecisionPipeline {
         },
       },
     });
-    this.producer = kafka.producer({ metadataMaxAge: config.kafka.metadataMaxAgeMs, retry: kafkaRetryOptions(RETRY_POLICIES.consumerGroup), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = createProducer(kafka, { metadataMaxAge: config.kafka.metadataMaxAgeMs, retry: kafkaRetryOptions(RETRY_POLICIES.consumerGroup), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }, { logger: this.log });
     const c = this.consumer.events;
     this.consumer.on(c.GROUP_JOIN, (e) => {
       this.joined = true;

@@ -13,6 +13,8 @@ import type { Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBaselineStore } from '../../src/baseline/store-redis.js';
+import { createProducer } from '../../src/pipeline/safe-producer.js';
+import type { ResendReport } from '../../src/pipeline/safe-producer.js';
 import { deleteKeys, eventually, redisUrl, tcpAnswers, uniqueName } from './helpers/services.js';
 import { startWarden } from './helpers/warden-process.js';
 import { DecisionWatch, nativeEvent, setupWithInventory, stopWarden } from './helpers/group-members.js';
@@ -73,7 +75,10 @@ describe('warden run on a three-broker Kafka cluster', () => {
 
     const redis = new Redis(redisUrl());
     let watch = new DecisionWatch();
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, metadataMaxAge: 5000 });
+    // The project's producer: kafkajs' own can resolve a send that left out the partition whose
+    // leader was killed (src/pipeline/safe-producer.ts), which loses the test's events before warden sees them.
+    const resends: ResendReport[] = [];
+    const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1, metadataMaxAge: 5000 }, { onResend: (r) => resends.push(r) });
     const warden = startWarden(setup);
     let killedNode: number | null = null;
     try {
@@ -136,9 +141,11 @@ describe('warden run on a three-broker Kafka cluster', () => {
           identities.map(async (id) => `${id}: sent ${events.filter((e) => e.identity === id).length}, seen ${events.filter((e) => e.identity === id && watch.decidedAt.has(e.id)).length}, learned ${(await learned.get(id))?.events ?? 0}`),
         );
         const decisionEnds = (await admin.fetchTopicOffsets(setup.topics.decisions)).map((e) => `${e.partition}: ${e.high}`).join(', ');
-        throw new Error(`${err.message}: ${watch.decidedAt.size} decided, ${watch.deadLetters.length} dead letters; ${missing.length} events not seen (first: ${missing.slice(0, 3).map((e) => e.id).join(', ')}); per identity ${perIdentity.join('; ')}; decisions topic ends {${decisionEnds}}; warden's group behind by partition {${behind}}; last lines of warden run other than reconnects to the dead broker:\n${warden.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}`);
+        // Tell events the producer lost from events warden skipped: read the input topic itself.
+        const inTopic = await inputPositions(kafka, setup.topics.input, new Set(missing.map((e) => e.id))).catch((e: Error) => `input topic not read: ${e.message}`);
+        throw new Error(`${err.message}: ${watch.decidedAt.size} decided, ${watch.deadLetters.length} dead letters; ${missing.length} events not seen (first: ${missing.slice(0, 3).map((e) => e.id).join(', ')}); per identity ${perIdentity.join('; ')}; decisions topic ends {${decisionEnds}}; of the events not seen, in the input topic: ${inTopic}; warden's group behind by partition {${behind}}; last lines of warden run other than reconnects to the dead broker:\n${warden.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}`);
       });
-      await annotate(`killed broker ${leader} (leader of ${leads.get(leader)} of ${input.length} input partitions) after ${decidedAtKill} decisions; all ${TOTAL} decided ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+      await annotate(`killed broker ${leader} (leader of ${leads.get(leader)} of ${input.length} input partitions) after ${decidedAtKill} decisions; all ${TOTAL} decided ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill; the test's sends left out and resent ${JSON.stringify(resends)}; warden resent ${warden.logs.filter((l) => l.includes('sending their messages again')).length} times`);
 
       // Nothing lost: every event has exactly one decision (a redelivery repeats its id), every bad record a dead letter.
       expect(watch.decided(events.map((e) => e.id))).toBe(true);
@@ -174,3 +181,26 @@ describe('warden run on a three-broker Kafka cluster', () => {
     }
   }, 600_000);
 });
+
+/** Where the given event ids sit in the input topic, read from the start with a group of its own ("none" when absent). */
+async function inputPositions(kafka: Kafka, topic: string, ids: Set<string>): Promise<string> {
+  const ends = new Map((await kafka.admin().fetchTopicOffsets(topic)).map((e) => [e.partition, Number(e.high)]));
+  const found: string[] = [];
+  const consumer = kafka.consumer({ groupId: uniqueName('it-input-read'), metadataMaxAge: 5000 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const reached = new Set<number>([...ends].filter(([, high]) => high === 0).map(([p]) => p));
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const id = /"id":"([^"]+)"/.exec(message.value?.toString() ?? '')?.[1];
+        if (id !== undefined && ids.has(id)) found.push(`${id}@${partition}:${message.offset}`);
+        if (Number(message.offset) + 1 >= (ends.get(partition) ?? 0)) reached.add(partition);
+      },
+    });
+    await eventually(() => reached.size === ends.size, 60_000, 'the input topic read to its end');
+  } finally {
+    await consumer.disconnect();
+  }
+  return `${found.length} of ${ids.size}${found.length > 0 ? ` (${found.slice(0, 4).join(', ')})` : ''}; ends {${[...ends].map(([p, h]) => `${p}: ${h}`).join(', ')}}`;
+}

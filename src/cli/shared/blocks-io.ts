@@ -8,6 +8,7 @@ import type { BlockRecord } from '../../decisions/block-record.js';
 import { createKafka } from '../../pipeline/kafka-client.js';
 import { publishBlockRecords } from '../../enforcer/operator-records.js';
 import type { Logger } from '../../observability/logger.js';
+import { createProducer } from '../../pipeline/safe-producer.js';
 
 export function readKeyFile(file: string, what: 'public' | 'private'): string {
   try {
@@ -35,7 +36,7 @@ export function operatorName(explicit?: string): string {
 
 export async function publishSigned(config: WardenConfig, logger: Logger, record: BlockRecord, privateKeyFile?: string): Promise<BlockRecord> {
   const signer = createSigner(readKeyFile(privateKeyFile ?? config.signing.privateKeyFile, 'private'));
-  const producer = createKafka(config, logger, '-operator').producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = createProducer(createKafka(config, logger, '-operator'), { allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 }, { logger });
   await producer.connect();
   try {
     const [signed] = await publishBlockRecords(producer, config.kafka.topics.blocks, signer, [record]);
