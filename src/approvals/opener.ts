@@ -16,6 +16,8 @@ export function escapeGlob(text: string): string {
 export class ApprovalOpener {
   /** identity|token|action → when the request opened for it stops being answerable (ms). */
   private readonly open = new Map<string, number>();
+  /** Each request handed out → its key and pending-until, so that `withdraw` can undo it. */
+  private readonly handedOut = new WeakMap<ApprovalRecord, { key: string; until: number }>();
 
   constructor(private readonly config: Pick<ApprovalsConfig, 'required' | 'pendingTtlSeconds'>, private readonly grantTtlMs: number) {}
 
@@ -30,7 +32,7 @@ export class ApprovalOpener {
     this.open.set(key, nowMs + pendingTtlMs);
     if (this.open.size > 100_000) for (const [k, until] of this.open) if (until <= nowMs) this.open.delete(k);
     const rule = /^([^:]+):/.exec(needed[0]?.detail ?? '')?.[1];
-    return openRequest({
+    const record = openRequest({
       identity: decision.identity,
       ...(tokenId ? { tokenId } : {}),
       actions: [escapeGlob(decision.action)],
@@ -48,5 +50,17 @@ export class ApprovalOpener {
       pendingTtlMs,
       nowMs,
     });
+    this.handedOut.set(record, { key, until: nowMs + pendingTtlMs });
+    return record;
+  }
+
+  /**
+   * A request from `recordFor` that was not published after all (the produce failed): its key no
+   * longer counts as pending, so the same refusal, decided again from the last commit, opens it
+   * again instead of being taken for a request already open.
+   */
+  withdraw(record: ApprovalRecord): void {
+    const origin = this.handedOut.get(record);
+    if (origin !== undefined && this.open.get(origin.key) === origin.until) this.open.delete(origin.key);
   }
 }

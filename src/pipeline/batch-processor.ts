@@ -136,6 +136,16 @@ export class BatchProcessor {
     return { partition, blocks, approvals, ...decided };
   }
 
+  /**
+   * Undoes what `decide` derived from a batch whose publishing failed: its block records and
+   * approval requests no longer count as published, so the batch, decided again from the last
+   * commit, publishes them again.
+   */
+  withdraw(batch: Pick<ProcessedBatch, 'blocks' | 'approvals'>): void {
+    for (const block of batch.blocks) this.deps.blocks.withdraw(block);
+    for (const approval of batch.approvals) this.deps.approvals?.withdraw(approval);
+  }
+
   /** Normalizes records; anything that yields no event is a dead letter, so no record is lost. */
   normalize(records: readonly SourceRecord[]): NormalizedBatch {
     const first = records[0];

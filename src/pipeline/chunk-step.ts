@@ -7,8 +7,8 @@
  * - Learning is stored only once everything the chunk produced is acknowledged, on every path
  *   (the degraded and the narrowed ones too): a decision lost before its ack is made again from
  *   the last commit against the profile it first met.
- * - A produce that fails stores nothing and withdraws the chunk's block records from the tracker,
- *   so the next block decision publishes them again.
+ * - A produce that fails stores nothing and withdraws the chunk's block records and approval
+ *   requests, so the chunk decided again publishes them again.
  * - Storing the learning fails the chunk when the store went away (the chunk is decided again,
  *   the same decisions, rather than committed unlearned); any other store failure would repeat on
  *   every retry, so it is counted, logged, and the stream goes on without that learning.
@@ -18,7 +18,6 @@ import type { Logger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
 import { isStoreUnavailable } from './batch-processor.js';
 import type { BatchProcessor, ProcessedBatch, SourceRecord } from './batch-processor.js';
-import type { BlockTracker } from './block-tracker.js';
 import type { DecisionPublisher } from './decision-publisher.js';
 import type { ProfileWriter } from './ports.js';
 import type { StageClock } from './stage-clock.js';
@@ -28,7 +27,6 @@ export interface ChunkStepDeps {
   publisher: DecisionPublisher;
   producer: Pick<Producer, 'sendBatch'>;
   store: ProfileWriter;
-  blocks: BlockTracker;
   clock: StageClock;
   metrics: PipelineMetrics;
   logger: Logger;
@@ -58,7 +56,7 @@ export async function runChunk(records: readonly SourceRecord[], deps: ChunkStep
     published = true;
   } finally {
     clock.end(stage);
-    if (!published) for (const block of processed.blocks) deps.blocks.withdraw(block);
+    if (!published) processor.withdraw(processed);
   }
   const ackedAt = deps.now();
   const learning = clock.begin('learn');

@@ -282,7 +282,7 @@ export class DecisionPipeline {
       const messages = batch.messages.slice(i, i + max);
       await runChunk(
         messages.map((m) => toSourceRecord(topic, partition, m)),
-        { processor: this.processor, publisher: this.publisher, producer: this.producer, store: this.deps.store, blocks: this.blocks, clock: this.clock, metrics: this.deps.metrics, logger: this.log, now: this.now },
+        { processor: this.processor, publisher: this.publisher, producer: this.producer, store: this.deps.store, clock: this.clock, metrics: this.deps.metrics, logger: this.log, now: this.now },
       );
       const last = messages[messages.length - 1]?.offset ?? batch.lastOffset();
       resolveOffset(last);

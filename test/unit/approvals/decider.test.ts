@@ -96,4 +96,18 @@ describe('policy mode approve', () => {
     // A decision that is not an approve-mode refusal opens nothing.
     expect(opener.recordFor({ ...granted!, verdict: 'block', reasons: granted!.reasons.filter((r) => r.code !== 'APPROVAL_REQUIRED') }, undefined, T0)).toBeNull();
   });
+
+  it('opens a withdrawn request again (its produce failed); withdrawing a request replaced since changes nothing', async () => {
+    const config = parseConfig('', 'warden.yaml');
+    const opener = new ApprovalOpener(config.approvals, 15 * MIN);
+    const [refused] = await deciderWith(null).decideBatch([event('ecs:UpdateService', 1, 'arn:aws:ecs:eu-west-1:1:service/web')]);
+    const lost = opener.recordFor(refused!, 'tok-1', T0 + MIN);
+    expect(lost).not.toBeNull();
+    opener.withdraw(lost!);
+    const again = opener.recordFor(refused!, 'tok-1', T0 + 2 * MIN);
+    expect(again).toMatchObject({ state: 'pending', origin: { decisionId: refused!.decisionId } });
+    // The first one's withdrawal again (a late failure report) leaves the second one pending.
+    opener.withdraw(lost!);
+    expect(opener.recordFor(refused!, 'tok-1', T0 + 3 * MIN)).toBeNull();
+  });
 });

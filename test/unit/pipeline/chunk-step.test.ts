@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TopicMessages } from 'kafkajs';
 import { parseConfig } from '../../../src/config/load.js';
+import { ApprovalOpener } from '../../../src/approvals/opener.js';
 import { MemoryBaselineStore } from '../../../src/baseline/store-memory.js';
 import type { ProfileUpdate } from '../../../src/baseline/store.js';
 import type { Decision } from '../../../src/decisions/decision.js';
@@ -27,7 +28,7 @@ const TOPIC = 'audit';
 /** What happened, in order: each produce request and each store write. */
 type Step = { kind: 'produce'; topics: string[]; messages: number } | { kind: 'learn'; identities: string[] };
 
-function setup(options: { wrap?: (d: BatchDecider) => BatchDecider; failProduce?: () => boolean; storeError?: () => Error | null } = {}) {
+function setup(options: { wrap?: (d: BatchDecider) => BatchDecider; failProduce?: () => boolean; storeError?: () => Error | null; approvals?: boolean } = {}) {
   const steps: Step[] = [];
   const store = new MemoryBaselineStore({ copies: true });
   const writer = {
@@ -50,11 +51,11 @@ function setup(options: { wrap?: (d: BatchDecider) => BatchDecider; failProduce?
   const decider = createDecider({ config, resolver: createInventoryResolver(null, config), policy: createEmptyPolicy(), store });
   const blocks = new BlockTracker(config.blocks);
   const metrics = createPipelineMetrics({ defaultMetrics: false });
-  const processor = new BatchProcessor({ normalizers: new Map([[TOPIC, createNormalizer({ format: 'warden', events: config.events })]]), decider: options.wrap ? options.wrap(decider) : decider, blocks, metrics, now: () => START });
+  const processor = new BatchProcessor({ normalizers: new Map([[TOPIC, createNormalizer({ format: 'warden', events: config.events })]]), decider: options.wrap ? options.wrap(decider) : decider, blocks, ...(options.approvals ? { approvals: new ApprovalOpener(config.approvals, 60_000) } : {}), metrics, now: () => START });
   // Small produce requests and every decision a record of its own (allows too), so that one chunk
   // is several requests and "after all of them" is tested.
   const publisher = new DecisionPublisher({ signer: createSigner(generateKeyPair().privateKeyPem, { batchSize: 64 }), topics: config.kafka.topics, allow: 'full', maxProduceBytes: 16 * 1024, metrics });
-  const deps = { processor, publisher, producer, store: writer, blocks, clock: new StageClock(metrics), metrics, logger: silentLogger, now: () => START };
+  const deps = { processor, publisher, producer, store: writer, clock: new StageClock(metrics), metrics, logger: silentLogger, now: () => START };
   return { steps, sent, store, blocks, metrics, deps };
 }
 
@@ -94,6 +95,26 @@ describe('one chunk: decide → publish → learn', () => {
     expect(again.blocks).toHaveLength(1);
     expect(steps.map((s) => s.kind)).toEqual(['produce', 'learn']);
     expect((steps[0] as { topics: string[] }).topics).toContain(config.kafka.topics.blocks);
+  });
+
+  it('a failed produce withdraws its approval requests too: the refusal decided again opens its request', async () => {
+    let fail = true;
+    // An approve-mode refusal: verdict block with APPROVAL_REQUIRED.
+    const approveIam = (d: BatchDecider): BatchDecider => ({
+      decide: async (events, position, options) => {
+        const out = await d.decide(events, position, options);
+        const refuse = (x: Decision): Decision => ({ ...x, verdict: 'block', reasons: [...x.reasons, { code: 'APPROVAL_REQUIRED', detail: 'p/r: iam needs an approval', weight: 0 }] });
+        return { ...out, decisions: out.decisions.map((x) => (x.action.startsWith('iam:') ? refuse(x) : x)) };
+      },
+    });
+    const { steps, sent, deps } = setup({ wrap: approveIam, failProduce: () => fail, approvals: true });
+    const first = records([event(START, { action: 'iam:CreateAccessKey' })]);
+    await expect(runChunk(first, deps)).rejects.toThrow('the broker went away');
+    fail = false;
+    const again = await runChunk(first, deps);
+    expect(again.approvals).toHaveLength(1);
+    expect(steps.map((s) => s.kind)).toEqual(['produce', 'learn']);
+    expect(sent.some((t) => t.topic === config.kafka.topics.approvals && t.messages.length === 1)).toBe(true);
   });
 
   it('the narrowed path (an event the decider throws on) also learns after publishing, dead letter included', async () => {
