@@ -17,7 +17,7 @@ import { normalizeK8s } from './formats/k8s.js';
 import { normalizeOcsf } from './formats/ocsf.js';
 import { looksLikePgAuditLine, normalizePgAuditJson, normalizePgAuditLine } from './formats/pgaudit.js';
 import { normalizeWarden } from './formats/warden.js';
-import { depthExceeds, isObject } from './json.js';
+import { bracketsAtMost, depthExceeds, isObject } from './json.js';
 import type { JsonObject } from './json.js';
 import { compilePrivileged, DEFAULT_PRIVILEGED_ACTIONS } from './privileged.js';
 import { keepOriginalRecord } from './original.js';
@@ -147,7 +147,7 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
         return { events: out.events, rejects: out.rejects };
       }
       out.root = root;
-      if (typeof root === 'object' && root !== null && depthExceeds(root, maxDepth)) {
+      if (typeof root === 'object' && root !== null && !bracketsAtMost(trimmed, maxDepth) && depthExceeds(root, maxDepth)) {
         out.add('TOO_DEEP', `JSON nests deeper than ${maxDepth} levels`, out.current, out.rawText);
         return { events: out.events, rejects: out.rejects };
       }
