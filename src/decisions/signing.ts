@@ -158,7 +158,8 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
   const prefix = `ed25519:${keyId}:`;
   const batchSize = options.batchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new WardenError('WARDEN_CONFIG_INVALID', `signing batch size must be a positive integer, got ${batchSize}`);
-  const signOne = (canonical: string): string => withSig(canonical, prefix + sign(null, Buffer.from(canonical), key).toString('base64'));
+  /** `canonical` with its signature; `bytes`: its UTF-8 bytes when the caller has them already. */
+  const signOne = (canonical: string, bytes: Buffer = Buffer.from(canonical)): string => withSig(canonical, prefix + sign(null, bytes, key).toString('base64'));
   const signBatch = (canonicals: readonly string[], eventIds: readonly string[], out: string[]): void => {
     if (canonicals.length === 1) {
       out.push(signOne(canonicals[0]!));
@@ -200,12 +201,13 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
    */
   const signAllowBatches = (decisions: readonly Decision[], from: number, to: number, source: string, omit: boolean, maxBytes: number, out: SignedAllowBatch[]): void => {
     const { json, allows } = allowBatchJson(decisions, from, to, source, omit);
-    // `,"sig":"ed25519:<16 hex>:<88 base64>"` adds 122 bytes.
-    if (to - from > 1 && Buffer.byteLength(json) + 122 > maxBytes) {
+    // The bytes signed, and measured: `,"sig":"ed25519:<16 hex>:<88 base64>"` adds 122 of them.
+    const bytes = Buffer.from(json);
+    if (to - from > 1 && bytes.length + 122 > maxBytes) {
       const mid = from + Math.floor((to - from) / 2);
       signAllowBatches(decisions, from, mid, source, omit, maxBytes, out);
       signAllowBatches(decisions, mid, to, source, omit, maxBytes, out);
-    } else out.push({ value: signOne(json), allows });
+    } else out.push({ value: signOne(json, bytes), allows });
   };
   return {
     keyId,
@@ -215,13 +217,15 @@ export function createSigner(privateKeyPem: string, options: SignerOptions = {})
       const values = new Array<string | null>(decisions.length).fill(null);
       const full: Decision[] = [];
       const at: number[] = [];
-      for (const [i, d] of decisions.entries()) {
+      for (let i = 0; i < decisions.length; i++) {
+        const d = decisions[i]!;
         if (isPlainAllow(d)) continue;
         full.push(d);
         at.push(i);
       }
       // Full records keep their Merkle-batch signatures, among themselves.
-      for (const [j, text] of signAll(full).entries()) values[at[j]!] = text;
+      const texts = signAll(full);
+      for (let j = 0; j < texts.length; j++) values[at[j]!] = texts[j]!;
       const allowBatches: SignedAllowBatch[] = [];
       if (decisions.length > 0) signAllowBatches(decisions, 0, decisions.length, options.source ?? '', allow === 'none', options.maxRecordBytes ?? Number.POSITIVE_INFINITY, allowBatches);
       return { values, allowBatches };

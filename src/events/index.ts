@@ -17,7 +17,7 @@ import { normalizeK8s } from './formats/k8s.js';
 import { normalizeOcsf } from './formats/ocsf.js';
 import { looksLikePgAuditLine, normalizePgAuditJson, normalizePgAuditLine } from './formats/pgaudit.js';
 import { normalizeWarden } from './formats/warden.js';
-import { depthExceeds, isObject } from './json.js';
+import { bracketsAtMost, depthExceeds, isObject } from './json.js';
 import type { JsonObject } from './json.js';
 import { compilePrivileged, DEFAULT_PRIVILEGED_ACTIONS } from './privileged.js';
 import { keepOriginalRecord } from './original.js';
@@ -61,12 +61,18 @@ const BUILT_IN: Record<string, FormatNormalizer> = {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function bytesToText(bytes: Uint8Array): { text: string } | { raw: string } {
+/** The record's text, or undefined when its bytes are not valid UTF-8. */
+function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
-    return { text: utf8.decode(bytes) };
+    return utf8.decode(bytes);
   } catch {
-    return { raw: `base64:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}` };
+    return undefined;
   }
+}
+
+/** How a reject keeps bytes that are not UTF-8 text. */
+function base64Raw(bytes: Uint8Array): string {
+  return `base64:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
 }
 
 /** Names accepted by `--format` with this config: `auto`, the built-ins and each mapping. */
@@ -94,99 +100,141 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
     k8sStages: new Set(config.k8sStages),
   };
   const { maxRecordBytes, maxDepth, keepRaw } = config;
-  const keepOriginal = options.keepOriginal ?? true;
+  const compiled: Compiled = { format, mappings, normalizers, ctx, keepRaw, keepOriginal: options.keepOriginal ?? true };
 
   return function normalize(record, origin) {
-    const events: WardenEvent[] = [];
-    const rejects: Reject[] = [];
-    let skipped = 0;
-    let text: string;
-    let rawText: string;
-    const reject = (reason: RejectReason, message: string, fmt: string | null, raw: string): void => {
-      rejects.push({ reason, message, format: fmt, origin, raw });
-    };
+    const out = new RecordOutput(compiled, origin);
     const size = typeof record === 'string' ? record.length : record.byteLength;
     if (size > maxRecordBytes || (typeof record === 'string' && size * 3 > maxRecordBytes && Buffer.byteLength(record) > maxRecordBytes)) {
-      const raw = typeof record === 'string' ? record : (() => { const d = bytesToText(record); return 'text' in d ? d.text : d.raw; })();
-      reject('TOO_LARGE', `record is larger than ${maxRecordBytes} bytes`, null, raw);
-      return { events, rejects };
+      const raw = typeof record === 'string' ? record : (decodeUtf8(record) ?? base64Raw(record));
+      out.add('TOO_LARGE', `record is larger than ${maxRecordBytes} bytes`, null, raw);
+      return { events: out.events, rejects: out.rejects };
     }
-    if (typeof record === 'string') {
-      text = record;
-      rawText = record;
-    } else {
-      const decoded = bytesToText(record);
-      if ('raw' in decoded) {
-        reject('MALFORMED_JSON', 'record is not valid UTF-8', null, decoded.raw);
-        return { events, rejects };
+    let text: string;
+    if (typeof record === 'string') text = record;
+    else {
+      const decoded = decodeUtf8(record);
+      if (decoded === undefined) {
+        out.add('MALFORMED_JSON', 'record is not valid UTF-8', null, base64Raw(record));
+        return { events: out.events, rejects: out.rejects };
       }
-      text = decoded.text;
-      rawText = text;
+      text = decoded;
     }
+    out.rawText = text;
     try {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const trimmed = text.trim();
-      if (trimmed === '') return { events, rejects };
-      let current: string | null = format === 'auto' ? null : format;
-      let root: unknown;
-      const makeSink = (fmt: string): Sink => ({
-        event(event, source) {
-          if (event.privileged === undefined) event.privileged = ctx.privileged(event.action);
-          if (event.sourceFormat === undefined) event.sourceFormat = fmt;
-          if (keepRaw) event.raw = source;
-          // The native format's source is the event itself: nothing more original to keep.
-          if (keepOriginal && fmt !== 'warden') keepOriginalRecord(event, source);
-          events.push(event);
-        },
-        reject(reason, message, element) {
-          const raw = element === undefined || element === root ? rawText : typeof element === 'string' ? element : JSON.stringify(element) ?? String(element);
-          reject(reason, message, fmt, raw);
-        },
-        skip() {
-          skipped++;
-        },
-      });
+      if (trimmed === '') return { events: out.events, rejects: out.rejects };
+      out.current = format === 'auto' ? null : format;
       const first = trimmed.charCodeAt(0);
       const looksJson = first === 0x7b /* { */ || first === 0x5b; /* [ */
       if (!looksJson && (format === 'pgaudit' || (format === 'auto' && looksLikePgAuditLine(trimmed)))) {
-        normalizePgAuditLine(trimmed, makeSink('pgaudit'));
-        return { events, rejects, skipped };
+        out.format = 'pgaudit';
+        normalizePgAuditLine(trimmed, out);
+        return { events: out.events, rejects: out.rejects, skipped: out.skipped };
       }
+      let root: unknown;
       try {
         root = JSON.parse(trimmed);
       } catch (err) {
         // A pgaudit line whose log_line_prefix starts with `[` (e.g. `[%p]`) is not broken JSON.
         if (format === 'auto' && looksLikePgAuditLine(trimmed)) {
-          normalizePgAuditLine(trimmed, makeSink('pgaudit'));
-          return { events, rejects };
+          out.format = 'pgaudit';
+          normalizePgAuditLine(trimmed, out);
+          return { events: out.events, rejects: out.rejects };
         }
-        reject('MALFORMED_JSON', `not valid JSON: ${(err as Error).message}`, current, rawText);
-        return { events, rejects };
+        out.add('MALFORMED_JSON', `not valid JSON: ${(err as Error).message}`, out.current, out.rawText);
+        return { events: out.events, rejects: out.rejects };
       }
-      if (typeof root === 'object' && root !== null && depthExceeds(root, maxDepth)) {
-        reject('TOO_DEEP', `JSON nests deeper than ${maxDepth} levels`, current, rawText);
-        return { events, rejects };
+      out.root = root;
+      if (typeof root === 'object' && root !== null && !bracketsAtMost(trimmed, maxDepth) && depthExceeds(root, maxDepth)) {
+        out.add('TOO_DEEP', `JSON nests deeper than ${maxDepth} levels`, out.current, out.rawText);
+        return { events: out.events, rejects: out.rejects };
       }
-      const dispatch = (value: unknown, where: string): void => {
-        if (!isObject(value)) {
-          reject('INVALID_EVENT', `${where} is not a JSON object`, current, value === root ? rawText : (JSON.stringify(value) ?? ''));
-          return;
-        }
-        const fmt = format === 'auto' ? detectFormat(value as JsonObject, mappings) : format;
-        if (fmt === null) {
-          reject('UNKNOWN_FORMAT', `${where} matches no known audit format`, null, value === root ? rawText : JSON.stringify(value));
-          return;
-        }
-        current = fmt;
-        (normalizers[fmt] as FormatNormalizer)(value, ctx, makeSink(fmt));
-      };
-      if (Array.isArray(root)) root.forEach((item, i) => dispatch(item, `[${i}]`));
-      else dispatch(root, 'record');
+      if (Array.isArray(root)) for (let i = 0; i < root.length; i++) out.dispatch(root[i], `[${i}]`);
+      else out.dispatch(root, 'record');
     } catch (err) {
       // Defence in depth: a normalizer bug must cost one record (kept as a reject), not the stream.
-      events.length = 0;
-      reject('INVALID_EVENT', `could not normalize: ${(err as Error)?.message ?? String(err)}`, null, rawText);
+      out.events.length = 0;
+      out.add('INVALID_EVENT', `could not normalize: ${(err as Error)?.message ?? String(err)}`, null, out.rawText);
     }
-    return skipped > 0 ? { events, rejects, skipped } : { events, rejects };
+    return out.skipped > 0 ? { events: out.events, rejects: out.rejects, skipped: out.skipped } : { events: out.events, rejects: out.rejects };
   };
+}
+
+/** What a normalizer compiles once from its options and config, shared by every record. */
+interface Compiled {
+  /** `auto` or the forced format. */
+  format: string;
+  mappings: ReturnType<typeof compileMapping>[];
+  normalizers: Record<string, FormatNormalizer>;
+  ctx: FormatContext;
+  keepRaw: boolean;
+  keepOriginal: boolean;
+}
+
+/**
+ * One record's output, and the sink its format normalizers write to. One object per record with
+ * its methods on the prototype rather than closures made for every record: this is the hot path
+ * of `warden run`. The format normalizers are synchronous, so one sink serves every element of a
+ * record, `format` naming the format of the element being normalized.
+ */
+class RecordOutput implements Sink {
+  readonly events: WardenEvent[] = [];
+  readonly rejects: Reject[] = [];
+  skipped = 0;
+  /** The record's text as read (a reject of the whole record keeps it). */
+  rawText = '';
+  /** The parsed record, once parsed. */
+  root: unknown = undefined;
+  /** The format the record was last read as: forced, or detected for the last element; null when none was yet. */
+  current: string | null = null;
+  /** The format of the element a normalizer is writing. */
+  format = '';
+
+  constructor(
+    private readonly compiled: Compiled,
+    private readonly origin: RecordOrigin,
+  ) {}
+
+  add(reason: RejectReason, message: string, format: string | null, raw: string): void {
+    this.rejects.push({ reason, message, format, origin: this.origin, raw });
+  }
+
+  /** Hands one parsed element (the record, or an item of a top-level array) to its format's normalizer. */
+  dispatch(value: unknown, where: string): void {
+    if (!isObject(value)) {
+      this.add('INVALID_EVENT', `${where} is not a JSON object`, this.current, value === this.root ? this.rawText : (JSON.stringify(value) ?? ''));
+      return;
+    }
+    const { format, mappings, normalizers, ctx } = this.compiled;
+    const fmt = format === 'auto' ? detectFormat(value as JsonObject, mappings) : format;
+    if (fmt === null) {
+      this.add('UNKNOWN_FORMAT', `${where} matches no known audit format`, null, value === this.root ? this.rawText : JSON.stringify(value));
+      return;
+    }
+    this.current = fmt;
+    this.format = fmt;
+    (normalizers[fmt] as FormatNormalizer)(value, ctx, this);
+  }
+
+  event(event: WardenEvent, source: unknown): void {
+    const { ctx, keepRaw, keepOriginal } = this.compiled;
+    const fmt = this.format;
+    if (event.privileged === undefined) event.privileged = ctx.privileged(event.action);
+    if (event.sourceFormat === undefined) event.sourceFormat = fmt;
+    if (keepRaw) event.raw = source;
+    // The native format's source is the event itself: nothing more original to keep.
+    if (keepOriginal && fmt !== 'warden') keepOriginalRecord(event, source);
+    this.events.push(event);
+  }
+
+  reject(reason: RejectReason, message: string, element?: unknown): void {
+    const raw = element === undefined || element === this.root ? this.rawText : typeof element === 'string' ? element : JSON.stringify(element) ?? String(element);
+    this.add(reason, message, this.format, raw);
+  }
+
+  skip(): void {
+    this.skipped++;
+  }
 }

@@ -67,6 +67,19 @@ export function compilePath(path: string): PathGetter {
   };
 }
 
+/**
+ * True when the JSON text `text` has at most `limit` opening brackets (`{` and `[`, counted inside
+ * strings too), which proves that its parsed value nests at most `limit` levels deep: every level
+ * opens with a bracket of its own. Searching for two characters costs a fraction of walking the
+ * parsed value (depthExceeds), which only a record with many brackets then needs.
+ */
+export function bracketsAtMost(text: string, limit: number): boolean {
+  let n = 0;
+  for (let at = text.indexOf('{'); at >= 0; at = text.indexOf('{', at + 1)) if (++n > limit) return false;
+  for (let at = text.indexOf('['); at >= 0; at = text.indexOf('[', at + 1)) if (++n > limit) return false;
+  return true;
+}
+
 /** Depth of a parsed JSON value, stopping early once `limit` is passed. */
 export function depthExceeds(value: unknown, limit: number): boolean {
   return exceeds(value, 1, limit);

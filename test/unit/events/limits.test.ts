@@ -25,6 +25,13 @@ describe('bad input becomes a reject that keeps the record', () => {
     const veryDeep = '['.repeat(200_000) + ']'.repeat(200_000);
     expect(createNormalizer({ events: { maxRecordBytes: 1e6 } })(veryDeep, {}).rejects[0]?.reason).toBe('TOO_DEEP');
   });
+  it('tells depth from brackets: brackets inside strings do not nest', () => {
+    const n = createNormalizer({ events: { maxDepth: 3 } });
+    // Three levels (the record, `a`'s object, `b`'s array), the limit: allowed, however many brackets its strings hold.
+    expect(n(ct({ a: { b: [1] } }), {}).rejects).toEqual([]);
+    expect(n(ct({ a: { b: ['{[{[', '{'] } }), {}).rejects).toEqual([]);
+    expect(n(ct({ a: { b: [[1]] } }), {}).rejects[0]?.reason).toBe('TOO_DEEP');
+  });
   it('keeps bytes that are not UTF-8 as base64', () => {
     const bytes = new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]);
     const r = createNormalizer()(bytes, { topic: 't', partition: 0, offset: '9' });
