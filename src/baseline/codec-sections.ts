@@ -72,13 +72,16 @@ function same(a: number, b: number): boolean {
 
 export function writeValueMap(w: Writer, map: ValueMap): void {
   const entries = map.entries;
-  // Object.keys gives Object.entries' order; one listing serves both passes.
+  // Object.keys gives Object.entries' order; one listing serves both passes, and each entry is
+  // looked up once (a lookup in a map of many values costs about as much as encoding the entry).
   const names = Object.keys(entries);
   const count = names.length;
+  const stats = new Array<ValueStats>(count);
   let delta = true;
-  for (let i = 0; i < count && delta; i++) {
+  for (let i = 0; i < count; i++) {
     const e = entries[names[i]!]!;
-    if (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay)) delta = false;
+    stats[i] = e;
+    if (delta && (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay))) delta = false;
   }
   w.uint((map.ones !== undefined ? 1 : 0) | (map.obs !== undefined ? 2 : 0) | (delta ? 4 : 0));
   w.num(map.newRate);
@@ -110,7 +113,7 @@ export function writeValueMap(w: Writer, map: ValueMap): void {
   let prev = 0;
   for (let i = 0; i < count; i++) {
     const value = names[i]!;
-    const e = entries[value]!;
+    const e = stats[i]!;
     const k = i * NUMS;
     const at = w.length + (runFrom >= 0 ? runTo - runFrom : 0);
     if (

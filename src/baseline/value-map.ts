@@ -71,7 +71,10 @@ export function surprise(p: number, maxSurprise: number): number {
 
 const LOG_20 = Math.log(20);
 
-/** Records one sighting. The map never grows past `cap`: the stalest, least-trusted entry goes. */
+/**
+ * Records one sighting and says whether the value was new (absent or forgotten: what `liveEntry`
+ * would have said before). The map never grows past `cap`: the stalest, least-trusted entry goes.
+ */
 export function recordValue(
   map: ValueMap,
   value: string,
@@ -81,12 +84,14 @@ export function recordValue(
   rules: NoveltyRules,
   cap: number,
   alpha: number,
-): void {
+): boolean {
   ensureCounts(map);
-  let e = liveEntry(map, value, t, rules);
-  map.newRate += alpha * ((e ? 0 : 1) - map.newRate);
+  // One lookup serves both cases: a live entry is counted again, a forgotten one replaced.
+  const old = map.entries[value];
+  let e = old === undefined || t - old.last > rules.forgetMs ? undefined : old;
+  const isNew = e === undefined;
+  map.newRate += alpha * ((isNew ? 1 : 0) - map.newRate);
   if (!e) {
-    const old = map.entries[value];
     if (old) uncount(map, old.n);
     e = { legit: 0, n: 0, first: t, last: t, days: 0, lastDay: -1 };
     map.entries[value] = e;
@@ -103,6 +108,7 @@ export function recordValue(
     e.days += 1;
     e.lastDay = day;
   }
+  return isNew;
 }
 
 function uncount(map: ValueMap, n: number): void {
@@ -110,27 +116,84 @@ function uncount(map: ValueMap, n: number): void {
   if (n === 1) map.ones = (map.ones ?? 0) - 1;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Scratch space of `evictIfFull`, grown as needed and reused: eviction is synchronous and ranks one
+ * map at a time. `evictKeys` is emptied after each use so that it holds no value strings.
+ */
+const evictKeys: string[] = [];
+let evictWorth = new Float64Array(256);
+let evictHeap = new Int32Array(32);
+
 /**
  * Evicts in bulk: only when the map passes its cap by an eighth is it cut back to the cap, so a
- * churning dimension (hosted CI runner IPs) costs one sort per cap/8 new values, not one scan each.
+ * churning dimension (hosted CI runner IPs) costs one ranking per cap/8 new values, not one scan each.
  */
 function evictIfFull(map: ValueMap, cap: number, keep: string): void {
   map.size += 1;
   if (map.size <= cap + Math.max(1, cap >> 3)) return;
   // Stale first, then rarely seen: an entry's worth is its recency plus a bonus per sighting day.
-  const ranked: Array<{ key: string; worth: number }> = [];
+  const keys = evictKeys;
+  let n = 0;
   for (const key in map.entries) {
     if (key === keep) continue;
     const e = map.entries[key]!;
-    ranked.push({ key, worth: e.last + e.days * 86_400_000 });
+    if (n === evictWorth.length) evictWorth = grown(evictWorth, n * 2);
+    keys.push(key);
+    evictWorth[n++] = e.last + e.days * DAY_MS;
   }
-  ranked.sort((a, b) => a.worth - b.worth || (a.key < b.key ? -1 : 1));
-  const excess = Math.min(map.size - cap, ranked.length);
+  const excess = Math.min(map.size - cap, n);
+  const evicted = leastWorth(keys, evictWorth, n, excess);
   for (let i = 0; i < excess; i++) {
-    const key = ranked[i]!.key;
+    const key = keys[evicted[i]!]!;
     uncount(map, map.entries[key]!.n);
     delete map.entries[key];
   }
+  keys.length = 0;
   // The entries counted (the kept one included), less the evicted.
-  map.size = ranked.length + 1 - excess;
+  map.size = n + 1 - excess;
+}
+
+/**
+ * The indexes of the `k` entries of least worth, ties broken by key (keys are distinct, so the set
+ * is the first `k` of a full sort), in no particular order. A max-heap of the `k` least seen so far
+ * costs n·log k comparisons instead of a sort's n·log n, and allocates nothing once warm.
+ */
+function leastWorth(keys: readonly string[], worth: Float64Array, n: number, k: number): Int32Array {
+  if (evictHeap.length < k) evictHeap = new Int32Array(k * 2);
+  const heap = evictHeap;
+  // Ranked before: less worth, or the same worth and a lower key (the order evictions keep).
+  const before = (a: number, b: number): boolean => {
+    const d = worth[a]! - worth[b]!;
+    return d < 0 || (!(d > 0) && keys[a]! < keys[b]!);
+  };
+  const siftDown = (from: number): void => {
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= k) return;
+      const r = l + 1;
+      const top = r < k && before(heap[l]!, heap[r]!) ? r : l;
+      if (!before(heap[i]!, heap[top]!)) return;
+      const x = heap[i]!;
+      heap[i] = heap[top]!;
+      heap[top] = x;
+      i = top;
+    }
+  };
+  for (let i = 0; i < k; i++) heap[i] = i;
+  for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(i);
+  for (let i = k; i < n; i++) {
+    if (!before(i, heap[0]!)) continue;
+    heap[0] = i;
+    siftDown(0);
+  }
+  return heap;
+}
+
+function grown(a: Float64Array, size: number): Float64Array {
+  const out = new Float64Array(size);
+  out.set(a);
+  return out;
 }
