@@ -1,7 +1,7 @@
 /** Folds one event into an identity's profile (see assess.ts for the ownership rule). */
 import type { WardenEvent } from '../events/event.js';
 import type { EventFeatures } from './features.js';
-import type { IdentityProfile, MeanVar } from './profile.js';
+import type { IdentityProfile } from './profile.js';
 import { DIMENSIONS, markTouched, TOUCHED_HOURS, TOUCHED_TRANSITIONS, touchedMap } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { recordValue } from './value-map.js';
@@ -87,10 +87,10 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
   const window = Math.floor(f.t / rules.rateWindowMs);
   if (window !== p.rate.window) {
     if (p.rate.window >= 0 && window > p.rate.window) {
-      const count = p.rate.count;
-      const stats: MeanVar = { mean: p.rate.mean, var: p.rate.var, n: p.rate.n };
-      ewma(stats, count, c.ewmaAlpha);
-      p.rate = { window, count: 0, ...stats };
+      // The window that ended joins the distribution of counts; the new one starts at 0.
+      ewma(p.rate, p.rate.count, c.ewmaAlpha);
+      p.rate.window = window;
+      p.rate.count = 0;
     } else if (p.rate.window < 0) {
       p.rate.window = window;
     }

@@ -118,11 +118,7 @@ function uncount(map: ValueMap, n: number): void {
 
 const DAY_MS = 86_400_000;
 
-/**
- * Scratch space of `evictIfFull`, grown as needed and reused: eviction is synchronous and ranks one
- * map at a time. `evictKeys` is emptied after each use so that it holds no value strings.
- */
-const evictKeys: string[] = [];
+/** Scratch space of `evictIfFull`, grown as needed and reused: eviction is synchronous and ranks one map at a time. */
 let evictWorth = new Float64Array(256);
 let evictHeap = new Int32Array(32);
 
@@ -134,13 +130,15 @@ function evictIfFull(map: ValueMap, cap: number, keep: string): void {
   map.size += 1;
   if (map.size <= cap + Math.max(1, cap >> 3)) return;
   // Stale first, then rarely seen: an entry's worth is its recency plus a bonus per sighting day.
-  const keys = evictKeys;
+  // The values but the kept one are compacted to the front of the listing, their worth alongside.
+  const keys = Object.keys(map.entries);
+  if (evictWorth.length < keys.length) evictWorth = new Float64Array(keys.length * 2);
   let n = 0;
-  for (const key in map.entries) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (key === keep) continue;
     const e = map.entries[key]!;
-    if (n === evictWorth.length) evictWorth = grown(evictWorth, n * 2);
-    keys.push(key);
+    keys[n] = key;
     evictWorth[n++] = e.last + e.days * DAY_MS;
   }
   const excess = Math.min(map.size - cap, n);
@@ -150,7 +148,6 @@ function evictIfFull(map: ValueMap, cap: number, keep: string): void {
     uncount(map, map.entries[key]!.n);
     delete map.entries[key];
   }
-  keys.length = 0;
   // The entries counted (the kept one included), less the evicted.
   map.size = n + 1 - excess;
 }
@@ -158,7 +155,7 @@ function evictIfFull(map: ValueMap, cap: number, keep: string): void {
 /**
  * The indexes of the `k` entries of least worth, ties broken by key (keys are distinct, so the set
  * is the first `k` of a full sort), in no particular order. A max-heap of the `k` least seen so far
- * costs n·log k comparisons instead of a sort's n·log n, and allocates nothing once warm.
+ * costs n·log k comparisons instead of a sort's n·log n, and no object per entry.
  */
 function leastWorth(keys: readonly string[], worth: Float64Array, n: number, k: number): Int32Array {
   if (evictHeap.length < k) evictHeap = new Int32Array(k * 2);
@@ -190,10 +187,4 @@ function leastWorth(keys: readonly string[], worth: Float64Array, n: number, k: 
     siftDown(0);
   }
   return heap;
-}
-
-function grown(a: Float64Array, size: number): Float64Array {
-  const out = new Float64Array(size);
-  out.set(a);
-  return out;
 }
