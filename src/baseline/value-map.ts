@@ -96,7 +96,7 @@ export function recordValue(
     e = { legit: 0, n: 0, first: t, last: t, days: 0, lastDay: -1 };
     map.entries[value] = e;
     // A forgotten entry being replaced does not grow the map.
-    if (!old) evictIfFull(map, cap, value);
+    if (!old) evictIfFull(map, cap, value, e);
   }
   if (e.n === 0) map.ones = (map.ones ?? 0) + 1;
   else if (e.n === 1) map.ones = (map.ones ?? 0) - 1;
@@ -118,38 +118,96 @@ function uncount(map: ValueMap, n: number): void {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The values of a map that has been cut back once, and their entries, so that the next cut need
+ * not list the object's keys (listing an object of many keys costs more than ranking them).
+ * `evictIfFull` keeps it: every value `recordValue` adds goes through it, and it removes the
+ * evicted. A map decoded from the store starts without one. Other code reads and updates entries but
+ * does not add, replace or remove them; should it, the list no longer matches the map (an entry
+ * that is not the listed one, or counts that do not add up) and the object is listed instead.
+ */
+interface ValueList {
+  keys: string[];
+  entries: ValueStats[];
+}
+
+const valueLists = new WeakMap<ValueMap, ValueList>();
+
 /** Scratch space of `evictIfFull`, grown as needed and reused: eviction is synchronous and ranks one map at a time. */
 let evictWorth = new Float64Array(256);
 let evictHeap = new Int32Array(32);
+let evictedFlags = new Uint8Array(256);
 
 /**
- * Evicts in bulk: only when the map passes its cap by an eighth is it cut back to the cap, so a
- * churning dimension (hosted CI runner IPs) costs one ranking per cap/8 new values, not one scan each.
+ * Counts a new value (`keep`, whose entry is `kept`) and evicts in bulk: only when the map passes
+ * its cap by an eighth is it cut back to the cap, so a churning dimension (hosted CI runner IPs)
+ * costs one ranking per cap/8 new values, not one scan each.
  */
-function evictIfFull(map: ValueMap, cap: number, keep: string): void {
+function evictIfFull(map: ValueMap, cap: number, keep: string, kept: ValueStats): void {
   map.size += 1;
+  let list = valueLists.get(map);
+  if (list) {
+    list.keys.push(keep);
+    list.entries.push(kept);
+  }
   if (map.size <= cap + Math.max(1, cap >> 3)) return;
   // Stale first, then rarely seen: an entry's worth is its recency plus a bonus per sighting day.
-  // The values but the kept one are compacted to the front of the listing, their worth alongside.
-  const keys = Object.keys(map.entries);
+  // The values but the kept one are compacted to the front of the list, their worth alongside.
+  let n = list !== undefined && list.keys.length === map.size ? rank(map, list, keep, true) : -1;
+  if (list === undefined || n < 0) {
+    list = { keys: Object.keys(map.entries), entries: [] };
+    n = rank(map, list, keep, false);
+  }
+  const { keys, entries } = list;
+  const excess = Math.min(map.size - cap, n);
+  const evicted = leastWorth(keys, evictWorth, n, excess);
+  if (evictedFlags.length < n) evictedFlags = new Uint8Array(n * 2);
+  const flags = evictedFlags;
+  flags.fill(0, 0, n);
+  for (let i = 0; i < excess; i++) {
+    const index = evicted[i]!;
+    flags[index] = 1;
+    uncount(map, entries[index]!.n);
+    delete map.entries[keys[index]!];
+  }
+  // What is left, in the same arrays: the survivors, then the kept value.
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (flags[i] !== 0) continue;
+    keys[m] = keys[i]!;
+    entries[m++] = entries[i]!;
+  }
+  keys[m] = keep;
+  entries[m++] = kept;
+  keys.length = m;
+  entries.length = m;
+  valueLists.set(map, list);
+  // The entries counted (the kept one included), less the evicted.
+  map.size = m;
+}
+
+/**
+ * Moves the values of the list but `keep` to its front, with their entries, and their worth to
+ * `evictWorth`; returns how many. With `check`, -1 when the list does not match the map: a value
+ * whose entry is not the listed one, or sightings that do not add up to the map's (the kept entry
+ * has none yet).
+ */
+function rank(map: ValueMap, list: ValueList, keep: string, check: boolean): number {
+  const { keys, entries } = list;
   if (evictWorth.length < keys.length) evictWorth = new Float64Array(keys.length * 2);
   let n = 0;
+  let sightings = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     if (key === keep) continue;
-    const e = map.entries[key]!;
+    const e = map.entries[key];
+    if (e === undefined || (check && e !== entries[i])) return -1;
+    sightings += e.n;
     keys[n] = key;
+    entries[n] = e;
     evictWorth[n++] = e.last + e.days * DAY_MS;
   }
-  const excess = Math.min(map.size - cap, n);
-  const evicted = leastWorth(keys, evictWorth, n, excess);
-  for (let i = 0; i < excess; i++) {
-    const key = keys[evicted[i]!]!;
-    uncount(map, map.entries[key]!.n);
-    delete map.entries[key];
-  }
-  // The entries counted (the kept one included), less the evicted.
-  map.size = n + 1 - excess;
+  return check && sightings !== map.obs ? -1 : n;
 }
 
 /**
