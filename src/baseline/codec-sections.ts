@@ -143,7 +143,7 @@ export function writeValueMap(w: Writer, map: ValueMap): void {
       }
       if (j !== i) {
         keys[i] = value;
-        nums.copyWithin(i * NUMS, k, k + NUMS);
+        for (let x = 0; x < NUMS; x++) nums[i * NUMS + x] = nums[k + x]!;
       }
       next = j + 1;
     } else {
