@@ -72,13 +72,16 @@ function same(a: number, b: number): boolean {
 
 export function writeValueMap(w: Writer, map: ValueMap): void {
   const entries = map.entries;
-  // Object.keys gives Object.entries' order; one listing serves both passes.
+  // Object.keys gives Object.entries' order; one listing serves both passes, and each entry is
+  // looked up once (a lookup in a map of many values costs about as much as encoding the entry).
   const names = Object.keys(entries);
   const count = names.length;
+  const stats = new Array<ValueStats>(count);
   let delta = true;
-  for (let i = 0; i < count && delta; i++) {
+  for (let i = 0; i < count; i++) {
     const e = entries[names[i]!]!;
-    if (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay)) delta = false;
+    stats[i] = e;
+    if (delta && (!Number.isSafeInteger(e.first) || !Number.isSafeInteger(e.last) || !Number.isSafeInteger(e.lastDay))) delta = false;
   }
   w.uint((map.ones !== undefined ? 1 : 0) | (map.obs !== undefined ? 2 : 0) | (delta ? 4 : 0));
   w.num(map.newRate);
@@ -92,7 +95,6 @@ export function writeValueMap(w: Writer, map: ValueMap): void {
     c = { delta, count: 0, keys: [], nums: new Float64Array(0), starts: new Int32Array(0), bytes: null };
     mapCaches.set(map, c);
   }
-  // The cache is read at index i and rewritten at index i in the same step (starts: i and i + 1).
   const reusable = c.delta === delta && c.bytes !== null ? c.count : 0;
   const old = c.bytes;
   if (c.nums.length < count * NUMS) {
@@ -104,18 +106,25 @@ export function writeValueMap(w: Writer, map: ValueMap): void {
     c.starts = starts;
   }
   const { keys, nums, starts } = c;
+  // Entries keep their order from one encoding to the next: evicted ones drop out and new ones come
+  // last (integer-like values first). So each entry is looked for in the last encoding from where
+  // the previous one was found (`next`), and an eviction costs the entry after the gap (its delta
+  // changes), not every entry after it. The cache is rewritten in place: entry i goes to index i,
+  // which the walk has always read already (when it has not, reuse stops for the rest of the map).
+  let next = 0;
   // A run of reused bytes [runFrom, runTo) of `old`, copied at once when it ends.
   let runFrom = -1;
   let runTo = -1;
   let prev = 0;
   for (let i = 0; i < count; i++) {
     const value = names[i]!;
-    const e = entries[value]!;
-    const k = i * NUMS;
+    const e = stats[i]!;
     const at = w.length + (runFrom >= 0 ? runTo - runFrom : 0);
+    let j = next;
+    while (j < reusable && keys[j] !== value) j++;
+    const k = j * NUMS;
     if (
-      i < reusable &&
-      keys[i] === value &&
+      j < reusable &&
       same(nums[k]!, e.legit) &&
       same(nums[k + 1]!, e.n) &&
       same(nums[k + 2]!, e.days) &&
@@ -124,28 +133,37 @@ export function writeValueMap(w: Writer, map: ValueMap): void {
       same(nums[k + 5]!, e.lastDay) &&
       same(nums[k + 6]!, prev)
     ) {
-      const from = starts[i]!;
-      const to = starts[i + 1]!;
+      const from = starts[j]!;
+      const to = starts[j + 1]!;
       if (runFrom >= 0 && runTo === from) runTo = to;
       else {
         if (runFrom >= 0) w.append(old!, runFrom, runTo);
         runFrom = from;
         runTo = to;
       }
+      if (j !== i) {
+        keys[i] = value;
+        for (let x = 0; x < NUMS; x++) nums[i * NUMS + x] = nums[k + x]!;
+      }
+      next = j + 1;
     } else {
+      if (j < reusable) next = j + 1;
+      // A new value where an old entry is still to be read: writing index i would overwrite it.
+      else if (i >= next) next = reusable;
       if (runFrom >= 0) w.append(old!, runFrom, runTo);
       runFrom = -1;
       writeEntry(w, value, e, delta, prev);
+      const n = i * NUMS;
       keys[i] = value;
-      nums[k] = e.legit;
-      nums[k + 1] = e.n;
-      nums[k + 2] = e.days;
-      nums[k + 3] = e.first;
-      nums[k + 4] = e.last;
-      nums[k + 5] = e.lastDay;
-      nums[k + 6] = prev;
+      nums[n] = e.legit;
+      nums[n + 1] = e.n;
+      nums[n + 2] = e.days;
+      nums[n + 3] = e.first;
+      nums[n + 4] = e.last;
+      nums[n + 5] = e.lastDay;
+      nums[n + 6] = prev;
     }
-    // Read for the next entry before it is overwritten: starts[i + 1] is this entry's old end.
+    // After starts[j + 1] (this entry's old end) was read: i <= j.
     starts[i] = at;
     if (delta) prev = e.first;
   }
@@ -246,21 +264,30 @@ export function encodeSketch(cells: readonly number[]): Buffer {
   return w.done();
 }
 
+/** Indexes of the cells `writeSketch` writes, reused (encoding is synchronous, one section at a time). */
+let sketchCells = new Int32Array(64);
+
 export function writeSketch(w: Writer, cells: readonly number[]): void {
   w.uint(cells.length);
   // A cell is left out when it is +0 exactly (Object.is(c, 0)); -0 is written like any number.
+  // One pass over the cells finds the others; the second goes over those alone.
   let nonZero = 0;
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i]!;
-    if (c !== 0 || 1 / c < 0) nonZero++;
+    if (c === 0 && 1 / c > 0) continue;
+    if (nonZero === sketchCells.length) {
+      const grown = new Int32Array(nonZero * 2);
+      grown.set(sketchCells);
+      sketchCells = grown;
+    }
+    sketchCells[nonZero++] = i;
   }
   w.uint(nonZero);
   let prev = -1;
-  for (let i = 0; i < cells.length; i++) {
-    const c = cells[i]!;
-    if (c === 0 && 1 / c > 0) continue;
+  for (let k = 0; k < nonZero; k++) {
+    const i = sketchCells[k]!;
     w.uint(i - prev - 1);
-    w.num(c);
+    w.num(cells[i]!);
     prev = i;
   }
 }

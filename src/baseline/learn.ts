@@ -1,13 +1,13 @@
 /** Folds one event into an identity's profile (see assess.ts for the ownership rule). */
 import type { WardenEvent } from '../events/event.js';
 import type { EventFeatures } from './features.js';
-import type { IdentityProfile, MeanVar } from './profile.js';
+import type { IdentityProfile } from './profile.js';
 import { DIMENSIONS, markTouched, TOUCHED_HOURS, TOUCHED_TRANSITIONS, touchedMap } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { recordValue } from './value-map.js';
 import { countHour, ewma } from './stats.js';
 import { sketchAdd } from './sketch.js';
-import { bringsNewValue, countsForEnumeration, sourceKey, transitionKey } from './detectors/signals.js';
+import { countsForEnumeration, sourceKey, transitionKey } from './detectors/signals.js';
 import { learnHourTotals, learnRisk } from './detectors/activity.js';
 import type { HourAggregate } from './profile.js';
 
@@ -20,6 +20,9 @@ export interface LearnExtras {
 }
 
 const MAX_TOKENS = 32;
+
+/** Per dimension (`DIMENSIONS` order): do its new values count towards enumeration (see `bringsNewValue`)? */
+const ENUMERATED: readonly boolean[] = DIMENSIONS.map((d) => d === 'action' || d === 'service' || d === 'resource');
 
 function pushBounded(list: number[], t: number, max: number): void {
   list.push(t);
@@ -60,31 +63,34 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
   }
   // Out-of-order events (older than the latest) still teach values but never move clocks back.
   const t = Math.max(f.t, p.lastSeen);
-  const isNew = countsForEnumeration(event.readOnly) && bringsNewValue(p, f, rules);
 
   // The sections this event changes that the store would rather not encode when unchanged.
   let touched = TOUCHED_HOURS;
+  // Whether the event brings a new action, service or resource (`bringsNewValue`, answered by the
+  // lookups that record them: each map is looked at before its own sighting is recorded).
+  let bringsNew = false;
   for (let d = 0; d < DIMENSIONS.length; d++) {
     const dim = DIMENSIONS[d]!;
     const v = f.values[dim];
     // Single IPs churn by nature and matter least; their map gets a quarter of the cap.
     const cap = dim === 'ip' ? Math.max(8, Math.floor(c.maxEntriesPerMap / 4)) : c.maxEntriesPerMap;
     if (v !== undefined) {
-      recordValue(p.maps[dim], v, f.t, f.day, legit, rules, cap, 0.02);
+      const wasNew = recordValue(p.maps[dim], v, f.t, f.day, legit, rules, cap, 0.02);
+      if (wasNew && ENUMERATED[d]) bringsNew = true;
       touched |= touchedMap(d);
     }
   }
-  if (isNew) pushBounded(p.novel, f.t, c.enumerationNew * 2);
+  if (bringsNew && countsForEnumeration(event.readOnly)) pushBounded(p.novel, f.t, c.enumerationNew * 2);
 
   countHour(p, f.hourOfWeek, t, c.hourHalfLifeDays);
 
   const window = Math.floor(f.t / rules.rateWindowMs);
   if (window !== p.rate.window) {
     if (p.rate.window >= 0 && window > p.rate.window) {
-      const count = p.rate.count;
-      const stats: MeanVar = { mean: p.rate.mean, var: p.rate.var, n: p.rate.n };
-      ewma(stats, count, c.ewmaAlpha);
-      p.rate = { window, count: 0, ...stats };
+      // The window that ended joins the distribution of counts; the new one starts at 0.
+      ewma(p.rate, p.rate.count, c.ewmaAlpha);
+      p.rate.window = window;
+      p.rate.count = 0;
     } else if (p.rate.window < 0) {
       p.rate.window = window;
     }
@@ -128,11 +134,14 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
       prev: src !== prev ? prev : (before?.prev ?? null),
       alt,
     };
-    const keys = Object.keys(p.tokens);
-    if (keys.length > MAX_TOKENS) {
-      let oldest = keys[0] ?? '';
-      for (const k of keys) if ((p.tokens[k]?.at ?? 0) < (p.tokens[oldest]?.at ?? 0)) oldest = k;
-      delete p.tokens[oldest];
+    // Only a new token can take the list past its bound.
+    if (before === undefined) {
+      const keys = Object.keys(p.tokens);
+      if (keys.length > MAX_TOKENS) {
+        let oldest = keys[0] ?? '';
+        for (const k of keys) if ((p.tokens[k]?.at ?? 0) < (p.tokens[oldest]?.at ?? 0)) oldest = k;
+        delete p.tokens[oldest];
+      }
     }
   }
   if (event.privileged === true && legit) p.privilegedLegit += 1;

@@ -18,8 +18,16 @@ export function sketchEstimate(cells: readonly number[], key: string): number {
 
 export function sketchAdd(cells: number[], key: string): void {
   const width = cells.length / 2;
-  const i = fnv1a(key, 0) % width;
-  const j = width + (fnv1a(key, 0x9e3779b9) % width);
+  // Both rows' hashes (fnv1a with seeds 0 and 0x9e3779b9) in one pass over the key.
+  let a = 0x811c9dc5;
+  let b = (0x811c9dc5 ^ 0x9e3779b9) >>> 0;
+  for (let k = 0; k < key.length; k++) {
+    const c = key.charCodeAt(k);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x01000193) >>> 0;
+  }
+  const i = a % width;
+  const j = width + (b % width);
   cells[i] = (cells[i] ?? 0) + 1;
   cells[j] = (cells[j] ?? 0) + 1;
 }

@@ -71,7 +71,10 @@ export function surprise(p: number, maxSurprise: number): number {
 
 const LOG_20 = Math.log(20);
 
-/** Records one sighting. The map never grows past `cap`: the stalest, least-trusted entry goes. */
+/**
+ * Records one sighting and says whether the value was new (absent or forgotten: what `liveEntry`
+ * would have said before). The map never grows past `cap`: the stalest, least-trusted entry goes.
+ */
 export function recordValue(
   map: ValueMap,
   value: string,
@@ -81,17 +84,19 @@ export function recordValue(
   rules: NoveltyRules,
   cap: number,
   alpha: number,
-): void {
+): boolean {
   ensureCounts(map);
-  let e = liveEntry(map, value, t, rules);
-  map.newRate += alpha * ((e ? 0 : 1) - map.newRate);
+  // One lookup serves both cases: a live entry is counted again, a forgotten one replaced.
+  const old = map.entries[value];
+  let e = old === undefined || t - old.last > rules.forgetMs ? undefined : old;
+  const isNew = e === undefined;
+  map.newRate += alpha * ((isNew ? 1 : 0) - map.newRate);
   if (!e) {
-    const old = map.entries[value];
     if (old) uncount(map, old.n);
     e = { legit: 0, n: 0, first: t, last: t, days: 0, lastDay: -1 };
     map.entries[value] = e;
     // A forgotten entry being replaced does not grow the map.
-    if (!old) evictIfFull(map, cap, value);
+    if (!old) evictIfFull(map, cap, value, e);
   }
   if (e.n === 0) map.ones = (map.ones ?? 0) + 1;
   else if (e.n === 1) map.ones = (map.ones ?? 0) - 1;
@@ -103,6 +108,7 @@ export function recordValue(
     e.days += 1;
     e.lastDay = day;
   }
+  return isNew;
 }
 
 function uncount(map: ValueMap, n: number): void {
@@ -110,27 +116,133 @@ function uncount(map: ValueMap, n: number): void {
   if (n === 1) map.ones = (map.ones ?? 0) - 1;
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * Evicts in bulk: only when the map passes its cap by an eighth is it cut back to the cap, so a
- * churning dimension (hosted CI runner IPs) costs one sort per cap/8 new values, not one scan each.
+ * The values of a map that has been cut back once, and their entries, so that the next cut need
+ * not list the object's keys (listing an object of many keys costs more than ranking them).
+ * `evictIfFull` keeps it: every value `recordValue` adds goes through it, and it removes the
+ * evicted. A map decoded from the store starts without one. Other code reads and updates entries but
+ * does not add, replace or remove them; should it, the list no longer matches the map (an entry
+ * that is not the listed one, or counts that do not add up) and the object is listed instead.
  */
-function evictIfFull(map: ValueMap, cap: number, keep: string): void {
+interface ValueList {
+  keys: string[];
+  entries: ValueStats[];
+}
+
+const valueLists = new WeakMap<ValueMap, ValueList>();
+
+/** Scratch space of `evictIfFull`, grown as needed and reused: eviction is synchronous and ranks one map at a time. */
+let evictWorth = new Float64Array(256);
+let evictHeap = new Int32Array(32);
+let evictedFlags = new Uint8Array(256);
+
+/**
+ * Counts a new value (`keep`, whose entry is `kept`) and evicts in bulk: only when the map passes
+ * its cap by an eighth is it cut back to the cap, so a churning dimension (hosted CI runner IPs)
+ * costs one ranking per cap/8 new values, not one scan each.
+ */
+function evictIfFull(map: ValueMap, cap: number, keep: string, kept: ValueStats): void {
   map.size += 1;
+  let list = valueLists.get(map);
+  if (list) {
+    list.keys.push(keep);
+    list.entries.push(kept);
+  }
   if (map.size <= cap + Math.max(1, cap >> 3)) return;
   // Stale first, then rarely seen: an entry's worth is its recency plus a bonus per sighting day.
-  const ranked: Array<{ key: string; worth: number }> = [];
-  for (const key in map.entries) {
-    if (key === keep) continue;
-    const e = map.entries[key]!;
-    ranked.push({ key, worth: e.last + e.days * 86_400_000 });
+  // The values but the kept one are compacted to the front of the list, their worth alongside.
+  let n = list !== undefined && list.keys.length === map.size ? rank(map, list, keep, true) : -1;
+  if (list === undefined || n < 0) {
+    list = { keys: Object.keys(map.entries), entries: [] };
+    n = rank(map, list, keep, false);
   }
-  ranked.sort((a, b) => a.worth - b.worth || (a.key < b.key ? -1 : 1));
-  const excess = Math.min(map.size - cap, ranked.length);
+  const { keys, entries } = list;
+  const excess = Math.min(map.size - cap, n);
+  const evicted = leastWorth(keys, evictWorth, n, excess);
+  if (evictedFlags.length < n) evictedFlags = new Uint8Array(n * 2);
+  const flags = evictedFlags;
+  flags.fill(0, 0, n);
   for (let i = 0; i < excess; i++) {
-    const key = ranked[i]!.key;
-    uncount(map, map.entries[key]!.n);
-    delete map.entries[key];
+    const index = evicted[i]!;
+    flags[index] = 1;
+    uncount(map, entries[index]!.n);
+    delete map.entries[keys[index]!];
   }
+  // What is left, in the same arrays: the survivors, then the kept value.
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (flags[i] !== 0) continue;
+    keys[m] = keys[i]!;
+    entries[m++] = entries[i]!;
+  }
+  keys[m] = keep;
+  entries[m++] = kept;
+  keys.length = m;
+  entries.length = m;
+  valueLists.set(map, list);
   // The entries counted (the kept one included), less the evicted.
-  map.size = ranked.length + 1 - excess;
+  map.size = m;
+}
+
+/**
+ * Moves the values of the list but `keep` to its front, with their entries, and their worth to
+ * `evictWorth`; returns how many. With `check`, -1 when the list does not match the map: a value
+ * whose entry is not the listed one, or sightings that do not add up to the map's (the kept entry
+ * has none yet).
+ */
+function rank(map: ValueMap, list: ValueList, keep: string, check: boolean): number {
+  const { keys, entries } = list;
+  if (evictWorth.length < keys.length) evictWorth = new Float64Array(keys.length * 2);
+  let n = 0;
+  let sightings = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key === keep) continue;
+    const e = map.entries[key];
+    if (e === undefined || (check && e !== entries[i])) return -1;
+    sightings += e.n;
+    keys[n] = key;
+    entries[n] = e;
+    evictWorth[n++] = e.last + e.days * DAY_MS;
+  }
+  return check && sightings !== map.obs ? -1 : n;
+}
+
+/**
+ * The indexes of the `k` entries of least worth, ties broken by key (keys are distinct, so the set
+ * is the first `k` of a full sort), in no particular order. A max-heap of the `k` least seen so far
+ * costs n·log k comparisons instead of a sort's n·log n, and no object per entry.
+ */
+function leastWorth(keys: readonly string[], worth: Float64Array, n: number, k: number): Int32Array {
+  if (evictHeap.length < k) evictHeap = new Int32Array(k * 2);
+  const heap = evictHeap;
+  // Ranked before: less worth, or the same worth and a lower key (the order evictions keep).
+  const before = (a: number, b: number): boolean => {
+    const d = worth[a]! - worth[b]!;
+    return d < 0 || (!(d > 0) && keys[a]! < keys[b]!);
+  };
+  const siftDown = (from: number): void => {
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= k) return;
+      const r = l + 1;
+      const top = r < k && before(heap[l]!, heap[r]!) ? r : l;
+      if (!before(heap[i]!, heap[top]!)) return;
+      const x = heap[i]!;
+      heap[i] = heap[top]!;
+      heap[top] = x;
+      i = top;
+    }
+  };
+  for (let i = 0; i < k; i++) heap[i] = i;
+  for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(i);
+  for (let i = k; i < n; i++) {
+    if (!before(i, heap[0]!)) continue;
+    heap[0] = i;
+    siftDown(0);
+  }
+  return heap;
 }

@@ -35,4 +35,22 @@ describe('value map eviction', () => {
     expect(Object.keys(map.entries)).toEqual(['d', 'c']);
     expect(map.size).toBe(2);
   });
+
+  it('cuts by the entries the map holds when values were added or removed elsewhere since the last cut', () => {
+    const map = emptyValueMap();
+    const cap = 16;
+    for (let i = 0; i <= 18; i++) recordValue(map, `v${i}`, i * 60_000, 0, true, rules, cap, 0.02);
+    expect(map.size).toBe(cap);
+    // Removed without its counts, then seen again (a new entry under the same value), and one
+    // value added by hand: the next cut must still rank exactly the entries the map holds.
+    delete map.entries['v10'];
+    recordValue(map, 'v10', 30 * 60_000, 0, true, rules, cap, 0.02);
+    map.entries['hand'] = { legit: 1, n: 1, first: 0, last: 0, days: 1, lastDay: 0 };
+    map.size += 1;
+    for (let i = 19; i <= 26; i++) recordValue(map, `v${i}`, i * 60_000, 0, true, rules, cap, 0.02);
+    const keys = Object.keys(map.entries);
+    expect(map.size).toBe(keys.length);
+    // The stalest went at each cut: the hand-made entry (seen at 0) and the oldest of the others.
+    expect(keys).toEqual(['v12', 'v13', 'v14', 'v15', 'v16', 'v17', 'v18', 'v10', 'v19', 'v20', 'v21', 'v22', 'v23', 'v24', 'v25', 'v26']);
+  });
 });
