@@ -69,18 +69,23 @@ export function extractFeatures(event: WardenEvent, readOnlyFactor = 0.6): Event
   const day = Math.floor(t / DAY_MS);
   // Monday = 0 so the week reads naturally in `baseline show` (1970-01-01 was a Thursday).
   const hourOfWeek = (((day + 3) % 7) + 7) % 7 * 24 + Math.floor((t - day * DAY_MS) / 3_600_000);
-  const values: Partial<Record<Dimension, string>> = { action: event.action, service: serviceOf(event.action) };
-  if (event.resource) values.resource = resourcePattern(event.resource);
   const src = event.source;
-  if (src?.ip) {
-    values.ip = src.ip;
-    values.net = networkOf(src.ip);
-  }
-  if (src?.asn) values.asn = src.asn;
-  if (src?.country) values.country = src.country;
-  if (src?.region) values.region = src.region;
-  if (src?.userAgent) values.ua = userAgentFamily(src.userAgent);
-  if (src?.workload) values.workload = src.workload;
+  const ip = src?.ip || undefined;
+  // Every dimension is a property, undefined when the event has no value for it (and in the order
+  // of DIMENSIONS): one object shape for all events, so the detectors' lookups by dimension stay
+  // monomorphic instead of meeting a different shape for each combination of present fields.
+  const values: Partial<Record<Dimension, string>> = {
+    action: event.action,
+    service: serviceOf(event.action),
+    resource: event.resource ? resourcePattern(event.resource) : undefined,
+    ip,
+    net: ip !== undefined ? networkOf(ip) : undefined,
+    asn: src?.asn || undefined,
+    country: src?.country || undefined,
+    region: src?.region || undefined,
+    ua: src?.userAgent ? userAgentFamily(src.userAgent) : undefined,
+    workload: src?.workload || undefined,
+  };
   return {
     t,
     day,
