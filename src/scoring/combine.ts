@@ -171,10 +171,16 @@ export function combine(input: CombineInput): Combined {
     return { score: 0, reasons: [], verdict: 'allow', anomalyVerdict: 'allow' };
   }
   const reasons: Reason[] = [];
+  // Indexed loops on this path: the identity findings and policy reasons are usually shared frozen
+  // empty arrays, and `for…of` over them allocates an iterator on every event.
+  const identityFindings = input.identity.findings;
   // A clarity finding pages once (the event that opened it); later events of the same identity
   // carry it with no weight and no verdict of its own, until the resolver reopens it.
-  for (const f of input.identity.findings) reasons.push({ code: f.code, detail: f.opened ? f.detail : `${f.detail} (already reported)`, weight: f.opened ? f.weight : 0 });
-  for (const r of input.policy.reasons) reasons.push(r);
+  for (let i = 0; i < identityFindings.length; i++) {
+    const f = identityFindings[i]!;
+    reasons.push({ code: f.code, detail: f.opened ? f.detail : `${f.detail} (already reported)`, weight: f.opened ? f.weight : 0 });
+  }
+  for (let i = 0; i < input.policy.reasons.length; i++) reasons.push(input.policy.reasons[i]!);
   const factor = input.learning ? input.learningWeight : 1;
   // A widened family may alert on its own but never block: a block needs a second family, a
   // signal, a technique or a policy.
@@ -188,7 +194,7 @@ export function combine(input: CombineInput): Combined {
   }
 
   let total = 0;
-  for (const r of reasons) total += r.weight;
+  for (let i = 0; i < reasons.length; i++) total += reasons[i]!.weight;
   let score = Math.min(100, Math.round(total));
   // A block needs corroboration: points from more than one independent source of evidence.
   if (score >= input.thresholds.blockAt && corroboration(input, reasons, baseline, total) < MIN_CORROBORATION) score = input.thresholds.blockAt - 1;
@@ -196,7 +202,7 @@ export function combine(input: CombineInput): Combined {
   // An exception lets an action through policy; anomaly scoring may still alert, never block.
   const anomaly: Verdict = input.policy.excepted && anomalyVerdict === 'block' ? 'alert' : anomalyVerdict;
   let identityVerdict: Verdict = 'allow';
-  for (const f of input.identity.findings) if (f.opened) identityVerdict = strongest(identityVerdict, f.verdict);
+  for (let i = 0; i < identityFindings.length; i++) if (identityFindings[i]!.opened) identityVerdict = strongest(identityVerdict, identityFindings[i]!.verdict);
   const verdict = strongest(anomaly, input.policy.verdict, identityVerdict);
   if (input.policy.verdict === 'block') score = Math.max(score, input.thresholds.blockAt);
 

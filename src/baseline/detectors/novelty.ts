@@ -34,7 +34,8 @@ export const CODES: Readonly<Record<Dimension, { code: keyof DetectorWeights; fa
 export function detectNovelty(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
   const weights = rules.config.weights;
   const maxSurprise = rules.config.maxSurprise;
-  for (const dim of DIMENSIONS) {
+  for (let i = 0; i < DIMENSIONS.length; i++) {
+    const dim = DIMENSIONS[i]!;
     const value = f.values[dim];
     if (value === undefined) continue;
     const map = p.maps[dim];
