@@ -323,10 +323,17 @@ export function createDecider(deps: DeciderDeps): Decider {
     const created = events.map((e) => createdIdentityOf(e));
     // Each identity, peer group and creation record once, in order of first mention: a batch has
     // far fewer of them than events.
+    // (Indexed loops: for…of over these per-event arrays allocated an iterator result per event.)
     const wanted = new Set<string>();
-    for (const r of resolutions) wanted.add(r.identityId);
-    for (const g of groups) if (g !== null) wanted.add(g);
-    for (const c of created) if (c !== null) wanted.add(CREATED_PREFIX + c);
+    for (let i = 0; i < events.length; i++) wanted.add(resolutions[i]!.identityId);
+    for (let i = 0; i < events.length; i++) {
+      const g = groups[i];
+      if (g != null) wanted.add(g);
+    }
+    for (let i = 0; i < events.length; i++) {
+      const c = created[i];
+      if (c != null) wanted.add(CREATED_PREFIX + c);
+    }
     const loaded = await store.load([...wanted], partition);
     // Identities met for the first time: did another identity create them (see CREATED_PREFIX)?
     const firstMet = [...new Set(resolutions.map((r) => r.identityId))].filter((id) => !loaded.get(id)?.profile && !loaded.has(CREATED_PREFIX + id));
