@@ -107,6 +107,7 @@ function cappedAlone(f: Finding, cap: number, factor: number, suppressed: Readon
   const w = weightOf(f, factor, suppressed);
   if (f.family === 'signal') return w;
   const familyCap = Math.max(cap, Math.min(maxCap, cap * (f.scale ?? 1)));
+  // (w·cap)/w rather than cap: the general path's arithmetic, so the rounding is the same.
   return w > familyCap ? (w * familyCap) / w : w;
 }
 
@@ -184,7 +185,7 @@ export function combine(input: CombineInput): Combined {
   const factor = input.learning ? input.learningWeight : 1;
   // A widened family may alert on its own but never block: a block needs a second family, a
   // signal, a technique or a policy.
-  const baseline = reasons.length;
+  const baselineFrom = reasons.length;
   capFamilies(input.findings, input.familyCap, factor, input.suppressed, Math.max(input.familyCap, input.thresholds.blockAt - 1), reasons);
   if (input.learning && input.findings.length > 0) reasons.push({ code: 'LEARNING', detail: input.learningDetail ?? `findings weigh ×${input.learningWeight} while the identity is learning`, weight: 0 });
   if (input.suppressed.size > 0 && input.findings.some((f) => input.suppressed.has(f.code))) reasons.push({ code: 'OPERATOR_FEEDBACK', detail: 'an operator marked similar findings benign; they weigh a quarter', weight: 0 });
@@ -197,7 +198,7 @@ export function combine(input: CombineInput): Combined {
   for (let i = 0; i < reasons.length; i++) total += reasons[i]!.weight;
   let score = Math.min(100, Math.round(total));
   // A block needs corroboration: points from more than one independent source of evidence.
-  if (score >= input.thresholds.blockAt && corroboration(input, reasons, baseline, total) < MIN_CORROBORATION) score = input.thresholds.blockAt - 1;
+  if (score >= input.thresholds.blockAt && corroboration(input, reasons, baselineFrom, total) < MIN_CORROBORATION) score = input.thresholds.blockAt - 1;
   const anomalyVerdict = verdictForScore(score, input.thresholds);
   // An exception lets an action through policy; anomaly scoring may still alert, never block.
   const anomaly: Verdict = input.policy.excepted && anomalyVerdict === 'block' ? 'alert' : anomalyVerdict;
