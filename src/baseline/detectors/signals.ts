@@ -120,17 +120,16 @@ export function detectPrivilegedAndDestructive(p: IdentityProfile, event: Warden
   }
 }
 
-const WHAT_DIMENSIONS = ['action', 'service', 'resource'] as const;
-
 /** True when the event brings an action, service or resource pattern the identity has no entry for. */
 export function bringsNewValue(p: IdentityProfile, f: EventFeatures, rules: BaselineRules): boolean {
-  // Indexed loops in the detectors: they run for every event, and for…of allocated an iterator.
-  for (let i = 0; i < WHAT_DIMENSIONS.length; i++) {
-    const dim = WHAT_DIMENSIONS[i]!;
-    const v = f.values[dim];
-    if (v !== undefined && !liveEntry(p.maps[dim], v, f.t, rules)) return true;
-  }
-  return false;
+  // Named property loads (see detectNovelty): this runs for every read-only event, twice.
+  const v = f.values;
+  const m = p.maps;
+  return (
+    (v.action !== undefined && !liveEntry(m.action, v.action, f.t, rules)) ||
+    (v.service !== undefined && !liveEntry(m.service, v.service, f.t, rules)) ||
+    (v.resource !== undefined && !liveEntry(m.resource, v.resource, f.t, rules))
+  );
 }
 
 /**
