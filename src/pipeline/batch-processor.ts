@@ -126,7 +126,9 @@ export class BatchProcessor {
     const nowMs = this.now();
     const blocks: BlockRecord[] = [];
     const approvals: ApprovalRecord[] = [];
-    for (const [i, decision] of decided.decisions.entries()) {
+    // Indexed: `entries()` would allocate an iterator result and an [index, decision] pair per event.
+    for (let i = 0; i < decided.decisions.length; i++) {
+      const decision = decided.decisions[i]!;
       const tokenId = decided.events[i]?.identity.tokenId;
       const block = this.deps.blocks.recordFor(decision, tokenId, nowMs);
       if (block) blocks.push(block);

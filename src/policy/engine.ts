@@ -121,12 +121,16 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
   const index = createScopeIndex(active, narrow);
 
   function evaluate(event: WardenEvent, identity: IdentityResolution): PolicyEvaluation {
-    const policies = index.lookup({
-      identityId: identity.identityId,
-      class: identity.class,
-      environment: event.environment ?? identity.environment,
-      owner: identity.owner,
-    });
+    const environment = event.environment ?? identity.environment;
+    // The resolution itself is the scope subject unless the event names another environment: no
+    // subject object per event.
+    const policies = index.lookup(environment === identity.environment ? identity : { identityId: identity.identityId, class: identity.class, environment, owner: identity.owner });
+    // Most events are in no policy's scope. The rest is a function of its own: its state is shared
+    // with closures, and a call that returns here should not allocate that shared context.
+    return policies.length === 0 ? NO_POLICY : evaluatePolicies(event, identity, policies);
+  }
+
+  function evaluatePolicies(event: WardenEvent, identity: IdentityResolution, policies: readonly ActivePolicy[]): PolicyEvaluation {
     let verdict: Verdict | null = null;
     let shadowVerdict: Verdict | null = null;
     let policyId: string | null = null;
@@ -137,7 +141,6 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
     let isProtected = false;
     let thresholds: { alertAt?: number; blockAt?: number } | undefined;
     let approval: { policyId: string; ruleId: string } | undefined;
-    if (policies.length === 0) return NO_POLICY;
     const timeMs = Date.parse(event.time);
 
     const report = (ap: ActivePolicy, ar: ActiveRule, detail: string): void => {

@@ -64,7 +64,11 @@ export function createScopeIndex<T extends { policy: CompiledPolicy }>(
     lookup(s) {
       const variants = cache.get(s.identityId);
       if (variants !== undefined) {
-        for (const v of variants) if (v.class === s.class && v.environment === s.environment && v.owner === s.owner) return v.policies;
+        // Indexed: this runs for every event, and for…of would allocate an iterator each time.
+        for (let i = 0; i < variants.length; i++) {
+          const v = variants[i]!;
+          if (v.class === s.class && v.environment === s.environment && v.owner === s.owner) return v.policies;
+        }
       }
       const candidates = new Set([...(byExactId.get(s.identityId) ?? []), ...rest]);
       // Keep file order so explanations list policies in a stable order.

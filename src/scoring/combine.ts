@@ -48,20 +48,25 @@ const NESTED_SHARE = 0.5;
  * identity, or a sensitive action), never narrows, and stays below the block threshold (`maxCap`).
  * `signal` findings are independent and neither nested nor capped.
  */
-function capFamilies(findings: readonly Finding[], cap: number, factor: number, suppressed: ReadonlySet<string>, maxCap: number): Reason[] {
+function capFamilies(findings: readonly Finding[], cap: number, factor: number, suppressed: ReadonlySet<string>, maxCap: number, out: Reason[]): void {
   const n = findings.length;
-  if (n === 0) return [];
+  if (n === 0) return;
+  if (n === 1) {
+    // Half of all events carry exactly one finding: it is its family's strongest, alone under the cap.
+    out.push(reasonOf(findings[0]!, cappedAlone(findings[0]!, cap, factor, suppressed, maxCap)));
+    return;
+  }
   // Per event there are a handful of findings and families at most: plain arrays, a family's slot
   // found by a scan (-1 for signals, which are neither nested nor capped).
-  const w: number[] = new Array<number>(n);
-  const slot: number[] = new Array<number>(n);
+  const w: number[] = [];
+  const slot: number[] = [];
   const families: string[] = [];
   const strongest: number[] = [];
   for (let i = 0; i < n; i++) {
     const f = findings[i]!;
-    w[i] = f.weight * factor * (suppressed.has(f.code) ? 0.25 : 1);
+    w.push(weightOf(f, factor, suppressed));
     if (f.family === 'signal') {
-      slot[i] = -1;
+      slot.push(-1);
       continue;
     }
     let s = families.indexOf(f.family);
@@ -71,10 +76,14 @@ function capFamilies(findings: readonly Finding[], cap: number, factor: number, 
     } else if (w[i]! > w[strongest[s]!]!) {
       strongest[s] = i;
     }
-    slot[i] = s;
+    slot.push(s);
   }
-  const sums = families.map(() => 0);
-  const caps = families.map(() => cap);
+  const sums: number[] = [];
+  const caps: number[] = [];
+  for (let s = 0; s < families.length; s++) {
+    sums.push(0);
+    caps.push(cap);
+  }
   for (let i = 0; i < n; i++) {
     const s = slot[i]!;
     if (s < 0) continue;
@@ -82,20 +91,34 @@ function capFamilies(findings: readonly Finding[], cap: number, factor: number, 
     sums[s]! += w[i]!;
     caps[s] = Math.max(caps[s]!, Math.min(maxCap, cap * (findings[i]!.scale ?? 1)));
   }
-  const out: Reason[] = new Array<Reason>(n);
   for (let i = 0; i < n; i++) {
-    const f = findings[i]!;
     const s = slot[i]!;
-    const scaled = s >= 0 && sums[s]! > caps[s]! ? (w[i]! * caps[s]!) / sums[s]! : w[i]!;
-    const reason: Reason = { code: f.code, detail: f.detail, weight: Math.round(scaled * 10) / 10 };
-    if (f.technique !== undefined) {
-      reason.technique = f.technique;
-      if (f.tactic !== undefined) reason.tactic = f.tactic;
-      if (f.entry !== undefined) reason.entry = f.entry;
-    }
-    out[i] = reason;
+    out.push(reasonOf(findings[i]!, s >= 0 && sums[s]! > caps[s]! ? (w[i]! * caps[s]!) / sums[s]! : w[i]!));
   }
-  return out;
+}
+
+/** A finding's weight before nesting and capping: learning and operator feedback discount it. */
+function weightOf(f: Finding, factor: number, suppressed: ReadonlySet<string>): number {
+  return f.weight * factor * (suppressed.has(f.code) ? 0.25 : 1);
+}
+
+/** capFamilies for a lone finding: the same arithmetic with one family of one member. */
+function cappedAlone(f: Finding, cap: number, factor: number, suppressed: ReadonlySet<string>, maxCap: number): number {
+  const w = weightOf(f, factor, suppressed);
+  if (f.family === 'signal') return w;
+  const familyCap = Math.max(cap, Math.min(maxCap, cap * (f.scale ?? 1)));
+  // (w·cap)/w rather than cap: the general path's arithmetic, so the rounding is the same.
+  return w > familyCap ? (w * familyCap) / w : w;
+}
+
+function reasonOf(f: Finding, scaled: number): Reason {
+  const reason: Reason = { code: f.code, detail: f.detail, weight: Math.round(scaled * 10) / 10 };
+  if (f.technique !== undefined) {
+    reason.technique = f.technique;
+    if (f.tactic !== undefined) reason.tactic = f.tactic;
+    if (f.entry !== undefined) reason.entry = f.entry;
+  }
+  return reason;
 }
 
 /**
@@ -110,17 +133,37 @@ function addTo(sums: Map<string, number>, key: string, w: number): void {
   sums.set(key, (sums.get(key) ?? 0) + w);
 }
 
-function corroboration(input: CombineInput, baseline: readonly Reason[], total: number): number {
+/** `reasons[from]` onwards are the baseline's, one per finding (capFamilies). */
+function corroboration(input: CombineInput, reasons: readonly Reason[], from: number, total: number): number {
   const bySource = new Map<string, number>();
   for (const f of input.identity.findings) addTo(bySource, 'identity', f.opened ? f.weight : 0);
   for (const r of input.policy.reasons) addTo(bySource, 'policy', r.weight);
-  baseline.forEach((r, i) => {
-    const f = input.findings[i];
-    addTo(bySource, f === undefined || f.family === 'signal' ? `signal:${r.code}:${i}` : f.family, r.weight);
+  input.findings.forEach((f, i) => {
+    const r = reasons[from + i]!;
+    addTo(bySource, f.family === 'signal' ? `signal:${r.code}:${i}` : f.family, r.weight);
   });
   let strongest = 0;
   for (const w of bySource.values()) strongest = Math.max(strongest, w);
   return total - strongest;
+}
+
+/** Heaviest first, then by code. */
+function reasonOrder(a: Reason, b: Reason): number {
+  return b.weight - a.weight || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+}
+
+/**
+ * `reasons.sort(reasonOrder)` for the handful of reasons an event has: an insertion sort, stable
+ * like Array.prototype.sort (so the order is the same), without the work array the built-in
+ * allocates on every call.
+ */
+function sortReasons(reasons: Reason[]): void {
+  for (let i = 1; i < reasons.length; i++) {
+    const r = reasons[i]!;
+    let j = i;
+    for (; j > 0 && reasonOrder(reasons[j - 1]!, r) > 0; j--) reasons[j] = reasons[j - 1]!;
+    reasons[j] = r;
+  }
 }
 
 export function combine(input: CombineInput): Combined {
@@ -129,37 +172,42 @@ export function combine(input: CombineInput): Combined {
     return { score: 0, reasons: [], verdict: 'allow', anomalyVerdict: 'allow' };
   }
   const reasons: Reason[] = [];
+  // Indexed loops on this path: the identity findings and policy reasons are usually shared frozen
+  // empty arrays, and `for…of` over them allocates an iterator on every event.
+  const identityFindings = input.identity.findings;
   // A clarity finding pages once (the event that opened it); later events of the same identity
   // carry it with no weight and no verdict of its own, until the resolver reopens it.
-  for (const f of input.identity.findings) reasons.push({ code: f.code, detail: f.opened ? f.detail : `${f.detail} (already reported)`, weight: f.opened ? f.weight : 0 });
-  for (const r of input.policy.reasons) reasons.push(r);
+  for (let i = 0; i < identityFindings.length; i++) {
+    const f = identityFindings[i]!;
+    reasons.push({ code: f.code, detail: f.opened ? f.detail : `${f.detail} (already reported)`, weight: f.opened ? f.weight : 0 });
+  }
+  for (let i = 0; i < input.policy.reasons.length; i++) reasons.push(input.policy.reasons[i]!);
   const factor = input.learning ? input.learningWeight : 1;
   // A widened family may alert on its own but never block: a block needs a second family, a
   // signal, a technique or a policy.
-  const baseline = capFamilies(input.findings, input.familyCap, factor, input.suppressed, Math.max(input.familyCap, input.thresholds.blockAt - 1));
-  reasons.push(...baseline);
+  const baselineFrom = reasons.length;
+  capFamilies(input.findings, input.familyCap, factor, input.suppressed, Math.max(input.familyCap, input.thresholds.blockAt - 1), reasons);
   if (input.learning && input.findings.length > 0) reasons.push({ code: 'LEARNING', detail: input.learningDetail ?? `findings weigh ×${input.learningWeight} while the identity is learning`, weight: 0 });
-  const suppressedHit = input.findings.some((f) => input.suppressed.has(f.code));
-  if (suppressedHit) reasons.push({ code: 'OPERATOR_FEEDBACK', detail: 'an operator marked similar findings benign; they weigh a quarter', weight: 0 });
+  if (input.suppressed.size > 0 && input.findings.some((f) => input.suppressed.has(f.code))) reasons.push({ code: 'OPERATOR_FEEDBACK', detail: 'an operator marked similar findings benign; they weigh a quarter', weight: 0 });
   if (input.model && input.model.anomaly > 0) {
     const w = Math.round(input.modelWeight * Math.min(1, input.model.anomaly) * 10) / 10;
     if (w >= 1) reasons.push({ code: 'MODEL_ANOMALY', detail: input.model.detail ?? `model anomaly ${input.model.anomaly.toFixed(2)}`, weight: w });
   }
 
   let total = 0;
-  for (const r of reasons) total += r.weight;
+  for (let i = 0; i < reasons.length; i++) total += reasons[i]!.weight;
   let score = Math.min(100, Math.round(total));
   // A block needs corroboration: points from more than one independent source of evidence.
-  if (score >= input.thresholds.blockAt && corroboration(input, baseline, total) < MIN_CORROBORATION) score = input.thresholds.blockAt - 1;
+  if (score >= input.thresholds.blockAt && corroboration(input, reasons, baselineFrom, total) < MIN_CORROBORATION) score = input.thresholds.blockAt - 1;
   const anomalyVerdict = verdictForScore(score, input.thresholds);
   // An exception lets an action through policy; anomaly scoring may still alert, never block.
   const anomaly: Verdict = input.policy.excepted && anomalyVerdict === 'block' ? 'alert' : anomalyVerdict;
   let identityVerdict: Verdict = 'allow';
-  for (const f of input.identity.findings) if (f.opened) identityVerdict = strongest(identityVerdict, f.verdict);
+  for (let i = 0; i < identityFindings.length; i++) if (identityFindings[i]!.opened) identityVerdict = strongest(identityVerdict, identityFindings[i]!.verdict);
   const verdict = strongest(anomaly, input.policy.verdict, identityVerdict);
   if (input.policy.verdict === 'block') score = Math.max(score, input.thresholds.blockAt);
 
-  reasons.sort((a, b) => b.weight - a.weight || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  sortReasons(reasons);
   const wouldBeRaw = strongest(verdict, input.policy.shadowVerdict);
   if (input.mode === 'shadow') {
     return verdict === 'allow' && wouldBeRaw === 'allow'

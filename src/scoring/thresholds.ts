@@ -25,7 +25,10 @@ const RANK: Record<Verdict, number> = { allow: 0, alert: 1, block: 2 };
 
 export function strongest(...verdicts: Array<Verdict | null | undefined>): Verdict {
   let best: Verdict = 'allow';
-  for (const v of verdicts) if (v && RANK[v] > RANK[best]) best = v;
+  for (let i = 0; i < verdicts.length; i++) {
+    const v = verdicts[i];
+    if (v && RANK[v] > RANK[best]) best = v;
+  }
   return best;
 }
 

@@ -116,34 +116,37 @@ const MIN_HOURS = 10;
  * a per-event check misses. Absolute floors: `rateMinEvents` calls, `volumeMinBytes` bytes,
  * `volumeMinRows` rows — a quiet identity's tenfold of nothing is still nothing.
  */
-/** The config floor each of AGGREGATE_KEYS must reach to be judged: calls, bytes or rows. */
-const FLOOR_OF = AGGREGATE_KEYS.map((k) => (k === 'reads' || k === 'writes' ? 'rateMinEvents' : k.endsWith('Bytes') ? 'volumeMinBytes' : 'volumeMinRows') as 'rateMinEvents' | 'volumeMinBytes' | 'volumeMinRows');
-
 export function detectHourlyVolume(p: IdentityProfile, totals: HourAggregate, rules: BaselineRules, out: Finding[]): void {
-  const hourly = p.hourly;
-  if (!hourly) return;
+  const h = p.hourly;
+  if (!h) return;
+  // One call per measure, in AGGREGATE_KEYS order, each with its floor (calls, bytes or rows), and
+  // named property loads: `hourly[k]` and `totals[k]` over six names are megamorphic lookups on
+  // every event. The first crossing reports.
   const c = rules.config;
-  for (let i = 0; i < AGGREGATE_KEYS.length; i++) {
-    const k = AGGREGATE_KEYS[i]!;
-    const st = hourly[k];
-    if (st.n < MIN_HOURS) continue;
-    const x = totals[k];
-    const floor = c[FLOOR_OF[i]!];
-    if (x < floor) continue;
-    const z = (Math.log1p(x) - st.mean) / Math.sqrt(st.var + 0.25);
-    if (z <= c.spikeZ) continue;
-    // The crossing is reported in full once per hour and measure; the hour's later events carry it
-    // at a third, so they still rank above ordinary traffic without paging again.
-    const reported = (((totals.reported ?? 0) >> i) & 1) === 1;
-    out.push({
-      code: 'VOLUME_SPIKE',
-      detail: `${x} ${AGG_LABEL[k]} this hour against a usual ${Math.round(Math.expm1(st.mean))} per active hour (z=${z.toFixed(1)})${reported ? ', reported earlier this hour' : ''}`,
-      weight: Math.round(c.weights.VOLUME_SPIKE * (reported ? 1 / 3 : 1)),
-      family: 'volume',
-    });
-    totals.reported = (totals.reported ?? 0) | (1 << i);
-    return;
-  }
+  if (hourlySpike(0, h.reads, totals.reads, c.rateMinEvents, totals, c, out)) return;
+  if (hourlySpike(1, h.readBytes, totals.readBytes, c.volumeMinBytes, totals, c, out)) return;
+  if (hourlySpike(2, h.readRows, totals.readRows, c.volumeMinRows, totals, c, out)) return;
+  if (hourlySpike(3, h.writes, totals.writes, c.rateMinEvents, totals, c, out)) return;
+  if (hourlySpike(4, h.writeBytes, totals.writeBytes, c.volumeMinBytes, totals, c, out)) return;
+  hourlySpike(5, h.writeRows, totals.writeRows, c.volumeMinRows, totals, c, out);
+}
+
+/** The VOLUME_SPIKE of measure `AGGREGATE_KEYS[i]` (this hour `x`, its history `st`), if it crossed. */
+function hourlySpike(i: number, st: MeanVar, x: number, floor: number, totals: HourAggregate, c: BaselineRules['config'], out: Finding[]): boolean {
+  if (st.n < MIN_HOURS || x < floor) return false;
+  const z = (Math.log1p(x) - st.mean) / Math.sqrt(st.var + 0.25);
+  if (z <= c.spikeZ) return false;
+  // The crossing is reported in full once per hour and measure; the hour's later events carry it
+  // at a third, so they still rank above ordinary traffic without paging again.
+  const reported = (((totals.reported ?? 0) >> i) & 1) === 1;
+  out.push({
+    code: 'VOLUME_SPIKE',
+    detail: `${x} ${AGG_LABEL[AGGREGATE_KEYS[i]!]} this hour against a usual ${Math.round(Math.expm1(st.mean))} per active hour (z=${z.toFixed(1)})${reported ? ', reported earlier this hour' : ''}`,
+    weight: Math.round(c.weights.VOLUME_SPIKE * (reported ? 1 / 3 : 1)),
+    family: 'volume',
+  });
+  totals.reported = (totals.reported ?? 0) | (1 << i);
+  return true;
 }
 
 /** Half-life of the slow-and-low risk accumulator. */

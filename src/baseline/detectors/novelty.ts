@@ -1,8 +1,7 @@
 /** First-seen detectors: action, service, resource pattern and every source attribute. */
 import type { Finding, FindingFamily } from '../finding.js';
 import type { EventFeatures } from '../features.js';
-import type { Dimension, IdentityProfile } from '../profile.js';
-import { DIMENSIONS } from '../profile.js';
+import type { Dimension, IdentityProfile, ValueMap } from '../profile.js';
 import type { BaselineRules } from '../config.js';
 import type { DetectorWeights } from '../../config/sections/baseline.js';
 import { liveEntry, newValueChance, novelty, surprise } from '../value-map.js';
@@ -32,24 +31,36 @@ export const CODES: Readonly<Record<Dimension, { code: keyof DetectorWeights; fa
  * `scale`, so that scoring widens the family cap by the same factor.
  */
 export function detectNovelty(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
-  const weights = rules.config.weights;
-  const maxSurprise = rules.config.maxSurprise;
-  for (const dim of DIMENSIONS) {
-    const value = f.values[dim];
-    if (value === undefined) continue;
-    const map = p.maps[dim];
-    const entry = liveEntry(map, value, f.t, rules);
-    const nov = novelty(entry, rules);
-    if (nov === 0) continue;
-    const spec = CODES[dim];
-    const scale = surprise(newValueChance(map), maxSurprise) * (spec.family === 'what' ? f.sensitivity : 1);
-    const weight = Math.round(weights[spec.code] * nov * scale);
-    if (weight < 1) continue;
-    const detail = entry
-      ? `${spec.label} ${value} seen ${entry.n}× since ${dateOf(entry.first)}, not yet normal`
-      : `${spec.label} ${value} never seen for this identity`;
-    out.push({ code: spec.code, detail, weight, family: spec.family, scale });
-  }
+  // One call per dimension, in DIMENSIONS order (a unit test holds this list to it), with named
+  // property loads: `values[dim]` and `maps[dim]` over ten names are megamorphic lookups, twenty
+  // of them on every event (this cut the decide stage by ~5%).
+  const v = f.values;
+  const m = p.maps;
+  if (v.action !== undefined) noveltyOf('action', v.action, m.action, f, rules, out);
+  if (v.service !== undefined) noveltyOf('service', v.service, m.service, f, rules, out);
+  if (v.resource !== undefined) noveltyOf('resource', v.resource, m.resource, f, rules, out);
+  if (v.ip !== undefined) noveltyOf('ip', v.ip, m.ip, f, rules, out);
+  if (v.net !== undefined) noveltyOf('net', v.net, m.net, f, rules, out);
+  if (v.asn !== undefined) noveltyOf('asn', v.asn, m.asn, f, rules, out);
+  if (v.country !== undefined) noveltyOf('country', v.country, m.country, f, rules, out);
+  if (v.region !== undefined) noveltyOf('region', v.region, m.region, f, rules, out);
+  if (v.ua !== undefined) noveltyOf('ua', v.ua, m.ua, f, rules, out);
+  if (v.workload !== undefined) noveltyOf('workload', v.workload, m.workload, f, rules, out);
+}
+
+/** The finding of one dimension's value, if it is still new enough to weigh (see detectNovelty). */
+function noveltyOf(dim: Dimension, value: string, map: ValueMap, f: EventFeatures, rules: BaselineRules, out: Finding[]): void {
+  const entry = liveEntry(map, value, f.t, rules);
+  const nov = novelty(entry, rules);
+  if (nov === 0) return;
+  const spec = CODES[dim];
+  const scale = surprise(newValueChance(map), rules.config.maxSurprise) * (spec.family === 'what' ? f.sensitivity : 1);
+  const weight = Math.round(rules.config.weights[spec.code] * nov * scale);
+  if (weight < 1) return;
+  const detail = entry
+    ? `${spec.label} ${value} seen ${entry.n}× since ${dateOf(entry.first)}, not yet normal`
+    : `${spec.label} ${value} never seen for this identity`;
+  out.push({ code: spec.code, detail, weight, family: spec.family, scale });
 }
 
 const DAY_MS = 86_400_000;

@@ -14,7 +14,7 @@ export function detectFailures(p: IdentityProfile, f: EventFeatures, rules: Base
   const w = rules.config.weights;
   if (f.failed) {
     let recent = 1;
-    for (const ft of p.failures) if (f.t - ft <= rules.windowMs) recent++;
+    for (let i = 0; i < p.failures.length; i++) if (f.t - p.failures[i]! <= rules.windowMs) recent++;
     // Errors other than authorization failures (not found, conflicts, throttling: an IaC tool
     // retrying while a new role propagates) are ordinary in bursts of change: they count a third.
     // Probing permissions shows as denials.
@@ -54,6 +54,14 @@ export function sourceKey(f: EventFeatures): string | null {
   return net !== undefined ? `net:${net}` : null;
 }
 
+/** `key === sourceKey(f)`, without building the event's key (the concurrency check runs per event). */
+function isSourceOf(f: EventFeatures, key: string): boolean {
+  const w = f.values.workload;
+  if (w !== undefined) return key.length === 9 + w.length && key.startsWith('workload:') && key.endsWith(w);
+  const net = f.values.net;
+  return net !== undefined && key.length === 4 + net.length && key.startsWith('net:') && key.endsWith(net);
+}
+
 /**
  * One token used at once from two places: within `concurrentSeconds` of its previous use, either
  * from a different ASN or country (two sites), or back at the source before last after a use from
@@ -68,11 +76,12 @@ export function detectConcurrentToken(p: IdentityProfile, event: WardenEvent, f:
   const asn = f.values.asn ?? null;
   const country = f.values.country ?? null;
   const apart = (asn !== null && last.asn !== null && asn !== last.asn) || (country !== null && last.country !== null && country !== last.country);
-  const src = sourceKey(f);
+  // Back at the source before last (A, B, A): most events are still where the token last was.
+  const back = !apart && last.src != null && last.prev != null && !isSourceOf(f, last.src) && isSourceOf(f, last.prev);
+  const src = back ? sourceKey(f)! : null;
   // Taking turns between places the identity always runs from is a pool of runners; between one
   // of them and a place it does not yet run from, two holders.
-  const alternating =
-    !apart && src !== null && last.src != null && src !== last.src && src === last.prev && (last.alt ?? 0) < ROUTINE_ALTERNATION && (!usualSource(p, src, f.t, rules) || !usualSource(p, last.src, f.t, rules));
+  const alternating = src !== null && (last.alt ?? 0) < ROUTINE_ALTERNATION && (!usualSource(p, src, f.t, rules) || !usualSource(p, last.src!, f.t, rules));
   if (!apart && !alternating) return;
   const seconds = Math.round((f.t - last.at) / 1000);
   out.push({
@@ -113,11 +122,14 @@ export function detectPrivilegedAndDestructive(p: IdentityProfile, event: Warden
 
 /** True when the event brings an action, service or resource pattern the identity has no entry for. */
 export function bringsNewValue(p: IdentityProfile, f: EventFeatures, rules: BaselineRules): boolean {
-  for (const dim of ['action', 'service', 'resource'] as const) {
-    const v = f.values[dim];
-    if (v !== undefined && !liveEntry(p.maps[dim], v, f.t, rules)) return true;
-  }
-  return false;
+  // Named property loads (see detectNovelty): this runs for every read-only event, twice.
+  const v = f.values;
+  const m = p.maps;
+  return (
+    (v.action !== undefined && !liveEntry(m.action, v.action, f.t, rules)) ||
+    (v.service !== undefined && !liveEntry(m.service, v.service, f.t, rules)) ||
+    (v.resource !== undefined && !liveEntry(m.resource, v.resource, f.t, rules))
+  );
 }
 
 /**
@@ -141,7 +153,7 @@ export function countsForEnumeration(readOnly: boolean | undefined): boolean {
 export function detectEnumeration(p: IdentityProfile, f: EventFeatures, rules: BaselineRules, out: Finding[], readOnly: boolean | undefined): void {
   if (!countsForEnumeration(readOnly) || !bringsNewValue(p, f, rules)) return;
   let recent = 1;
-  for (const nt of p.novel) if (f.t - nt <= rules.windowMs) recent++;
+  for (let i = 0; i < p.novel.length; i++) if (f.t - p.novel[i]! <= rules.windowMs) recent++;
   if (recent < rules.config.enumerationNew) return;
   const weight = Math.round(rules.config.weights.ENUMERATION * noveltySurprise(p, rules));
   if (weight < 1) return;

@@ -1,7 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { DAY, HOUR, START, codes, decideAll, event, makeDecider, routine } from './helpers.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { compileBaselineRules } from '../../../src/baseline/config.js';
+import { extractFeatures } from '../../../src/baseline/features.js';
+import type { Finding } from '../../../src/baseline/finding.js';
+import { learnEvent } from '../../../src/baseline/learn.js';
+import { DIMENSIONS, emptyProfile } from '../../../src/baseline/profile.js';
+import { CODES, detectNovelty } from '../../../src/baseline/detectors/novelty.js';
 
 const AFTER = START + 10 * DAY + 10 * HOUR;
+
+describe('detectNovelty', () => {
+  it('judges every dimension of DIMENSIONS, in that order', () => {
+    const config = parseConfig('{}', 't');
+    const rules = compileBaselineRules(config.baseline);
+    const p = emptyProfile('svc-deployer', config.baseline.sequenceSketchWidth);
+    for (const e of routine()) learnEvent(p, e, extractFeatures(e), rules, true);
+    const source = { ip: '203.0.113.9', asn: 'AS64500', country: 'NZ', region: 'ap-southeast-2', userAgent: 'curl/8.5', workload: 'laptop' };
+    const out: Finding[] = [];
+    detectNovelty(p, extractFeatures(event(START + 11 * DAY + 10 * HOUR, { action: 'iam:CreateUser', resource: 'arn:aws:iam:::user/x', source })), rules, out);
+    expect(out.map((f) => f.code)).toEqual(DIMENSIONS.map((d) => CODES[d].code));
+  });
+});
 
 describe('baseline detectors through the decider', () => {
   it('keeps the routine quiet and flags a stolen credential used from a new network', async () => {
