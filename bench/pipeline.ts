@@ -113,6 +113,8 @@ async function createTopic(topic: string): Promise<void> {
 }
 
 interface Child {
+  /** Wall-clock ms at which the process was started. */
+  startedAt: number;
   /** Resolves with the wall-clock ms at which the consumer joined its group. */
   joined: Promise<number>;
   /** CPU seconds (user + system) the process used so far, from /proc (Linux); NaN elsewhere. */
@@ -130,6 +132,7 @@ interface Child {
  */
 function startChild(argv: string[], marker: string, markers = 1): Child {
   let seenMarkers = 0;
+  const startedAt = Date.now();
   const child: ChildProcess = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_KAFKA_BROKERS: brokers.join(',') } });
   const urls: string[] = [];
   let stagesLine: ((line: string) => void) | null = null;
@@ -152,6 +155,7 @@ function startChild(argv: string[], marker: string, markers = 1): Child {
   joined.catch(() => undefined);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    startedAt,
     joined,
     cpuSeconds: () => processCpuSeconds(child.pid),
     urls,
@@ -180,6 +184,7 @@ function wardenGroup(name: string, input: string, count: number): Child {
   const joined = Promise.all(members.map((m) => m.joined)).then((times) => Math.max(...times));
   joined.catch(() => undefined);
   return {
+    startedAt: Math.min(...members.map((m) => m.startedAt)),
     joined,
     cpuSeconds: () => members.reduce((sum, m) => sum + m.cpuSeconds(), 0),
     get urls() {
@@ -217,6 +222,8 @@ interface Drained {
    * the second half is closer to what a running instance does with a backlog.
    */
   warm: { rate: number; cpuMicros: number };
+  /** Seconds from starting the process to the last output record: start-up and joining included. */
+  fromStart: number;
   /** The rest of the machine over the same drain (broker, Redis, this process), µs per event. */
   machine: ReturnType<typeof perEvent> | null;
   /** CPU µs per event in each stage the consumer times. */
@@ -254,7 +261,7 @@ async function drain(output: string, n: number, start: () => Child): Promise<Dra
   if (batches) process.stderr.write(`${output}: ${fmt(batches)} batches, ${fmt(n / batches)} events per batch${commits ? `, ${fmt(commits)} commit requests` : ''}\n`);
   const h = half ?? { seen: before, at: joinedAt, cpu: cpu0 };
   const warm = { rate: (n - h.seen) / ((lastAt - h.at) / 1000), cpuMicros: ((cpu1 - h.cpu) * 1e6) / (n - h.seen) };
-  return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before), warm, stages, machine };
+  return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before), warm, fromStart: (lastAt - child.startedAt) / 1000, stages, machine };
 }
 
 const stageLines: string[] = [];
@@ -306,7 +313,7 @@ process.stderr.write(`loading ${fmt(N)} events into ${input} (${PARTITIONS} part
 await produceAll(kafka, input, Array.from({ length: N }, (_, i) => message(eventAt(i))));
 
 const passName = `${run}-pass`;
-const none: Drained = { rate: Number.NaN, cpuMicros: Number.NaN, warm: { rate: Number.NaN, cpuMicros: Number.NaN }, stages: new Map(), machine: null };
+const none: Drained = { rate: Number.NaN, cpuMicros: Number.NaN, warm: { rate: Number.NaN, cpuMicros: Number.NaN }, fromStart: Number.NaN, stages: new Map(), machine: null };
 const ceiling = ONLY === 'warden' ? none : await drain(`${passName}.out`, N, () => passThrough(input, `${passName}.out`, `${passName}-g`));
 const wardenName = `${run}-warden`;
 const warden = ONLY === 'pass' ? none : await drain(`${wardenName}.decisions`, N, () => wardenGroup(wardenName, input, INSTANCES));
@@ -329,6 +336,7 @@ console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions
 console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES}${THREADS > 1 ? ` with ${THREADS} threads` : ''} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
 console.log(`backlog drain ratio (warden run / pass-through, same run): ${fmt(warden.rate / ceiling.rate, 2)}; decisions.allow: ${ALLOW}`);
 console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs (${fmt(warden.cpuMicros / ceiling.cpuMicros, 2)}×)`);
+console.log(`from starting the process to the last record: pass-through ${fmt(ceiling.fromStart, 2)} s, warden run ${fmt(warden.fromStart, 2)} s`);
 console.log(
   `second half of each drain (warm): pass-through ${fmt(ceiling.warm.rate)} events/s, ${fmt(ceiling.warm.cpuMicros, 1)} µs; warden run ${fmt(warden.warm.rate)} events/s, ${fmt(warden.warm.cpuMicros, 1)} µs; ratio ${fmt(warden.warm.rate / ceiling.warm.rate, 2)}, CPU ${fmt(warden.warm.cpuMicros / ceiling.warm.cpuMicros, 2)}×`,
 );
