@@ -1,8 +1,8 @@
 /** Folds one event into an identity's profile (see assess.ts for the ownership rule). */
 import type { WardenEvent } from '../events/event.js';
 import type { EventFeatures } from './features.js';
-import type { IdentityProfile } from './profile.js';
-import { DIMENSIONS, markTouched, TOUCHED_HOURS, TOUCHED_TRANSITIONS, touchedMap } from './profile.js';
+import type { IdentityProfile, ValueMap } from './profile.js';
+import { markTouched, TOUCHED_HOURS, TOUCHED_TRANSITIONS, touchedMap } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { recordValue } from './value-map.js';
 import { countHour, ewma } from './stats.js';
@@ -21,8 +21,11 @@ export interface LearnExtras {
 
 const MAX_TOKENS = 32;
 
-/** Per dimension (`DIMENSIONS` order): do its new values count towards enumeration (see `bringsNewValue`)? */
-const ENUMERATED: readonly boolean[] = DIMENSIONS.map((d) => d === 'action' || d === 'service' || d === 'resource');
+/** Records a sighting in the map of dimension number `d` (`DIMENSIONS` order); the section it touches. */
+function learnValue(map: ValueMap, value: string, d: number, f: EventFeatures, legit: boolean, rules: BaselineRules, cap: number): number {
+  recordValue(map, value, f.t, f.day, legit, rules, cap, 0.02);
+  return touchedMap(d);
+}
 
 function pushBounded(list: number[], t: number, max: number): void {
   list.push(t);
@@ -66,20 +69,35 @@ export function learnEvent(p: IdentityProfile, event: WardenEvent, f: EventFeatu
 
   // The sections this event changes that the store would rather not encode when unchanged.
   let touched = TOUCHED_HOURS;
+  // One call per dimension in DIMENSIONS order (d is its index), with named property loads, as in
+  // detectNovelty: `values[dim]` and `maps[dim]` over ten names are megamorphic lookups.
+  const v = f.values;
+  const m = p.maps;
+  const cap = c.maxEntriesPerMap;
+  // Single IPs churn by nature and matter least; their map gets a quarter of the cap.
+  const ipCap = Math.max(8, Math.floor(cap / 4));
   // Whether the event brings a new action, service or resource (`bringsNewValue`, answered by the
   // lookups that record them: each map is looked at before its own sighting is recorded).
   let bringsNew = false;
-  for (let d = 0; d < DIMENSIONS.length; d++) {
-    const dim = DIMENSIONS[d]!;
-    const v = f.values[dim];
-    // Single IPs churn by nature and matter least; their map gets a quarter of the cap.
-    const cap = dim === 'ip' ? Math.max(8, Math.floor(c.maxEntriesPerMap / 4)) : c.maxEntriesPerMap;
-    if (v !== undefined) {
-      const wasNew = recordValue(p.maps[dim], v, f.t, f.day, legit, rules, cap, 0.02);
-      if (wasNew && ENUMERATED[d]) bringsNew = true;
-      touched |= touchedMap(d);
-    }
+  if (v.action !== undefined) {
+    bringsNew = recordValue(m.action, v.action, f.t, f.day, legit, rules, cap, 0.02) || bringsNew;
+    touched |= touchedMap(0);
   }
+  if (v.service !== undefined) {
+    bringsNew = recordValue(m.service, v.service, f.t, f.day, legit, rules, cap, 0.02) || bringsNew;
+    touched |= touchedMap(1);
+  }
+  if (v.resource !== undefined) {
+    bringsNew = recordValue(m.resource, v.resource, f.t, f.day, legit, rules, cap, 0.02) || bringsNew;
+    touched |= touchedMap(2);
+  }
+  if (v.ip !== undefined) touched |= learnValue(m.ip, v.ip, 3, f, legit, rules, ipCap);
+  if (v.net !== undefined) touched |= learnValue(m.net, v.net, 4, f, legit, rules, cap);
+  if (v.asn !== undefined) touched |= learnValue(m.asn, v.asn, 5, f, legit, rules, cap);
+  if (v.country !== undefined) touched |= learnValue(m.country, v.country, 6, f, legit, rules, cap);
+  if (v.region !== undefined) touched |= learnValue(m.region, v.region, 7, f, legit, rules, cap);
+  if (v.ua !== undefined) touched |= learnValue(m.ua, v.ua, 8, f, legit, rules, cap);
+  if (v.workload !== undefined) touched |= learnValue(m.workload, v.workload, 9, f, legit, rules, cap);
   if (bringsNew && countsForEnumeration(event.readOnly)) pushBounded(p.novel, f.t, c.enumerationNew * 2);
 
   countHour(p, f.hourOfWeek, t, c.hourHalfLifeDays);

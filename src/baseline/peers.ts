@@ -13,7 +13,6 @@ import type { WardenEvent } from '../events/event.js';
 import type { Finding } from './finding.js';
 import type { EventFeatures } from './features.js';
 import type { Dimension, IdentityProfile } from './profile.js';
-import { DIMENSIONS } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { inLearning } from './config.js';
 import { recordValue } from './value-map.js';
@@ -160,11 +159,18 @@ export function learnPeer(peer: IdentityProfile, member: string, f: EventFeature
   const t = Math.max(f.t, peer.lastSeen);
   // A group sees more distinct values than one identity: four times the cap.
   const cap = c.maxEntriesPerMap * 4;
-  for (const dim of DIMENSIONS) {
-    if (dim === 'ip') continue;
-    const v = f.values[dim as Dimension];
-    if (v !== undefined) recordValue(peer.maps[dim], v, f.t, f.day, true, rules, cap, 0.02);
-  }
+  // Every dimension but single IPs, with named property loads (see learnEvent).
+  const v = f.values;
+  const m = peer.maps;
+  if (v.action !== undefined) recordValue(m.action, v.action, f.t, f.day, true, rules, cap, 0.02);
+  if (v.service !== undefined) recordValue(m.service, v.service, f.t, f.day, true, rules, cap, 0.02);
+  if (v.resource !== undefined) recordValue(m.resource, v.resource, f.t, f.day, true, rules, cap, 0.02);
+  if (v.net !== undefined) recordValue(m.net, v.net, f.t, f.day, true, rules, cap, 0.02);
+  if (v.asn !== undefined) recordValue(m.asn, v.asn, f.t, f.day, true, rules, cap, 0.02);
+  if (v.country !== undefined) recordValue(m.country, v.country, f.t, f.day, true, rules, cap, 0.02);
+  if (v.region !== undefined) recordValue(m.region, v.region, f.t, f.day, true, rules, cap, 0.02);
+  if (v.ua !== undefined) recordValue(m.ua, v.ua, f.t, f.day, true, rules, cap, 0.02);
+  if (v.workload !== undefined) recordValue(m.workload, v.workload, f.t, f.day, true, rules, cap, 0.02);
   countHour(peer, f.hourOfWeek, t, c.hourHalfLifeDays);
   peer.events += 1;
   peer.lastSeen = t;
