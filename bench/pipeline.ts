@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     partitions: { type: 'string', default: '4' },
     'in-flight': { type: 'string', default: '2' },
+    'commit-interval': { type: 'string', default: '0' },
     'batch-size': { type: 'string', default: '1000' },
     'signing-batch': { type: 'string' },
     allow: { type: 'string', default: 'compact' },
@@ -56,6 +57,7 @@ const SECONDS = Number(args.seconds);
 const WARMUP = Number(args.warmup);
 const PARTITIONS = Number(args.partitions);
 const IN_FLIGHT = Number(args['in-flight']);
+const COMMIT_INTERVAL = Number(args['commit-interval']);
 const BATCH = Number(args['batch-size']);
 const NODE_OPTIONS = String(args['node-options']).split(' ').filter(Boolean);
 const ONLY = args.only;
@@ -94,7 +96,7 @@ function wardenConfig(name: string, input: string): string {
     stringify({
       kafka: { brokers, clientId: name, groupId: `${name}-g`, inputs: [{ topic: input, format: 'warden' }], topics: { decisions: `${name}.decisions`, blocks: `${name}.blocks`, dlq: `${name}.dlq` } },
       redis: { keyPrefix: name },
-      pipeline: { maxBatchSize: BATCH, maxInFlightBatches: IN_FLIGHT, threads: THREADS, http: { host: '127.0.0.1', port: 0 } },
+      pipeline: { maxBatchSize: BATCH, maxInFlightBatches: IN_FLIGHT, commitIntervalMs: COMMIT_INTERVAL, threads: THREADS, http: { host: '127.0.0.1', port: 0 } },
       identity: { inventory: join(dir, 'identities.yaml') },
       policy: { dir: join(dir, 'policies') },
       signing: { privateKeyFile: join(dir, 'warden.key'), publicKeyFile: join(dir, 'warden.pub'), ...(args['signing-batch'] ? { batchSize: Number(args['signing-batch']) } : {}) },
@@ -332,7 +334,7 @@ for (const rate of RATES) {
   }
 }
 
-console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight, node ${process.version}`);
+console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight, commits ≥ ${COMMIT_INTERVAL} ms apart, node ${process.version}`);
 console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES}${THREADS > 1 ? ` with ${THREADS} threads` : ''} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
 console.log(`backlog drain ratio (warden run / pass-through, same run): ${fmt(warden.rate / ceiling.rate, 2)}; decisions.allow: ${ALLOW}`);
 console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs (${fmt(warden.cpuMicros / ceiling.cpuMicros, 2)}×)`);
