@@ -69,7 +69,15 @@ export interface RedisStoreStats {
   bytesSent: number;
   /** Script calls sent again after a cluster refused them (failover, slots moved). */
   resent: number;
+  /**
+   * Writes of a shared profile (a peer group) that found a newer version than the one loaded and
+   * put the batch's learning on top of it (`ProfileUpdate.replay`) instead of replacing it.
+   */
+  merged: number;
 }
+
+/** Loads and writes of a shared profile on top of a newer version, before it is written whole. */
+const MERGE_ATTEMPTS = 3;
 
 /** What a profile object was loaded with: the base of its next incremental write. */
 interface Origin {
@@ -107,7 +115,7 @@ export class RedisBaselineStore implements BaselineStore {
   /** Profile objects handed out by load → what they were loaded with. */
   private readonly origins = new WeakMap<IdentityProfile, Origin>();
   private readonly keepLimit: number;
-  private readonly counters: RedisStoreStats = { reused: 0, read: 0, migrated: 0, writes: 0, wholeWrites: 0, sectionsWritten: 0, bytesSent: 0, resent: 0 };
+  private readonly counters: RedisStoreStats = { reused: 0, read: 0, migrated: 0, writes: 0, wholeWrites: 0, sectionsWritten: 0, bytesSent: 0, resent: 0, merged: 0 };
 
   constructor(redis: RedisClient, private readonly options: RedisStoreOptions) {
     defineScripts(redis);
@@ -250,7 +258,10 @@ export class RedisBaselineStore implements BaselineStore {
           const { frames, bytes } = framed(origin && p.changed ? p.changed : [...p.sections.keys()], p.sections);
           this.counters.bytesSent += bytes;
           const events = origin ? p.update.profile.events - origin.events : p.update.profile.events;
-          pipeline.wardenApply(k.profile, partition ?? '', offset, ttl, origin ? origin.version : '*', String(events), frames);
+          // A shared profile that did not exist when loaded is created only if it still does not
+          // (base ''): a batch of another partition may be creating it too, and is then merged with.
+          const base = origin ? origin.version : !whole && p.update.replay !== undefined ? '' : '*';
+          pipeline.wardenApply(k.profile, partition ?? '', offset, ttl, base, String(events), frames);
         },
         'apply',
         true,
@@ -258,14 +269,45 @@ export class RedisBaselineStore implements BaselineStore {
       return replies as [number, number][];
     };
     const results = await send(plans, false);
-    // Changed by someone else since it was loaded: the whole profile replaces it.
-    const conflicts = plans.filter((_, i) => results[i]![0] === -1);
+    const outcome = new Map<Plan, [number, number]>();
+    const done: Plan[] = [];
+    const conflicts: Plan[] = [];
+    let shared: Plan[] = [];
+    plans.forEach((p, i) => {
+      if (results[i]![0] !== -1) {
+        outcome.set(p, results[i]!);
+        done.push(p);
+      } else if (p.update.replay !== undefined) shared.push(p);
+      else conflicts.push(p);
+    });
+    // A shared profile (a peer group) changed since it was loaded: another batch wrote it, of
+    // another partition, maybe in this process. This batch's learning goes on top of the version
+    // stored now, loaded again, rather than replacing it.
+    for (let attempt = 0; attempt < MERGE_ATTEMPTS && shared.length > 0; attempt++) {
+      const rebased = await this.rebase(shared, partition);
+      const fresh: Plan[] = [];
+      // Gone meanwhile (a reset): nothing to put the learning on; written whole below, as before.
+      shared.forEach((p, i) => (rebased[i] ? fresh.push(rebased[i]) : conflicts.push(p)));
+      const replies = fresh.length > 0 ? await send(fresh, false) : [];
+      shared = [];
+      fresh.forEach((p, i) => {
+        if (replies[i]![0] === -1) shared.push(p);
+        else {
+          outcome.set(p, replies[i]!);
+          done.push(p);
+          this.counters.merged++;
+        }
+      });
+    }
+    conflicts.push(...shared);
+    // Anything else changed by someone else since it was loaded: the whole profile replaces it.
     const whole = new Set(conflicts);
     const second = conflicts.length > 0 ? await send(conflicts, true) : [];
-    const outcome = new Map<Plan, [number, number]>();
-    plans.forEach((p, i) => outcome.set(p, results[i]!));
-    conflicts.forEach((p, i) => outcome.set(p, second[i]!));
-    for (const p of plans) {
+    conflicts.forEach((p, i) => {
+      outcome.set(p, second[i]!);
+      done.push(p);
+    });
+    for (const p of done) {
       const [version, written] = outcome.get(p)!;
       if (!(version > 0)) continue;
       this.counters.writes++;
@@ -278,6 +320,26 @@ export class RedisBaselineStore implements BaselineStore {
       if (this.kept.size >= this.keepLimit) this.kept.delete(this.kept.keys().next().value as string);
       this.kept.set(p.update.identity, { version: String(version), profile: p.update.profile, sections: p.sections, events: p.update.profile.events });
     }
+  }
+
+  /**
+   * Shared profiles' plans again, each on the version stored now: loaded again (the copy this store
+   * kept when it wrote last, if Redis still has that version), with the batch's learning applied to
+   * it (`ProfileUpdate.replay`). Null for a profile that is gone (reset) or can only be read whole.
+   */
+  private async rebase(plans: readonly Plan[], partition: string | null): Promise<(Plan | null)[]> {
+    const loaded = await this.load(
+      plans.map((p) => p.update.identity),
+      partition,
+    );
+    return plans.map((p): Plan | null => {
+      const base = loaded.get(p.update.identity)?.profile ?? null;
+      const origin = base === null ? undefined : this.origins.get(base);
+      if (base === null || origin === undefined || p.update.replay === undefined) return null;
+      p.update.replay(base);
+      const { sections, changed } = encodeChanges(base, origin.sections, touchedOf(base));
+      return { update: { ...p.update, profile: base }, origin, sections, changed };
+    });
   }
 
   async get(identity: string): Promise<IdentityProfile | null> {

@@ -16,6 +16,13 @@ export interface ProfileUpdate {
   profile: IdentityProfile;
   /** Offset of the identity's last event in this batch (null when replaying without positions). */
   offset: string | null;
+  /**
+   * For a profile that the batches of every partition write (a peer group): applies this batch's
+   * learning of it to another copy. A store whose write finds a newer version than the one loaded
+   * (another batch wrote in between) applies the batch's learning to that version instead of
+   * replacing it, so that neither batch's learning is lost.
+   */
+  replay?: (profile: IdentityProfile) => void;
 }
 
 export interface BaselineStore {

@@ -13,6 +13,7 @@ import type { Finding } from '../baseline/finding.js';
 import { emptyProfile } from '../baseline/profile.js';
 import { compileBaselineRules } from '../baseline/config.js';
 import { extractFeatures } from '../baseline/features.js';
+import type { EventFeatures } from '../baseline/features.js';
 import { assessEvent } from '../baseline/assess.js';
 import { learnEvent } from '../baseline/learn.js';
 import { assessAgainstPeers, blendFindings, CREATED_PREFIX, createdIdentityOf, createdShortlyBefore, learnPeer, maturity, peerGroupOf, peersMature } from '../baseline/peers.js';
@@ -340,6 +341,8 @@ export function createDecider(deps: DeciderDeps): Decider {
     if (firstMet.length > 0) for (const [k, v] of await store.load(firstMet.map((id) => CREATED_PREFIX + id), partition)) loaded.set(k, v);
     const profiles = new Map<string, IdentityProfile>();
     const lastOffset = new Map<string, string | null>();
+    /** What each peer group learned in this batch, member and features, to replay on a newer copy (ProfileUpdate.replay). */
+    const peerLearning = new Map<string, Array<{ member: string; f: EventFeatures }>>();
     const decisions: Decision[] = [];
     const knowledge = knowledgeOf();
     const sigma = sigmaOf();
@@ -448,6 +451,12 @@ export function createDecider(deps: DeciderDeps): Decider {
       if (peer !== null && group !== null && legit && combined.anomalyVerdict === 'allow' && fresh(group, offset)) {
         learnPeer(peer, id, f, rules);
         lastOffset.set(group, offset);
+        let learned = peerLearning.get(group);
+        if (learned === undefined) {
+          learned = [];
+          peerLearning.set(group, learned);
+        }
+        learned.push({ member: id, f });
       }
       const made = created[i];
       if (made != null && made !== id) {
@@ -466,7 +475,10 @@ export function createDecider(deps: DeciderDeps): Decider {
     const updates: ProfileUpdate[] = [];
     for (const [identity, offset] of lastOffset) {
       const profile = profiles.get(identity);
-      if (profile) updates.push({ identity, profile, offset });
+      if (!profile) continue;
+      const learned = peerLearning.get(identity);
+      if (learned === undefined) updates.push({ identity, profile, offset });
+      else updates.push({ identity, profile, offset, replay: (other) => learned.forEach((l) => learnPeer(other, l.member, l.f, rules)) });
     }
     return { decisions, updates };
   }

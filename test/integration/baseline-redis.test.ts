@@ -205,6 +205,46 @@ describe('Redis baseline store', () => {
     expect(await redis.hexists(baselineKeys(keyPrefix, 'svc-conflict').profile, SECTION.other)).toBe(0);
   });
 
+  it('keeps what the batches of two partitions in flight at once both taught their peer group (no last writer wins)', async () => {
+    // Two identities of one class, each on its own partition, their batches decided side by side
+    // as `warden run` does with two batches in flight: both load the group's profile, both write it.
+    const records = [
+      { id: 'svc-left', owner: 'team-a', class: 'ci-deployer' },
+      { id: 'svc-right', owner: 'team-a', class: 'ci-deployer' },
+    ];
+    const source = sim.events.filter((e) => e.identity.id === sim.events[0]!.identity.id).slice(0, 120);
+    const as = (id: string) => source.map((e, i) => ({ ...e, id: `${id}-${i}`, identity: { ...e.identity, id } }));
+    const left = as('svc-left');
+    const right = as('svc-right');
+    const at = (partition: string, from: number, n: number) => ({ partition, offsets: Array.from({ length: n }, (_, i) => String(from + i)) });
+    const deciderOn = (store: BaselineStore) => createDecider({ config, resolver: createInventoryResolver(records, config), policy: createEmptyPolicy(), store });
+    const run = async (store: BaselineStore, together: boolean): Promise<void> => {
+      const d = deciderOn(store);
+      for (let from = 0; from < source.length; from += 20) {
+        const l = () => d.decideBatch(left.slice(from, from + 20), at('audit-0', from, 20));
+        const r = () => d.decideBatch(right.slice(from, from + 20), at('audit-1', from, 20));
+        if (together) await Promise.all([l(), r()]);
+        else {
+          await l();
+          await r();
+        }
+      }
+    };
+    const group = '~peers/class/ci-deployer';
+    const oneAfterTheOther = new MemoryBaselineStore();
+    await run(oneAfterTheOther, false);
+    const expected = (await oneAfterTheOther.get(group))!;
+    expect(expected.events).toBeGreaterThan(100);
+
+    const store = new RedisBaselineStore(redis, { keyPrefix: `${prefix}:shared`, ttlMs: 86_400_000 });
+    await run(store, true);
+    expect(store.stats().merged).toBeGreaterThan(0);
+    const stored = (await new RedisBaselineStore(redis, { keyPrefix: `${prefix}:shared`, ttlMs: 86_400_000 }).get(group))!;
+    expect(stored.events).toBe(expected.events);
+    expect(stored.maps.action.obs).toBe(expected.maps.action.obs);
+    expect([...(stored.members ?? [])].sort()).toEqual(['svc-left', 'svc-right']);
+  });
+
   it('reads a profile of the old layout (one JSON string) and rewrites it as a hash, keeping watermarks, version and TTL', async () => {
     const keyPrefix = `${prefix}:migrate`;
     const id = 'svc-{legacy}';
