@@ -12,7 +12,8 @@
 import type { WardenEvent } from '../events/event.js';
 import type { Finding } from './finding.js';
 import type { EventFeatures } from './features.js';
-import type { Dimension, IdentityProfile } from './profile.js';
+import type { Dimension, IdentityProfile, ValueMap } from './profile.js';
+import { markTouched, TOUCHED_HOURS, touchedMap } from './profile.js';
 import type { BaselineRules } from './config.js';
 import { inLearning } from './config.js';
 import { recordValue } from './value-map.js';
@@ -147,6 +148,12 @@ function blendInto(byCode: Map<string, { f: Finding; part: number }>, f: Finding
   byCode.set(f.code, { f: keep, part: Math.max(prev.part, weight) });
 }
 
+/** Records a member's sighting in the group's map of dimension number `d` (`DIMENSIONS` order); the section it touches. */
+function peerValue(map: ValueMap, value: string, d: number, f: EventFeatures, rules: BaselineRules, cap: number): number {
+  recordValue(map, value, f.t, f.day, true, rules, cap, 0.02);
+  return touchedMap(d);
+}
+
 /** Folds a legitimate event of a member into its peer profile: value maps and hours only. */
 export function learnPeer(peer: IdentityProfile, member: string, f: EventFeatures, rules: BaselineRules): void {
   const c = rules.config;
@@ -159,18 +166,21 @@ export function learnPeer(peer: IdentityProfile, member: string, f: EventFeature
   const t = Math.max(f.t, peer.lastSeen);
   // A group sees more distinct values than one identity: four times the cap.
   const cap = c.maxEntriesPerMap * 4;
-  // Every dimension but single IPs, with named property loads (see learnEvent).
+  // Every dimension but single IPs, with named property loads (see learnEvent), each map recorded
+  // marked as touched (with the hours): the store then encodes only those of the group's large maps.
   const v = f.values;
   const m = peer.maps;
-  if (v.action !== undefined) recordValue(m.action, v.action, f.t, f.day, true, rules, cap, 0.02);
-  if (v.service !== undefined) recordValue(m.service, v.service, f.t, f.day, true, rules, cap, 0.02);
-  if (v.resource !== undefined) recordValue(m.resource, v.resource, f.t, f.day, true, rules, cap, 0.02);
-  if (v.net !== undefined) recordValue(m.net, v.net, f.t, f.day, true, rules, cap, 0.02);
-  if (v.asn !== undefined) recordValue(m.asn, v.asn, f.t, f.day, true, rules, cap, 0.02);
-  if (v.country !== undefined) recordValue(m.country, v.country, f.t, f.day, true, rules, cap, 0.02);
-  if (v.region !== undefined) recordValue(m.region, v.region, f.t, f.day, true, rules, cap, 0.02);
-  if (v.ua !== undefined) recordValue(m.ua, v.ua, f.t, f.day, true, rules, cap, 0.02);
-  if (v.workload !== undefined) recordValue(m.workload, v.workload, f.t, f.day, true, rules, cap, 0.02);
+  let touched = TOUCHED_HOURS;
+  if (v.action !== undefined) touched |= peerValue(m.action, v.action, 0, f, rules, cap);
+  if (v.service !== undefined) touched |= peerValue(m.service, v.service, 1, f, rules, cap);
+  if (v.resource !== undefined) touched |= peerValue(m.resource, v.resource, 2, f, rules, cap);
+  if (v.net !== undefined) touched |= peerValue(m.net, v.net, 4, f, rules, cap);
+  if (v.asn !== undefined) touched |= peerValue(m.asn, v.asn, 5, f, rules, cap);
+  if (v.country !== undefined) touched |= peerValue(m.country, v.country, 6, f, rules, cap);
+  if (v.region !== undefined) touched |= peerValue(m.region, v.region, 7, f, rules, cap);
+  if (v.ua !== undefined) touched |= peerValue(m.ua, v.ua, 8, f, rules, cap);
+  if (v.workload !== undefined) touched |= peerValue(m.workload, v.workload, 9, f, rules, cap);
+  markTouched(peer, touched);
   countHour(peer, f.hourOfWeek, t, c.hourHalfLifeDays);
   peer.events += 1;
   peer.lastSeen = t;
