@@ -11,6 +11,7 @@
  * 2. Latency at fixed offered loads: events produced at R/s (after --warmup seconds at that rate,
  *    not measured); produce → decision received p50/p99.
  *
+ * `--repeat N` drains the backlog N times with each consumer, alternately, and prints the medians.
  * `--instances 2` runs two `warden run` processes in one group (scale-out); `--threads 2` runs one
  * process with two pipeline threads (`pipeline.threads`), each a member of the group.
  * `--node-options="--cpu-prof"` passes V8/Node flags to the `warden run` child (profiling, GC).
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '4' },
     'in-flight': { type: 'string', default: '2' },
     'commit-interval': { type: 'string', default: '0' },
+    repeat: { type: 'string', default: '1' },
     'batch-size': { type: 'string', default: '1000' },
     'signing-batch': { type: 'string' },
     allow: { type: 'string', default: 'compact' },
@@ -58,6 +60,7 @@ const WARMUP = Number(args.warmup);
 const PARTITIONS = Number(args.partitions);
 const IN_FLIGHT = Number(args['in-flight']);
 const COMMIT_INTERVAL = Number(args['commit-interval']);
+const REPEAT = Math.max(1, Number(args.repeat));
 const BATCH = Number(args['batch-size']);
 const NODE_OPTIONS = String(args['node-options']).split(' ').filter(Boolean);
 const ONLY = args.only;
@@ -316,9 +319,18 @@ await produceAll(kafka, input, Array.from({ length: N }, (_, i) => message(event
 
 const passName = `${run}-pass`;
 const none: Drained = { rate: Number.NaN, cpuMicros: Number.NaN, warm: { rate: Number.NaN, cpuMicros: Number.NaN }, fromStart: Number.NaN, stages: new Map(), machine: null };
-const ceiling = ONLY === 'warden' ? none : await drain(`${passName}.out`, N, () => passThrough(input, `${passName}.out`, `${passName}-g`));
 const wardenName = `${run}-warden`;
-const warden = ONLY === 'pass' ? none : await drain(`${wardenName}.decisions`, N, () => wardenGroup(wardenName, input, INSTANCES));
+// `--repeat N`: the two consumers drain the same backlog N times, alternately (each drain with a
+// consumer group and output topic of its own), so that a drift of the machine between two drains
+// shows as spread rather than as a difference between the consumers. The detail below is the last pair's.
+const pairs: Array<{ ceiling: Drained; warden: Drained }> = [];
+for (let r = 0; r < REPEAT; r++) {
+  const suffix = REPEAT > 1 ? `-${r + 1}` : '';
+  const c = ONLY === 'warden' ? none : await drain(`${passName}${suffix}.out`, N, () => passThrough(input, `${passName}${suffix}.out`, `${passName}${suffix}-g`));
+  const w = ONLY === 'pass' ? none : await drain(`${wardenName}${suffix}.decisions`, N, () => wardenGroup(`${wardenName}${suffix}`, input, INSTANCES));
+  pairs.push({ ceiling: c, warden: w });
+}
+const { ceiling, warden } = pairs[pairs.length - 1]!;
 
 const rows: (string | number)[][] = [['offered load', 'consumer', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'n']];
 for (const rate of RATES) {
@@ -338,6 +350,20 @@ console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions
 console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES}${THREADS > 1 ? ` with ${THREADS} threads` : ''} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
 console.log(`backlog drain ratio (warden run / pass-through, same run): ${fmt(warden.rate / ceiling.rate, 2)}; decisions.allow: ${ALLOW}`);
 console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs (${fmt(warden.cpuMicros / ceiling.cpuMicros, 2)}×)`);
+if (REPEAT > 1) {
+  const median = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const ratios = pairs.map((p) => p.warden.rate / p.ceiling.rate);
+  const cpu = pairs.map((p) => p.warden.cpuMicros / p.ceiling.cpuMicros);
+  const warmRatios = pairs.map((p) => p.warden.warm.rate / p.ceiling.warm.rate);
+  const warmCpu = pairs.map((p) => p.warden.warm.cpuMicros / p.ceiling.warm.cpuMicros);
+  const list = (xs: number[], digits: number): string => xs.map((x) => fmt(x, digits)).join(' ');
+  console.log(`${REPEAT} alternated pairs: drain ratio ${list(ratios, 2)} (median ${fmt(median(ratios), 2)}); CPU ${list(cpu, 2)}× (median ${fmt(median(cpu), 2)}×)`);
+  console.log(`  second halves: drain ratio ${list(warmRatios, 2)} (median ${fmt(median(warmRatios), 2)}); CPU ${list(warmCpu, 2)}× (median ${fmt(median(warmCpu), 2)}×)`);
+}
 console.log(`from starting the process to the last record: pass-through ${fmt(ceiling.fromStart, 2)} s, warden run ${fmt(warden.fromStart, 2)} s`);
 console.log(
   `second half of each drain (warm): pass-through ${fmt(ceiling.warm.rate)} events/s, ${fmt(ceiling.warm.cpuMicros, 1)} µs; warden run ${fmt(warden.warm.rate)} events/s, ${fmt(warden.warm.cpuMicros, 1)} µs; ratio ${fmt(warden.warm.rate / ceiling.warm.rate, 2)}, CPU ${fmt(warden.warm.cpuMicros / ceiling.warm.cpuMicros, 2)}×`,
