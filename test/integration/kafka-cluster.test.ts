@@ -150,7 +150,7 @@ describe('warden run on a three-broker Kafka cluster', () => {
         );
         const decisionEnds = (await admin.fetchTopicOffsets(setup.topics.decisions)).map((e) => `${e.partition}: ${e.high}`).join(', ');
         // Tell events the producer lost from events warden skipped: read the input topic itself.
-        const inTopic = await inputPositions(kafka, setup.topics.input, new Set(missing.map((e) => e.id))).catch((e: Error) => `input topic not read: ${e.message}`);
+        const inTopic = await inputPositions(kafka, admin, setup.topics.input, new Set(missing.map((e) => e.id))).catch((e: Error) => `input topic not read: ${e.message}`);
         throw new Error(`${err.message}: ${watch.decidedAt.size} decided, ${watch.deadLetters.length} dead letters; ${missing.length} events not seen (first: ${missing.slice(0, 3).map((e) => e.id).join(', ')}); per identity ${perIdentity.join('; ')}; decisions topic ends {${decisionEnds}}; of the events not seen, in the input topic: ${inTopic}; warden's group behind by partition {${behind}}; last lines of warden run other than reconnects to the dead broker:\n${warden.logs.filter((l) => !l.includes('ECONNREFUSED')).slice(-25).join('\n')}`);
       });
       await annotate(`killed broker ${leader} (leader of ${leads.get(leader)} of ${input.length} input partitions${hazard ? `, partition ${hazard.partitionId} moving to the leader of another partition written to` : ''}) after ${decidedAtKill} decisions; all ${TOTAL} decided ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill; the test's sends left out and resent ${JSON.stringify(resends)}; warden resent ${warden.logs.filter((l) => l.includes('sending their messages again')).length} times`);
@@ -191,8 +191,8 @@ describe('warden run on a three-broker Kafka cluster', () => {
 });
 
 /** Where the given event ids sit in the input topic, read from the start with a group of its own ("none" when absent). */
-async function inputPositions(kafka: Kafka, topic: string, ids: Set<string>): Promise<string> {
-  const ends = new Map((await kafka.admin().fetchTopicOffsets(topic)).map((e) => [e.partition, Number(e.high)]));
+async function inputPositions(kafka: Kafka, admin: Admin, topic: string, ids: Set<string>): Promise<string> {
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, Number(e.high)]));
   const found: string[] = [];
   const consumer = kafka.consumer({ groupId: uniqueName('it-input-read'), metadataMaxAge: 5000 });
   await consumer.connect();
