@@ -5,24 +5,16 @@
  * are fine when each is complete. Each decision stays verifiable on its own (docs/operations.md,
  * "Signatures").
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { BatchAudit } from '../../src/decisions/batch-audit.js';
 import type { BatchManifest } from '../../src/decisions/manifest.js';
 import { createSigner, createVerifier, generateKeyPair } from '../../src/decisions/signing.js';
+import { verifyCli } from '../helpers/verify-cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'warden-verify-'));
-const keys = generateKeyPair();
-const publicKey = join(dir, 'warden.pub');
-writeFileSync(publicKey, keys.publicKeyPem);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const { keys, publicKey, dir, run: verify } = verifyCli('warden-verify-');
 
 const IDENTITIES = ['svc-a', 'svc-b', 'svc-c', 'svc-d'];
 
@@ -37,16 +29,6 @@ function signedLines(count = 148): string[] {
     score: i % 7,
   }));
   return createSigner(keys.privateKeyPem, { batchSize: 64 }).signAll(decisions);
-}
-
-async function verify(lines: readonly string[], ...flags: string[]): Promise<{ code: number; out: string }> {
-  const file = join(dir, `decisions-${Math.random().toString(36).slice(2)}.jsonl`);
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  const out: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  await main(['node', 'warden', 'verify', file, '--public-key', publicKey, ...flags]);
-  return { code: Number(process.exitCode ?? 0), out: out.join('\n') };
 }
 
 function batchIdOf(line: string): string {

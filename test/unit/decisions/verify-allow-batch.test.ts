@@ -2,67 +2,24 @@
  * `warden verify` over streams as `warden run` now publishes them (decisions.allow compact and
  * none): full records Merkle-batch signed among themselves and one allow-batch record per batch.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
-import type { Decision } from '../../../src/decisions/decision.js';
-import { createSigner, generateKeyPair } from '../../../src/decisions/signing.js';
+import { describe, expect, it } from 'vitest';
+import { createSigner } from '../../../src/decisions/signing.js';
 import { legacySignDecisions } from './legacy-compact.js';
+import { streamDecisions } from '../../helpers/decision-fixture.js';
+import { verifyCli } from '../../helpers/verify-cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'warden-verify-allow-batch-'));
-const keys = generateKeyPair();
-const publicKey = join(dir, 'warden.pub');
-writeFileSync(publicKey, keys.publicKeyPem);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
-
-function decisions(count: number, from = 0): Decision[] {
-  return Array.from({ length: count }, (_, k): Decision => {
-    const i = from + k;
-    const flagged = i % 10 === 3;
-    return {
-      action: 's3:GetObject',
-      decidedAt: '2026-11-20T10:00:00.000Z',
-      decisionId: `d-${i}`,
-      eventId: `evt-${i}`,
-      eventTime: '2026-11-20T10:00:00.000Z',
-      identity: `svc-${i % 4}`,
-      mode: 'enforce',
-      model: null,
-      owner: null,
-      policy: { id: null, version: 'p1' },
-      reasons: flagged ? [{ code: 'NEW_ACTION', detail: 'first use', weight: 60 }] : [],
-      resource: null,
-      score: flagged ? 60 : 2,
-      verdict: flagged ? 'alert' : 'allow',
-    };
-  });
-}
+const { keys, run: verify } = verifyCli('warden-verify-allow-batch-');
 
 /** As `warden run` publishes them: per processed batch of 100, its full records, then its allow-batch record. */
 function stream(allow: 'compact' | 'none', count = 300): string[] {
   const signer = createSigner(keys.privateKeyPem, { batchSize: 64 });
   const lines: string[] = [];
   for (let i = 0; i < count; i += 100) {
-    const { values, allowBatches } = signer.signDecisions(decisions(Math.min(100, count - i), i), allow, { source: `audit:${i / 100}` });
+    const { values, allowBatches } = signer.signDecisions(streamDecisions(Math.min(100, count - i), i), allow, { source: `audit:${i / 100}` });
     for (const v of values) if (v !== null) lines.push(v);
     for (const b of allowBatches) lines.push(b.value);
   }
   return lines;
-}
-
-async function verify(lines: readonly string[]): Promise<{ code: number; out: string }> {
-  const file = join(dir, `decisions-${Math.random().toString(36).slice(2)}.jsonl`);
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  const out: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  await main(['node', 'warden', 'verify', file, '--public-key', publicKey]);
-  return { code: Number(process.exitCode ?? 0), out: out.join('\n') };
 }
 
 describe('warden verify: allow-batch records', () => {
@@ -99,7 +56,7 @@ describe('warden verify: allow-batch records', () => {
   });
 
   it('reads a topic holding both forms: records written before allow-batches and after', async () => {
-    const legacy = legacySignDecisions(keys.privateKeyPem, decisions(64, 1000), 'compact');
+    const legacy = legacySignDecisions(keys.privateKeyPem, streamDecisions(64, 1000), 'compact');
     const lines = [...legacy.values.filter((v) => v !== null), ...legacy.manifests, ...stream('compact')] as string[];
     const ok = await verify(lines);
     expect(ok.code).toBe(0);

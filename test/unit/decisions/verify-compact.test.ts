@@ -4,66 +4,23 @@
  * verify against their batch's manifest wherever it sits in the input, a compact record changed
  * or without its manifest is reported, allows not published are accounted for and not missing.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
-import type { Decision } from '../../../src/decisions/decision.js';
-import { generateKeyPair } from '../../../src/decisions/signing.js';
+import { describe, expect, it } from 'vitest';
 import { legacySignDecisions } from './legacy-compact.js';
+import { streamDecisions } from '../../helpers/decision-fixture.js';
+import { verifyCli } from '../../helpers/verify-cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'warden-verify-compact-'));
-const keys = generateKeyPair();
-const publicKey = join(dir, 'warden.pub');
-writeFileSync(publicKey, keys.publicKeyPem);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
-
-function decisions(count: number): Decision[] {
-  return Array.from({ length: count }, (_, i): Decision => {
-    const flagged = i % 10 === 3;
-    return {
-      action: 's3:GetObject',
-      decidedAt: '2026-11-20T10:00:00.000Z',
-      decisionId: `d-${i}`,
-      eventId: `evt-${i}`,
-      eventTime: '2026-11-20T10:00:00.000Z',
-      identity: `svc-${i % 4}`,
-      mode: 'enforce',
-      model: null,
-      owner: null,
-      policy: { id: null, version: 'p1' },
-      reasons: flagged ? [{ code: 'NEW_ACTION', detail: 'first use', weight: 60 }] : [],
-      resource: null,
-      score: flagged ? 60 : 2,
-      verdict: flagged ? 'alert' : 'allow',
-    };
-  });
-}
+const { keys, run: verify } = verifyCli('warden-verify-compact-');
 
 /** As `warden run` published them: each batch's records, then its manifest. */
 function stream(allow: 'compact' | 'none', count = 148): string[] {
   const lines: string[] = [];
-  const all = decisions(count);
+  const all = streamDecisions(count);
   for (let i = 0; i < all.length; i += 64) {
     const { values, manifests } = legacySignDecisions(keys.privateKeyPem, all.slice(i, i + 64), allow);
     for (const v of values) if (v !== null) lines.push(v);
     lines.push(...manifests);
   }
   return lines;
-}
-
-async function verify(lines: readonly string[]): Promise<{ code: number; out: string }> {
-  const file = join(dir, `decisions-${Math.random().toString(36).slice(2)}.jsonl`);
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  const out: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  await main(['node', 'warden', 'verify', file, '--public-key', publicKey]);
-  return { code: Number(process.exitCode ?? 0), out: out.join('\n') };
 }
 
 describe('warden verify: compact and omitted allows written before allow-batch records', () => {
