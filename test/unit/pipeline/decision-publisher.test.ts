@@ -1,37 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from 'kafkajs';
 import { parseConfig } from '../../../src/config/load.js';
-import type { Decision, Verdict } from '../../../src/decisions/decision.js';
 import { createSigner, createVerifier, generateKeyPair } from '../../../src/decisions/signing.js';
 import { decisionEntriesOf } from '../../../src/decisions/topic-records.js';
 import type { AllowOutput } from '../../../src/decisions/compact.js';
 import type { ProcessedBatch } from '../../../src/pipeline/batch-processor.js';
 import { DecisionPublisher } from '../../../src/pipeline/decision-publisher.js';
+import { sampleDecision } from '../../helpers/decision-fixture.js';
 
 const config = parseConfig('{}', 'test');
 const keys = generateKeyPair();
 
-function decision(i: number, verdict: Verdict): Decision {
-  return {
-    action: 's3:GetObject',
-    decidedAt: '2026-11-20T10:00:00.000Z',
-    decisionId: `d${i}`,
-    eventId: `e${i}`,
-    eventTime: '2026-11-20T10:00:00.000Z',
-    identity: `svc-${i % 5}`,
-    mode: 'enforce',
-    model: null,
-    owner: null,
-    policy: { id: null, version: 'p1' },
-    reasons: verdict === 'allow' ? [] : [{ code: 'NEW_ACTION', detail: 'first use', weight: 60 }],
-    resource: null,
-    score: verdict === 'allow' ? 1 : 60,
-    verdict,
-  };
-}
-
 const processed = (n: number): ProcessedBatch => {
-  const decisions = Array.from({ length: n }, (_, i) => decision(i, i % 50 === 7 ? 'alert' : 'allow'));
+  const decisions = Array.from({ length: n }, (_, i) => sampleDecision(i, i % 50 === 7 ? 'alert' : 'allow'));
   return { partition: 'audit:3', decisions, events: [], producedAt: [], blocks: [], approvals: [], deadLetters: [], updates: [], degraded: false };
 };
 
