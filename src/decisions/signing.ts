@@ -141,6 +141,15 @@ function withoutSig(record: object): Buffer {
   return Buffer.from(canonicalJson(rest));
 }
 
+/** Whether `signature` (base64) is `key`'s Ed25519 signature of the record without `sig`; false for one that cannot be checked at all. */
+function signedBy(record: object, key: KeyObject, signature: string): boolean {
+  try {
+    return verify(null, withoutSig(record), key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
 /** The JSON text of a record (canonical, without `sig`) with `sig` appended. */
 function withSig(canonical: string, sig: string): string {
   return canonical === '{}' ? `{"sig":${JSON.stringify(sig)}}` : `${canonical.slice(0, -1)},"sig":${JSON.stringify(sig)}}`;
@@ -272,11 +281,7 @@ export function createVerifier(publicKeyPems: readonly string[], options: { kept
   /** An allow-batch record: its own signature, then its shape (counts, rows). */
   const inspectAllowBatch = (record: AllowBatchRecord, keyId: string, key: KeyObject, signature: string): Inspection => {
     const bad: Inspection = { valid: false, status: 'bad-signature', keyId };
-    try {
-      if (!verify(null, withoutSig(record), key, Buffer.from(signature, 'base64'))) return bad;
-    } catch {
-      return bad;
-    }
+    if (!signedBy(record, key, signature)) return bad;
     if (allowBatchProblem(record) !== null) return bad;
     if (allowBatches.size >= keptManifests) allowBatches.delete(allowBatches.keys().next().value as string);
     allowBatches.set(`${keyId}:${signature.slice(0, 22)}`, record);
@@ -294,11 +299,7 @@ export function createVerifier(publicKeyPems: readonly string[], options: { kept
   /** A manifest record: its own signature, then that its leaves give its root. */
   const inspectManifest = (record: ManifestRecord, keyId: string, key: KeyObject, signature: string): Inspection => {
     const bad: Inspection = { valid: false, status: 'bad-signature', keyId };
-    try {
-      if (!verify(null, withoutSig(record), key, Buffer.from(signature, 'base64'))) return bad;
-    } catch {
-      return bad;
-    }
+    if (!signedBy(record, key, signature)) return bad;
     const { size, leaves, decided, omitted } = record;
     if (!Number.isSafeInteger(size) || !Number.isSafeInteger(omitted) || size < 0 || omitted < 0 || decided !== size + omitted || typeof leaves !== 'string' || leaves.length !== size * LEAF_CHARS) return bad;
     if (size > 0) {
@@ -342,13 +343,7 @@ export function createVerifier(publicKeyPems: readonly string[], options: { kept
     if (entry) return inspectAllowEntry(record, keyId, entry);
     const leaf = LEAF.exec(raw);
     if (leaf) return inspectLeaf(record, keyId, leaf);
-    if (single) {
-      try {
-        return verify(null, withoutSig(record), key, Buffer.from(single[2] ?? '', 'base64')) ? { valid: true, status: 'valid', keyId } : bad;
-      } catch {
-        return bad;
-      }
-    }
+    if (single) return signedBy(record, key, single[2] ?? '') ? { valid: true, status: 'valid', keyId } : bad;
     let sizeText: string, indexText: string, pathText: string, signature: string;
     let first: string | undefined;
     let last: string | undefined;
