@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { median } from 'simple-statistics';
 import type { Message } from 'kafkajs';
 import { generateKeyPair } from '../src/decisions/signing.js';
 import { simulate } from '../src/simulator/generate.js';
@@ -351,11 +352,6 @@ console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; ward
 console.log(`backlog drain ratio (warden run / pass-through, same run): ${fmt(warden.rate / ceiling.rate, 2)}; decisions.allow: ${ALLOW}`);
 console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs (${fmt(warden.cpuMicros / ceiling.cpuMicros, 2)}×)`);
 if (REPEAT > 1) {
-  const median = (xs: number[]): number => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   const ratios = pairs.map((p) => p.warden.rate / p.ceiling.rate);
   const cpu = pairs.map((p) => p.warden.cpuMicros / p.ceiling.cpuMicros);
   const warmRatios = pairs.map((p) => p.warden.warm.rate / p.ceiling.warm.rate);
