@@ -72,6 +72,8 @@ export interface BatchProcessorDeps {
   now?: () => number;
   /** `pipeline.failMode`, for the log line when the store goes away. */
   failMode?: 'open' | 'closed';
+  /** The learning held in memory for the decider (learning-buffer.ts): dropped when deciding throws on it. */
+  learning?: { taint(partition: string, lastOffset: string): boolean };
 }
 
 /** A store failure that a later try can get past: decide without the store meanwhile. */
@@ -189,6 +191,12 @@ export class BatchProcessor {
       return { ...decided, events: n.events, producedAt: n.producedAt, deadLetters: n.deadLetters, degraded: false };
     } catch (err) {
       if (isStoreUnavailable(err)) return this.decideWithoutStore(n, position, err);
+      // The decider may have learned part of the batch into profiles held in memory: they are
+      // dropped, and the batch is read again from the last commit, where it meets stored profiles
+      // alone and is narrowed down as below.
+      if (this.deps.learning?.taint(partition, n.offsets[n.offsets.length - 1]!)) {
+        throw new Error(`deciding a batch of ${partition} failed on profiles held in memory; reading it again from the last commit to narrow it down`, { cause: err });
+      }
       this.log.error({ err, partition }, 'deciding a batch failed; narrowing it to the events that fail');
     }
     return this.narrow(n, position);

@@ -61,7 +61,7 @@ export async function runChunk(records: readonly SourceRecord[], deps: ChunkStep
   const ackedAt = deps.now();
   const learning = clock.begin('learn');
   try {
-    await learn(processed, deps);
+    await learn(processed, records[records.length - 1]?.offset, deps);
   } finally {
     clock.end(learning);
   }
@@ -75,10 +75,10 @@ export async function runChunk(records: readonly SourceRecord[], deps: ChunkStep
   return processed;
 }
 
-async function learn(batch: ProcessedBatch, deps: ChunkStepDeps): Promise<void> {
-  if (batch.updates.length === 0) return;
+async function learn(batch: ProcessedBatch, lastOffset: string | undefined, deps: ChunkStepDeps): Promise<void> {
   try {
-    await deps.store.apply(batch.updates, batch.partition);
+    // Also with no updates: a writer that holds learning writes what is due.
+    await deps.store.apply(batch.updates, batch.partition, lastOffset);
   } catch (err) {
     if (isStoreUnavailable(err)) {
       deps.metrics.storeErrors.inc({ kind: 'unavailable' });

@@ -34,5 +34,10 @@ export type RecordNormalizer = (record: string | Uint8Array, origin: KafkaOrigin
 /** The decider as the pipeline drives it: decisions and profile updates come back as data. */
 export type BatchDecider = Pick<Decider, 'decide'>;
 
-/** The store as the pipeline drives it: it stores the updates of a published batch. */
-export type ProfileWriter = Pick<BaselineStore, 'apply'>;
+/**
+ * The store as the pipeline drives it: it stores the updates of a published batch. Given the
+ * batch's last source offset, a writer that holds learning may hold them (learning-buffer.ts).
+ */
+export interface ProfileWriter {
+  apply(updates: Parameters<BaselineStore['apply']>[0], partition: string | null, lastOffset?: string): Promise<void>;
+}

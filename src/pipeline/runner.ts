@@ -35,6 +35,7 @@ import type { PartitionOffset } from './offset-committer.js';
 import type { BatchDecider, ProfileWriter, RecordNormalizer } from './ports.js';
 import { StageClock } from './stage-clock.js';
 import { createProducer } from './safe-producer.js';
+import { LearningBuffer } from './learning-buffer.js';
 
 // kafkajs is CommonJS: its error classes are not visible to ESM named imports.
 const { KafkaJSError } = kafkajs;
@@ -77,6 +78,8 @@ export class DecisionPipeline {
   private readonly now: () => number;
   private readonly heartbeatMs: number;
   private readonly commits: OffsetCommitter;
+  /** Published learning held per partition until written (`pipeline.storeIntervalMs`). */
+  private readonly learning: LearningBuffer;
   /** Batches whose handling has begun and not ended (a graceful stop waits for them). */
   private inHand = 0;
   private onIdle: (() => void) | null = null;
@@ -93,7 +96,15 @@ export class DecisionPipeline {
     this.blocks = new BlockTracker(config.blocks);
     // Approve-mode refusals open approval requests (docs/approvals.md).
     const approvals = new ApprovalOpener(config.approvals, config.approvals.policyGrantTtlSeconds * 1000);
-    this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode });
+    // The stages' store is a learning buffer the decider loads through (stages.ts); any other
+    // writer (tests' stand-ins) is written with every batch.
+    this.learning = deps.store instanceof LearningBuffer ? deps.store : new LearningBuffer(deps.store, { intervalMs: 0 });
+    this.learning.onWriteError = (err, partition, unavailable) => {
+      deps.metrics.storeErrors.inc({ kind: unavailable ? 'unavailable' : 'script' });
+      if (unavailable) this.log.warn({ err, partition }, 'the baseline store went away while storing held learning; its batches are read again from the last commit');
+      else this.log.error({ err, partition }, 'storing the learning of published batches failed; going on without it');
+    };
+    this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode, learning: this.learning });
     this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
     this.clock = new StageClock(deps.metrics);
     this.commits = new OffsetCommitter((offsets) => this.commitOffsets(offsets), config.pipeline.commitIntervalMs);
@@ -133,6 +144,7 @@ export class DecisionPipeline {
       // A new generation starts from the coordinator's offsets; what the last one did not commit
       // is read again (same decisions, not learned twice).
       this.commits.reset();
+      this.learning.reset();
       // The lag of partitions this member no longer holds is another member's (or thread's) to report.
       deps.metrics.consumerLag.reset();
       this.watchdog?.assigned(e.payload.memberAssignment);
@@ -204,6 +216,7 @@ export class DecisionPipeline {
     this.running = false;
     await this.watchdog?.stop();
     if (this.inHand > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
+    await this.learning.flush();
     await this.commits.flush().catch((err: unknown) => this.log.warn({ err }, 'the last commit failed; its chunks are read again on the next start'));
     await this.consumer.disconnect();
     await this.producer.disconnect();
@@ -263,6 +276,8 @@ export class DecisionPipeline {
         // the next chunk.
         if (failed !== null) throw failed;
         this.commits.takeFailure();
+        // A write of held learning that failed because the store went away: read again from the last commit.
+        this.learning.takeFailure();
       });
     } finally {
       clearInterval(keepAlive);
@@ -275,19 +290,28 @@ export class DecisionPipeline {
 
   private async handleChunks({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, check: () => void): Promise<void> {
     const { topic, partition } = batch;
+    const key = `${topic}:${partition}`;
     const max = this.deps.config.pipeline.maxBatchSize;
     for (let i = 0; i < batch.messages.length; i += max) {
       check();
       if (!this.running || !isRunning() || isStale()) return;
       const messages = batch.messages.slice(i, i + max);
-      await runChunk(
-        messages.map((m) => toSourceRecord(topic, partition, m)),
-        { processor: this.processor, publisher: this.publisher, producer: this.producer, store: this.deps.store, clock: this.clock, metrics: this.deps.metrics, logger: this.log, now: this.now },
-      );
+      try {
+        await runChunk(
+          messages.map((m) => toSourceRecord(topic, partition, m)),
+          { processor: this.processor, publisher: this.publisher, producer: this.producer, store: this.learning, clock: this.clock, metrics: this.deps.metrics, logger: this.log, now: this.now },
+        );
+      } catch (err) {
+        // What the chunk's decide changed in the held profiles was not published: never written.
+        this.learning.discard(key);
+        throw err;
+      }
       const last = messages[messages.length - 1]?.offset ?? batch.lastOffset();
       resolveOffset(last);
-      // Published and learned: the offset may be committed (beside the next chunk, coalesced).
-      this.commits.done(topic, partition, (BigInt(last) + 1n).toString());
+      // Published, and learned once the held learning is written: then the offset may be committed
+      // (beside the next chunk, coalesced).
+      const next = (BigInt(last) + 1n).toString();
+      this.learning.whenStored(key, () => this.commits.done(topic, partition, next));
       this.watchdog?.batchCompleted();
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();

@@ -37,7 +37,8 @@ export interface DeciderDeps {
   config: WardenConfig;
   resolver: IdentityResolver;
   policy: PolicyEngine;
-  store: BaselineStore;
+  /** Loads a batch's profiles; stores them for `decideBatch`. */
+  store: Pick<BaselineStore, 'load' | 'apply'>;
   model?: ModelScorer | null;
   /** Operator feedback to apply when its event is met. */
   feedback?: readonly FeedbackRecord[];

@@ -1,0 +1,283 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load.js';
+import { MemoryBaselineStore } from '../../../src/baseline/store-memory.js';
+import type { BaselineStore, ProfileUpdate } from '../../../src/baseline/store.js';
+import type { IdentityProfile } from '../../../src/baseline/profile.js';
+import type { Decision } from '../../../src/decisions/decision.js';
+import { WardenError } from '../../../src/errors.js';
+import type { WardenEvent } from '../../../src/events/event.js';
+import { LearningBuffer } from '../../../src/pipeline/learning-buffer.js';
+import { createDecider } from '../../../src/scoring/decider.js';
+import { simulate } from '../../../src/simulator/generate.js';
+import { createEmptyPolicy, createInventoryResolver } from '../../helpers/decision-context.js';
+
+const config = parseConfig('{}', 't');
+const P = 'audit:0';
+
+/** A memory store that counts its loads and writes and can be made to fail. */
+class CountingStore extends MemoryBaselineStore {
+  loads: string[][] = [];
+  writes: Array<{ identities: string[]; partition: string | null }> = [];
+  fail: Error | null = null;
+  constructor() {
+    super({ copies: true });
+  }
+  override async load(identities: readonly string[], partition: string | null) {
+    this.loads.push([...identities]);
+    return super.load(identities, partition);
+  }
+  override async apply(updates: readonly ProfileUpdate[], partition: string | null) {
+    if (this.fail) throw this.fail;
+    this.writes.push({ identities: updates.map((u) => u.identity), partition });
+    return super.apply(updates, partition);
+  }
+}
+
+const profile = (identity: string, events = 1): IdentityProfile => ({ identity, events }) as unknown as IdentityProfile;
+
+/** A clock the test moves. */
+function clock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+/** One chunk as the pipeline runs it: load (the decider), then apply once published. */
+async function chunk(buffer: LearningBuffer, ids: string[], offset: number, learn: (p: IdentityProfile) => void = (p) => (p.events += 1)): Promise<void> {
+  const loaded = await buffer.load(ids, P);
+  const updates = ids.map((id): ProfileUpdate => {
+    const p = loaded.get(id)?.profile ?? profile(id, 0);
+    learn(p);
+    return { identity: id, profile: p, offset: String(offset) };
+  });
+  await buffer.apply(updates, P, String(offset));
+}
+
+describe('learning buffer: published learning held per partition, then written', () => {
+  it('serves held profiles to the next chunk without the store and writes them once the oldest is due', async () => {
+    const store = new CountingStore();
+    const c = clock();
+    const buffer = new LearningBuffer(store, { intervalMs: 250, now: c.now });
+    const committed: number[] = [];
+    await chunk(buffer, ['a', 'b'], 10);
+    buffer.whenStored(P, () => committed.push(10));
+    c.advance(100);
+    await chunk(buffer, ['a'], 11);
+    buffer.whenStored(P, () => committed.push(11));
+    // The second chunk read nothing from the store: both profiles were held.
+    expect(store.loads).toEqual([['a', 'b']]);
+    expect(store.writes).toEqual([]);
+    expect(committed).toEqual([]);
+    c.advance(200);
+    await chunk(buffer, ['b', 'c'], 12);
+    // Due: one write with everything held, then every chunk's commit.
+    expect(store.writes).toEqual([{ identities: ['a', 'b', 'c'], partition: P }]);
+    expect(store.loads).toEqual([['a', 'b'], ['c']]);
+    expect(committed).toEqual([10, 11]);
+    buffer.whenStored(P, () => committed.push(12));
+    expect(committed).toEqual([10, 11, 12]);
+    // What was written is every chunk's learning, with the last offset as the watermark.
+    const reloaded = await store.load(['a', 'b', 'c'], P);
+    expect(reloaded.get('a')).toMatchObject({ profile: { events: 2 }, watermark: '11' });
+    expect(reloaded.get('b')).toMatchObject({ profile: { events: 2 }, watermark: '12' });
+    expect(reloaded.get('c')).toMatchObject({ profile: { events: 1 }, watermark: '12' });
+  });
+
+  it('hands a held profile out with the watermark of its last learned event, so a redelivered event is not learned twice', async () => {
+    const store = new CountingStore();
+    const buffer = new LearningBuffer(store, { intervalMs: 250, now: clock().now });
+    await chunk(buffer, ['a'], 41);
+    expect((await buffer.load(['a'], P)).get('a')?.watermark).toBe('41');
+  });
+
+  it('with intervalMs 0, writes every chunk and commits at once', async () => {
+    const store = new CountingStore();
+    const buffer = new LearningBuffer(store, { intervalMs: 0 });
+    const committed: number[] = [];
+    await chunk(buffer, ['a'], 1);
+    buffer.whenStored(P, () => committed.push(1));
+    await chunk(buffer, ['a'], 2);
+    buffer.whenStored(P, () => committed.push(2));
+    expect(store.writes.length).toBe(2);
+    expect(store.loads.length).toBe(2);
+    expect(committed).toEqual([1, 2]);
+  });
+
+  it('writes at once when asked without an offset (decide and store at once)', async () => {
+    const store = new CountingStore();
+    const buffer = new LearningBuffer(store, { intervalMs: 60_000 });
+    await buffer.apply([{ identity: 'a', profile: profile('a'), offset: '3' }], P);
+    expect(store.writes).toEqual([{ identities: ['a'], partition: P }]);
+  });
+
+  it('a timer writes held learning of a partition that gets no further chunk, but never while a chunk is between load and publish', async () => {
+    const store = new CountingStore();
+    const buffer = new LearningBuffer(store, { intervalMs: 20 });
+    const committed: number[] = [];
+    await chunk(buffer, ['a'], 5);
+    buffer.whenStored(P, () => committed.push(5));
+    // A chunk loads and has not published yet when the timer fires.
+    const loaded = await buffer.load(['a'], P);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(store.writes).toEqual([]);
+    const p = loaded.get('a')!.profile!;
+    p.events += 1;
+    await buffer.apply([{ identity: 'a', profile: p, offset: '6' }], P, '6');
+    // Due by then: the published chunk wrote everything.
+    expect(store.writes).toEqual([{ identities: ['a'], partition: P }]);
+    await chunk(buffer, ['b'], 7);
+    buffer.whenStored(P, () => committed.push(7));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(store.writes).toEqual([
+      { identities: ['a'], partition: P },
+      { identities: ['b'], partition: P },
+    ]);
+    expect(committed).toEqual([5, 7]);
+  });
+
+  it('a write that fails because the store went away commits nothing and reports the failure until the group is rejoined', async () => {
+    const store = new CountingStore();
+    const buffer = new LearningBuffer(store, { intervalMs: 20 });
+    const errors: boolean[] = [];
+    buffer.onWriteError = (_err, _partition, unavailable) => errors.push(unavailable);
+    const committed: number[] = [];
+    await chunk(buffer, ['a'], 5);
+    buffer.whenStored(P, () => committed.push(5));
+    store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(errors).toEqual([true]);
+    expect(() => buffer.takeFailure()).toThrow('redis went away');
+    expect(() => buffer.takeFailure()).not.toThrow();
+    // Later chunks of the partition are not committed either: the consumer reads again from the last commit.
+    store.fail = null;
+    buffer.whenStored(P, () => committed.push(6));
+    expect(committed).toEqual([]);
+    buffer.reset();
+    await chunk(buffer, ['a'], 5);
+    buffer.whenStored(P, () => committed.push(5));
+    expect(committed).toEqual([]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(committed).toEqual([5]);
+  });
+
+  it("a chunk's own write rejects when the store went away, and with any other error still commits (it would fail again on every retry)", async () => {
+    const store = new CountingStore();
+    const buffer = new LearningBuffer(store, { intervalMs: 0 });
+    const committed: number[] = [];
+    store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
+    await expect(chunk(buffer, ['a'], 1)).rejects.toThrow('redis went away');
+    buffer.whenStored(P, () => committed.push(1));
+    expect(committed).toEqual([]);
+    buffer.reset();
+    store.fail = new WardenError('WARDEN_STORE_SCRIPT', 'script refused', { retriable: false });
+    await expect(chunk(buffer, ['a'], 1)).rejects.toThrow('script refused');
+    buffer.whenStored(P, () => committed.push(1));
+    expect(committed).toEqual([1]);
+  });
+
+  it('taint drops held learning and writes the partition chunk by chunk up to the failed one', async () => {
+    const store = new CountingStore();
+    const buffer = new LearningBuffer(store, { intervalMs: 60_000 });
+    const committed: number[] = [];
+    expect(buffer.taint(P, '3')).toBe(false);
+    await chunk(buffer, ['a'], 1);
+    buffer.whenStored(P, () => committed.push(1));
+    expect(buffer.taint(P, '3')).toBe(true);
+    expect(buffer.held(P)).toBe(0);
+    buffer.whenStored(P, () => committed.push(3));
+    expect(committed).toEqual([]);
+    // Read again from the last commit (the runner rejoins): written one by one up to offset 3.
+    buffer.reset();
+    await chunk(buffer, ['a'], 1);
+    await chunk(buffer, ['a'], 3);
+    expect(store.writes.length).toBe(2);
+    await chunk(buffer, ['a'], 4);
+    expect(store.writes.length).toBe(2);
+    expect(buffer.held(P)).toBe(1);
+    expect(committed).toEqual([]);
+  });
+
+  it('a reset drops what is held and the commits of a write still in flight', async () => {
+    let release: () => void = () => undefined;
+    const inner = new CountingStore();
+    const slow: Pick<BaselineStore, 'load' | 'apply'> = {
+      load: (ids, p) => inner.load(ids, p),
+      apply: async (u, p) => {
+        await new Promise<void>((r) => (release = r));
+        await inner.apply(u, p);
+      },
+    };
+    const buffer = new LearningBuffer(slow, { intervalMs: 20 });
+    const committed: number[] = [];
+    await chunk(buffer, ['a'], 1);
+    buffer.whenStored(P, () => committed.push(1));
+    await new Promise((r) => setTimeout(r, 60));
+    buffer.reset();
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(committed).toEqual([]);
+  });
+
+  it("hands the store every chunk's replay of a shared profile, in order, for a merge on a newer version", async () => {
+    const seen: ProfileUpdate[] = [];
+    const store: Pick<BaselineStore, 'load' | 'apply'> = { load: async (ids) => new Map(ids.map((id) => [id, { profile: null, watermark: null }])), apply: async (u) => void seen.push(...u) };
+    const buffer = new LearningBuffer(store, { intervalMs: 60_000 });
+    const group = profile('peer:class/ci', 0);
+    const taught: string[] = [];
+    for (const [offset, member] of [[1, 'ci-1'], [2, 'ci-2']] as const) {
+      await buffer.load([group.identity], P);
+      group.events += 1;
+      await buffer.apply([{ identity: group.identity, profile: group, offset: String(offset), replay: () => taught.push(member) }], P, String(offset));
+    }
+    await buffer.flush();
+    expect(seen).toHaveLength(1);
+    seen[0]!.replay!(profile('peer:class/ci', 7));
+    expect(taught).toEqual(['ci-1', 'ci-2']);
+    expect(seen[0]).toMatchObject({ offset: '2', profile: { events: 2 } });
+  });
+
+  it('decides and stores exactly what writing after every batch does (simulated fleet, each class keyed to one of three partitions)', async () => {
+    const sim = simulate({ seed: 4, days: 5, fleet: 16 });
+    const records = sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] }));
+    const events = sim.events.slice(0, 6000);
+    // Keyed over three partitions, each class to one: a peer group that spans partitions is
+    // merged by the store on write (ProfileUpdate.replay, the test above), and a partition sees
+    // another's learning of it once written, so decisions could then differ by timing.
+    const kinds = [...new Set(sim.identities.map((i) => i.kind))];
+    const partitionOf = new Map(sim.identities.map((i) => [i.id, `audit:${kinds.indexOf(i.kind) % 3}`]));
+    async function run(intervalMs: number): Promise<{ decisions: Decision[]; stored: Map<string, unknown>; writes: number }> {
+      const store = new CountingStore();
+      const c = clock();
+      const buffer = new LearningBuffer(store, { intervalMs, now: c.now });
+      const decider = createDecider({ config, resolver: createInventoryResolver(records as never, config), policy: createEmptyPolicy(), store: buffer });
+      const decisions: Decision[] = [];
+      const offsets = new Map<string, number>();
+      for (let i = 0; i < events.length; i += 40) {
+        const byPartition = new Map<string, WardenEvent[]>();
+        for (const e of events.slice(i, i + 40)) {
+          const p = partitionOf.get(e.identity.id) ?? 'audit:0';
+          byPartition.set(p, [...(byPartition.get(p) ?? []), e]);
+        }
+        for (const [p, batch] of byPartition) {
+          const first = offsets.get(p) ?? 0;
+          offsets.set(p, first + batch.length);
+          const position = { partition: p, offsets: batch.map((_, k) => String(first + k)) };
+          const decided = await decider.decide(batch, position);
+          decisions.push(...decided.decisions);
+          await buffer.apply(decided.updates, p, position.offsets[position.offsets.length - 1]);
+        }
+        c.advance(30);
+      }
+      await buffer.flush();
+      const ids = [...new Set([...store.writes.flatMap((w) => w.identities)])].sort();
+      const stored = new Map<string, unknown>();
+      for (const id of ids) stored.set(id, await store.get(id));
+      return { decisions, stored, writes: store.writes.length };
+    }
+    const each = await run(0);
+    const held = await run(250);
+    expect(held.writes).toBeLessThan(each.writes / 4);
+    expect(held.decisions).toEqual(each.decisions);
+    expect([...held.stored.keys()]).toEqual([...each.stored.keys()]);
+    expect(held.stored).toEqual(each.stored);
+  });
+});
