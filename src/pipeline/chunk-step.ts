@@ -1,8 +1,10 @@
 /**
  * One chunk of one partition through the pipeline, in the order that makes the guarantees hold:
- * normalize → decide → sign/encode → produce (acks=all) → store the profile updates. The caller
- * commits the chunk's offsets only after this resolves. No kafkajs consumer in it: `runner.ts`
- * drives it, the unit tests drive it with a producer stand-in and a memory store.
+ * normalize → decide → sign/encode → produce (acks=all) → store the profile updates (or hand them
+ * to the learning buffer, which holds them up to `pipeline.storeIntervalMs`: learning-buffer.ts).
+ * The caller commits the chunk's offsets only after this resolves and its learning is stored. No
+ * kafkajs consumer in it: `runner.ts` drives it, the unit tests drive it with a producer stand-in
+ * and a memory store.
  *
  * - Learning is stored only once everything the chunk produced is acknowledged, on every path
  *   (the degraded and the narrowed ones too): a decision lost before its ack is made again from

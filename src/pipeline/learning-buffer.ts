@@ -17,10 +17,12 @@
  *   commit after the write that covers the chunk. A crash loses the held learning and nothing
  *   else: the chunks it came from are read again from the last commit and learned then.
  * - The store's watermark is written with the profile as before, so nothing is learned twice.
- * - A store that went away fails the write: its chunks are not committed, the partition reports
- *   the failure (`takeFailure`, before the runner's next chunk) and the consumer reads again from
- *   the last commit. Any other store failure would repeat on every retry: counted, logged, and the
- *   chunks are committed without that learning (as `chunk-step.ts` does for one chunk).
+ * - A write that fails because the store went away keeps the learning held, with the commits
+ *   waiting on it, and is tried again every 5 s, until the store is back: writing the same
+ *   learning again is safe (a profile already written is skipped by its watermark), and a crash
+ *   meanwhile reads the uncommitted chunks again. Any other store failure would repeat on every
+ *   retry: counted, logged, and the chunks are committed without that learning (as `chunk-step.ts`
+ *   does for one chunk).
  * - A decider that threw on a chunk may have changed the held objects half-way: `taint` drops the
  *   partition's held learning and has its chunks written one by one until past the failed chunk,
  *   so that, read again, the failing chunk is narrowed down against stored profiles alone.
@@ -36,6 +38,14 @@ import type { ProfileWriter } from './ports.js';
 
 /** Held profiles of one partition beyond which the held learning is written at once. */
 const MAX_HELD = 5000;
+
+/**
+ * Wait before writing again learning whose write failed because the store went away. Not sooner:
+ * during a Redis Cluster failover, writes sent a second after the first failure met connections
+ * ioredis was still replacing, and the next batch's load queued behind them timed out (a degraded
+ * batch, in the fleet integration test); the store's own cluster retries already cover 10 s.
+ */
+const RETRY_MS = 5000;
 
 interface Held {
   profile: IdentityProfile;
@@ -60,13 +70,15 @@ interface PartitionState {
   timer: NodeJS.Timeout | null;
   /** Written one chunk at a time until a chunk past this offset was published (see `taint`). */
   writeThroughTo: bigint | null;
-  /** The store went away during a write: nothing more of this partition is committed until `reset`. */
+  /** Held learning was dropped (`taint`, `discard`): nothing more of this partition is committed until `reset`. */
   failed: boolean;
 }
 
 export interface LearningBufferOptions {
   /** Longest time published learning is held before it is written (0: written with each chunk). */
   intervalMs: number;
+  /** Wait before a write that failed because the store went away is tried again. @defaultValue RETRY_MS */
+  retryMs?: number;
   /** Clock in ms (tests pass their own). */
   now?: () => number;
 }
@@ -76,15 +88,13 @@ export type BufferedStore = ProfileWriter & Partial<Pick<BaselineStore, 'load'>>
 
 export class LearningBuffer {
   private readonly parts = new Map<string, PartitionState>();
-  private failure: unknown = null;
   /** Bumped by `reset`: a write of an earlier group generation commits nothing. */
   private epoch = 0;
   private readonly now: () => number;
-  /**
-   * Told of a failed write that no chunk waits for (one a timer started): the runner counts and
-   * logs it. A chunk's own write rejects instead, for `chunk-step.ts` to do the same.
-   */
+  /** Told of a failed write (the learning is then held and written again, or dropped: see above); the runner counts and logs it. */
   onWriteError: ((err: unknown, partition: string, unavailable: boolean) => void) | null = null;
+  /** Runs a write that no chunk waits for (one a timer started): the runner times it as the `learn` stage. */
+  timerWrite: (write: () => Promise<void>) => Promise<void> = (write) => write();
 
   constructor(
     private readonly store: BufferedStore,
@@ -125,7 +135,7 @@ export class LearningBuffer {
    * A published chunk's updates, `lastOffset` its last source offset: held, or written now with
    * everything held before them when the oldest is due (or the partition is written through).
    * Without `lastOffset` (the decider's `decideBatch`: decide and store at once) they are written
-   * now. Rejects as the store does.
+   * now. Resolves once written or, when the write failed, held again (see above).
    */
   async apply(updates: readonly ProfileUpdate[], partition: string | null, lastOffset?: string): Promise<void> {
     if (partition === null) return this.store.apply(updates, partition);
@@ -141,7 +151,7 @@ export class LearningBuffer {
       else part.writeThroughTo = null;
     }
     if (through || this.options.intervalMs === 0 || part.held.size >= MAX_HELD || this.now() - part.since >= this.options.intervalMs) {
-      await this.write(partition, part, true);
+      await this.write(partition, part);
       return;
     }
     this.arm(partition, part);
@@ -149,26 +159,20 @@ export class LearningBuffer {
 
   /**
    * Runs `commit` once the learning of every chunk of the partition published so far is stored
-   * (at once when none is held); never for a partition whose write failed (see `takeFailure`).
+   * (at once when none is held); never for a partition whose held learning was dropped, until `reset`.
    */
   whenStored(partition: string, commit: () => void): void {
     const part = this.parts.get(partition);
     if (part?.failed) return;
     if (part === undefined || (part.held.size === 0 && part.writing === null)) return commit();
     if (part.held.size > 0) return void part.waiting.push(commit);
-    // Nothing held: the chunk's learning is in the write in flight.
+    // Nothing held: the chunk's learning is in the write in flight (held again if that fails).
     const epoch = this.epoch;
     void part.writing!.then(() => {
-      if (epoch === this.epoch && !part.failed) commit();
+      if (epoch !== this.epoch || part.failed) return;
+      if (part.held.size > 0) part.waiting.push(commit);
+      else commit();
     });
-  }
-
-  /** Throws (once) the error of a write that failed because the store went away. */
-  takeFailure(): void {
-    if (this.failure === null) return;
-    const err = this.failure;
-    this.failure = null;
-    throw err;
   }
 
   /**
@@ -200,7 +204,6 @@ export class LearningBuffer {
    */
   reset(): void {
     this.epoch++;
-    this.failure = null;
     for (const part of this.parts.values()) {
       this.drop(part);
       part.failed = false;
@@ -212,7 +215,7 @@ export class LearningBuffer {
   async flush(): Promise<void> {
     for (const [partition, part] of this.parts) {
       if (part.writing !== null) await part.writing;
-      if (part.held.size > 0 && !part.open) await this.write(partition, part, false).catch(() => undefined);
+      if (part.held.size > 0 && !part.open) await this.write(partition, part);
     }
   }
 
@@ -246,13 +249,13 @@ export class LearningBuffer {
       // A chunk in between load and publish writes when it is published (it is due by then).
       if (part.open || part.held.size === 0) return;
       if (part.writing !== null) return void part.writing.then(() => this.arm(partition, part));
-      void this.write(partition, part, false);
+      void this.timerWrite(() => this.write(partition, part));
     }, wait);
     part.timer.unref();
   }
 
-  /** Writes what the partition holds; rejects with the store's error when `rethrow`. */
-  private write(partition: string, part: PartitionState, rethrow: boolean): Promise<void> {
+  /** Writes what the partition holds; never rejects (a failed write is held again or dropped, see above). */
+  private write(partition: string, part: PartitionState): Promise<void> {
     if (part.timer !== null) {
       clearTimeout(part.timer);
       part.timer = null;
@@ -270,8 +273,8 @@ export class LearningBuffer {
       updates.push(update);
     }
     const epoch = this.epoch;
-    // The store encodes the profiles before its first await: the next chunk may change them once
-    // `writing` is settled (its load waits for it).
+    // The store encodes the profiles before its first await, and the partition's next chunk loads
+    // only once `writing` is settled: nothing changes them meanwhile.
     const written = this.store.apply(updates, partition).then(
       () => {
         if (epoch === this.epoch) for (const commit of waiting) commit();
@@ -279,24 +282,27 @@ export class LearningBuffer {
       (err: unknown) => {
         if (epoch !== this.epoch) return;
         const unavailable = isStoreUnavailable(err);
-        if (!rethrow) this.onWriteError?.(err, partition, unavailable);
-        if (unavailable) {
-          // Not committed: the consumer reads these chunks again from the last commit.
-          part.failed = true;
-          if (!rethrow) this.failure ??= err;
-        } else {
+        this.onWriteError?.(err, partition, unavailable);
+        if (!unavailable) {
           // It would fail again on every retry: the chunks go on without that learning.
           for (const commit of waiting) commit();
+          return;
         }
-        if (rethrow) throw err;
+        // Held again (nothing was held meanwhile: the next chunk's load waits for this write) and
+        // written again a little later, with the commits waiting on it.
+        for (const [identity, h] of part.held) held.set(identity, h);
+        part.held = held;
+        part.waiting = [...waiting, ...part.waiting];
+        // Due again in `retryMs` (a chunk published meanwhile writes then too).
+        part.since = this.now() - this.options.intervalMs + (this.options.retryMs ?? RETRY_MS);
+        this.arm(partition, part);
       },
     );
-    const settled = written.catch(() => undefined);
-    part.writing = settled;
-    void settled.then(() => {
-      if (part.writing === settled) part.writing = null;
+    part.writing = written;
+    void written.then(() => {
+      if (part.writing === written) part.writing = null;
     });
-    return rethrow ? written : settled;
+    return written;
   }
 
   private drop(part: PartitionState): void {

@@ -2,7 +2,8 @@
  * `warden run`: the live pipeline's consumer loop. A kafkajs consumer-group member reads audit
  * records batch by batch and hands each chunk to `runChunk` (chunk-step.ts): the batch processor
  * (normalize, decide, block records, dead letters: batch-processor.ts), the decision publisher
- * (sign, encode, produce: decision-publisher.ts), then the profile updates through the store port;
+ * (sign, encode, produce: decision-publisher.ts), then the profile updates through the learning
+ * buffer (held per partition up to `pipeline.storeIntervalMs`, then written: learning-buffer.ts);
  * then it hands the chunk's offsets to the committer: decide → publish → learn → commit. Offsets
  * are committed only after the broker acknowledged everything the chunk produced and its learning
  * is stored (at-least-once decisions with deterministic ids; exactly-once baseline effect in the
@@ -101,12 +102,20 @@ export class DecisionPipeline {
     this.learning = deps.store instanceof LearningBuffer ? deps.store : new LearningBuffer(deps.store, { intervalMs: 0 });
     this.learning.onWriteError = (err, partition, unavailable) => {
       deps.metrics.storeErrors.inc({ kind: unavailable ? 'unavailable' : 'script' });
-      if (unavailable) this.log.warn({ err, partition }, 'the baseline store went away while storing held learning; its batches are read again from the last commit');
+      if (unavailable) this.log.warn({ err, partition }, 'the baseline store went away while storing the learning of published batches; holding it and trying again');
       else this.log.error({ err, partition }, 'storing the learning of published batches failed; going on without it');
     };
     this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode, learning: this.learning });
-    this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
     this.clock = new StageClock(deps.metrics);
+    this.learning.timerWrite = async (write) => {
+      const mark = this.clock.begin('learn');
+      try {
+        await write();
+      } finally {
+        this.clock.end(mark);
+      }
+    };
+    this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
     this.commits = new OffsetCommitter((offsets) => this.commitOffsets(offsets), config.pipeline.commitIntervalMs);
     // Every instance reads the whole blocks topic (its own group, no commits), like an enforcer.
     this.blocksFollower = new BlocksFollower({
@@ -276,8 +285,6 @@ export class DecisionPipeline {
         // the next chunk.
         if (failed !== null) throw failed;
         this.commits.takeFailure();
-        // A write of held learning that failed because the store went away: read again from the last commit.
-        this.learning.takeFailure();
       });
     } finally {
       clearInterval(keepAlive);

@@ -134,9 +134,9 @@ describe('learning buffer: published learning held per partition, then written',
     expect(committed).toEqual([5, 7]);
   });
 
-  it('a write that fails because the store went away commits nothing and reports the failure until the group is rejoined', async () => {
+  it('a write that fails because the store went away keeps the learning held, with its commits, and writes it once the store is back', async () => {
     const store = new CountingStore();
-    const buffer = new LearningBuffer(store, { intervalMs: 20 });
+    const buffer = new LearningBuffer(store, { intervalMs: 20, retryMs: 300 });
     const errors: boolean[] = [];
     buffer.onWriteError = (_err, _partition, unavailable) => errors.push(unavailable);
     const committed: number[] = [];
@@ -145,33 +145,35 @@ describe('learning buffer: published learning held per partition, then written',
     store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
     await new Promise((r) => setTimeout(r, 60));
     expect(errors).toEqual([true]);
-    expect(() => buffer.takeFailure()).toThrow('redis went away');
-    expect(() => buffer.takeFailure()).not.toThrow();
-    // Later chunks of the partition are not committed either: the consumer reads again from the last commit.
-    store.fail = null;
+    expect(committed).toEqual([]);
+    // The next chunk still decides on the held profile, and its commit waits too.
+    await chunk(buffer, ['a'], 6);
     buffer.whenStored(P, () => committed.push(6));
-    expect(committed).toEqual([]);
-    buffer.reset();
-    await chunk(buffer, ['a'], 5);
-    buffer.whenStored(P, () => committed.push(5));
-    expect(committed).toEqual([]);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(committed).toEqual([5]);
+    expect(buffer.held(P)).toBe(1);
+    expect(store.loads).toEqual([['a']]);
+    store.fail = null;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(committed).toEqual([5, 6]);
+    expect(await store.load(['a'], P)).toEqual(new Map([['a', { profile: expect.objectContaining({ events: 2 }), watermark: '6' }]]));
   });
 
-  it("a chunk's own write rejects when the store went away, and with any other error still commits (it would fail again on every retry)", async () => {
+  it("a chunk's own write that fails keeps the learning held too; any other store error commits without it (it would fail again on every retry)", async () => {
     const store = new CountingStore();
     const buffer = new LearningBuffer(store, { intervalMs: 0 });
+    const errors: boolean[] = [];
+    buffer.onWriteError = (_err, _partition, unavailable) => errors.push(unavailable);
     const committed: number[] = [];
     store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
-    await expect(chunk(buffer, ['a'], 1)).rejects.toThrow('redis went away');
+    await chunk(buffer, ['a'], 1);
     buffer.whenStored(P, () => committed.push(1));
+    expect(buffer.held(P)).toBe(1);
     expect(committed).toEqual([]);
-    buffer.reset();
     store.fail = new WardenError('WARDEN_STORE_SCRIPT', 'script refused', { retriable: false });
-    await expect(chunk(buffer, ['a'], 1)).rejects.toThrow('script refused');
-    buffer.whenStored(P, () => committed.push(1));
-    expect(committed).toEqual([1]);
+    await chunk(buffer, ['a'], 2);
+    buffer.whenStored(P, () => committed.push(2));
+    expect(errors).toEqual([true, false]);
+    expect(buffer.held(P)).toBe(0);
+    expect(committed).toEqual([1, 2]);
   });
 
   it('taint drops held learning and writes the partition chunk by chunk up to the failed one', async () => {
