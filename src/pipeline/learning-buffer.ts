@@ -18,7 +18,7 @@
  *   else: the chunks it came from are read again from the last commit and learned then.
  * - The store's watermark is written with the profile as before, so nothing is learned twice.
  * - A write that fails because the store went away keeps the learning held, with the commits
- *   waiting on it, and is tried again every 5 s, until the store is back: writing the same
+ *   waiting on it, and is tried again a second later, until the store is back: writing the same
  *   learning again is safe (a profile already written is skipped by its watermark), and a crash
  *   meanwhile reads the uncommitted chunks again. Any other store failure would repeat on every
  *   retry: counted, logged, and the chunks are committed without that learning (as `chunk-step.ts`
@@ -39,13 +39,8 @@ import type { ProfileWriter } from './ports.js';
 /** Held profiles of one partition beyond which the held learning is written at once. */
 const MAX_HELD = 5000;
 
-/**
- * Wait before writing again learning whose write failed because the store went away. Not sooner:
- * during a Redis Cluster failover, writes sent a second after the first failure met connections
- * ioredis was still replacing, and the next batch's load queued behind them timed out (a degraded
- * batch, in the fleet integration test); the store's own cluster retries already cover 10 s.
- */
-const RETRY_MS = 5000;
+/** Wait before writing again learning whose write failed because the store went away. */
+const RETRY_MS = 1000;
 
 interface Held {
   profile: IdentityProfile;
@@ -90,6 +85,12 @@ export class LearningBuffer {
   private readonly parts = new Map<string, PartitionState>();
   /** Bumped by `reset`: a write of an earlier group generation commits nothing. */
   private epoch = 0;
+  /**
+   * The writes of every partition, one after the other: at most one write in flight. Through a
+   * Redis Cluster failover, the writes of every partition held (and retried) at once each waited
+   * for their replica acknowledgements (`redis.replicaAcks`) in turn on one connection.
+   */
+  private lane: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   /** Told of a failed write (the learning is then held and written again, or dropped: see above); the runner counts and logs it. */
   onWriteError: ((err: unknown, partition: string, unavailable: boolean) => void) | null = null;
@@ -106,6 +107,11 @@ export class LearningBuffer {
   private loadFromStore(identities: readonly string[], partition: string | null): Promise<Map<string, LoadedProfile>> {
     if (!this.store.load) throw new Error('this learning buffer was given a store without load');
     return this.store.load(identities, partition);
+  }
+
+  /** The group generation (bumped by `reset`): a chunk begun in an earlier one commits nothing. */
+  get generation(): number {
+    return this.epoch;
   }
 
   /** Profiles held for the partition (tests, metrics). */
@@ -159,9 +165,13 @@ export class LearningBuffer {
 
   /**
    * Runs `commit` once the learning of every chunk of the partition published so far is stored
-   * (at once when none is held); never for a partition whose held learning was dropped, until `reset`.
+   * (at once when none is held); never for a partition whose held learning was dropped, until
+   * `reset`, nor for a chunk begun before the last `reset` (`generation`): the held learning of the
+   * chunks before it was dropped, and they are read again from the last commit, which must not
+   * pass them.
    */
-  whenStored(partition: string, commit: () => void): void {
+  whenStored(partition: string, commit: () => void, generation = this.epoch): void {
+    if (generation !== this.epoch) return;
     const part = this.parts.get(partition);
     if (part?.failed) return;
     if (part === undefined || (part.held.size === 0 && part.writing === null)) return commit();
@@ -273,9 +283,14 @@ export class LearningBuffer {
       updates.push(update);
     }
     const epoch = this.epoch;
-    // The store encodes the profiles before its first await, and the partition's next chunk loads
-    // only once `writing` is settled: nothing changes them meanwhile.
-    const written = this.store.apply(updates, partition).then(
+    // The partition's next chunk loads only once `writing` is settled (queued time included), and
+    // no other partition has these profile objects: nothing changes them meanwhile.
+    const stored = this.lane.then(() => this.store.apply(updates, partition));
+    this.lane = stored.then(
+      () => undefined,
+      () => undefined,
+    );
+    const written = stored.then(
       () => {
         if (epoch === this.epoch) for (const commit of waiting) commit();
       },

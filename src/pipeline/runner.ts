@@ -79,8 +79,8 @@ export class DecisionPipeline {
   private readonly now: () => number;
   private readonly heartbeatMs: number;
   private readonly commits: OffsetCommitter;
-  /** Published learning held per partition until written (`pipeline.storeIntervalMs`). */
-  private readonly learning: LearningBuffer;
+  /** Published learning held per partition until written (`pipeline.storeIntervalMs` > 0), else null. */
+  private readonly learning: LearningBuffer | null;
   /** Batches whose handling has begun and not ended (a graceful stop waits for them). */
   private inHand = 0;
   private onIdle: (() => void) | null = null;
@@ -97,24 +97,28 @@ export class DecisionPipeline {
     this.blocks = new BlockTracker(config.blocks);
     // Approve-mode refusals open approval requests (docs/approvals.md).
     const approvals = new ApprovalOpener(config.approvals, config.approvals.policyGrantTtlSeconds * 1000);
-    // The stages' store is a learning buffer the decider loads through (stages.ts); any other
-    // writer (tests' stand-ins) is written with every batch.
-    this.learning = deps.store instanceof LearningBuffer ? deps.store : new LearningBuffer(deps.store, { intervalMs: 0 });
-    this.learning.onWriteError = (err, partition, unavailable) => {
-      deps.metrics.storeErrors.inc({ kind: unavailable ? 'unavailable' : 'script' });
-      if (unavailable) this.log.warn({ err, partition }, 'the baseline store went away while storing the learning of published batches; holding it and trying again');
-      else this.log.error({ err, partition }, 'storing the learning of published batches failed; going on without it');
-    };
-    this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode, learning: this.learning });
+    // With `pipeline.storeIntervalMs` > 0 the stages' store is a learning buffer the decider loads
+    // through (stages.ts); otherwise each chunk's learning is stored before its offsets are committed.
+    this.learning = deps.store instanceof LearningBuffer ? deps.store : null;
+    if (this.learning) {
+      this.learning.onWriteError = (err, partition, unavailable) => {
+        deps.metrics.storeErrors.inc({ kind: unavailable ? 'unavailable' : 'script' });
+        if (unavailable) this.log.warn({ err, partition }, 'the baseline store went away while storing the learning of published batches; holding it and trying again');
+        else this.log.error({ err, partition }, 'storing the learning of published batches failed; going on without it');
+      };
+    }
+    this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode, ...(this.learning ? { learning: this.learning } : {}) });
     this.clock = new StageClock(deps.metrics);
-    this.learning.timerWrite = async (write) => {
-      const mark = this.clock.begin('learn');
-      try {
-        await write();
-      } finally {
-        this.clock.end(mark);
-      }
-    };
+    if (this.learning) {
+      this.learning.timerWrite = async (write) => {
+        const mark = this.clock.begin('learn');
+        try {
+          await write();
+        } finally {
+          this.clock.end(mark);
+        }
+      };
+    }
     this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
     this.commits = new OffsetCommitter((offsets) => this.commitOffsets(offsets), config.pipeline.commitIntervalMs);
     // Every instance reads the whole blocks topic (its own group, no commits), like an enforcer.
@@ -153,7 +157,7 @@ export class DecisionPipeline {
       // A new generation starts from the coordinator's offsets; what the last one did not commit
       // is read again (same decisions, not learned twice).
       this.commits.reset();
-      this.learning.reset();
+      this.learning?.reset();
       // The lag of partitions this member no longer holds is another member's (or thread's) to report.
       deps.metrics.consumerLag.reset();
       this.watchdog?.assigned(e.payload.memberAssignment);
@@ -225,7 +229,7 @@ export class DecisionPipeline {
     this.running = false;
     await this.watchdog?.stop();
     if (this.inHand > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
-    await this.learning.flush();
+    await this.learning?.flush();
     await this.commits.flush().catch((err: unknown) => this.log.warn({ err }, 'the last commit failed; its chunks are read again on the next start'));
     await this.consumer.disconnect();
     await this.producer.disconnect();
@@ -303,14 +307,15 @@ export class DecisionPipeline {
       check();
       if (!this.running || !isRunning() || isStale()) return;
       const messages = batch.messages.slice(i, i + max);
+      const generation = this.learning?.generation;
       try {
         await runChunk(
           messages.map((m) => toSourceRecord(topic, partition, m)),
-          { processor: this.processor, publisher: this.publisher, producer: this.producer, store: this.learning, clock: this.clock, metrics: this.deps.metrics, logger: this.log, now: this.now },
+          { processor: this.processor, publisher: this.publisher, producer: this.producer, store: this.learning ?? this.deps.store, clock: this.clock, metrics: this.deps.metrics, logger: this.log, now: this.now },
         );
       } catch (err) {
         // What the chunk's decide changed in the held profiles was not published: never written.
-        this.learning.discard(key);
+        this.learning?.discard(key);
         throw err;
       }
       const last = messages[messages.length - 1]?.offset ?? batch.lastOffset();
@@ -318,7 +323,9 @@ export class DecisionPipeline {
       // Published, and learned once the held learning is written: then the offset may be committed
       // (beside the next chunk, coalesced).
       const next = (BigInt(last) + 1n).toString();
-      this.learning.whenStored(key, () => this.commits.done(topic, partition, next));
+      const commit = (): void => this.commits.done(topic, partition, next);
+      if (this.learning) this.learning.whenStored(key, commit, generation);
+      else commit();
       this.watchdog?.batchCompleted();
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();

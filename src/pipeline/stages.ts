@@ -65,17 +65,17 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
   const store = overrides.store ?? new RedisBaselineStore(redis!, redisStoreOptions(config));
   const model = await openModelStage(config, logger);
   const grants = overrides.followApprovals ? followGrants(createKafka(config, logger, '-approvals'), config.kafka.topics.approvals, config.signing.publicKeyFile, logger) : null;
-  // `warden run` learns through the buffer (pipeline.storeIntervalMs); the decider loads through it
-  // too, so that a partition's next batch decides on the profiles it holds.
-  const learning = new LearningBuffer(store, { intervalMs: config.pipeline.storeIntervalMs });
-  const decider = createDecider({ config, resolver, policy, store: learning, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack, sigma: () => sigma.rules, grants });
+  // With pipeline.storeIntervalMs, `warden run` learns through the buffer and the decider loads
+  // through it too, so that a partition's next batch decides on the profiles it holds.
+  const learning = config.pipeline.storeIntervalMs > 0 ? new LearningBuffer(store, { intervalMs: config.pipeline.storeIntervalMs }) : null;
+  const decider = createDecider({ config, resolver, policy, store: learning ?? store, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack, sigma: () => sigma.rules, grants });
   const normalizers = new Map<string, RecordNormalizer>();
   for (const input of config.kafka.inputs) normalizers.set(input.topic, createNormalizer({ format: input.format, events: config.events, keepOriginal: config.sigma.dirs.length > 0 }));
   logger.info({ policyVersion: policies.version, knowledgeVersion: knowledge.version, sigmaVersion: sigma.version, identities: config.identity.inventory, inputs: config.kafka.inputs }, 'stages ready');
   return {
     normalizers,
     decider,
-    store: learning,
+    store: learning ?? store,
     policies,
     knowledge,
     sigma,

@@ -22,13 +22,15 @@ export const pipelineSchema = z.strictObject({
   commitIntervalMs: z.number().int().min(0).max(60_000).default(0),
   /**
    * Longest time the learning of a partition's published batches is held in memory before it is
-   * written to the baseline store (`src/pipeline/learning-buffer.ts`). The next batches of the
-   * partition decide on the profiles held; their offsets are committed once the write that covers
-   * them is done, so a crash loses nothing but this long of batches to read again (decided again
-   * with the same ids, learned once). 0 writes with every batch (one load and one write per
-   * batch). @defaultValue 250
+   * written to the baseline store (`src/pipeline/learning-buffer.ts`); 0 (default) writes it with
+   * every batch. The partition's next batches decide on the profiles held, and their offsets are
+   * committed once the write that covers them is done, so a crash loses nothing but this long of
+   * batches to read again (decided again with the same ids, learned once). At a steady low rate it
+   * takes most of the store's cost off each batch (BENCHMARKS.md). Experimental: through a Redis
+   * Cluster failover with `redis.replicaAcks`, some learning was still missing after a minute in
+   * the fleet integration test (docs/operations.md). @defaultValue 0
    */
-  storeIntervalMs: z.number().int().min(0).max(60_000).default(250),
+  storeIntervalMs: z.number().int().min(0).max(60_000).default(0),
   /**
    * What to do when the baseline store is unavailable: `open` decides on policy only and marks
    * decisions degraded; `closed` alerts or blocks actions that a policy protects.

@@ -198,6 +198,23 @@ describe('learning buffer: published learning held per partition, then written',
     expect(committed).toEqual([]);
   });
 
+  it('a chunk begun before a reset commits nothing: the chunks whose held learning was dropped are read again from the last commit', async () => {
+    const store = new CountingStore();
+    const buffer = new LearningBuffer(store, { intervalMs: 60_000 });
+    const committed: number[] = [];
+    await chunk(buffer, ['a'], 1);
+    buffer.whenStored(P, () => committed.push(1));
+    const generation = buffer.generation;
+    const loaded = await buffer.load(['b'], P);
+    // The group rebalances while the chunk of 'b' is being decided.
+    buffer.reset();
+    const b = loaded.get('b')?.profile ?? profile('b', 0);
+    await buffer.apply([{ identity: 'b', profile: b, offset: '2' }], P, '2');
+    buffer.whenStored(P, () => committed.push(2), generation);
+    await buffer.flush();
+    expect(committed).toEqual([]);
+  });
+
   it('a reset drops what is held and the commits of a write still in flight', async () => {
     let release: () => void = () => undefined;
     const inner = new CountingStore();
