@@ -2,8 +2,9 @@
  * `warden run`: the live pipeline's consumer loop. A kafkajs consumer-group member reads audit
  * records batch by batch and hands each chunk to `runChunk` (chunk-step.ts): the batch processor
  * (normalize, decide, block records, dead letters: batch-processor.ts), the decision publisher
- * (sign, encode, produce: decision-publisher.ts), then the profile updates through the learning
- * buffer (held per partition up to `pipeline.storeIntervalMs`, then written: learning-buffer.ts);
+ * (sign, encode, produce: decision-publisher.ts), then the profile updates through the store port
+ * (or, with `pipeline.storeIntervalMs` > 0, held per partition up to that long and then written:
+ * learning-buffer.ts);
  * then it hands the chunk's offsets to the committer: decide → publish → learn → commit. Offsets
  * are committed only after the broker acknowledged everything the chunk produced and its learning
  * is stored (at-least-once decisions with deterministic ids; exactly-once baseline effect in the
