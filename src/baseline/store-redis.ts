@@ -110,12 +110,6 @@ type Pipeline = ChainableCommander & ScriptCommands;
 export class RedisBaselineStore implements BaselineStore {
   private readonly redis: RedisClient & ScriptCommands;
   private readonly nodes: NodePipelines<Pipeline>;
-  /**
-   * With `replicaAcks`, writes go on a connection of their own: WAIT holds the connection it is
-   * sent on until the replicas acknowledge (up to `replicaAckTimeoutMs`), and a load queued behind
-   * a few of them (a replica resyncing after a failover) timed out. Null: writes share `nodes`.
-   */
-  private readonly writer: { client: RedisClient; nodes: NodePipelines<Pipeline> } | null;
   /** identity → the profile as last written by this instance, its version and section bytes. */
   private readonly kept = new Map<string, Kept>();
   /** Profile objects handed out by load → what they were loaded with. */
@@ -127,29 +121,20 @@ export class RedisBaselineStore implements BaselineStore {
     defineScripts(redis);
     this.redis = redis as RedisClient & ScriptCommands;
     this.keepLimit = options.keepProfiles ?? 4096;
-    const pipelines = (client: RedisClient): NodePipelines<Pipeline> =>
-      new NodePipelines<Pipeline>(client, {
-        keyOf: (identity) => baselineKeys(options.keyPrefix, identity).profile,
-        retryMs: options.clusterRetryMs ?? 10_000,
-        replicaAcks: options.replicaAcks ?? 0,
-        replicaAckTimeoutMs: options.replicaAckTimeoutMs ?? 1000,
-      });
-    this.nodes = pipelines(redis);
-    if ((options.replicaAcks ?? 0) > 0) {
-      const client = redis.duplicate();
-      // Its errors are the main connection's too, and logged there.
-      client.on('error', () => undefined);
-      defineScripts(client);
-      this.writer = { client, nodes: pipelines(client) };
-    } else this.writer = null;
+    this.nodes = new NodePipelines<Pipeline>(redis, {
+      keyOf: (identity) => baselineKeys(options.keyPrefix, identity).profile,
+      retryMs: options.clusterRetryMs ?? 10_000,
+      replicaAcks: options.replicaAcks ?? 0,
+      replicaAckTimeoutMs: options.replicaAckTimeoutMs ?? 1000,
+    });
   }
 
   stats(): RedisStoreStats {
-    return { ...this.counters, resent: this.nodes.resent + (this.writer?.nodes.resent ?? 0) };
+    return { ...this.counters, resent: this.nodes.resent };
   }
 
   private run<T>(items: readonly T[], identity: (item: T) => string, add: (pipeline: Pipeline, item: T) => void, operation: string, writes = false): Promise<unknown[]> {
-    return (writes && this.writer ? this.writer.nodes : this.nodes).run(items, identity, add, operation, writes);
+    return this.nodes.run(items, identity, add, operation, writes);
   }
 
   async load(identities: readonly string[], partition: string | null): Promise<Map<string, LoadedProfile>> {
@@ -381,7 +366,7 @@ export class RedisBaselineStore implements BaselineStore {
   async close(): Promise<void> {
     // QUIT is refused while the connection is still being made (no offline queue in a live
     // instance): then drop the connection, or it would keep the process alive once it connects.
-    await Promise.all([this.redis, ...(this.writer ? [this.writer.client] : [])].map((client) => client.quit().catch(() => client.disconnect())));
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
 
