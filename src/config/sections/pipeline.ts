@@ -26,9 +26,9 @@ export const pipelineSchema = z.strictObject({
    * every batch. The partition's next batches decide on the profiles held, and their offsets are
    * committed once the write that covers them is done, so a crash loses nothing but this long of
    * batches to read again (decided again with the same ids, learned once). At a steady low rate it
-   * takes most of the store's cost off each batch (BENCHMARKS.md). Experimental: through a Redis
-   * Cluster failover with `redis.replicaAcks`, some learning was still missing after a minute in
-   * the fleet integration test (docs/operations.md). @defaultValue 0
+   * takes most of the store's cost off each batch (BENCHMARKS.md). Experimental: with
+   * `redis.replicaAcks`, a master without a replica (after a failover) stops the partition's
+   * learning from being applied until a replica answers (docs/operations.md). @defaultValue 0
    */
   storeIntervalMs: z.number().int().min(0).max(60_000).default(0),
   /**
