@@ -27,6 +27,12 @@
  *   partition's held learning and has its chunks written one by one until past the failed chunk,
  *   so that, read again, the failing chunk is narrowed down against stored profiles alone.
  *
+ * Known flaw, why this is opt-in: with `redis.replicaAcks`, a write the master applied but no
+ * replica acknowledged is held again with its old load version; every later write of the partition
+ * is then refused as a conflict together with its WAIT, and nothing more is applied until a replica
+ * answers (after a failover: for as long as the promoted master has none). The fix to make: drop
+ * the held objects on such a failure and read the partition again from the last commit.
+ *
  * Peer groups are profiles that every partition's chunks write: each partition holds its own copy,
  * and the store merges two partitions' learning of one group on write (`ProfileUpdate.replay`,
  * here the replays of every chunk the copy learned from).
