@@ -61,12 +61,7 @@ export async function runChunk(records: readonly SourceRecord[], deps: ChunkStep
     if (!published) processor.withdraw(processed);
   }
   const ackedAt = deps.now();
-  const learning = clock.begin('learn');
-  try {
-    await learn(processed, records[records.length - 1]?.offset, deps);
-  } finally {
-    clock.end(learning);
-  }
+  await clock.time('learn', () => learn(processed, records[records.length - 1]?.offset, deps));
   metrics.batchSeconds.observe({ stage: 'total' }, (performance.now() - started) / 1000);
   // End-to-end lag is to the decision's acknowledgement, not to the learning after it.
   metrics.endToEndLagSeconds.observeEach(processed.producedAt, (ts) => Math.max(0, ackedAt - ts) / 1000);
@@ -82,11 +77,18 @@ async function learn(batch: ProcessedBatch, lastOffset: string | undefined, deps
     // Also with no updates: a writer that holds learning writes what is due.
     await deps.store.apply(batch.updates, batch.partition, lastOffset);
   } catch (err) {
-    if (isStoreUnavailable(err)) {
-      deps.metrics.storeErrors.inc({ kind: 'unavailable' });
-      throw err;
-    }
-    deps.metrics.storeErrors.inc({ kind: 'script' });
-    deps.logger.error({ err, partition: batch.partition }, 'storing the learning of a published batch failed; going on without it');
+    if (countStoreFailure(err, batch.partition, deps)) throw err;
   }
+}
+
+/**
+ * Counts a failed write of published learning (`warden_store_errors_total`) and logs one that
+ * would fail again on every retry, which the stream goes on without. True when the store went
+ * away instead: the caller decides what becomes of the learning.
+ */
+export function countStoreFailure(err: unknown, partition: string, deps: Pick<ChunkStepDeps, 'metrics' | 'logger'>): boolean {
+  const unavailable = isStoreUnavailable(err);
+  deps.metrics.storeErrors.inc({ kind: unavailable ? 'unavailable' : 'script' });
+  if (!unavailable) deps.logger.error({ err, partition }, 'storing the learning of published batches failed; going on without it');
+  return unavailable;
 }

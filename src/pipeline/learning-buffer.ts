@@ -99,7 +99,7 @@ export class LearningBuffer {
   private lane: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   /** Told of a failed write (the learning is then held and written again, or dropped: see above); the runner counts and logs it. */
-  onWriteError: ((err: unknown, partition: string, unavailable: boolean) => void) | null = null;
+  onWriteError: ((err: unknown, partition: string) => void) | null = null;
   /** Runs a write that no chunk waits for (one a timer started): the runner times it as the `learn` stage. */
   timerWrite: (write: () => Promise<void>) => Promise<void> = (write) => write();
 
@@ -272,10 +272,7 @@ export class LearningBuffer {
 
   /** Writes what the partition holds; never rejects (a failed write is held again or dropped, see above). */
   private write(partition: string, part: PartitionState): Promise<void> {
-    if (part.timer !== null) {
-      clearTimeout(part.timer);
-      part.timer = null;
-    }
+    cancelTimer(part);
     const held = part.held;
     const waiting = part.waiting;
     part.held = new Map();
@@ -303,7 +300,7 @@ export class LearningBuffer {
       (err: unknown) => {
         if (epoch !== this.epoch) return;
         const unavailable = isStoreUnavailable(err);
-        this.onWriteError?.(err, partition, unavailable);
+        this.onWriteError?.(err, partition);
         if (!unavailable) {
           // It would fail again on every retry: the chunks go on without that learning.
           for (const commit of waiting) commit();
@@ -327,11 +324,16 @@ export class LearningBuffer {
   }
 
   private drop(part: PartitionState): void {
-    if (part.timer !== null) clearTimeout(part.timer);
-    part.timer = null;
+    cancelTimer(part);
     part.held = new Map();
     part.loaded.clear();
     part.waiting = [];
     part.since = null;
   }
+}
+
+function cancelTimer(part: PartitionState): void {
+  if (part.timer === null) return;
+  clearTimeout(part.timer);
+  part.timer = null;
 }

@@ -30,7 +30,7 @@ import { BlockTracker } from './block-tracker.js';
 import { ApprovalOpener } from '../approvals/opener.js';
 import { startConsumerWatchdog } from './consumer-watchdog.js';
 import type { RunningWatchdog } from './consumer-watchdog.js';
-import { runChunk } from './chunk-step.js';
+import { countStoreFailure, runChunk } from './chunk-step.js';
 import { DecisionPublisher } from './decision-publisher.js';
 import { OffsetCommitter } from './offset-committer.js';
 import type { PartitionOffset } from './offset-committer.js';
@@ -101,25 +101,15 @@ export class DecisionPipeline {
     // With `pipeline.storeIntervalMs` > 0 the stages' store is a learning buffer the decider loads
     // through (stages.ts); otherwise each chunk's learning is stored before its offsets are committed.
     this.learning = deps.store instanceof LearningBuffer ? deps.store : null;
-    if (this.learning) {
-      this.learning.onWriteError = (err, partition, unavailable) => {
-        deps.metrics.storeErrors.inc({ kind: unavailable ? 'unavailable' : 'script' });
-        if (unavailable) this.log.warn({ err, partition }, 'the baseline store went away while storing the learning of published batches; holding it and trying again');
-        else this.log.error({ err, partition }, 'storing the learning of published batches failed; going on without it');
-      };
-    }
-    this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode, ...(this.learning ? { learning: this.learning } : {}) });
     this.clock = new StageClock(deps.metrics);
     if (this.learning) {
-      this.learning.timerWrite = async (write) => {
-        const mark = this.clock.begin('learn');
-        try {
-          await write();
-        } finally {
-          this.clock.end(mark);
-        }
+      this.learning.onWriteError = (err, partition) => {
+        const reporting = { metrics: deps.metrics, logger: this.log };
+        if (countStoreFailure(err, partition, reporting)) this.log.warn({ err, partition }, 'the baseline store went away while storing the learning of published batches; holding it and trying again');
       };
+      this.learning.timerWrite = (write) => this.clock.time('learn', write);
     }
+    this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode, ...(this.learning ? { learning: this.learning } : {}) });
     this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
     this.commits = new OffsetCommitter((offsets) => this.commitOffsets(offsets), config.pipeline.commitIntervalMs);
     // Every instance reads the whole blocks topic (its own group, no commits), like an enforcer.
@@ -335,12 +325,7 @@ export class DecisionPipeline {
 
   /** One commit request of the committer, timed as the `commit` stage. */
   private async commitOffsets(offsets: PartitionOffset[]): Promise<void> {
-    const commit = this.clock.begin('commit');
-    try {
-      await this.consumer.commitOffsets(offsets);
-    } finally {
-      this.clock.end(commit);
-    }
+    await this.clock.time('commit', () => this.consumer.commitOffsets(offsets));
   }
 }
 

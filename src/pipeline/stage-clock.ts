@@ -159,6 +159,16 @@ export class StageClock {
     return now;
   }
 
+  /** Times `run` as one stage (begun now, ended when it settles). */
+  async time<T>(stage: Stage, run: () => Promise<T>): Promise<T> {
+    const mark = this.begin(stage);
+    try {
+      return await run();
+    } finally {
+      this.end(mark);
+    }
+  }
+
   /** Ends one stage and begins the next. */
   next(mark: StageMark, stage: Stage): StageMark {
     this.ledger.switch(mark.stage, stage);

@@ -6,6 +6,7 @@ import type { IdentityProfile } from '../../../src/baseline/profile.js';
 import type { Decision } from '../../../src/decisions/decision.js';
 import { WardenError } from '../../../src/errors.js';
 import type { WardenEvent } from '../../../src/events/event.js';
+import { isStoreUnavailable } from '../../../src/pipeline/batch-processor.js';
 import { LearningBuffer } from '../../../src/pipeline/learning-buffer.js';
 import { createDecider } from '../../../src/scoring/decider.js';
 import { simulate } from '../../../src/simulator/generate.js';
@@ -52,17 +53,21 @@ async function chunk(buffer: LearningBuffer, ids: string[], offset: number, lear
   await buffer.apply(updates, P, String(offset));
 }
 
+/** A chunk, then its commit handed over as the runner does: `offset` goes to `committed` once stored. */
+async function published(buffer: LearningBuffer, ids: string[], offset: number, committed: number[]): Promise<void> {
+  await chunk(buffer, ids, offset);
+  buffer.whenStored(P, () => committed.push(offset));
+}
+
 describe('learning buffer: published learning held per partition, then written', () => {
   it('serves held profiles to the next chunk without the store and writes them once the oldest is due', async () => {
     const store = new CountingStore();
     const c = clock();
     const buffer = new LearningBuffer(store, { intervalMs: 250, now: c.now });
     const committed: number[] = [];
-    await chunk(buffer, ['a', 'b'], 10);
-    buffer.whenStored(P, () => committed.push(10));
+    await published(buffer, ['a', 'b'], 10, committed);
     c.advance(100);
-    await chunk(buffer, ['a'], 11);
-    buffer.whenStored(P, () => committed.push(11));
+    await published(buffer, ['a'], 11, committed);
     // The second chunk read nothing from the store: both profiles were held.
     expect(store.loads).toEqual([['a', 'b']]);
     expect(store.writes).toEqual([]);
@@ -93,10 +98,8 @@ describe('learning buffer: published learning held per partition, then written',
     const store = new CountingStore();
     const buffer = new LearningBuffer(store, { intervalMs: 0 });
     const committed: number[] = [];
-    await chunk(buffer, ['a'], 1);
-    buffer.whenStored(P, () => committed.push(1));
-    await chunk(buffer, ['a'], 2);
-    buffer.whenStored(P, () => committed.push(2));
+    await published(buffer, ['a'], 1, committed);
+    await published(buffer, ['a'], 2, committed);
     expect(store.writes.length).toBe(2);
     expect(store.loads.length).toBe(2);
     expect(committed).toEqual([1, 2]);
@@ -113,8 +116,7 @@ describe('learning buffer: published learning held per partition, then written',
     const store = new CountingStore();
     const buffer = new LearningBuffer(store, { intervalMs: 20 });
     const committed: number[] = [];
-    await chunk(buffer, ['a'], 5);
-    buffer.whenStored(P, () => committed.push(5));
+    await published(buffer, ['a'], 5, committed);
     // A chunk loads and has not published yet when the timer fires.
     const loaded = await buffer.load(['a'], P);
     await new Promise((r) => setTimeout(r, 60));
@@ -124,8 +126,7 @@ describe('learning buffer: published learning held per partition, then written',
     await buffer.apply([{ identity: 'a', profile: p, offset: '6' }], P, '6');
     // Due by then: the published chunk wrote everything.
     expect(store.writes).toEqual([{ identities: ['a'], partition: P }]);
-    await chunk(buffer, ['b'], 7);
-    buffer.whenStored(P, () => committed.push(7));
+    await published(buffer, ['b'], 7, committed);
     await new Promise((r) => setTimeout(r, 60));
     expect(store.writes).toEqual([
       { identities: ['a'], partition: P },
@@ -138,17 +139,15 @@ describe('learning buffer: published learning held per partition, then written',
     const store = new CountingStore();
     const buffer = new LearningBuffer(store, { intervalMs: 20, retryMs: 300 });
     const errors: boolean[] = [];
-    buffer.onWriteError = (_err, _partition, unavailable) => errors.push(unavailable);
+    buffer.onWriteError = (err) => errors.push(isStoreUnavailable(err));
     const committed: number[] = [];
-    await chunk(buffer, ['a'], 5);
-    buffer.whenStored(P, () => committed.push(5));
+    await published(buffer, ['a'], 5, committed);
     store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
     await new Promise((r) => setTimeout(r, 60));
     expect(errors).toEqual([true]);
     expect(committed).toEqual([]);
     // The next chunk still decides on the held profile, and its commit waits too.
-    await chunk(buffer, ['a'], 6);
-    buffer.whenStored(P, () => committed.push(6));
+    await published(buffer, ['a'], 6, committed);
     expect(buffer.held(P)).toBe(1);
     expect(store.loads).toEqual([['a']]);
     store.fail = null;
@@ -161,16 +160,14 @@ describe('learning buffer: published learning held per partition, then written',
     const store = new CountingStore();
     const buffer = new LearningBuffer(store, { intervalMs: 0 });
     const errors: boolean[] = [];
-    buffer.onWriteError = (_err, _partition, unavailable) => errors.push(unavailable);
+    buffer.onWriteError = (err) => errors.push(isStoreUnavailable(err));
     const committed: number[] = [];
     store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
-    await chunk(buffer, ['a'], 1);
-    buffer.whenStored(P, () => committed.push(1));
+    await published(buffer, ['a'], 1, committed);
     expect(buffer.held(P)).toBe(1);
     expect(committed).toEqual([]);
     store.fail = new WardenError('WARDEN_STORE_SCRIPT', 'script refused', { retriable: false });
-    await chunk(buffer, ['a'], 2);
-    buffer.whenStored(P, () => committed.push(2));
+    await published(buffer, ['a'], 2, committed);
     expect(errors).toEqual([true, false]);
     expect(buffer.held(P)).toBe(0);
     expect(committed).toEqual([1, 2]);
@@ -181,8 +178,7 @@ describe('learning buffer: published learning held per partition, then written',
     const buffer = new LearningBuffer(store, { intervalMs: 60_000 });
     const committed: number[] = [];
     expect(buffer.taint(P, '3')).toBe(false);
-    await chunk(buffer, ['a'], 1);
-    buffer.whenStored(P, () => committed.push(1));
+    await published(buffer, ['a'], 1, committed);
     expect(buffer.taint(P, '3')).toBe(true);
     expect(buffer.held(P)).toBe(0);
     buffer.whenStored(P, () => committed.push(3));
@@ -202,8 +198,7 @@ describe('learning buffer: published learning held per partition, then written',
     const store = new CountingStore();
     const buffer = new LearningBuffer(store, { intervalMs: 60_000 });
     const committed: number[] = [];
-    await chunk(buffer, ['a'], 1);
-    buffer.whenStored(P, () => committed.push(1));
+    await published(buffer, ['a'], 1, committed);
     const generation = buffer.generation;
     const loaded = await buffer.load(['b'], P);
     // The group rebalances while the chunk of 'b' is being decided.
@@ -227,8 +222,7 @@ describe('learning buffer: published learning held per partition, then written',
     };
     const buffer = new LearningBuffer(slow, { intervalMs: 20 });
     const committed: number[] = [];
-    await chunk(buffer, ['a'], 1);
-    buffer.whenStored(P, () => committed.push(1));
+    await published(buffer, ['a'], 1, committed);
     await new Promise((r) => setTimeout(r, 60));
     buffer.reset();
     release();
