@@ -17,21 +17,20 @@
  *   commit after the write that covers the chunk. A crash loses the held learning and nothing
  *   else: the chunks it came from are read again from the last commit and learned then.
  * - The store's watermark is written with the profile as before, so nothing is learned twice.
- * - A write that fails because the store went away keeps the learning held, with the commits
- *   waiting on it, and is tried again a second later, until the store is back: writing the same
- *   learning again is safe (a profile already written is skipped by its watermark), and a crash
- *   meanwhile reads the uncommitted chunks again. Any other store failure would repeat on every
- *   retry: counted, logged, and the chunks are committed without that learning (as `chunk-step.ts`
+ * - A write that fails because the store went away drops the partition's held learning and the
+ *   commits waiting on it, and marks the partition failed (`failed`): nothing more of it is held,
+ *   written or committed until the runner has it read again from its last commit (`readAgain`,
+ *   a seek: the group is not rejoined). That is what a failed write does on the write-per-chunk
+ *   path, where the chunk is read again: the chunks read again load what the store has now, learn
+ *   what it lacks, and are committed after the write of that. Holding the learning and writing
+ *   it again would not be: a write the master applied and its replicas did not acknowledge
+ *   (`redis.replicaAcks`) leaves the held objects on a version the store has passed, and every
+ *   later incremental write of theirs is refused. Any other store failure would repeat on every
+ *   try: counted, logged, and the chunks are committed without that learning (as `chunk-step.ts`
  *   does for one chunk).
  * - A decider that threw on a chunk may have changed the held objects half-way: `taint` drops the
  *   partition's held learning and has its chunks written one by one until past the failed chunk,
  *   so that, read again, the failing chunk is narrowed down against stored profiles alone.
- *
- * Known flaw, why this is opt-in: with `redis.replicaAcks`, a write the master applied but no
- * replica acknowledged is held again with its old load version; every later write of the partition
- * is then refused as a conflict together with its WAIT, and nothing more is applied until a replica
- * answers (after a failover: for as long as the promoted master has none). The fix to make: drop
- * the held objects on such a failure and read the partition again from the last commit.
  *
  * Peer groups are profiles that every partition's chunks write: each partition holds its own copy,
  * and the store merges two partitions' learning of one group on write (`ProfileUpdate.replay`,
@@ -44,9 +43,6 @@ import type { ProfileWriter } from './ports.js';
 
 /** Held profiles of one partition beyond which the held learning is written at once. */
 const MAX_HELD = 5000;
-
-/** Wait before writing again learning whose write failed because the store went away. */
-const RETRY_MS = 1000;
 
 interface Held {
   profile: IdentityProfile;
@@ -71,15 +67,18 @@ interface PartitionState {
   timer: NodeJS.Timeout | null;
   /** Written one chunk at a time until a chunk past this offset was published (see `taint`). */
   writeThroughTo: bigint | null;
-  /** Held learning was dropped (`taint`, `discard`): nothing more of this partition is committed until `reset`. */
+  /**
+   * Held learning was dropped (`taint`, `discard`, a write refused because the store went away):
+   * nothing more of this partition is held or committed until `reset` or `readAgain`.
+   */
   failed: boolean;
+  /** The generation of the partition's reading (`reset`, `readAgain`): a chunk of an earlier one commits nothing. */
+  epoch: number;
 }
 
 export interface LearningBufferOptions {
   /** Longest time published learning is held before it is written (0: written with each chunk). */
   intervalMs: number;
-  /** Wait before a write that failed because the store went away is tried again. @defaultValue RETRY_MS */
-  retryMs?: number;
   /** Clock in ms (tests pass their own). */
   now?: () => number;
 }
@@ -89,7 +88,7 @@ export type BufferedStore = ProfileWriter & Partial<Pick<BaselineStore, 'load'>>
 
 export class LearningBuffer {
   private readonly parts = new Map<string, PartitionState>();
-  /** Bumped by `reset`: a write of an earlier group generation commits nothing. */
+  /** The last generation handed out (`reset`, `readAgain`): see `generation`. */
   private epoch = 0;
   /**
    * The writes of every partition, one after the other: at most one write in flight. Through a
@@ -98,7 +97,10 @@ export class LearningBuffer {
    */
   private lane: Promise<void> = Promise.resolve();
   private readonly now: () => number;
-  /** Told of a failed write (the learning is then held and written again, or dropped: see above); the runner counts and logs it. */
+  /**
+   * Told of a failed write (see above): the runner counts and logs it and, once the partition is
+   * `failed` and no chunk of it is in hand, has it read again.
+   */
   onWriteError: ((err: unknown, partition: string) => void) | null = null;
   /** Runs a write that no chunk waits for (one a timer started): the runner times it as the `learn` stage. */
   timerWrite: (write: () => Promise<void>) => Promise<void> = (write) => write();
@@ -115,9 +117,17 @@ export class LearningBuffer {
     return this.store.load(identities, partition);
   }
 
-  /** The group generation (bumped by `reset`): a chunk begun in an earlier one commits nothing. */
-  get generation(): number {
-    return this.epoch;
+  /**
+   * The generation of the partition's reading, to hand back to `whenStored`: a chunk begun in an
+   * earlier one (before a `reset` or a `readAgain`) commits nothing.
+   */
+  generation(partition: string): number {
+    return this.state(partition).epoch;
+  }
+
+  /** True once held learning of the partition was dropped and it must be read again from its last commit. */
+  failed(partition: string): boolean {
+    return this.parts.get(partition)?.failed === true;
   }
 
   /** Profiles held for the partition (tests, metrics). */
@@ -147,12 +157,14 @@ export class LearningBuffer {
    * A published chunk's updates, `lastOffset` its last source offset: held, or written now with
    * everything held before them when the oldest is due (or the partition is written through).
    * Without `lastOffset` (the decider's `decideBatch`: decide and store at once) they are written
-   * now. Resolves once written or, when the write failed, held again (see above).
+   * now. Resolves once written or, when the write failed, dropped (see above); never rejects.
    */
   async apply(updates: readonly ProfileUpdate[], partition: string | null, lastOffset?: string): Promise<void> {
     if (partition === null) return this.store.apply(updates, partition);
     const part = this.state(partition);
     part.open = false;
+    // Held learning before this chunk's was dropped: its chunks are read again, and so is this one.
+    if (part.failed && lastOffset !== undefined) return void part.loaded.clear();
     for (const u of updates) this.hold(part, u);
     part.loaded.clear();
     if (part.held.size === 0) return;
@@ -172,20 +184,20 @@ export class LearningBuffer {
   /**
    * Runs `commit` once the learning of every chunk of the partition published so far is stored
    * (at once when none is held); never for a partition whose held learning was dropped, until
-   * `reset`, nor for a chunk begun before the last `reset` (`generation`): the held learning of the
-   * chunks before it was dropped, and they are read again from the last commit, which must not
-   * pass them.
+   * `reset` or `readAgain`, nor for a chunk begun before the last of those (`generation`): the
+   * held learning of the chunks before it was dropped, and they are read again from the last
+   * commit, which must not pass them.
    */
-  whenStored(partition: string, commit: () => void, generation = this.epoch): void {
-    if (generation !== this.epoch) return;
+  whenStored(partition: string, commit: () => void, generation?: number): void {
     const part = this.parts.get(partition);
-    if (part?.failed) return;
-    if (part === undefined || (part.held.size === 0 && part.writing === null)) return commit();
+    if (part === undefined) return commit();
+    if ((generation !== undefined && generation !== part.epoch) || part.failed) return;
+    if (part.held.size === 0 && part.writing === null) return commit();
     if (part.held.size > 0) return void part.waiting.push(commit);
-    // Nothing held: the chunk's learning is in the write in flight (held again if that fails).
-    const epoch = this.epoch;
+    // Nothing held: the chunk's learning is in the write in flight (dropped if that fails).
+    const epoch = part.epoch;
     void part.writing!.then(() => {
-      if (epoch !== this.epoch || part.failed) return;
+      if (epoch !== part.epoch || part.failed) return;
       if (part.held.size > 0) part.waiting.push(commit);
       else commit();
     });
@@ -220,25 +232,39 @@ export class LearningBuffer {
    */
   reset(): void {
     this.epoch++;
-    for (const part of this.parts.values()) {
-      this.drop(part);
-      part.failed = false;
-      part.open = false;
-    }
+    for (const part of this.parts.values()) this.restart(part);
+  }
+
+  /**
+   * The partition is read again from its last commit (the runner seeked it, with no chunk of it in
+   * hand): forgets what it held and its failure, and starts a new generation of it.
+   */
+  readAgain(partition: string): void {
+    const part = this.parts.get(partition);
+    if (part === undefined) return;
+    this.epoch++;
+    this.restart(part);
+  }
+
+  private restart(part: PartitionState): void {
+    this.drop(part);
+    part.failed = false;
+    part.open = false;
+    part.epoch = this.epoch;
   }
 
   /** Writes everything held now (a graceful stop), waiting for writes in flight. */
   async flush(): Promise<void> {
     for (const [partition, part] of this.parts) {
       if (part.writing !== null) await part.writing;
-      if (part.held.size > 0 && !part.open) await this.write(partition, part);
+      if (part.held.size > 0 && !part.open && !part.failed) await this.write(partition, part);
     }
   }
 
   private state(partition: string): PartitionState {
     let part = this.parts.get(partition);
     if (part === undefined) {
-      part = { held: new Map(), loaded: new Map(), waiting: [], since: null, open: false, writing: null, timer: null, writeThroughTo: null, failed: false };
+      part = { held: new Map(), loaded: new Map(), waiting: [], since: null, open: false, writing: null, timer: null, writeThroughTo: null, failed: false, epoch: this.epoch };
       this.parts.set(partition, part);
     }
     return part;
@@ -270,7 +296,7 @@ export class LearningBuffer {
     part.timer.unref();
   }
 
-  /** Writes what the partition holds; never rejects (a failed write is held again or dropped, see above). */
+  /** Writes what the partition holds; never rejects (a failed write is reported, and dropped or committed: see above). */
   private write(partition: string, part: PartitionState): Promise<void> {
     cancelTimer(part);
     const held = part.held;
@@ -285,7 +311,7 @@ export class LearningBuffer {
       if (replays !== null) update.replay = replays.length === 1 ? replays[0]! : (p) => replays.forEach((r) => r(p));
       updates.push(update);
     }
-    const epoch = this.epoch;
+    const epoch = part.epoch;
     // The partition's next chunk loads only once `writing` is settled (queued time included), and
     // no other partition has these profile objects: nothing changes them meanwhile.
     const stored = this.lane.then(() => this.store.apply(updates, partition));
@@ -295,25 +321,20 @@ export class LearningBuffer {
     );
     const written = stored.then(
       () => {
-        if (epoch === this.epoch) for (const commit of waiting) commit();
+        if (epoch === part.epoch) for (const commit of waiting) commit();
       },
       (err: unknown) => {
-        if (epoch !== this.epoch) return;
-        const unavailable = isStoreUnavailable(err);
-        this.onWriteError?.(err, partition);
-        if (!unavailable) {
-          // It would fail again on every retry: the chunks go on without that learning.
+        if (epoch !== part.epoch) return;
+        if (isStoreUnavailable(err)) {
+          // Dropped with its commits (nothing was held meanwhile: the next chunk's load waits for
+          // this write); the runner has the partition read again from its last commit.
+          this.drop(part);
+          part.failed = true;
+        } else {
+          // It would fail again on every try: the chunks go on without that learning.
           for (const commit of waiting) commit();
-          return;
         }
-        // Held again (nothing was held meanwhile: the next chunk's load waits for this write) and
-        // written again a little later, with the commits waiting on it.
-        for (const [identity, h] of part.held) held.set(identity, h);
-        part.held = held;
-        part.waiting = [...waiting, ...part.waiting];
-        // Due again in `retryMs` (a chunk published meanwhile writes then too).
-        part.since = this.now() - this.options.intervalMs + (this.options.retryMs ?? RETRY_MS);
-        this.arm(partition, part);
+        this.onWriteError?.(err, partition);
       },
     );
     part.writing = written;

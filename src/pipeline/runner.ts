@@ -3,8 +3,9 @@
  * records batch by batch and hands each chunk to `runChunk` (chunk-step.ts): the batch processor
  * (normalize, decide, block records, dead letters: batch-processor.ts), the decision publisher
  * (sign, encode, produce: decision-publisher.ts), then the profile updates through the store port
- * (or, with `pipeline.storeIntervalMs` > 0, held per partition up to that long and then written:
- * learning-buffer.ts);
+ * (with `pipeline.storeIntervalMs` > 0, the default, held per partition up to that long and then
+ * written: learning-buffer.ts; a partition whose held learning could not be written is read again
+ * from its last commit by a seek);
  * then it hands the chunk's offsets to the committer: decide → publish → learn → commit. Offsets
  * are committed only after the broker acknowledged everything the chunk produced and its learning
  * is stored (at-least-once decisions with deterministic ids; exactly-once baseline effect in the
@@ -84,6 +85,14 @@ export class DecisionPipeline {
   private readonly learning: LearningBuffer | null;
   /** Batches whose handling has begun and not ended (a graceful stop waits for them). */
   private inHand = 0;
+  /** `topic:partition` of the batches in hand. */
+  private readonly inHandPartitions = new Set<string>();
+  /**
+   * Per `topic:partition`, where the partition is read again from when its held learning was
+   * dropped (`LearningBuffer.failed`): the offset after the last chunk whose commit was handed
+   * over in this group generation, else the first offset read in it (the committed one).
+   */
+  private readonly readFrom = new Map<string, string>();
   private onIdle: (() => void) | null = null;
   private joined = false;
   private watchdog: RunningWatchdog | null = null;
@@ -105,7 +114,9 @@ export class DecisionPipeline {
     if (this.learning) {
       this.learning.onWriteError = (err, partition) => {
         const reporting = { metrics: deps.metrics, logger: this.log };
-        if (countStoreFailure(err, partition, reporting)) this.log.warn({ err, partition }, 'the baseline store went away while storing the learning of published batches; holding it and trying again');
+        if (countStoreFailure(err, partition, reporting)) this.log.warn({ err, partition }, 'the baseline store went away while storing the learning of published batches; reading them again from the last commit');
+        // With a batch of the partition in hand, that batch reads it again at its next chunk.
+        if (!this.inHandPartitions.has(partition)) this.readAgain(partition);
       };
       this.learning.timerWrite = (write) => this.clock.time('learn', write);
     }
@@ -149,6 +160,7 @@ export class DecisionPipeline {
       // is read again (same decisions, not learned twice).
       this.commits.reset();
       this.learning?.reset();
+      this.readFrom.clear();
       // The lag of partitions this member no longer holds is another member's (or thread's) to report.
       deps.metrics.consumerLag.reset();
       this.watchdog?.assigned(e.payload.memberAssignment);
@@ -267,8 +279,11 @@ export class DecisionPipeline {
    */
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { heartbeat } = payload;
+    const key = `${payload.batch.topic}:${payload.batch.partition}`;
     this.inHand++;
+    this.inHandPartitions.add(key);
     let failed: unknown = null;
+    let completed = false;
     const keepAlive = setInterval(() => {
       heartbeat().catch((err: unknown) => {
         failed ??= err;
@@ -281,8 +296,13 @@ export class DecisionPipeline {
         if (failed !== null) throw failed;
         this.commits.takeFailure();
       });
+      completed = true;
     } finally {
       clearInterval(keepAlive);
+      this.inHandPartitions.delete(key);
+      // Held learning dropped while the batch was in hand, after its last chunk began: read again
+      // from here (a batch that failed is read again anyway, as kafkajs restarts the consumer).
+      if (completed && this.learning?.failed(key)) this.readAgain(key);
       if (--this.inHand === 0 && this.onIdle) {
         this.onIdle();
         this.onIdle = null;
@@ -297,8 +317,12 @@ export class DecisionPipeline {
     for (let i = 0; i < batch.messages.length; i += max) {
       check();
       if (!this.running || !isRunning() || isStale()) return;
+      // Held learning of the partition was dropped (a write refused because the store went away):
+      // the rest of this batch is read again too, after the chunks before it.
+      if (this.learning?.failed(key)) return this.readAgain(key);
       const messages = batch.messages.slice(i, i + max);
-      const generation = this.learning?.generation;
+      if (!this.readFrom.has(key) && messages[0]) this.readFrom.set(key, messages[0].offset);
+      const generation = this.learning?.generation(key);
       try {
         await runChunk(
           messages.map((m) => toSourceRecord(topic, partition, m)),
@@ -314,12 +338,38 @@ export class DecisionPipeline {
       // Published, and learned once the held learning is written: then the offset may be committed
       // (beside the next chunk, coalesced).
       const next = (BigInt(last) + 1n).toString();
-      const commit = (): void => this.commits.done(topic, partition, next);
+      const commit = (): void => {
+        this.readFrom.set(key, next);
+        this.commits.done(topic, partition, next);
+      };
       if (this.learning) this.learning.whenStored(key, commit, generation);
       else commit();
       this.watchdog?.batchCompleted();
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();
+    }
+  }
+
+  /**
+   * Reads a partition whose held learning was dropped again from its last commit, with no chunk of
+   * it in hand: a seek (the next fetch starts there; a batch fetched before it is stale), not a
+   * rejoin of the group. The learning buffer starts a new generation of the partition, so nothing
+   * of the chunks before the seek is committed.
+   */
+  private readAgain(key: string): void {
+    const from = this.readFrom.get(key);
+    const at = key.lastIndexOf(':');
+    const topic = key.slice(0, at);
+    const partition = Number(key.slice(at + 1));
+    this.learning?.readAgain(key);
+    if (from === undefined) return;
+    try {
+      this.consumer.seek({ topic, partition, offset: from });
+      this.log.info({ topic, partition, offset: from }, 'reading the partition again from its last commit: its held learning was not stored');
+    } catch (err) {
+      // The consumer is not running (stopping, or restarting after a crash): it rejoins the group
+      // and reads every partition from the last commit anyway.
+      this.log.warn({ err, topic, partition }, 'could not seek the partition to read it again; it is read again once the consumer rejoins');
     }
   }
 

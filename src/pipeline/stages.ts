@@ -65,7 +65,7 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
   const store = overrides.store ?? new RedisBaselineStore(redis!, redisStoreOptions(config));
   const model = await openModelStage(config, logger);
   const grants = overrides.followApprovals ? followGrants(createKafka(config, logger, '-approvals'), config.kafka.topics.approvals, config.signing.publicKeyFile, logger) : null;
-  // With pipeline.storeIntervalMs, `warden run` learns through the buffer and the decider loads
+  // With pipeline.storeIntervalMs > 0 (the default), `warden run` learns through the buffer and the decider loads
   // through it too, so that a partition's next batch decides on the profiles it holds.
   const learning = config.pipeline.storeIntervalMs > 0 ? new LearningBuffer(store, { intervalMs: config.pipeline.storeIntervalMs }) : null;
   const decider = createDecider({ config, resolver, policy, store: learning ?? store, clock: () => new Date(), model: model?.port ?? null, knowledge: () => knowledge.pack, sigma: () => sigma.rules, grants });

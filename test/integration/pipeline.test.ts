@@ -19,6 +19,7 @@ import type { Decision } from '../../src/decisions/decision.js';
 import { ALLOW_BATCH_RECORD } from '../../src/decisions/allow-batch.js';
 import { decisionEntriesOf, recordHeaderOf } from '../../src/decisions/topic-records.js';
 import { RedisBaselineStore } from '../../src/baseline/store-redis.js';
+import { groupLag } from '../../src/pipeline/consumer-watchdog.js';
 import { brokerRestartable, createTopics, deleteKeys, eventually, redisUrl, testKafka, uniqueName } from './helpers/services.js';
 import { exitWithin, startWarden, wardenSetup } from './helpers/warden-process.js';
 import type { RunningWarden, WardenTestSetup } from './helpers/warden-process.js';
@@ -147,6 +148,14 @@ describe('warden run on the real broker and Redis', () => {
   });
 
   // 0: each batch's learning written before its commit; 250: held per partition and written
+  /**
+   * Every record read so far is committed, so the learning held for it (pipeline.storeIntervalMs)
+   * is written: the next events' profiles are loaded from the store.
+   */
+  async function committed(setup: WardenTestSetup): Promise<void> {
+    await eventually(async () => [...(await groupLag(admin, setup.groupId, [setup.topics.input])).values()].every((lag) => lag === 0), 30_000, 'every record read committed');
+  }
+
   // together (pipeline.storeIntervalMs), the crash then also losing what was held.
   it.each([0, 250])('after kill -9 and a restart every event is decided and the baselines equal a clean run (storeIntervalMs %i)', async (storeIntervalMs) => {
     const crashed = setupFor({ pipeline: { storeIntervalMs } });
@@ -211,6 +220,8 @@ describe('warden run on the real broker and Redis', () => {
     await w.joined;
     await produce(setup, eventValues(events.slice(0, 800)), eventKeys(events.slice(0, 800)));
     await eventually(() => events.slice(0, 800).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions before the outage');
+    // Profiles still held in memory need no store, and the next events would be decided on them in full.
+    await committed(setup);
     await own.stop();
     await produce(setup, eventValues(events.slice(800, 1200)), eventKeys(events.slice(800, 1200)));
     await eventually(() => events.slice(800, 1200).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions during the outage');
@@ -254,6 +265,8 @@ describe('warden run on the real broker and Redis', () => {
       await w.joined;
       await produce(setup, eventValues(events.slice(0, 400)), eventKeys(events.slice(0, 400)));
       await eventually(() => events.slice(0, 400).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions before the pause').catch(dump);
+      // Profiles still held in memory need no store: the next events would not wait for it.
+      await committed(setup);
 
       // Slower than the session timeout, faster than the command timeout: Warden waits.
       const paused = Date.now();
@@ -265,6 +278,7 @@ describe('warden run on the real broker and Redis', () => {
       expect(w.logs.filter((l) => l.includes('joined consumer group'))).toHaveLength(1);
 
       // Longer than the command timeout: the waiting batch is decided without the store.
+      await committed(setup);
       await admin.client('PAUSE', 11_000, 'ALL');
       await produce(setup, eventValues(events.slice(700, 1000)), eventKeys(events.slice(700, 1000)));
       await eventually(() => events.slice(700, 1000).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions during an 11 s pause').catch(dump);

@@ -22,15 +22,14 @@ export const pipelineSchema = z.strictObject({
   commitIntervalMs: z.number().int().min(0).max(60_000).default(0),
   /**
    * Longest time the learning of a partition's published batches is held in memory before it is
-   * written to the baseline store (`src/pipeline/learning-buffer.ts`); 0 (default) writes it with
-   * every batch. The partition's next batches decide on the profiles held, and their offsets are
+   * written to the baseline store (`src/pipeline/learning-buffer.ts`); 0 writes it with every
+   * batch. The partition's next batches decide on the profiles held, and their offsets are
    * committed once the write that covers them is done, so a crash loses nothing but this long of
-   * batches to read again (decided again with the same ids, learned once). At a steady low rate it
-   * takes most of the store's cost off each batch (BENCHMARKS.md). Experimental: with
-   * `redis.replicaAcks`, a master without a replica (after a failover) stops the partition's
-   * learning from being applied until a replica answers (docs/operations.md). @defaultValue 0
+   * batches to read again (decided again with the same ids, learned once); a write refused because
+   * Redis went away has the partition read again from its last commit, as with 0. At a steady low
+   * rate it takes most of the store's cost off each batch (BENCHMARKS.md). @defaultValue 250
    */
-  storeIntervalMs: z.number().int().min(0).max(60_000).default(0),
+  storeIntervalMs: z.number().int().min(0).max(60_000).default(250),
   /**
    * What to do when the baseline store is unavailable: `open` decides on policy only and marks
    * decisions degraded; `closed` alerts or blocks actions that a policy protects.

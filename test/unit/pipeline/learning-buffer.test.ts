@@ -135,9 +135,9 @@ describe('learning buffer: published learning held per partition, then written',
     expect(committed).toEqual([5, 7]);
   });
 
-  it('a write that fails because the store went away keeps the learning held, with its commits, and writes it once the store is back', async () => {
+  it('a write that fails because the store went away drops the held learning and its commits; read again from the last commit, the partition learns it then', async () => {
     const store = new CountingStore();
-    const buffer = new LearningBuffer(store, { intervalMs: 20, retryMs: 300 });
+    const buffer = new LearningBuffer(store, { intervalMs: 20 });
     const errors: boolean[] = [];
     buffer.onWriteError = (err) => errors.push(isStoreUnavailable(err));
     const committed: number[] = [];
@@ -145,18 +145,28 @@ describe('learning buffer: published learning held per partition, then written',
     store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
     await new Promise((r) => setTimeout(r, 60));
     expect(errors).toEqual([true]);
-    expect(committed).toEqual([]);
-    // The next chunk still decides on the held profile, and its commit waits too.
+    expect(buffer.failed(P)).toBe(true);
+    expect(buffer.held(P)).toBe(0);
+    // A chunk of the read before the failure: nothing of it is held, written or committed.
+    const before = buffer.generation(P);
     await published(buffer, ['a'], 6, committed);
-    expect(buffer.held(P)).toBe(1);
-    expect(store.loads).toEqual([['a']]);
+    expect(buffer.held(P)).toBe(0);
     store.fail = null;
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(store.writes).toEqual([]);
+    expect(committed).toEqual([]);
+    // The runner seeks the partition to its last commit: its chunks are learned and committed again.
+    buffer.readAgain(P);
+    expect(buffer.failed(P)).toBe(false);
+    buffer.whenStored(P, () => committed.push(-1), before);
+    await published(buffer, ['a'], 5, committed);
+    await published(buffer, ['a'], 6, committed);
+    await new Promise((r) => setTimeout(r, 60));
     expect(committed).toEqual([5, 6]);
     expect(await store.load(['a'], P)).toEqual(new Map([['a', { profile: expect.objectContaining({ events: 2 }), watermark: '6' }]]));
   });
 
-  it("a chunk's own write that fails keeps the learning held too; any other store error commits without it (it would fail again on every retry)", async () => {
+  it("a chunk's own write that fails fails the partition too; any other store error commits without it (it would fail again on every try)", async () => {
     const store = new CountingStore();
     const buffer = new LearningBuffer(store, { intervalMs: 0 });
     const errors: boolean[] = [];
@@ -164,11 +174,14 @@ describe('learning buffer: published learning held per partition, then written',
     const committed: number[] = [];
     store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
     await published(buffer, ['a'], 1, committed);
-    expect(buffer.held(P)).toBe(1);
+    expect(buffer.failed(P)).toBe(true);
     expect(committed).toEqual([]);
+    buffer.readAgain(P);
     store.fail = new WardenError('WARDEN_STORE_SCRIPT', 'script refused', { retriable: false });
+    await published(buffer, ['a'], 1, committed);
     await published(buffer, ['a'], 2, committed);
-    expect(errors).toEqual([true, false]);
+    expect(errors).toEqual([true, false, false]);
+    expect(buffer.failed(P)).toBe(false);
     expect(buffer.held(P)).toBe(0);
     expect(committed).toEqual([1, 2]);
   });
@@ -199,7 +212,7 @@ describe('learning buffer: published learning held per partition, then written',
     const buffer = new LearningBuffer(store, { intervalMs: 60_000 });
     const committed: number[] = [];
     await published(buffer, ['a'], 1, committed);
-    const generation = buffer.generation;
+    const generation = buffer.generation(P);
     const loaded = await buffer.load(['b'], P);
     // The group rebalances while the chunk of 'b' is being decided.
     buffer.reset();
@@ -248,49 +261,93 @@ describe('learning buffer: published learning held per partition, then written',
     expect(seen[0]).toMatchObject({ offset: '2', profile: { events: 2 } });
   });
 
-  it('decides and stores exactly what writing after every batch does (simulated fleet, each class keyed to one of three partitions)', async () => {
+  describe('over a simulated fleet, each class keyed to one of three partitions', () => {
     const sim = simulate({ seed: 4, days: 5, fleet: 16 });
     const records = sim.identities.map((i) => ({ id: i.id, owner: i.owner, class: i.kind, environment: i.env, tokens: [i.tokenId] }));
-    const events = sim.events.slice(0, 6000);
     // Keyed over three partitions, each class to one: a peer group that spans partitions is
     // merged by the store on write (ProfileUpdate.replay, the test above), and a partition sees
     // another's learning of it once written, so decisions could then differ by timing.
     const kinds = [...new Set(sim.identities.map((i) => i.kind))];
-    const partitionOf = new Map(sim.identities.map((i) => [i.id, `audit:${kinds.indexOf(i.kind) % 3}`]));
-    async function run(intervalMs: number): Promise<{ decisions: Decision[]; stored: Map<string, unknown>; writes: number }> {
-      const store = new CountingStore();
+    const streams = new Map<string, WardenEvent[]>();
+    for (const e of sim.events.slice(0, 6000)) {
+      const p = `audit:${kinds.indexOf(sim.identities.find((i) => i.id === e.identity.id)?.kind ?? kinds[0]!) % 3}`;
+      streams.set(p, [...(streams.get(p) ?? []), e]);
+    }
+
+    /** A store whose chosen writes are applied and then refused, as a WAIT no replica answers. */
+    class RefusingStore extends CountingStore {
+      refused = 0;
+      constructor(private readonly refuse: (write: number) => boolean) {
+        super();
+      }
+      override async apply(updates: readonly ProfileUpdate[], partition: string | null) {
+        await super.apply(updates, partition);
+        if (this.refuse(this.writes.length)) {
+          this.refused++;
+          throw new WardenError('WARDEN_STORE_UNAVAILABLE', '0 of 1 replicas acknowledged the write', { retriable: true });
+        }
+      }
+    }
+
+    /**
+     * Each partition read in chunks of 13, the partitions in turn, as the runner does: a partition
+     * whose held learning was dropped is read again from its last commit.
+     */
+    async function run(intervalMs: number, refuse: (write: number) => boolean = () => false) {
+      const store = new RefusingStore(refuse);
       const c = clock();
       const buffer = new LearningBuffer(store, { intervalMs, now: c.now });
       const decider = createDecider({ config, resolver: createInventoryResolver(records as never, config), policy: createEmptyPolicy(), store: buffer });
       const decisions: Decision[] = [];
-      const offsets = new Map<string, number>();
-      for (let i = 0; i < events.length; i += 40) {
-        const byPartition = new Map<string, WardenEvent[]>();
-        for (const e of events.slice(i, i + 40)) {
-          const p = partitionOf.get(e.identity.id) ?? 'audit:0';
-          byPartition.set(p, [...(byPartition.get(p) ?? []), e]);
-        }
-        for (const [p, batch] of byPartition) {
-          const first = offsets.get(p) ?? 0;
-          offsets.set(p, first + batch.length);
-          const position = { partition: p, offsets: batch.map((_, k) => String(first + k)) };
-          const decided = await decider.decide(batch, position);
+      const position = new Map<string, number>();
+      const committed = new Map<string, number>();
+      const readAgain = (p: string): void => {
+        buffer.readAgain(p);
+        position.set(p, committed.get(p) ?? 0);
+      };
+      for (let round = 0; round < 10_000; round++) {
+        let read = false;
+        for (const [p, events] of streams) {
+          if (buffer.failed(p)) readAgain(p);
+          const first = position.get(p) ?? 0;
+          const batch = events.slice(first, first + 13);
+          if (batch.length === 0) continue;
+          read = true;
+          position.set(p, first + batch.length);
+          const offsets = batch.map((_, k) => String(first + k));
+          const generation = buffer.generation(p);
+          const decided = await decider.decide(batch, { partition: p, offsets });
           decisions.push(...decided.decisions);
-          await buffer.apply(decided.updates, p, position.offsets[position.offsets.length - 1]);
+          await buffer.apply(decided.updates, p, offsets[offsets.length - 1]);
+          buffer.whenStored(p, () => committed.set(p, first + batch.length), generation);
         }
         c.advance(30);
+        if (read) continue;
+        await buffer.flush();
+        if (![...streams.keys()].some((p) => buffer.failed(p))) break;
       }
-      await buffer.flush();
+      for (const [p, events] of streams) expect(committed.get(p)).toBe(events.length);
       const ids = [...new Set([...store.writes.flatMap((w) => w.identities)])].sort();
       const stored = new Map<string, unknown>();
       for (const id of ids) stored.set(id, await store.get(id));
-      return { decisions, stored, writes: store.writes.length };
+      return { decisions, stored, writes: store.writes.length, refused: store.refused };
     }
-    const each = await run(0);
-    const held = await run(250);
-    expect(held.writes).toBeLessThan(each.writes / 4);
-    expect(held.decisions).toEqual(each.decisions);
-    expect([...held.stored.keys()]).toEqual([...each.stored.keys()]);
-    expect(held.stored).toEqual(each.stored);
+
+    it('decides and stores exactly what writing after every batch does', async () => {
+      const each = await run(0);
+      const held = await run(250);
+      expect(held.writes).toBeLessThan(each.writes / 4);
+      expect(held.decisions).toEqual(each.decisions);
+      expect([...held.stored.keys()]).toEqual([...each.stored.keys()]);
+      expect(held.stored).toEqual(each.stored);
+    });
+
+    it('stores the same when writes are applied and then refused (a WAIT no replica answered): the partition is read again, nothing is learned twice', async () => {
+      const each = await run(0);
+      const refused = await run(250, (write) => write % 3 === 1 && write < 60);
+      expect(refused.refused).toBeGreaterThan(5);
+      expect([...refused.stored.keys()]).toEqual([...each.stored.keys()]);
+      expect(refused.stored).toEqual(each.stored);
+    });
   });
 });
