@@ -278,8 +278,9 @@ const stageLines: string[] = [];
 /** Mean time per batch in each stage of `warden run`, from its /metrics (all members). */
 async function stageSummary(urls: string[]): Promise<string> {
   const sums = new Map<string, { sum: number; count: number }>();
-  for (const url of urls) {
-    const text = await (await fetch(`${url}/metrics`)).text();
+  // One scrape per member: prom-client starts its event loop delay histogram over at each.
+  const texts = await Promise.all(urls.map(async (url) => (await fetch(`${url}/metrics`)).text()));
+  for (const text of texts) {
     for (const m of text.matchAll(/^warden_batch_duration_seconds_(sum|count)\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) {
       const entry = sums.get(m[2]!) ?? { sum: 0, count: 0 };
       if (m[1] === 'sum') entry.sum += Number(m[3]);
@@ -288,7 +289,30 @@ async function stageSummary(urls: string[]): Promise<string> {
     }
   }
   const parts = [...sums].map(([stage, { sum, count }]) => `${stage} ${fmt((1000 * sum) / Math.max(count, 1), 2)} ms`);
-  return `${fmt(sums.get('total')?.count ?? 0)} batches, mean per batch: ${parts.join(', ')}`;
+  return `${fmt(sums.get('total')?.count ?? 0)} batches, mean per batch: ${parts.join(', ')}\n${texts.map(pauses).join('\n')}`;
+}
+
+/**
+ * What held the event loop of `warden run` (its /metrics, prom-client's default metrics since the
+ * last scrape): event loop delay p99 and max, and GC pauses by kind (count, total, longest bucket).
+ */
+function pauses(text: string): string {
+  const gauge = (name: string): number => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const gc = new Map<string, { count: number; sum: number; over: string }>();
+  for (const m of text.matchAll(/^warden_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)$/gm)) {
+    const entry = gc.get(m[2]!) ?? { count: 0, sum: 0, over: '' };
+    if (m[1] === 'sum') entry.sum = Number(m[3]);
+    else entry.count = Number(m[3]);
+    gc.set(m[2]!, entry);
+  }
+  // The smallest bucket holding every pause of a kind bounds its longest pause.
+  for (const [kind, entry] of gc) {
+    const buckets = [...text.matchAll(new RegExp(`^warden_nodejs_gc_duration_seconds_bucket\\{le="([\\d.e+-]+)",kind="${kind}"\\} (\\d+)$`, 'gm'))];
+    const all = buckets.find((b) => Number(b[2]) === entry.count);
+    entry.over = all ? `≤ ${fmt(Number(all[1]) * 1000)} ms` : '> 10 s';
+  }
+  const gcText = [...gc].filter(([, e]) => e.count > 0).map(([kind, e]) => `${kind} ${fmt(e.count)} (${fmt(e.sum * 1000)} ms, each ${e.over})`).join(', ');
+  return `    event loop delay p99 ${fmt(gauge('warden_nodejs_eventloop_lag_p99_seconds'), 1)} ms, max ${fmt(gauge('warden_nodejs_eventloop_lag_max_seconds'), 1)} ms; GC ${gcText}`;
 }
 
 async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize>> {
