@@ -294,7 +294,7 @@ async function stageSummary(urls: string[]): Promise<string> {
 
 /**
  * What held the event loop of `warden run` (its /metrics, prom-client's default metrics since the
- * last scrape): event loop delay p99 and max, and GC pauses by kind (count, total, longest bucket).
+ * last scrape): the interval between ticks of a 10 ms timer, p99 and max, and GC pauses by kind (count, total, longest bucket).
  */
 function pauses(text: string): string {
   const gauge = (name: string): number => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
@@ -312,7 +312,7 @@ function pauses(text: string): string {
     entry.over = all ? `≤ ${fmt(Number(all[1]) * 1000)} ms` : '> 10 s';
   }
   const gcText = [...gc].filter(([, e]) => e.count > 0).map(([kind, e]) => `${kind} ${fmt(e.count)} (${fmt(e.sum * 1000)} ms, each ${e.over})`).join(', ');
-  return `    event loop delay p99 ${fmt(gauge('warden_nodejs_eventloop_lag_p99_seconds'), 1)} ms, max ${fmt(gauge('warden_nodejs_eventloop_lag_max_seconds'), 1)} ms; GC ${gcText}`;
+  return `    event loop: a 10 ms timer ticked after p99 ${fmt(gauge('warden_nodejs_eventloop_lag_p99_seconds'), 1)} ms, max ${fmt(gauge('warden_nodejs_eventloop_lag_max_seconds'), 1)} ms; GC ${gcText}`;
 }
 
 async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize>> {
