@@ -22,6 +22,10 @@ import { readFileSync } from 'node:fs';
 import type { IdentityProfile } from '../../src/baseline/profile.js';
 import { ALLOW_BATCH_RECORD } from '../../src/decisions/allow-batch.js';
 import { decisionEntriesOf, recordHeaderOf } from '../../src/decisions/topic-records.js';
+import { MemoryBaselineStore } from '../../src/baseline/store-memory.js';
+import type { ProfileUpdate } from '../../src/baseline/store.js';
+import { WardenError } from '../../src/errors.js';
+import { LearningBuffer } from '../../src/pipeline/learning-buffer.js';
 
 const jsonNormalizer: RecordNormalizer = (record, origin) => {
   try {
@@ -172,6 +176,79 @@ describe('pipeline runner on the real broker', () => {
     const ends = await admin.fetchTopicOffsets(setup.topics.input);
     for (const p of offsets[0]?.partitions ?? []) {
       expect(p.offset).toBe(ends.find((e) => e.partition === p.partition)?.high);
+    }
+    await drop();
+  });
+
+  it('held learning whose write was applied and refused is read again from the last commit (a seek): every event learned once, everything committed', async () => {
+    const setup = wardenSetup();
+    const config = parseConfig(readFileSync(setup.configFile, 'utf8'), setup.configFile);
+    const drop = await createTopics(admin, Object.values(setup.topics), 2);
+    // Writes 2 to 4 are applied and then refused, as a WAIT no replica answers (redis.replicaAcks).
+    let writes = 0;
+    const inner = new MemoryBaselineStore({ copies: true });
+    const store = {
+      load: (ids: readonly string[], partition: string | null) => inner.load(ids, partition),
+      async apply(updates: readonly ProfileUpdate[], partition: string | null) {
+        await inner.apply(updates, partition);
+        writes++;
+        if (writes >= 2 && writes <= 4) throw new WardenError('WARDEN_STORE_UNAVAILABLE', '0 of 1 replicas acknowledged the write', { retriable: true });
+      },
+    };
+    const learning = new LearningBuffer(store, { intervalMs: 100 });
+    // A profile is the list of event ids it learned; an event at or below the watermark teaches nothing.
+    const decider: WardenStages['decider'] = {
+      async decide(events, position) {
+        const partition = position?.partition ?? null;
+        const loaded = await learning.load([...new Set(events.map((e) => e.identity.id))], partition);
+        const profiles = new Map<string, IdentityProfile & { learned: string[] }>();
+        const last = new Map<string, string>();
+        events.forEach((e, i) => {
+          const id = e.identity.id;
+          const offset = position!.offsets[i]!;
+          const held = loaded.get(id);
+          const p = profiles.get(id) ?? ((held?.profile as (IdentityProfile & { learned: string[] }) | null) ?? ({ identity: id, events: 0, learned: [] } as unknown as IdentityProfile & { learned: string[] }));
+          profiles.set(id, p);
+          if (held?.watermark != null && BigInt(offset) <= BigInt(held.watermark)) return;
+          p.learned.push(e.id);
+          last.set(id, offset);
+        });
+        return { decisions: decideStandIn([...events]), updates: [...last].map(([identity, offset]) => ({ identity, profile: profiles.get(identity)!, offset })) };
+      },
+    };
+    const s: WardenStages = { normalizers: new Map([[setup.topics.input, jsonNormalizer]]), decider, store: learning, storeHealthy: async () => true, close: async () => undefined };
+    const app = await startWardenApp(config, silentLogger, s);
+    const events = Array.from({ length: 300 }, (_, i) => ({ id: `e${i}`, time: new Date(Date.UTC(2026, 10, 20, 10, 0, i)).toISOString(), identity: { id: `svc-${i % 6}` }, action: 's3:GetObject' }));
+    const producer = kafka.producer();
+    const decided = new Map<string, number>();
+    const watcher = kafka.consumer({ groupId: `${setup.groupId}-watch` });
+    try {
+      await producer.connect();
+      await watcher.connect();
+      await watcher.subscribe({ topics: [setup.topics.decisions], fromBeginning: true });
+      await watcher.run({ eachMessage: async ({ message }) => void (decisionEntriesOf(message.value, message.headers) ?? []).forEach((e) => decided.set(e.record.eventId as string, (decided.get(e.record.eventId as string) ?? 0) + 1)) });
+      // In three rounds, so that there are several held writes to refuse.
+      for (let round = 0; round < 3; round++) {
+        const part = events.slice(round * 100, round * 100 + 100);
+        await producer.send({ topic: setup.topics.input, messages: part.map((v) => ({ key: v.identity.id, value: JSON.stringify(v) })) });
+        await eventually(() => part.every((e) => decided.has(e.id)), 60_000, `round ${round + 1} decided`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await eventually(async () => {
+        const offsets = await admin.fetchOffsets({ groupId: setup.groupId, topics: [setup.topics.input] });
+        const ends = await admin.fetchTopicOffsets(setup.topics.input);
+        return (offsets[0]?.partitions ?? []).every((p) => p.offset === ends.find((e) => e.partition === p.partition)?.high);
+      }, 30_000, 'everything committed');
+      expect(writes).toBeGreaterThan(4);
+      // Read again: some decisions were published twice, with the same ids.
+      expect([...decided.values()].some((n) => n > 1)).toBe(true);
+      for (let i = 0; i < 6; i++) {
+        const learned = ((await inner.get(`svc-${i}`)) as unknown as { learned: string[] }).learned;
+        expect(learned, `svc-${i}`).toEqual(events.filter((e) => e.identity.id === `svc-${i}`).map((e) => e.id));
+      }
+    } finally {
+      await Promise.all([watcher.disconnect(), producer.disconnect()]);
+      await app.stop();
     }
     await drop();
   });
