@@ -130,9 +130,12 @@ export class LearningBuffer {
     return this.parts.get(partition)?.failed === true;
   }
 
-  /** Profiles held for the partition (tests, metrics). */
-  held(partition: string): number {
-    return this.parts.get(partition)?.held.size ?? 0;
+  /** Profiles held for the partition (tests), or for every partition. */
+  held(partition?: string): number {
+    if (partition !== undefined) return this.parts.get(partition)?.held.size ?? 0;
+    let n = 0;
+    for (const part of this.parts.values()) n += part.held.size;
+    return n;
   }
 
   /** The decider's load: the partition's held profiles as they are, the rest from the store. */

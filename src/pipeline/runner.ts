@@ -118,7 +118,11 @@ export class DecisionPipeline {
         // With a batch of the partition in hand, that batch reads it again at its next chunk.
         if (!this.inHandPartitions.has(partition)) this.readAgain(partition);
       };
-      this.learning.timerWrite = (write) => this.clock.time('learn', write);
+      const learning = this.learning;
+      this.learning.timerWrite = async (write) => {
+        await this.clock.time('learn', write);
+        deps.metrics.learningHeld.set(learning.held());
+      };
     }
     this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode, ...(this.learning ? { learning: this.learning } : {}) });
     this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
@@ -342,8 +346,10 @@ export class DecisionPipeline {
         this.readFrom.set(key, next);
         this.commits.done(topic, partition, next);
       };
-      if (this.learning) this.learning.whenStored(key, commit, generation);
-      else commit();
+      if (this.learning) {
+        this.learning.whenStored(key, commit, generation);
+        this.deps.metrics.learningHeld.set(this.learning.held());
+      } else commit();
       this.watchdog?.batchCompleted();
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();
@@ -363,6 +369,7 @@ export class DecisionPipeline {
     const partition = Number(key.slice(at + 1));
     this.learning?.readAgain(key);
     if (from === undefined) return;
+    this.deps.metrics.learningReadAgain.inc();
     try {
       this.consumer.seek({ topic, partition, offset: from });
       this.log.info({ topic, partition, offset: from }, 'reading the partition again from its last commit: its held learning was not stored');

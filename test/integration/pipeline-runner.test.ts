@@ -242,6 +242,9 @@ describe('pipeline runner on the real broker', () => {
       expect(writes).toBeGreaterThan(4);
       // Read again: some decisions were published twice, with the same ids.
       expect([...decided.values()].some((n) => n > 1)).toBe(true);
+      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      expect(Number(/^warden_learning_read_again_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+      expect(metrics).toMatch(/^warden_learning_held_profiles \d+$/m);
       for (let i = 0; i < 6; i++) {
         const learned = ((await inner.get(`svc-${i}`)) as unknown as { learned: string[] }).learned;
         expect(learned, `svc-${i}`).toEqual(events.filter((e) => e.identity.id === `svc-${i}`).map((e) => e.id));
