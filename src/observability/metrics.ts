@@ -18,8 +18,11 @@ export interface PipelineMetrics {
   storeErrors: Counter<'kind'>;
   consumerCrashes: Counter<'restart'>;
   consumerRestarts: Counter<'reason'>;
-  /** Profiles whose published learning is held in memory, not yet written (`pipeline.storeIntervalMs`). */
-  learningHeld: Gauge;
+  /**
+   * `warden_learning_held_profiles`, read at each scrape: profiles whose published learning is held
+   * in memory, not yet written (`pipeline.storeIntervalMs`). The runner sets `count`.
+   */
+  learningHeld: { count: () => number };
   /** Partitions read again from their last commit because their held learning could not be written. */
   learningReadAgain: Counter;
   degraded: Gauge;
@@ -32,6 +35,15 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'warden_' });
   const registers = [registry];
+  const learningHeld = { count: (): number => 0 };
+  new Gauge({
+    name: 'warden_learning_held_profiles',
+    help: 'Profiles whose published learning is held in memory and not yet written to the baseline store (pipeline.storeIntervalMs)',
+    registers,
+    collect() {
+      this.set(learningHeld.count());
+    },
+  });
   return {
     registry,
     eventsIn: new Counter({ name: 'warden_events_in_total', help: 'Audit events normalized, by input topic and source format', labelNames: ['topic', 'format'], registers }),
@@ -55,7 +67,7 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
     storeErrors: new Counter({ name: 'warden_store_errors_total', help: 'Baseline store errors', labelNames: ['kind'], registers }),
     consumerCrashes: new Counter({ name: 'warden_consumer_crashes_total', help: 'Consumer crashes, by whether the consumer restarted itself', labelNames: ['restart'], registers }),
     consumerRestarts: new Counter({ name: 'warden_consumer_restarts_total', help: 'Consumer restarts Warden ordered itself, by reason (watchdog: lag grew while no batch completed)', labelNames: ['reason'], registers }),
-    learningHeld: new Gauge({ name: 'warden_learning_held_profiles', help: 'Profiles whose published learning is held in memory and not yet written to the baseline store (pipeline.storeIntervalMs)', registers }),
+    learningHeld,
     learningReadAgain: new Counter({ name: 'warden_learning_read_again_total', help: 'Partitions read again from their last commit because a write of their held learning failed (the store went away, or no replica acknowledged it)', registers }),
     degraded: new Gauge({ name: 'warden_degraded', help: '1 while decisions are made without the baseline store (failMode)', registers }),
     consumerLag: new Gauge({ name: 'warden_consumer_lag_messages', help: 'High watermark minus the last processed offset, per input partition', labelNames: ['topic', 'partition'], registers }),

@@ -258,7 +258,7 @@ export class BatchProcessor {
 }
 
 /** `<topic>:<partition>` split at its last colon (topic names cannot hold one, but be safe). */
-function splitPartition(partition: string): [string, string] {
+export function splitPartition(partition: string): [string, string] {
   const at = partition.lastIndexOf(':');
   return at < 0 ? [partition, '0'] : [partition.slice(0, at), partition.slice(at + 1)];
 }

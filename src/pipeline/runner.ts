@@ -25,7 +25,7 @@ import { causeChain } from '../errors.js';
 import { kafkaRetryOptions, RETRY_POLICIES } from '../retry.js';
 import type { Logger } from '../observability/logger.js';
 import type { PipelineMetrics } from '../observability/metrics.js';
-import { BatchProcessor } from './batch-processor.js';
+import { BatchProcessor, splitPartition } from './batch-processor.js';
 import type { SourceRecord } from './batch-processor.js';
 import { BlockTracker } from './block-tracker.js';
 import { ApprovalOpener } from '../approvals/opener.js';
@@ -118,11 +118,9 @@ export class DecisionPipeline {
         // With a batch of the partition in hand, that batch reads it again at its next chunk.
         if (!this.inHandPartitions.has(partition)) this.readAgain(partition);
       };
+      this.learning.timerWrite = (write) => this.clock.time('learn', write);
       const learning = this.learning;
-      this.learning.timerWrite = async (write) => {
-        await this.clock.time('learn', write);
-        deps.metrics.learningHeld.set(learning.held());
-      };
+      deps.metrics.learningHeld.count = () => learning.held();
     }
     this.processor = new BatchProcessor({ normalizers: deps.normalizers, decider: deps.decider, blocks: this.blocks, approvals, logger: this.log, metrics: deps.metrics, now: this.now, failMode: config.pipeline.failMode, ...(this.learning ? { learning: this.learning } : {}) });
     this.publisher = new DecisionPublisher({ signer: deps.signer, topics: config.kafka.topics, allow: config.decisions.allow, maxProduceBytes: config.pipeline.maxProduceBytes, metrics: deps.metrics });
@@ -346,10 +344,8 @@ export class DecisionPipeline {
         this.readFrom.set(key, next);
         this.commits.done(topic, partition, next);
       };
-      if (this.learning) {
-        this.learning.whenStored(key, commit, generation);
-        this.deps.metrics.learningHeld.set(this.learning.held());
-      } else commit();
+      if (this.learning) this.learning.whenStored(key, commit, generation);
+      else commit();
       this.watchdog?.batchCompleted();
       this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
       await heartbeat();
@@ -364,9 +360,8 @@ export class DecisionPipeline {
    */
   private readAgain(key: string): void {
     const from = this.readFrom.get(key);
-    const at = key.lastIndexOf(':');
-    const topic = key.slice(0, at);
-    const partition = Number(key.slice(at + 1));
+    const [topic, part] = splitPartition(key);
+    const partition = Number(part);
     this.learning?.readAgain(key);
     if (from === undefined) return;
     this.deps.metrics.learningReadAgain.inc();

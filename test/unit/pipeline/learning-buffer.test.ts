@@ -59,6 +59,15 @@ async function published(buffer: LearningBuffer, ids: string[], offset: number, 
   buffer.whenStored(P, () => committed.push(offset));
 }
 
+/** A buffer over a counting store, with the failed writes it reports (store went away or not) and a list for commits. */
+function watched(intervalMs: number) {
+  const store = new CountingStore();
+  const buffer = new LearningBuffer(store, { intervalMs });
+  const errors: boolean[] = [];
+  buffer.onWriteError = (err) => errors.push(isStoreUnavailable(err));
+  return { store, buffer, errors, committed: [] as number[] };
+}
+
 describe('learning buffer: published learning held per partition, then written', () => {
   it('serves held profiles to the next chunk without the store and writes them once the oldest is due', async () => {
     const store = new CountingStore();
@@ -136,11 +145,7 @@ describe('learning buffer: published learning held per partition, then written',
   });
 
   it('a write that fails because the store went away drops the held learning and its commits; read again from the last commit, the partition learns it then', async () => {
-    const store = new CountingStore();
-    const buffer = new LearningBuffer(store, { intervalMs: 20 });
-    const errors: boolean[] = [];
-    buffer.onWriteError = (err) => errors.push(isStoreUnavailable(err));
-    const committed: number[] = [];
+    const { store, buffer, errors, committed } = watched(20);
     await published(buffer, ['a'], 5, committed);
     store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
     await new Promise((r) => setTimeout(r, 60));
@@ -167,11 +172,7 @@ describe('learning buffer: published learning held per partition, then written',
   });
 
   it("a chunk's own write that fails fails the partition too; any other store error commits without it (it would fail again on every try)", async () => {
-    const store = new CountingStore();
-    const buffer = new LearningBuffer(store, { intervalMs: 0 });
-    const errors: boolean[] = [];
-    buffer.onWriteError = (err) => errors.push(isStoreUnavailable(err));
-    const committed: number[] = [];
+    const { store, buffer, errors, committed } = watched(0);
     store.fail = new WardenError('WARDEN_STORE_UNAVAILABLE', 'redis went away', { retriable: true });
     await published(buffer, ['a'], 1, committed);
     expect(buffer.failed(P)).toBe(true);
