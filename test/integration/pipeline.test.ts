@@ -21,7 +21,7 @@ import { decisionEntriesOf, recordHeaderOf } from '../../src/decisions/topic-rec
 import { RedisBaselineStore } from '../../src/baseline/store-redis.js';
 import { groupLag } from '../../src/pipeline/consumer-watchdog.js';
 import { brokerRestartable, createTopics, deleteKeys, eventually, redisUrl, testKafka, uniqueName } from './helpers/services.js';
-import { exitWithin, startWarden, wardenSetup } from './helpers/warden-process.js';
+import { exitWithin, httpUrl, startWarden, wardenSetup } from './helpers/warden-process.js';
 import type { RunningWarden, WardenTestSetup } from './helpers/warden-process.js';
 import { startOwnRedis } from './helpers/own-redis.js';
 
@@ -237,7 +237,8 @@ describe('warden run on the real broker and Redis', () => {
     await eventually(() => events.slice(800, 1200).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions during the outage');
     expect(events.slice(800, 1200).every((e) => log.byEvent.get(e.id)?.degraded === true)).toBe(true);
     await own.start();
-    await new Promise((r) => setTimeout(r, 3000));
+    // Ready again once its store answers (/readyz pings it): the next batch then tries the store first.
+    await eventually(async () => (await fetch(`${httpUrl(w)}/readyz`).catch(() => null))?.status === 200, 30_000, 'the store reachable again');
     await produce(setup, eventValues(events.slice(1200, 1600)), eventKeys(events.slice(1200, 1600)));
     await eventually(() => events.slice(1200, 1600).every((e) => log.byEvent.has(e.id)), 90_000, 'decisions after the outage');
     expect(log.byEvent.get(events[1599]!.id)?.degraded).toBeUndefined();

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { parseConfig } from '../../src/config/load.js';
 import { createTopics, deleteKeys, eventually, redisUrl, testKafka } from './helpers/services.js';
-import { startWarden } from './helpers/warden-process.js';
+import { httpUrl, startWarden } from './helpers/warden-process.js';
 import { DecisionWatch, assignedPartitions, nativeEvent, setupWithInventory, stopWarden } from './helpers/group-members.js';
 
 const PARTITIONS = 4;
@@ -108,7 +108,7 @@ describe('recovery from a killed instance and from a stuck consumer', () => {
       return ends.reduce((sum, e) => sum + Number(e.high) - Math.max(0, Number(committed.find((c) => c.partition === e.partition)?.offset ?? 0)), 0);
     };
     const restarts = async (): Promise<number> => {
-      const url = /"url":"(http[^"]+)".*warden listening/.exec(w.logs.join('\n'))?.[1];
+      const url = httpUrl(w);
       if (!url) return 0;
       const text = await (await fetch(`${url}/metrics`)).text();
       return Number(/warden_consumer_restarts_total\{reason="watchdog"\} (\d+)/.exec(text)?.[1] ?? 0);

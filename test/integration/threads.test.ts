@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { RedisBaselineStore } from '../../src/baseline/store-redis.js';
 import { createRedisClient } from '../../src/pipeline/redis-connection.js';
 import { createTopics, eventually, testKafka } from './helpers/services.js';
-import { startWarden } from './helpers/warden-process.js';
+import { httpUrl, startWarden } from './helpers/warden-process.js';
 import type { RunningWarden, WardenTestSetup } from './helpers/warden-process.js';
 import { DecisionWatch, nativeEvent, setupWithInventory, stopWarden } from './helpers/group-members.js';
 
@@ -89,7 +89,7 @@ describe('pipeline.threads: 2', () => {
     await eventually(() => watch.decided(ids), 90_000, 'every event decided');
     for (const id of ids) expect(watch.decisionIds.get(id)?.size, id).toBe(1);
 
-    const url = /"url":"(http[^"]+)"/.exec(w.logs.find((l) => l.includes('warden listening')) ?? '')?.[1];
+    const url = httpUrl(w);
     expect(url).toBeDefined();
     // The host's /metrics adds up the threads: every event counted once, whichever thread decided it.
     await eventually(async () => metric(await (await fetch(`${url}/metrics`)).text(), 'warden_decisions_total') >= count, 30_000, 'metrics to count every decision');

@@ -72,6 +72,11 @@ export interface RunningWarden {
   joined: Promise<void>;
 }
 
+/** The URL of the instance's HTTP endpoints (/metrics, /readyz), once its log has said it. */
+export function httpUrl(w: RunningWarden): string | undefined {
+  return /"url":"(http[^"]+)"/.exec(w.logs.find((l) => l.includes('warden listening')) ?? '')?.[1];
+}
+
 export function startWarden(setup: WardenTestSetup, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): RunningWarden {
   const child = spawn(process.execPath, ['bin/warden.js', 'run', '--config', setup.configFile, ...extraArgs], {
     env: { ...process.env, WARDEN_KAFKA_BROKERS: '', WARDEN_REDIS_URL: '', ...env },
