@@ -22,7 +22,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/load.js';
-import { loadPolicyDir } from '../src/config/policy-dir.js';
+import { loadPolicyDir } from '../src/policy/files.js';
 import type { Decision } from '../src/decisions/decision.js';
 import { MemoryBaselineStore } from '../src/baseline/store-memory.js';
 import { compileInventory } from '../src/identity/inventory.js';

@@ -53,7 +53,7 @@ export type { Decider, DeciderDeps, DecidedBatch, BatchPosition, DecideOptions }
 export type { BaselineStore } from './baseline/store.js';
 export { MemoryBaselineStore } from './baseline/store-memory.js';
 export { ReadOnlyBaselineStore } from './baseline/store-readonly.js';
-export { loadPolicyDir, loadPolicyFiles } from './config/policy-dir.js';
+export { loadPolicyDir, loadPolicyFiles } from './policy/files.js';
 export { PolicyReloader } from './pipeline/policy-reloader.js';
 export { createNormalizer, formatNames, FORMATS, REJECT_REASONS, DEFAULT_PRIVILEGED_ACTIONS, wardenEventSchema } from './events/index.js';
 export type { Normalizer, NormalizerOptions, NormalizeResult, Reject, RejectReason, RecordOrigin } from './events/index.js';

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { WardenError, WardenValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
-import { deepFreeze, parseYamlSource, zodIssues } from './yaml-source.js';
+import { deepFreeze, parseYamlSource, zodIssues } from '../common/yaml-source.js';
 import { wardenConfigSchema } from './schema.js';
 import { resolveSigmaDirs } from './sections/sigma.js';
 import type { WardenConfig } from './schema.js';

@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import { WardenError } from '../errors.js';
-import { loadYaml } from '../config/yaml-source.js';
+import { loadYaml } from '../common/yaml-source.js';
 import type { GatewayConfig } from '../config/sections/gateway.js';
 
 export interface CallerIdentity {

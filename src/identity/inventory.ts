@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { WardenValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
-import { deepFreeze, locate, parseYamlSource, zodIssues } from '../config/yaml-source.js';
-import { globToRegExp, isGlob } from '../config/glob.js';
+import { deepFreeze, locate, parseYamlSource, zodIssues } from '../common/yaml-source.js';
+import { globToRegExp, isGlob } from '../common/glob.js';
 import type { IdentityRecord } from './types.js';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');

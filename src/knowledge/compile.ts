@@ -1,5 +1,5 @@
 /** Pure entry point: pack files as (name, text) pairs in, a pack out. */
-import { parseEachFile } from '../config/yaml-source.js';
+import { parseEachFile } from '../common/yaml-source.js';
 import { buildKnowledgePack, packVersion } from './pack.js';
 import type { CompiledKnowledgePack } from './pack.js';
 import { KNOWLEDGE_CODE, parseKnowledgeFile } from './parse.js';

@@ -9,7 +9,7 @@
  * at the given path). See docs/detections.md.
  */
 import type { WardenEvent } from '../events/event.js';
-import { globToRegExp, isGlob } from '../config/glob.js';
+import { globToRegExp, isGlob } from '../common/glob.js';
 import { compilePath, someLeaf } from './paths.js';
 import type { PathReader } from './paths.js';
 

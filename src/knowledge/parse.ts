@@ -4,9 +4,9 @@
  */
 import { WardenValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
-import { formatPath, locate, parseYamlSource, zodIssues } from '../config/yaml-source.js';
-import { compilePatterns } from '../config/glob.js';
-import type { PatternList } from '../config/glob.js';
+import { formatPath, locate, parseYamlSource, zodIssues } from '../common/yaml-source.js';
+import { compilePatterns } from '../common/glob.js';
+import type { PatternList } from '../common/glob.js';
 import { compileCondition, describeCondition } from './condition.js';
 import type { Condition } from './condition.js';
 import { knowledgeFileSchema, SOURCES } from './schema.js';

@@ -3,7 +3,7 @@
  * engine, an invalid one is refused and the previous engine keeps deciding. Rate-limit windows of
  * unchanged rules carry over to the new engine.
  */
-import { loadPolicyDir } from '../config/policy-dir.js';
+import { loadPolicyDir } from '../policy/files.js';
 import { createPolicyEngine } from '../policy/engine.js';
 import type { PolicySet } from '../policy/compiled.js';
 import type { PolicyEngine, RuleMode } from '../policy/types.js';

@@ -1,5 +1,5 @@
 /** Compiled policy objects: what the engine evaluates. Built once at load time, immutable. */
-import type { PatternList } from '../config/glob.js';
+import type { PatternList } from '../common/glob.js';
 import type { RuleMode } from './types.js';
 import type { CompiledWindow } from './time-window.js';
 import type { CompiledSource } from './source.js';

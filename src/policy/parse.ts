@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto';
 import { WardenValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
-import { deepFreeze, formatPath, locate, parseYamlSource, zodIssues } from '../config/yaml-source.js';
-import type { YamlSource } from '../config/yaml-source.js';
-import { compilePatterns } from '../config/glob.js';
-import type { PatternList } from '../config/glob.js';
+import { deepFreeze, formatPath, locate, parseYamlSource, zodIssues } from '../common/yaml-source.js';
+import type { YamlSource } from '../common/yaml-source.js';
+import { compilePatterns } from '../common/glob.js';
+import type { PatternList } from '../common/glob.js';
 import { policyFileSchema } from './schema.js';
 import type { ExceptionSpec, RuleSpec, ScopeSpec } from './schema.js';
 import { checkTimezone, compileWindows } from './time-window.js';

@@ -5,8 +5,8 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { WardenEvent } from '../events/event.js';
-import { compilePatterns } from '../config/glob.js';
-import type { PatternList } from '../config/glob.js';
+import { compilePatterns } from '../common/glob.js';
+import type { PatternList } from '../common/glob.js';
 
 export interface SourceSpec {
   cidrs?: string[];

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { WardenValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
-import { formatPath, locate, parseYamlSource, zodIssues } from '../config/yaml-source.js';
+import { formatPath, locate, parseYamlSource, zodIssues } from '../common/yaml-source.js';
 import { compileDetection } from './detection.js';
 import { resolveLogSource } from './logsource.js';
 import { SIGMA_LEVELS } from './types.js';

@@ -6,7 +6,7 @@
  */
 import { WardenValidationError } from '../errors.js';
 import type { ValidationIssue } from '../errors.js';
-import { parseEachFile } from '../config/yaml-source.js';
+import { parseEachFile } from '../common/yaml-source.js';
 import type { WardenEvent } from '../events/event.js';
 import { originalRecordOf } from '../events/original.js';
 import { packVersion } from '../knowledge/pack.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadPolicyDir } from '../../config/policy-dir.js';
+import { loadPolicyDir } from '../../policy/files.js';
 import type { WardenConfig } from '../../config/schema.js';
 import { buildPolicySet } from '../../policy/policy-set.js';
 import { WardenError } from '../../errors.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadPolicyDir } from '../../config/policy-dir.js';
+import { loadPolicyDir } from '../../policy/files.js';
 import { WardenError } from '../../errors.js';
 import type { Verdict } from '../../decisions/decision.js';
 import type { WardenEvent } from '../../events/event.js';

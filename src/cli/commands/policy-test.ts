@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { isPolicyTestFile, listPolicyFiles, loadPolicyDir, readPolicyText } from '../../config/policy-dir.js';
+import { isPolicyTestFile, listPolicyFiles, loadPolicyDir, readPolicyText } from '../../policy/files.js';
 import { MemoryBaselineStore } from '../../baseline/store-memory.js';
 import { parsePolicyTestFile } from '../../policy/testing/test-file.js';
 import { allRuleKeys, runSuite } from '../../policy/testing/run.js';

@@ -1,6 +1,6 @@
 /** `warden policy …`: validate, test and diff policies as code. */
 import type { Command } from 'commander';
-import { listPolicyFiles, isPolicyTestFile, loadPolicyFiles, readPolicyText } from '../../config/policy-dir.js';
+import { listPolicyFiles, isPolicyTestFile, loadPolicyFiles, readPolicyText } from '../../policy/files.js';
 import { WardenValidationError } from '../../errors.js';
 import type { ValidationIssue } from '../../errors.js';
 import { parsePolicyTestFile } from '../../policy/testing/test-file.js';

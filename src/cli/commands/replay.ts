@@ -12,7 +12,7 @@ import type { ReplaySummary } from '../../pipeline/replay.js';
 import { readJsonLines } from '../ndjson.js';
 import { loadInventory } from '../../identity/load.js';
 import { createIdentityResolver } from '../../identity/resolver.js';
-import { loadPolicyDir } from '../../config/policy-dir.js';
+import { loadPolicyDir } from '../../policy/files.js';
 import { buildPolicySet } from '../../policy/policy-set.js';
 import { createPolicyEngine } from '../../policy/engine.js';
 import { ForcedFormatCheck, readEvents } from '../../pipeline/read-events.js';

@@ -1,7 +1,7 @@
 /** Reads a policy folder as it was at a git ref (`git ls-tree` + `git show ref:path`). */
 import { execFileSync } from 'node:child_process';
 import { WardenError } from '../../errors.js';
-import { isPolicyFile, parsePolicyTexts } from '../../config/policy-dir.js';
+import { isPolicyFile, parsePolicyTexts } from '../../policy/files.js';
 import type { PolicySet } from '../../policy/compiled.js';
 
 function git(args: string[]): string {

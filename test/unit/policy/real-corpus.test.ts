@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compilePatterns } from '../../../src/config/glob.js';
-import { isPolicyTestFile, listPolicyFiles, loadPolicyDir } from '../../../src/config/policy-dir.js';
+import { compilePatterns } from '../../../src/common/glob.js';
+import { isPolicyTestFile, listPolicyFiles, loadPolicyDir } from '../../../src/policy/files.js';
 import { createNormalizer } from '../../../src/events/index.js';
 import type { WardenEvent } from '../../../src/events/index.js';
 import { canonicalEventName } from '../../../src/events/formats/cloudtrail.js';

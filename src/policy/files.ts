@@ -5,10 +5,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WardenError } from '../errors.js';
-import { parsePolicyFile } from '../policy/parse.js';
-import { parseEachFile } from './yaml-source.js';
-import { buildPolicySet } from '../policy/policy-set.js';
-import type { PolicySet } from '../policy/compiled.js';
+import { parsePolicyFile } from './parse.js';
+import { parseEachFile } from '../common/yaml-source.js';
+import { buildPolicySet } from './policy-set.js';
+import type { PolicySet } from './compiled.js';
 
 export const isPolicyTestFile = (file: string): boolean => /\.test\.ya?ml$/.test(file);
 export const isPolicyFile = (file: string): boolean => /\.ya?ml$/.test(file) && !isPolicyTestFile(file);
