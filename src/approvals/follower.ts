@@ -10,7 +10,7 @@ import type { Kafka } from 'kafkajs';
 import { createVerifier } from '../decisions/signing.js';
 import type { Verifier } from '../decisions/signing.js';
 import { WardenError } from '../errors.js';
-import { BlocksFollower } from '../enforcer/blocks-follower.js';
+import { BlocksFollower } from '../decisions/blocks-follower.js';
 import type { Logger } from '../observability/logger.js';
 import { ApprovalTable } from './grants.js';
 import type { Grant, GrantLookup } from './grants.js';

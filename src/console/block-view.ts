@@ -7,7 +7,7 @@
 import { blockKey, isBlockActive } from '../decisions/block-record.js';
 import type { BlockRecord } from '../decisions/block-record.js';
 import type { Verifier } from '../decisions/signing.js';
-import { decodeBlockMessage, parseBlockMessage } from '../enforcer/block-decoder.js';
+import { decodeBlockMessage, parseBlockMessage } from '../decisions/block-decoder.js';
 
 export interface BlockHistoryEntry {
   key: string;

@@ -21,7 +21,7 @@ import { silentLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import { BlockTable } from './block-table.js';
 import type { ActiveBlock, TableChange } from './block-table.js';
-import { BlocksFollower } from './blocks-follower.js';
+import { BlocksFollower } from '../decisions/blocks-follower.js';
 import { BlockRecordIntake } from './record-intake.js';
 import { ApprovalsFollower } from '../approvals/follower.js';
 import type { Grant } from '../approvals/grants.js';

@@ -6,8 +6,8 @@
  */
 import { blockKey } from '../decisions/block-record.js';
 import type { Verifier } from '../decisions/signing.js';
-import { decodeBlockMessage } from './block-decoder.js';
-import type { DecodeResult } from './block-decoder.js';
+import { decodeBlockMessage } from '../decisions/block-decoder.js';
+import type { DecodeResult } from '../decisions/block-decoder.js';
 import type { BlockTable } from './block-table.js';
 
 export type IntakeResult =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBlockMessage } from '../../../src/enforcer/block-decoder.js';
+import { decodeBlockMessage } from '../../../src/decisions/block-decoder.js';
 import { createSigner, createVerifier, generateKeyPair } from '../../../src/decisions/signing.js';
 import type { BlockRecord } from '../../../src/decisions/block-record.js';
 

@@ -2,10 +2,10 @@
  * Turns one message of the blocks topic into a trusted BlockRecord, or says why it is not one.
  * Nothing reaches the block table without a valid Ed25519 signature from a configured key.
  */
-import { blockKey } from '../decisions/block-record.js';
-import type { BlockRecord } from '../decisions/block-record.js';
-import type { Verifier } from '../decisions/signing.js';
-import { parseRecordMessage } from '../decisions/record-message.js';
+import { blockKey } from './block-record.js';
+import type { BlockRecord } from './block-record.js';
+import type { Verifier } from './signing.js';
+import { parseRecordMessage } from './record-message.js';
 
 export type DecodeResult =
   | { ok: true; record: BlockRecord }
