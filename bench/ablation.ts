@@ -14,7 +14,8 @@ import { compileInventory } from '../src/identity/inventory.js';
 import { createIdentityResolver } from '../src/identity/resolver.js';
 import { runScenario } from '../src/simulator/scenarios.js';
 import type { ScenarioName } from '../src/simulator/scenarios.js';
-import { createEmptyPolicy } from '../test/helpers/decision-context.js';
+import { buildPolicySet } from '../src/policy/policy-set.js';
+import { createPolicyEngine } from '../src/policy/engine.js';
 import { decideSimulation, scoreDecisions } from '../src/eval/run.js';
 import { evaluateDetection } from '../src/eval/evaluate.js';
 import { evaluateLabelled } from '../src/eval/labelled.js';
@@ -69,7 +70,7 @@ async function simulated(scenario: ScenarioName, seeds: number[], config: Warden
   for (const seed of seeds) {
     const sim = runScenario(scenario, { seed, days: 14, fleet: 30 });
     const resolver = createIdentityResolver(compileInventory(sim.inventory), { unknownIdentity: config.identity.unknownIdentity });
-    const decisions = await decideSimulation({ events: sim.events }, config, resolver, createEmptyPolicy(), knowledge);
+    const decisions = await decideSimulation({ events: sim.events }, config, resolver, createPolicyEngine(buildPolicySet([])), knowledge);
     const d = evaluateDetection(sim.labels, scoreDecisions(decisions), true);
     recall.push(d.recallAt5);
     alerted.push(d.benignAlertRate);

@@ -15,7 +15,8 @@ import type { IdentityResolver } from '../src/identity/types.js';
 import { runScenario } from '../src/simulator/scenarios.js';
 import type { ScenarioOutput } from '../src/simulator/scenarios.js';
 import type { EventLabel } from '../src/simulator/generate.js';
-import { createEmptyPolicy, createInventoryResolver } from '../test/helpers/decision-context.js';
+import { buildPolicySet } from '../src/policy/policy-set.js';
+import { createPolicyEngine } from '../src/policy/engine.js';
 import { compareWithReferences, decideSimulation, scoreDecisions } from '../src/eval/run.js';
 import type { DetectionFigures, Scored } from '../src/eval/evaluate.js';
 import { newValueReference, rateReference } from '../src/eval/references.js';
@@ -94,7 +95,7 @@ function normalizeCloudTrail(sim: ScenarioOutput): WardenEvent[] {
 }
 
 async function runOne(run: Run, name: string, sim: ScenarioOutput, events: WardenEvent[], resolver: IdentityResolver): Promise<void> {
-  const decisions = await decideSimulation({ events }, config, resolver, createEmptyPolicy(), knowledge);
+  const decisions = await decideSimulation({ events }, config, resolver, createPolicyEngine(buildPolicySet([])), knowledge);
   if (decisions.length !== events.length) throw new Error(`${name}: ${decisions.length} decisions for ${events.length} events`);
   const cmp = compareWithReferences({ events: sim.events, labels: sim.labels }, decisions, config.baseline.learningDays);
   run.totals.warden.push(cmp.warden);
@@ -146,7 +147,7 @@ function report(title: string, run: Run, perVariant: boolean): void {
 const classic = newRun();
 for (let seed = 1; seed <= classicSeeds; seed++) {
   const sim = runScenario('classic', { seed, days, fleet });
-  await runOne(classic, `classic seed ${seed}`, sim, sim.events, createInventoryResolver(sim.inventory, config));
+  await runOne(classic, `classic seed ${seed}`, sim, sim.events, createIdentityResolver(compileInventory(sim.inventory), { unknownIdentity: config.identity.unknownIdentity }));
 }
 const variedNative = newRun();
 const variedCloudTrail = newRun();

@@ -38,7 +38,8 @@ import { createDecider } from '../src/scoring/decider.js';
 import type { ModelScore, ModelScorer } from '../src/scoring/model-port.js';
 import { SCENARIOS, runScenario } from '../src/simulator/scenarios.js';
 import type { ScenarioName, ScenarioOutput } from '../src/simulator/scenarios.js';
-import { createEmptyPolicy } from '../test/helpers/decision-context.js';
+import { buildPolicySet } from '../src/policy/policy-set.js';
+import { createPolicyEngine } from '../src/policy/engine.js';
 
 const { values } = parseArgs({
   options: {
@@ -100,7 +101,7 @@ function recording(model: RecordableScorer, rec: Recorded): ModelScorer {
 
 async function decide(sim: ScenarioOutput, model: ModelScorer | null): Promise<Decision[]> {
   const resolver = createIdentityResolver(compileInventory(sim.inventory), { unknownIdentity: config.identity.unknownIdentity });
-  const decider = createDecider({ config, resolver, policy: createEmptyPolicy(), store: new MemoryBaselineStore(), model, knowledge });
+  const decider = createDecider({ config, resolver, policy: createPolicyEngine(buildPolicySet([])), store: new MemoryBaselineStore(), model, knowledge });
   const out: Decision[] = [];
   await replayEvents(sim.events, decider, (ds) => {
     out.push(...ds);

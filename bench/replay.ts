@@ -16,7 +16,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load.js';
 import { simulate } from '../src/simulator/generate.js';
-import { createEmptyPolicy, createInventoryResolver } from '../test/helpers/decision-context.js';
+import { buildPolicySet } from '../src/policy/policy-set.js';
+import { createPolicyEngine } from '../src/policy/engine.js';
+import { compileInventory } from '../src/identity/inventory.js';
+import { createIdentityResolver } from '../src/identity/resolver.js';
 import { readEventsFile } from './lib/native-events.js';
 import { createDecider } from '../src/scoring/decider.js';
 import { replayEvents } from '../src/pipeline/replay.js';
@@ -64,7 +67,7 @@ async function timeIt(label: string, run: () => Promise<number>): Promise<number
 const knowledge = loadKnowledgeDir(config.knowledge.dir);
 
 async function replay(store: BaselineStore): Promise<number> {
-  const decider = createDecider({ config, resolver: createInventoryResolver(records, config), policy: createEmptyPolicy(), store, knowledge });
+  const decider = createDecider({ config, resolver: createIdentityResolver(compileInventory(records), { unknownIdentity: config.identity.unknownIdentity }), policy: createPolicyEngine(buildPolicySet([])), store, knowledge });
   let bytes = 0;
   const summary = await replayEvents(readEventsFile(file), decider, (ds) => {
     // Serialise as the CLI does, so output cost is part of the figure.

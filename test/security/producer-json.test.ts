@@ -12,7 +12,7 @@ import type { Decision } from '../../src/decisions/decision.js';
 import { createNormalizer, wardenEventSchema } from '../../src/events/index.js';
 import type { WardenEvent } from '../../src/events/index.js';
 import { parseNativeEvent } from '../../src/events/native.js';
-import { toEvent } from '../../src/cli/support/ndjson.js';
+import { toEvent } from '../../src/cli/support/event-input.js';
 import { replayEvents } from '../../src/pipeline/replay.js';
 import { createDecider } from '../../src/scoring/decider.js';
 import { createEmptyPolicy, createInventoryResolver } from '../helpers/decision-context.js';

@@ -10,7 +10,7 @@ import { findRecord } from '../../identity/inventory.js';
 import { loadInventory } from '../../identity/load.js';
 import type { BaselineStore } from '../../baseline/store.js';
 import { openStore } from '../stores.js';
-import { readJsonLines } from '../ndjson.js';
+import { readJsonLines } from '../support/json-lines.js';
 import { decodeProfile, encodeProfile } from '../../baseline/profile-codec.js';
 
 interface SourceFlags {

@@ -21,7 +21,7 @@ import type { IdentityProfile } from '../../baseline/profile.js';
 import { compileBaselineRules, inLearning } from '../../baseline/config.js';
 import { readEvents } from '../../pipeline/read-events.js';
 import { thresholdsFor } from '../../scoring/thresholds.js';
-import { readJsonLines } from '../ndjson.js';
+import { readJsonLines } from '../support/json-lines.js';
 import { openStore, parseStoreKind } from '../stores.js';
 import { OverlayBaselineStore } from '../support/overlay-store.js';
 import { createTracedDecider, deciderSetup, loadInventory, openModel, readProfilesFile, withDeciderFlags } from '../support/decider-context.js';

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Decision } from '../../decisions/decision.js';
 import type { FeedbackRecord } from '../../baseline/feedback.js';
 import { WardenError } from '../../errors.js';
-import { readJsonLines } from '../ndjson.js';
+import { readJsonLines } from '../support/json-lines.js';
 
 export const DEFAULT_FEEDBACK_FILE = '.warden/feedback.jsonl';
 

@@ -9,7 +9,7 @@ import { createInventoryDrafter, renderDraft } from '../../identity/init.js';
 import type { Inventory } from '../../identity/inventory.js';
 import { createIdentityReportBuilder } from '../../identity/report.js';
 import type { IdentityReport } from '../../identity/report.js';
-import { readEvents } from '../support/ndjson.js';
+import { readEvents } from '../support/event-input.js';
 import { loadInventory, stageConfig, withStageFlags } from '../support/stage-context.js';
 import type { StageFlags } from '../support/stage-context.js';
 

@@ -9,7 +9,7 @@ import { openModelStage } from '../../pipeline/model-stage.js';
 import { silentLogger } from '../../observability/logger.js';
 import { replayEvents } from '../../pipeline/replay.js';
 import type { ReplaySummary } from '../../pipeline/replay.js';
-import { readJsonLines } from '../ndjson.js';
+import { readJsonLines } from '../support/json-lines.js';
 import { loadInventory } from '../../identity/load.js';
 import { createIdentityResolver } from '../../identity/resolver.js';
 import { loadPolicyDir } from '../../policy/files.js';

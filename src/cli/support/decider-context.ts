@@ -30,7 +30,7 @@ import type { ModelScorer } from '../../scoring/model-port.js';
 import { openModelStage } from '../../pipeline/model-stage.js';
 import { silentLogger } from '../../observability/logger.js';
 import { WardenError } from '../../errors.js';
-import { readJsonLines } from '../ndjson.js';
+import { readJsonLines } from './json-lines.js';
 
 export interface DeciderFlags {
   config?: string;

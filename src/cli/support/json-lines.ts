@@ -1,7 +1,7 @@
 /** Reads JSON lines files (feedback, labels, profiles) written by Warden's own commands. */
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { WardenError } from '../errors.js';
+import { WardenError } from '../../errors.js';
 
 export async function readJsonLines<T>(file: string): Promise<T[]> {
   if (!existsSync(file)) throw new WardenError('WARDEN_INPUT_NOT_FOUND', `file not found: ${file}`);
