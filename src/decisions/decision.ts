@@ -2,6 +2,14 @@
 
 export type Verdict = 'allow' | 'alert' | 'block';
 
+/** Verdicts from the weakest to the strongest: a stronger one wins wherever two meet. */
+export const VERDICT_RANK: Readonly<Record<Verdict, number>> = Object.freeze({ allow: 0, alert: 1, block: 2 });
+
+/** The stronger of two verdicts; `a` may be none yet. */
+export function strongerVerdict(a: Verdict | null, b: Verdict): Verdict {
+  return a === null || VERDICT_RANK[b] > VERDICT_RANK[a] ? b : a;
+}
+
 /** `enforce` publishes the verdict; `shadow` publishes allow and records what it would have done. */
 export type DecisionMode = 'enforce' | 'shadow';
 

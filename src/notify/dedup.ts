@@ -6,6 +6,7 @@
  * clock, so a backlog read after an outage is deduplicated as it happened. Memory is bounded: the
  * least recently seen keys are forgotten first.
  */
+import { VERDICT_RANK } from '../decisions/decision.js';
 import type { Decision } from '../decisions/decision.js';
 
 export interface DedupVerdict {
@@ -23,8 +24,6 @@ interface Entry {
   suppressed: number;
   firstSuppressedAt: number;
 }
-
-const RANK = { allow: 0, alert: 1, block: 2 } as const;
 
 /** The reason a decision is about: its heaviest reason's code. */
 export function topReasonCode(decision: Pick<Decision, 'reasons'>): string {
@@ -46,7 +45,7 @@ export class Deduplicator {
     const key = `${decision.identity}\u0000${topReasonCode(decision)}`;
     const at = Date.parse(decision.decidedAt);
     const t = Number.isFinite(at) ? at : Date.parse(decision.eventTime);
-    const rank = RANK[decision.verdict];
+    const rank = VERDICT_RANK[decision.verdict];
     const entry = this.entries.get(key);
     if (this.windowMs > 0 && entry && Number.isFinite(t) && t - entry.sentAt < this.windowMs && t >= entry.sentAt && rank <= entry.verdictRank) {
       if (entry.suppressed === 0) entry.firstSuppressedAt = t;

@@ -4,7 +4,8 @@
  */
 import type { Message } from 'kafkajs';
 import type { WardenEvent } from '../events/event.js';
-import type { DeadLetter, KafkaOrigin } from './ports.js';
+import type { RecordOrigin } from '../events/types.js';
+import type { DeadLetter } from './ports.js';
 
 /**
  * Characters of `raw` a dead-letter record keeps. A record can be up to `events.maxRecordBytes`
@@ -26,7 +27,7 @@ export function deadLetterMessage(letter: DeadLetter): Message {
 }
 
 /** A dead letter for an event that normalized but made the decider throw. */
-export function decideFailure(event: WardenEvent, err: unknown, origin: KafkaOrigin): DeadLetter {
+export function decideFailure(event: WardenEvent, err: unknown, origin: RecordOrigin): DeadLetter {
   const message = err instanceof Error ? err.message : String(err);
   return {
     reason: 'DECIDE_FAILED',

@@ -10,9 +10,6 @@ import type { Decider } from '../scoring/decider.js';
 
 export type { BatchPosition, DecideOptions, DecidedBatch } from '../scoring/decider.js';
 
-/** Where a record came from: a file line, or a Kafka topic/partition/offset. */
-export type KafkaOrigin = RecordOrigin;
-
 /**
  * Why a record became a dead letter: a normalizer's reject reason (docs/formats.md), or one the
  * pipeline adds (docs/operations.md): `EMPTY_RECORD` (no value, or only whitespace) and
@@ -25,11 +22,11 @@ export interface DeadLetter {
   reason: DeadLetterReason;
   message: string;
   format: string | null;
-  origin: KafkaOrigin;
+  origin: RecordOrigin;
   raw: string;
 }
 
-export type RecordNormalizer = (record: string | Uint8Array, origin: KafkaOrigin) => { events: WardenEvent[]; rejects: DeadLetter[] };
+export type RecordNormalizer = (record: string | Uint8Array, origin: RecordOrigin) => { events: WardenEvent[]; rejects: DeadLetter[] };
 
 /** The decider as the pipeline drives it: decisions and profile updates come back as data. */
 export type BatchDecider = Pick<Decider, 'decide'>;

@@ -13,6 +13,7 @@
  *      `shadowVerdict`. Several policies in scope all apply (their allow-lists intersect).
  */
 import type { WardenEvent } from '../events/event.js';
+import { strongerVerdict as stronger, VERDICT_RANK as RANK } from '../decisions/decision.js';
 import type { Reason, Verdict } from '../decisions/decision.js';
 import type { IdentityResolution } from '../identity/types.js';
 import type { MatchedRule, PolicyEngine, PolicyEvaluation, RuleMode } from './types.js';
@@ -60,8 +61,6 @@ const NO_POLICY: PolicyEvaluation = Object.freeze({
   protected: false,
 });
 
-const RANK: Record<Verdict, number> = { allow: 0, alert: 1, block: 2 };
-const stronger = (a: Verdict | null, b: Verdict): Verdict => (a === null || RANK[b] > RANK[a] ? b : a);
 
 function effectiveMode(global: RuleMode, own: RuleMode): RuleMode {
   if (global === 'off' || own === 'off') return 'off';

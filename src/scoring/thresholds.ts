@@ -1,5 +1,6 @@
 /** Which alert/block thresholds apply to an event: policy > identity class > environment > defaults. */
 import type { WardenConfig } from '../config/schema.js';
+import { VERDICT_RANK } from '../decisions/decision.js';
 import type { Verdict } from '../decisions/decision.js';
 
 export interface Thresholds {
@@ -21,13 +22,11 @@ export function thresholdsFor(
   };
 }
 
-const RANK: Record<Verdict, number> = { allow: 0, alert: 1, block: 2 };
-
 export function strongest(...verdicts: Array<Verdict | null | undefined>): Verdict {
   let best: Verdict = 'allow';
   for (let i = 0; i < verdicts.length; i++) {
     const v = verdicts[i];
-    if (v && RANK[v] > RANK[best]) best = v;
+    if (v && VERDICT_RANK[v] > VERDICT_RANK[best]) best = v;
   }
   return best;
 }

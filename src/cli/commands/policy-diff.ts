@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadPolicyDir } from '../../policy/files.js';
 import { WardenError } from '../../errors.js';
+import { VERDICT_RANK } from '../../decisions/decision.js';
 import type { Verdict } from '../../decisions/decision.js';
 import type { WardenEvent } from '../../events/event.js';
 import { createNormalizer } from '../../events/index.js';
@@ -109,6 +110,5 @@ is what \`warden replay --policies <base>\` and \`--policies <head>\` would publ
 }
 
 function flipMark(before: Verdict, after: Verdict): string {
-  const rank = { allow: 0, alert: 1, block: 2 };
-  return rank[after] > rank[before] ? '+' : '-';
+  return VERDICT_RANK[after] > VERDICT_RANK[before] ? '+' : '-';
 }
