@@ -1,7 +1,9 @@
 /**
  * Loads `warden.yaml`: read → parse (keeping line numbers) → apply environment overrides →
- * validate against the one schema → deep-freeze. A file that fails never replaces a running
- * config; callers keep the last good one (see `ConfigHolder`).
+ * validate against the one schema → deep-freeze. `warden.yaml` is read once, at start (a change
+ * takes a restart), so a file that fails stops the start with its file, line and field; the folders
+ * a running instance reloads (policies, knowledge, Sigma rules) keep their last good version
+ * (`src/pipeline/folder-reloader.ts`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { WardenError, WardenValidationError } from '../errors.js';

@@ -71,7 +71,8 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
     learningReadAgain: new Counter({ name: 'warden_learning_read_again_total', help: 'Partitions read again from their last commit because a write of their held learning failed (the store went away, or no replica acknowledged it)', registers }),
     degraded: new Gauge({ name: 'warden_degraded', help: '1 while decisions are made without the baseline store (failMode)', registers }),
     consumerLag: new Gauge({ name: 'warden_consumer_lag_messages', help: 'High watermark minus the last processed offset, per input partition', labelNames: ['topic', 'partition'], registers }),
-    policyVersion: new Gauge({ name: 'warden_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'], registers }),
-    modelInfo: new Gauge({ name: 'warden_model_info', help: 'The model version and tfjs backend in use (value 1)', labelNames: ['version', 'backend'], registers }),
+    // Info gauges: with pipeline threads, the host shows each version once (max), not summed.
+    policyVersion: new Gauge({ name: 'warden_policy_info', help: 'The policy version in force (value 1)', labelNames: ['version'], registers, aggregator: 'max' }),
+    modelInfo: new Gauge({ name: 'warden_model_info', help: 'The model version and tfjs backend in use (value 1)', labelNames: ['version', 'backend'], registers, aggregator: 'max' }),
   };
 }

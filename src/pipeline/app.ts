@@ -29,6 +29,8 @@ export interface WardenStages {
   storeHealthy: () => Promise<boolean>;
   /** Closes the store and anything else the stages hold. */
   close: () => Promise<void>;
+  /** The policy version in force, and its changes (hot reload): shown in `warden_policy_info`. */
+  policyVersion?: { readonly current: string; onChange(listener: (version: string) => void): void } | null;
   /** The hot-swapped learned model, when enabled: its version and backend go to /metrics. */
   model?: { readonly current: { version: string; backend: string }; onSwap(listener: (m: { version: string; backend: string }) => void): void } | null;
 }
@@ -82,6 +84,14 @@ export async function startWardenApp(
     kafka = createKafka(config, logger);
   } catch (err) {
     return failStart(err);
+  }
+  if (stages.policyVersion) {
+    const show = (version: string): void => {
+      metrics.policyVersion.reset();
+      metrics.policyVersion.set({ version }, 1);
+    };
+    show(stages.policyVersion.current);
+    stages.policyVersion.onChange(show);
   }
   if (stages.model) {
     const show = (m: { version: string; backend: string }): void => {

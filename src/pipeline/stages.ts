@@ -80,6 +80,12 @@ export async function buildStages(config: WardenConfig, logger: Logger, override
     knowledge,
     sigma,
     model: model?.holder ?? null,
+    policyVersion: {
+      get current() {
+        return policies.version;
+      },
+      onChange: (listener) => void policies.on('reload', (version) => listener(version)),
+    },
     reload: () => {
       policies.reload();
       knowledge.reload();

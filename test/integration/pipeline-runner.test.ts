@@ -128,7 +128,10 @@ describe('pipeline runner on the real broker', () => {
       const published = ends.reduce((sum, p) => sum + Number(p.high), 0);
       if (published < batchesSoFar) learnedBeforePublished.push(`${published} records published for ${batchesSoFar} batches (${decidedSoFar} decisions)`);
     });
-    const app = await startWardenApp(config, silentLogger, { ...s, normalizers: new Map([[setup.topics.input, jsonNormalizer]]) });
+    // The policy version in force, as a policy reload changes it (warden_policy_info).
+    let policyReloaded: (version: string) => void = () => undefined;
+    const policyVersion = { current: 'policies-1', onChange: (l: (version: string) => void) => void (policyReloaded = l) };
+    const app = await startWardenApp(config, silentLogger, { ...s, policyVersion, normalizers: new Map([[setup.topics.input, jsonNormalizer]]) });
     const decisions: Array<Decision & { sig: string }> = [];
     const allowBatches: object[] = [];
     const dlq: Array<{ reason: string; raw: string; origin: { offset: string } }> = [];
@@ -167,6 +170,11 @@ describe('pipeline runner on the real broker', () => {
       const metrics = await (await fetch(`${app.url}/metrics`)).text();
       expect(metrics).toMatch(/warden_decisions_total\{verdict="allow",mode="enforce"\} 399/);
       expect(metrics).toMatch(/warden_dlq_total\{reason="MALFORMED_JSON"\} 1/);
+      expect(metrics).toMatch(/^warden_policy_info\{version="policies-1"\} 1$/m);
+      policyReloaded('policies-2');
+      const reloaded = await (await fetch(`${app.url}/metrics`)).text();
+      expect(reloaded).toMatch(/^warden_policy_info\{version="policies-2"\} 1$/m);
+      expect(reloaded).not.toMatch(/policies-1/);
     } finally {
       await watcher.disconnect();
       await app.stop();

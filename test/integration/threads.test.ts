@@ -98,6 +98,8 @@ describe('pipeline.threads: 2', () => {
     expect(metric(text, 'warden_events_in_total')).toBe(count);
     // Process-wide figures come from the host alone (not once per thread).
     expect(text).toMatch(/^warden_process_cpu_seconds_total \d/m);
+    // Info gauges are shown once, not summed over the threads.
+    expect(text).toMatch(/^warden_policy_info\{version="[^"]+"\} 1$/m);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { kafka: true, store: true } });
