@@ -3,20 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
+import { captureOutput as capture } from '../../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-cli-'));
 const config = join(dir, 'warden.yaml');
 writeFileSync(config, `signing:\n  privateKeyFile: ${JSON.stringify(join(dir, 'missing.key'))}\n  publicKeyFile: ${JSON.stringify(join(dir, 'missing.pub'))}\n`);
-
-function capture(): { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
-  return { out: () => out.join('\n'), err: () => err.join('\n') };
-}
 
 afterEach(() => {
   vi.restoreAllMocks();

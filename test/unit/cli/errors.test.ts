@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { describeError, formatErrorReport } from '../../../src/cli/report-error.js';
+import { captureOutput } from '../../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-cli-errors-'));
 const at = (name: string): string => join(dir, name);
@@ -21,24 +22,11 @@ interface Run {
 }
 
 async function run(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const text = (args: unknown[]): string => args.map((a) => (a instanceof Error ? `${a.stack ?? ''}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => out.push(`${text(a)}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => err.push(`${text(a)}\n`));
-  vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => err.push(`${text(a)}\n`));
+  const io = captureOutput();
   for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
   try {
     const code = await main(['node', 'warden', ...args]);
-    return { code, out: out.join(''), err: err.join('') };
+    return { code, out: io.out(), err: io.err() };
   } finally {
     vi.restoreAllMocks();
     vi.unstubAllEnvs();

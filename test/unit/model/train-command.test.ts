@@ -5,18 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { syntheticFleet } from '../../../bench/lib/synthetic-fleet.js';
 import { main } from '../../../src/cli/main.js';
 import { loadModel } from '../../../src/model/load.js';
-
-function capture(): { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => out.push(args.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => err.push(args.join(' ')));
-  return { out: () => out.join('\n'), err: () => err.join('') };
-}
+import { captureOutput as capture } from '../../helpers/cli.js';
 
 let dir: string;
 beforeAll(() => {

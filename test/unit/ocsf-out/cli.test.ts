@@ -7,20 +7,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { createSigner, generateKeyPair } from '../../../src/decisions/signing.js';
 import { decision } from '../notify/receiver.js';
+import { captureOutput as capture } from '../../helpers/cli.js';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 const validate = ajv.compile(JSON.parse(readFileSync('test/fixtures/ocsf-out/detection-finding-1.5.schema.json', 'utf8')) as object);
-
-function capture(): { err: () => string } {
-  const err: string[] = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => err.push(args.join(' ')));
-  return { err: () => err.join('\n') };
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
