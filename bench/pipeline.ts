@@ -15,6 +15,8 @@
  * `--instances 2` runs two `warden run` processes in one group (scale-out); `--threads 2` runs one
  * process with two pipeline threads (`pipeline.threads`), each a member of the group.
  * `--node-options="--cpu-prof"` passes V8/Node flags to the `warden run` child (profiling, GC).
+ * Both children run with the Node flags Warden ships with (`RECOMMENDED_NODE_FLAGS`: a larger
+ * young generation, as the Dockerfile runs it); `--node-defaults` runs both with Node's own.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -34,6 +36,7 @@ import { produceAll, produceAtRate, watchOutput } from './lib/kafka-load.js';
 import { fmt, summarize, table } from './lib/stats.js';
 import { findPids, perEvent, processCpuSeconds, snapshot } from './lib/machine-cpu.js';
 import type { MachineSnapshot } from './lib/machine-cpu.js';
+import { RECOMMENDED_NODE_FLAGS } from '../src/cli/support/node-flags.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,6 +54,7 @@ const { values: args } = parseArgs({
     'signing-batch': { type: 'string' },
     allow: { type: 'string', default: 'compact' },
     'node-options': { type: 'string', default: '' },
+    'node-defaults': { type: 'boolean', default: false },
     only: { type: 'string' },
     instances: { type: 'string', default: '1' },
     threads: { type: 'string', default: '1' },
@@ -67,6 +71,8 @@ const STORE_INTERVAL = args['store-interval'] === undefined ? undefined : Number
 const REPEAT = Math.max(1, Number(args.repeat));
 const BATCH = Number(args['batch-size']);
 const NODE_OPTIONS = String(args['node-options']).split(' ').filter(Boolean);
+/** The same for both consumers: the flags Warden is deployed with, or none (`--node-defaults`). */
+const NODE_FLAGS: readonly string[] = args['node-defaults'] ? [] : RECOMMENDED_NODE_FLAGS;
 const ONLY = args.only;
 const INSTANCES = Number(args.instances);
 const THREADS = Number(args.threads);
@@ -183,8 +189,8 @@ function startChild(argv: string[], marker: string, markers = 1): Child {
   };
 }
 
-const passThrough = (input: string, output: string, group: string): Child => startChild(['--import', 'tsx', 'bench/lib/pass-through-main.ts', input, output, group], 'ready');
-const wardenRun = (name: string, input: string): Child => startChild([...NODE_OPTIONS, 'bin/warden.js', 'run', '--config', wardenConfig(name, input)], 'joined consumer group', THREADS);
+const passThrough = (input: string, output: string, group: string): Child => startChild([...NODE_FLAGS, '--import', 'tsx', 'bench/lib/pass-through-main.ts', input, output, group], 'ready');
+const wardenRun = (name: string, input: string): Child => startChild([...NODE_FLAGS, ...NODE_OPTIONS, 'bin/warden.js', 'run', '--config', wardenConfig(name, input)], 'joined consumer group', THREADS);
 
 /** Several `warden run` processes in one consumer group (scale-out), seen as one consumer. */
 function wardenGroup(name: string, input: string, count: number): Child {
@@ -374,7 +380,7 @@ for (const rate of RATES) {
   }
 }
 
-console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight, commits ≥ ${COMMIT_INTERVAL} ms apart, learning written ${STORE_INTERVAL === undefined ? 'at the default interval' : `≤ ${STORE_INTERVAL} ms after publishing`}, node ${process.version}`);
+console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight, commits ≥ ${COMMIT_INTERVAL} ms apart, learning written ${STORE_INTERVAL === undefined ? 'at the default interval' : `≤ ${STORE_INTERVAL} ms after publishing`}, node ${process.version} ${NODE_FLAGS.length > 0 ? NODE_FLAGS.join(' ') : "with Node's default flags"}`);
 console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES}${THREADS > 1 ? ` with ${THREADS} threads` : ''} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
 console.log(`backlog drain ratio (warden run / pass-through, same run): ${fmt(warden.rate / ceiling.rate, 2)}; decisions.allow: ${ALLOW}`);
 console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs (${fmt(warden.cpuMicros / ceiling.cpuMicros, 2)}×)`);

@@ -24,6 +24,7 @@ import { simulate } from '../src/simulator/generate.js';
 import { produceAll, watchOutput } from './lib/kafka-load.js';
 import { fmt, table } from './lib/stats.js';
 import { machineSeconds, processCpuSeconds } from './lib/machine-cpu.js';
+import { RECOMMENDED_NODE_FLAGS } from '../src/cli/support/node-flags.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -111,7 +112,7 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
 }
 
 function startWarden(config: string): { joined: Promise<number>; pid: number | undefined; stop: () => Promise<void> } {
-  const child = spawn(process.execPath, ['bin/warden.js', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_KAFKA_BROKERS: '' } });
+  const child = spawn(process.execPath, [...RECOMMENDED_NODE_FLAGS, 'bin/warden.js', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_KAFKA_BROKERS: '' } });
   const joined = new Promise<number>((resolve, reject) => {
     const scan = (chunk: Buffer): void => {
       const text = chunk.toString();
