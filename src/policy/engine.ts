@@ -13,7 +13,7 @@
  *      `shadowVerdict`. Several policies in scope all apply (their allow-lists intersect).
  */
 import type { WardenEvent } from '../events/event.js';
-import { strongerVerdict as stronger, VERDICT_RANK as RANK } from '../decisions/decision.js';
+import { strongerVerdict, VERDICT_RANK } from '../decisions/decision.js';
 import type { Reason, Verdict } from '../decisions/decision.js';
 import type { IdentityResolution } from '../identity/types.js';
 import type { MatchedRule, PolicyEngine, PolicyEvaluation, RuleMode } from './types.js';
@@ -60,7 +60,6 @@ const NO_POLICY: PolicyEvaluation = Object.freeze({
   excepted: false,
   protected: false,
 });
-
 
 function effectiveMode(global: RuleMode, own: RuleMode): RuleMode {
   if (global === 'off' || own === 'off') return 'off';
@@ -164,11 +163,11 @@ export function createPolicyEngine(set: PolicySet, options: PolicyEngineOptions 
         if (verdict !== 'block') policyId = ap.policy.id;
         verdict = 'block';
       } else if (ar.mode === 'enforce') {
-        if (verdict === null || RANK[ar.rule.verdict] > RANK[verdict]) policyId = ap.policy.id;
-        verdict = stronger(verdict, ar.rule.verdict);
+        if (verdict === null || VERDICT_RANK[ar.rule.verdict] > VERDICT_RANK[verdict]) policyId = ap.policy.id;
+        verdict = strongerVerdict(verdict, ar.rule.verdict);
       } else {
-        if (shadowVerdict === null || RANK[ar.rule.verdict] > RANK[shadowVerdict]) shadowPolicyId = ap.policy.id;
-        shadowVerdict = stronger(shadowVerdict, ar.rule.verdict);
+        if (shadowVerdict === null || VERDICT_RANK[ar.rule.verdict] > VERDICT_RANK[shadowVerdict]) shadowPolicyId = ap.policy.id;
+        shadowVerdict = strongerVerdict(shadowVerdict, ar.rule.verdict);
       }
     };
 
