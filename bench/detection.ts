@@ -144,18 +144,20 @@ function report(title: string, run: Run, perVariant: boolean): void {
   for (const [k, n] of [...run.benignByDrift.entries()].sort()) console.log(`| ${k} | ${n} | ${run.fpByDrift.get(k) ?? 0} (${pct((run.fpByDrift.get(k) ?? 0) / n)}) |`);
 }
 
+/** The shipped identity resolver over a scenario's inventory (a fresh one per run: it remembers the unknown identities it met). */
+const resolverFor = (sim: ScenarioOutput): IdentityResolver => createIdentityResolver(compileInventory(sim.inventory), { unknownIdentity: config.identity.unknownIdentity });
+
 const classic = newRun();
 for (let seed = 1; seed <= classicSeeds; seed++) {
   const sim = runScenario('classic', { seed, days, fleet });
-  await runOne(classic, `classic seed ${seed}`, sim, sim.events, createIdentityResolver(compileInventory(sim.inventory), { unknownIdentity: config.identity.unknownIdentity }));
+  await runOne(classic, `classic seed ${seed}`, sim, sim.events, resolverFor(sim));
 }
 const variedNative = newRun();
 const variedCloudTrail = newRun();
 for (let seed = 101; seed <= 100 + variedSeeds; seed++) {
   const sim = runScenario('varied', { seed, days, fleet });
-  const inventory = () => createIdentityResolver(compileInventory(sim.inventory), { unknownIdentity: config.identity.unknownIdentity });
-  await runOne(variedNative, `varied seed ${seed} warden`, sim, sim.events, inventory());
-  await runOne(variedCloudTrail, `varied seed ${seed} cloudtrail`, sim, normalizeCloudTrail(sim), inventory());
+  await runOne(variedNative, `varied seed ${seed} warden`, sim, sim.events, resolverFor(sim));
+  await runOne(variedCloudTrail, `varied seed ${seed} cloudtrail`, sim, normalizeCloudTrail(sim), resolverFor(sim));
 }
 if (classicSeeds > 0) report(`classic (regression), seeds 1..${classicSeeds}`, classic, false);
 if (variedSeeds > 0) {

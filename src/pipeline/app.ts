@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
+import type { Gauge } from 'prom-client';
 import type { WardenConfig } from '../config/schema.js';
 import { createSigner } from '../decisions/signing.js';
 import type { Signer } from '../decisions/signing.js';
@@ -85,19 +86,18 @@ export async function startWardenApp(
   } catch (err) {
     return failStart(err);
   }
+  // Info gauges: one series (value 1) with the labels in force, replaced at each change.
+  const showInfo = <L extends string>(gauge: Gauge<L>, labels: Record<L, string>): void => {
+    gauge.reset();
+    gauge.set(labels, 1);
+  };
   if (stages.policyVersion) {
-    const show = (version: string): void => {
-      metrics.policyVersion.reset();
-      metrics.policyVersion.set({ version }, 1);
-    };
+    const show = (version: string): void => showInfo(metrics.policyVersion, { version });
     show(stages.policyVersion.current);
     stages.policyVersion.onChange(show);
   }
   if (stages.model) {
-    const show = (m: { version: string; backend: string }): void => {
-      metrics.modelInfo.reset();
-      metrics.modelInfo.set({ version: m.version, backend: m.backend }, 1);
-    };
+    const show = (m: { version: string; backend: string }): void => showInfo(metrics.modelInfo, { version: m.version, backend: m.backend });
     show(stages.model.current);
     stages.model.onSwap(show);
   }
