@@ -65,8 +65,7 @@ export async function startPassThrough(kafka: Kafka, input: string, output: stri
     (stage, micros) => {
       if (cpu) cpu[stage as keyof PassThroughCpu] += micros;
     },
-    undefined,
-    new Set(['parse']),
+    { exclusive: new Set(['parse']) },
   );
   if (onJoin) consumer.on(consumer.events.GROUP_JOIN, () => onJoin());
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
