@@ -463,11 +463,25 @@ function clusterState(cli, host, port) {
   return /cluster_state:(\w+)/.exec(result.stdout)?.[1] ?? null;
 }
 
-/** Every node answers and sees the cluster as ok, with all 16384 slots served. */
+/** For a replica, whether its link to its master is up (INFO replication); true for a master. */
+function replicaLinked(cli, host, port) {
+  const result = spawnSync(cli, ['-h', host, '-p', String(port), 'info', 'replication'], { encoding: 'utf8', timeout: 3000 });
+  if (result.status !== 0) return false;
+  if (!/^role:slave/m.test(result.stdout)) return true;
+  return /^master_link_status:up/m.test(result.stdout);
+}
+
+/**
+ * Every node answers and sees the cluster as ok, with all 16384 slots served, and every replica
+ * has synchronised with its master. A replica that never had a link to its master is never
+ * elected in its place, so until then a stopped master would not be replaced (a test that stops
+ * one right after `up` would wait for a failover that cannot come).
+ */
 async function clusterHealthy(cli, nodes) {
   for (const n of nodes) {
     if (!(await redisAnswers(n.host, n.port))) return false;
     if (clusterState(cli, n.host, n.port) !== 'ok') return false;
+    if (!replicaLinked(cli, n.host, n.port)) return false;
   }
   return true;
 }
@@ -478,7 +492,8 @@ function startClusterNode(server, port) {
   run(server, [
     '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
     '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS),
-    '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
+    // A replica's first synchronisation starts at once (Redis waits 5 s by default for more replicas to share it).
+    '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--daemonize', 'yes',
     '--pidfile', clusterNodePid(port), '--dir', dir, '--logfile', join(dir, 'redis.log'),
   ]);
 }

@@ -149,7 +149,10 @@ export function servicesRedisCluster(command: 'up' | 'status'): { ok: boolean; o
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
-/** Three masters serving all slots, each with a live replica, every node seeing `cluster_state:ok`. */
+/**
+ * Three masters serving all slots, each with a live replica synchronised with it (a replica that
+ * never had a link to its master is not elected in its place), every node seeing `cluster_state:ok`.
+ */
 export async function clusterWhole(): Promise<boolean> {
   const nodes = await clusterNodes().catch(() => []);
   const masters = nodes.filter((n) => n.master && !n.failed && n.slots.length > 0);
@@ -158,6 +161,10 @@ export async function clusterWhole(): Promise<boolean> {
   for (const n of [...masters, ...replicas]) {
     const info = await onNode(n.address, 'CLUSTER', 'INFO');
     if (typeof info !== 'string' || !info.includes('cluster_state:ok')) return false;
+  }
+  for (const r of replicas) {
+    const info = await onNode(r.address, 'INFO', 'replication');
+    if (typeof info !== 'string' || !info.includes('master_link_status:up')) return false;
   }
   return true;
 }
@@ -177,7 +184,11 @@ export async function stopMaster(master: ClusterNodeInfo): Promise<void> {
   if (result.error) throw new Error(`redis-cli shutdown nosave on ${master.address}: ${result.error.message}`);
 }
 
-/** Resolves when another live master serves every slot the stopped one served. */
+/**
+ * Resolves when another live master serves every slot the stopped one served. Redis elects the
+ * replica itself; when it does not in time, the error says how the cluster saw its nodes and what
+ * the stopped master's replicas said of their replication, so that a failure can be read later.
+ */
 export async function awaitPromotion(stopped: ClusterNodeInfo, timeoutMs = 60_000): Promise<void> {
   await eventually(
     async () => {
@@ -186,7 +197,19 @@ export async function awaitPromotion(stopped: ClusterNodeInfo, timeoutMs = 60_00
     },
     timeoutMs,
     `a replica promoted in place of ${stopped.address}`,
-  );
+  ).catch(async (err: Error) => {
+    const nodes = await clusterNodes().catch(() => []);
+    const view = nodes.map((n) => `${n.address} ${n.master ? 'master' : `replica of ${n.masterId ?? '?'}`}${n.failed ? ' (failed)' : ''} ${n.slots.length} slot ranges`);
+    const replicas = nodes.filter((n) => n.masterId === stopped.id);
+    const replication = await Promise.all(
+      replicas.map(async (r) => {
+        const info = await onNode(r.address, 'INFO', 'replication');
+        const fields = typeof info === 'string' ? info.split('\r\n').filter((line) => /^(role|master_link_status|master_link_down_since_seconds|master_last_io_seconds_ago)/.test(line)) : ['no answer'];
+        return `${r.address}: ${fields.join(', ')}`;
+      }),
+    );
+    throw new Error(`${err.message}\ncluster nodes:\n  ${view.join('\n  ')}\nreplicas of ${stopped.address} (${stopped.id}):\n  ${replication.join('\n  ') || 'none'}`);
+  });
 }
 
 /**
@@ -214,7 +237,7 @@ export async function restoreCluster(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), `warden-cluster-${port}-`));
     const server = spawn('redis-server', [
       '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'),
-      '--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
+      '--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--daemonize', 'yes',
       '--pidfile', join(dir, 'redis.pid'), '--dir', dir, '--logfile', join(dir, 'redis.log'),
     ], { stdio: 'ignore' });
     await new Promise((r) => server.once('exit', r));
