@@ -35,7 +35,7 @@ import { simulate } from '../src/simulator/generate.js';
 import type { WardenEvent } from '../src/events/event.js';
 import { produceAll, produceAtRate, watchOutput } from './lib/kafka-load.js';
 import { fmt, summarize, table } from './lib/stats.js';
-import { findPids, perEvent, processCpuSeconds, snapshot } from './lib/machine-cpu.js';
+import { findPids, mainThreadCpuSeconds, perEvent, processCpuSeconds, snapshot } from './lib/machine-cpu.js';
 import type { MachineSnapshot } from './lib/machine-cpu.js';
 import { RECOMMENDED_NODE_FLAGS } from '../src/cli/support/node-flags.js';
 
@@ -135,6 +135,8 @@ interface Child {
   joined: Promise<number>;
   /** CPU seconds (user + system) the process used so far, from /proc (Linux); NaN elsewhere. */
   cpuSeconds(): number;
+  /** The same, main threads only (the rest: V8's compiler and GC helpers, libuv's pool). */
+  mainThreadSeconds(): number;
   /** The HTTP endpoints of `warden run` members (from their logs). */
   urls: string[];
   /** CPU µs spent so far in each stage, as the consumer measures them (process.cpuUsage around each stage). */
@@ -174,6 +176,7 @@ function startChild(argv: string[], marker: string, markers = 1): Child {
     startedAt,
     joined,
     cpuSeconds: () => processCpuSeconds(child.pid),
+    mainThreadSeconds: () => mainThreadCpuSeconds(child.pid),
     urls,
     async stageCpu() {
       if (urls.length > 0) return wardenStageCpu(urls);
@@ -203,6 +206,7 @@ function wardenGroup(name: string, input: string, count: number): Child {
     startedAt: Math.min(...members.map((m) => m.startedAt)),
     joined,
     cpuSeconds: () => members.reduce((sum, m) => sum + m.cpuSeconds(), 0),
+    mainThreadSeconds: () => members.reduce((sum, m) => sum + m.mainThreadSeconds(), 0),
     get urls() {
       return members.flatMap((m) => m.urls);
     },
@@ -237,7 +241,12 @@ interface Drained {
    * seconds compiling (V8's optimising compiler works on background threads) and filling caches;
    * the second half is closer to what a running instance does with a backlog.
    */
-  warm: { rate: number; cpuMicros: number };
+  warm: { rate: number; cpuMicros: number; mainMicros: number };
+  /**
+   * CPU µs per event of the consumer's main thread (the rest of cpuMicros is its other threads':
+   * V8's optimising compiler, GC helpers, libuv's pool).
+   */
+  mainMicros: number;
   /** Seconds from starting the process to the last output record: start-up and joining included. */
   fromStart: number;
   /** The rest of the machine over the same drain (broker, Redis, this process), µs per event. */
@@ -260,13 +269,15 @@ async function drain(output: string, n: number, start: () => Child): Promise<Dra
   // With several members, the first ones may have started before the group was complete.
   const before = seen;
   const cpu0 = child.cpuSeconds();
+  const main0 = child.mainThreadSeconds();
   const machine0: MachineSnapshot = snapshot(pids);
-  let half: { seen: number; at: number; cpu: number } | null = null;
+  let half: { seen: number; at: number; cpu: number; main: number } | null = null;
   while (seen < n) {
     await new Promise((r) => setTimeout(r, 20));
-    if (half === null && seen >= n / 2) half = { seen, at: lastAt, cpu: child.cpuSeconds() };
+    if (half === null && seen >= n / 2) half = { seen, at: lastAt, cpu: child.cpuSeconds(), main: child.mainThreadSeconds() };
   }
   const cpu1 = child.cpuSeconds();
+  const main1 = child.mainThreadSeconds();
   const machine = perEvent(machine0, snapshot(pids), n - before);
   const stageTotals = await child.stageCpu();
   await child.stop();
@@ -275,9 +286,9 @@ async function drain(output: string, n: number, start: () => Child): Promise<Dra
   const batches = stageTotals.get('batches');
   const commits = stageTotals.get('commits');
   if (batches) process.stderr.write(`${output}: ${fmt(batches)} batches, ${fmt(n / batches)} events per batch${commits ? `, ${fmt(commits)} commit requests` : ''}\n`);
-  const h = half ?? { seen: before, at: joinedAt, cpu: cpu0 };
-  const warm = { rate: (n - h.seen) / ((lastAt - h.at) / 1000), cpuMicros: ((cpu1 - h.cpu) * 1e6) / (n - h.seen) };
-  return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before), warm, fromStart: (lastAt - child.startedAt) / 1000, stages, machine };
+  const h = half ?? { seen: before, at: joinedAt, cpu: cpu0, main: main0 };
+  const warm = { rate: (n - h.seen) / ((lastAt - h.at) / 1000), cpuMicros: ((cpu1 - h.cpu) * 1e6) / (n - h.seen), mainMicros: ((main1 - h.main) * 1e6) / (n - h.seen) };
+  return { rate: (n - before) / ((lastAt - joinedAt) / 1000), cpuMicros: ((cpu1 - cpu0) * 1e6) / (n - before), mainMicros: ((main1 - main0) * 1e6) / (n - before), warm, fromStart: (lastAt - child.startedAt) / 1000, stages, machine };
 }
 
 const stageLines: string[] = [];
@@ -357,7 +368,7 @@ process.stderr.write(`loading ${fmt(N)} events into ${input} (${PARTITIONS} part
 await produceAll(kafka, input, Array.from({ length: N }, (_, i) => message(eventAt(i))));
 
 const passName = `${run}-pass`;
-const none: Drained = { rate: Number.NaN, cpuMicros: Number.NaN, warm: { rate: Number.NaN, cpuMicros: Number.NaN }, fromStart: Number.NaN, stages: new Map(), machine: null };
+const none: Drained = { rate: Number.NaN, cpuMicros: Number.NaN, mainMicros: Number.NaN, warm: { rate: Number.NaN, cpuMicros: Number.NaN, mainMicros: Number.NaN }, fromStart: Number.NaN, stages: new Map(), machine: null };
 const wardenName = `${run}-warden`;
 // `--repeat N`: the two consumers drain the same backlog N times, alternately (each drain with a
 // consumer group and output topic of its own), so that a drift of the machine between two drains
@@ -417,6 +428,9 @@ if (REPEAT > 1) {
   console.log(`${REPEAT} alternated pairs: drain ratio ${list(ratios, 2)} (median ${fmt(median(ratios), 2)}); CPU ${list(cpu, 2)}× (median ${fmt(median(cpu), 2)}×)`);
   console.log(`  second halves: drain ratio ${list(warmRatios, 2)} (median ${fmt(median(warmRatios), 2)}); CPU ${list(warmCpu, 2)}× (median ${fmt(median(warmCpu), 2)}×)`);
 }
+const threadSplit = (d: Drained): string =>
+  `main thread ${fmt(d.mainMicros, 1)}, other threads ${fmt(d.cpuMicros - d.mainMicros, 1)} (second half: ${fmt(d.warm.mainMicros, 1)}, ${fmt(d.warm.cpuMicros - d.warm.mainMicros, 1)})`;
+console.log(`CPU per event by thread, µs (the other threads: V8's optimising compiler and GC helpers, libuv's pool):\n  pass-through: ${threadSplit(ceiling)}\n  warden run:   ${threadSplit(warden)}`);
 console.log(`from starting the process to the last record: pass-through ${fmt(ceiling.fromStart, 2)} s, warden run ${fmt(warden.fromStart, 2)} s`);
 console.log(
   `second half of each drain (warm): pass-through ${fmt(ceiling.warm.rate)} events/s, ${fmt(ceiling.warm.cpuMicros, 1)} µs; warden run ${fmt(warden.warm.rate)} events/s, ${fmt(warden.warm.cpuMicros, 1)} µs; ratio ${fmt(warden.warm.rate / ceiling.warm.rate, 2)}, CPU ${fmt(warden.warm.cpuMicros / ceiling.warm.cpuMicros, 2)}×`,

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 const CLOCK_TICKS = 100;
 
 /** User + system CPU seconds of a process so far; NaN when it cannot be read. */
-export function processCpuSeconds(pid: number | undefined | null): number {
+export function processCpuSeconds(pid: number | string | undefined | null): number {
   if (!pid) return Number.NaN;
   try {
     // Fields after the command name: state is the 3rd; utime and stime are the 14th and 15th.
@@ -21,6 +21,15 @@ export function processCpuSeconds(pid: number | undefined | null): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * User + system CPU seconds of a process's main thread so far (its thread id is its pid); the rest
+ * of its CPU is its other threads': V8's optimising compiler and garbage-collector helpers, libuv's
+ * pool, worker threads. NaN when it cannot be read.
+ */
+export function mainThreadCpuSeconds(pid: number | undefined | null): number {
+  return pid ? processCpuSeconds(`${pid}/task/${pid}`) : Number.NaN;
 }
 
 /** Busy and total CPU seconds of the whole machine (all cores) so far, from /proc/stat. */

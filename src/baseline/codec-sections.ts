@@ -1,6 +1,6 @@
 /** The sections of the profile codec, one encoder and decoder each (see profile-codec.ts). */
 import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar, ValueMap, ValueStats } from './profile.js';
-import { AGGREGATE_KEYS } from './profile.js';
+import { AGGREGATE_KEYS, hourAggregate, riskState } from './profile.js';
 import type { Writer } from './codec-bytes.js';
 import { allIntegers, meanVar, open, ProfileDecodeError, readMeanVar, start } from './codec-bytes.js';
 
@@ -225,11 +225,9 @@ export function decodeValueMap(buf: Buffer): ValueMap {
     map.entries[value] = stats;
   }
   r.end();
-  // Rebuilt in the profile's own key order (emptyValueMap's), whatever the flags say.
-  const out: ValueMap = { entries: map.entries, size: map.size, newRate: map.newRate };
-  if (map.ones !== undefined) out.ones = map.ones;
-  if (map.obs !== undefined) out.obs = map.obs;
-  return out;
+  // Rebuilt with every field in emptyValueMap's order, whatever the flags say (one hidden class;
+  // `ones` and `obs` undefined in a map written before they were kept).
+  return { entries: map.entries, size: map.size, newRate: map.newRate, ones: map.ones, obs: map.obs };
 }
 
 export function encodeHours(p: IdentityProfile): Buffer {
@@ -370,25 +368,38 @@ export function writeActivity(w: Writer, p: IdentityProfile): void {
 export function decodeActivity(buf: Buffer): Pick<IdentityProfile, 'hourAgg' | 'hourly' | 'risk'> {
   const r = open(buf);
   const flags = r.uint();
-  const out: Pick<IdentityProfile, 'hourAgg' | 'hourly' | 'risk'> = {};
+  // Built in the field order of hourAggregate, emptyHourly and riskState (one hidden class each).
+  let hourAgg: HourAggregate | undefined;
   if (flags & 1) {
-    const agg = { hour: r.num() } as HourAggregate;
-    for (const k of AGGREGATE_KEYS) agg[k] = r.num();
-    if (flags & 2) agg.reported = r.num();
-    out.hourAgg = agg;
+    // AGGREGATE_KEYS order, as writeActivity wrote them.
+    const hour = r.num();
+    const reads = r.num();
+    const readBytes = r.num();
+    const readRows = r.num();
+    const writes = r.num();
+    const writeBytes = r.num();
+    const writeRows = r.num();
+    hourAgg = hourAggregate(hour, reads, readBytes, readRows, writes, writeBytes, writeRows, flags & 2 ? r.num() : undefined);
   }
+  let hourly: Record<AggregateKey, MeanVar> | undefined;
   if (flags & 4) {
-    const hourly = {} as Record<AggregateKey, MeanVar>;
-    for (const k of AGGREGATE_KEYS) hourly[k] = readMeanVar(r);
-    out.hourly = hourly;
+    const reads = readMeanVar(r);
+    const readBytes = readMeanVar(r);
+    const readRows = readMeanVar(r);
+    const writes = readMeanVar(r);
+    const writeBytes = readMeanVar(r);
+    const writeRows = readMeanVar(r);
+    hourly = { reads, readBytes, readRows, writes, writeBytes, writeRows };
   }
+  let risk: IdentityProfile['risk'];
   if (flags & 8) {
     const acc = r.num();
     const at = r.num();
-    out.risk = { acc, at, ...readMeanVar(r) };
+    const mv = readMeanVar(r);
+    risk = riskState(acc, at, mv.mean, mv.var, mv.n);
   }
   r.end();
-  return out;
+  return { hourAgg, hourly, risk };
 }
 
 export function encodeVolume(volume: IdentityProfile['volume']): Buffer {

@@ -239,13 +239,14 @@ export function decodeProfile(sections: ReadonlyMap<string, Buffer>, events: num
     tokens: decodeTokens(section(SECTION.tokens)),
     privilegedLegit: scalars.privilegedLegit,
     suppressed: other.suppressed,
+    // Every field, in emptyProfile's order: decoded and new profiles share one hidden class.
+    hourAgg: activity.hourAgg,
+    hourly: activity.hourly,
+    risk: activity.risk,
+    createdBy: other.createdBy,
+    createdAt: other.createdAt,
+    members: other.members,
   };
-  if (activity.hourAgg) p.hourAgg = activity.hourAgg;
-  if (activity.hourly) p.hourly = activity.hourly;
-  if (activity.risk) p.risk = activity.risk;
-  if (other.createdBy !== undefined) p.createdBy = other.createdBy;
-  if (other.createdAt !== undefined) p.createdAt = other.createdAt;
-  if (other.members !== undefined) p.members = other.members;
   for (const [field, bytes] of sections) {
     if (!field.startsWith('j:')) continue;
     const r = open(bytes);

@@ -41,6 +41,21 @@ export const AGGREGATE_KEYS = ['reads', 'readBytes', 'readRows', 'writes', 'writ
 export type AggregateKey = (typeof AGGREGATE_KEYS)[number];
 export type HourAggregate = { hour: number; reported?: number } & Record<AggregateKey, number>;
 
+/**
+ * An hour's totals, every field present in one order (`reported` undefined until a detector
+ * reports the hour). Objects with the same fields in the same order share V8's hidden class; one
+ * built `{ hour }` first and filled in later, or given `reported` afterwards, took another, and
+ * optimised code meeting a class it was not compiled for is thrown away and compiled again.
+ */
+export function hourAggregate(hour: number, reads: number, readBytes: number, readRows: number, writes: number, writeBytes: number, writeRows: number, reported: number | undefined): HourAggregate {
+  return { hour, reads, readBytes, readRows, writes, writeBytes, writeRows, reported };
+}
+
+/** The decayed risk sum of a profile (IdentityProfile.risk), its fields in one order (see hourAggregate). */
+export function riskState(acc: number, at: number, mean: number, variance: number, n: number): NonNullable<IdentityProfile['risk']> {
+  return { acc, at, mean, var: variance, n };
+}
+
 export interface MeanVar {
   mean: number;
   var: number;
@@ -128,6 +143,14 @@ export function emptyProfile(identity: string, sketchWidth: number): IdentityPro
     tokens: {},
     privilegedLegit: 0,
     suppressed: {},
+    // The optional fields too, in the type's order: a profile keeps one hidden class from its
+    // first event on, and decodeProfile builds the same (see hourAggregate).
+    hourAgg: undefined,
+    hourly: undefined,
+    risk: undefined,
+    createdBy: undefined,
+    createdAt: undefined,
+    members: undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import { eventsSchema } from '../config/sections/events.js';
 import type { EventsConfig } from '../config/sections/events.js';
 import { WardenError } from '../errors.js';
 import type { WardenEvent } from './event.js';
+import { withEventLayout } from './event.js';
 import { detectFormat } from './detect.js';
 import { normalizeCloudTrail } from './formats/cloudtrail.js';
 import { compileMapping } from './formats/generic.js';
@@ -218,9 +219,11 @@ class RecordOutput implements Sink {
     (normalizers[fmt] as FormatNormalizer)(value, ctx, this);
   }
 
-  event(event: WardenEvent, source: unknown): void {
+  event(built: WardenEvent, source: unknown): void {
     const { ctx, keepRaw, keepOriginal } = this.compiled;
     const fmt = this.format;
+    // The native parser builds events in the one layout; other formats' are copied into it.
+    const event = fmt === 'warden' ? built : withEventLayout(built);
     if (event.privileged === undefined) event.privileged = ctx.privileged(event.action);
     if (event.sourceFormat === undefined) event.sourceFormat = fmt;
     if (keepRaw) event.raw = source;

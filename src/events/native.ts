@@ -17,6 +17,7 @@
  * Written by hand rather than with zod: this is the hot path of `warden run`.
  */
 import type { EventIdentity, EventSource, IdentityType, Outcome, WardenEvent } from './event.js';
+import { eventLayout, identityLayout, sourceLayout } from './event.js';
 import { toIsoTime } from './time.js';
 import type { RejectReason } from './types.js';
 
@@ -86,7 +87,7 @@ function text(value: unknown, path: string, notes: Notes, numberPrefix = ''): st
 }
 
 function identityOf(raw: Json, notes: Notes): EventIdentity {
-  const identity: EventIdentity = { id: raw.id as string };
+  const identity = identityLayout(raw.id as string);
   for (const key in raw) {
     const value = raw[key];
     if (value === null || value === undefined || key === 'id') continue;
@@ -132,7 +133,7 @@ function sourceOf(raw: Json, notes: Notes): EventSource | undefined {
       continue;
     }
     const t = text(value, `source.${key}`, notes, key === 'asn' ? 'AS' : '');
-    if (t !== undefined) (source ??= {})[key as keyof EventSource] = t;
+    if (t !== undefined) (source ??= sourceLayout())[key as keyof EventSource] = t;
   }
   return source;
 }
@@ -173,7 +174,8 @@ export function parseNativeEvent(value: unknown): NativeParse {
   }
 
   const notes = new Notes();
-  const event: WardenEvent = { id, time: iso, identity: identityOf(identity, notes), action };
+  // Every field present from the start, in one order: one hidden class for all events (eventLayout).
+  const event = eventLayout(id, iso, identityOf(identity, notes), action);
   let attributes: Json | undefined;
   for (const key in value) {
     const field = value[key];

@@ -3,7 +3,7 @@ import type { WardenEvent } from '../../events/event.js';
 import type { Finding } from '../finding.js';
 import type { EventFeatures } from '../features.js';
 import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar } from '../profile.js';
-import { AGGREGATE_KEYS } from '../profile.js';
+import { AGGREGATE_KEYS, hourAggregate, riskState } from '../profile.js';
 import type { BaselineRules } from '../config.js';
 import { surprise } from '../value-map.js';
 import { ewma } from '../stats.js';
@@ -63,7 +63,9 @@ function classOf(readOnly: boolean | undefined): 'read' | 'write' {
 /** The current hour's totals after this event (a copy; the profile is changed only by learning). */
 export function hourTotals(p: IdentityProfile, event: WardenEvent, t: number): HourAggregate {
   const hour = Math.floor(t / HOUR_MS);
-  const cur = p.hourAgg && p.hourAgg.hour === hour ? { ...p.hourAgg } : { hour, reads: 0, readBytes: 0, readRows: 0, writes: 0, writeBytes: 0, writeRows: 0 };
+  const a = p.hourAgg;
+  // A copy in the one field order of hourAggregate (a spread or a shorter literal made other hidden classes).
+  const cur = a && a.hour === hour ? hourAggregate(hour, a.reads, a.readBytes, a.readRows, a.writes, a.writeBytes, a.writeRows, a.reported) : hourAggregate(hour, 0, 0, 0, 0, 0, 0, undefined);
   const bytes = typeof event.bytes === 'number' && event.bytes > 0 ? event.bytes : 0;
   const rows = typeof event.rows === 'number' && event.rows > 0 ? event.rows : 0;
   // Calls are counted when they moved data (objects read, queries that returned rows): the object
@@ -92,9 +94,9 @@ export function learnHourTotals(p: IdentityProfile, totals: HourAggregate, alpha
 }
 
 function emptyHourly(): Record<AggregateKey, MeanVar> {
-  const out = {} as Record<AggregateKey, MeanVar>;
-  for (const k of AGGREGATE_KEYS) out[k] = { mean: 0, var: 0, n: 0 };
-  return out;
+  // AGGREGATE_KEYS order, as decodeActivity builds it.
+  const mv = (): MeanVar => ({ mean: 0, var: 0, n: 0 });
+  return { reads: mv(), readBytes: mv(), readRows: mv(), writes: mv(), writeBytes: mv(), writeRows: mv() };
 }
 
 const AGG_LABEL: Record<AggregateKey, string> = {
@@ -186,7 +188,7 @@ export function detectSlowAndLow(p: IdentityProfile, t: number, points: number, 
  */
 export function learnRisk(p: IdentityProfile, t: number, points: number, alpha: number, legit: boolean, reported = false): void {
   const acc = accumulatedRisk(p, t, points);
-  const r = (p.risk ??= { acc: 0, at: t, mean: 0, var: 0, n: 0 });
+  const r = (p.risk ??= riskState(0, t, 0, 0, 0));
   // The usual level learns from every event but those of a context already judged unusual: an
   // identity whose work always carries small oddities has a higher usual level.
   if (legit || points === 0) ewma(r, acc, alpha);
