@@ -5,7 +5,11 @@
  * encoding everything the batch publishes), and what goes to the decisions topic: records and bytes
  * per event. What `warden run` spends beyond the client and the store, without the broker's noise.
  *
- *   npx tsx bench/batch-path.ts [--events 60000] [--batch 1000] [--allow compact]
+ *   npx tsx bench/batch-path.ts [--events 60000] [--batch 1000] [--allow compact] [--cold 10000]
+ *
+ * `--cold N` measures from a cold start instead (no warm-up): CPU µs per event for each N events,
+ * the whole process and its main thread apart. The difference is mostly V8's optimising compiler,
+ * which works on background threads while the code warms up (BENCHMARKS.md, "Ninth round").
  */
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/load.js';
@@ -18,9 +22,9 @@ import { BlockTracker } from '../src/pipeline/block-tracker.js';
 import { DecisionPublisher } from '../src/pipeline/decision-publisher.js';
 import { createDecider } from '../src/scoring/decider.js';
 import { fmt } from './lib/stats.js';
-import { batchOf, cpuMicros, simulatorBatchFixture } from './lib/batch-fixture.js';
+import { batchOf, cpuMicros, mainThreadMicros, simulatorBatchFixture } from './lib/batch-fixture.js';
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '60000' }, batch: { type: 'string', default: '1000' }, allow: { type: 'string', default: 'compact' } } });
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '60000' }, batch: { type: 'string', default: '1000' }, allow: { type: 'string', default: 'compact' }, cold: { type: 'string' } } });
 const N = Number(args.events);
 const BATCH = Number(args.batch);
 const ALLOW = String(args.allow) as AllowOutput;
@@ -68,6 +72,19 @@ async function run(from: number, to: number, count: boolean): Promise<void> {
     }
   }
 }
+if (args.cold !== undefined) {
+  const step = Number(args.cold);
+  console.log(`batch path from a cold start, batches of ${fmt(BATCH)}, decisions.allow ${ALLOW}, node ${process.version}: CPU µs per event for each ${fmt(step)} events`);
+  console.log('events          process  main thread  other threads');
+  for (let i = 0; i < N; i += step) {
+    const [cpu0, main0] = [cpu(), mainThreadMicros()];
+    await run(i, Math.min(N, i + step), false);
+    const [whole, main] = [(cpu() - cpu0) / step, (mainThreadMicros() - main0) / step];
+    console.log(`${`${fmt(i)}–${fmt(Math.min(N, i + step))}`.padEnd(16)}${fmt(whole, 1).padStart(7)}  ${fmt(main, 1).padStart(11)}  ${fmt(whole - main, 1).padStart(13)}`);
+  }
+  process.exit(0);
+}
+
 // Warm-up on the first fifth (JIT, first profiles), then measure the rest.
 const warm = Math.floor(N / 5);
 await run(0, warm, false);

@@ -3,6 +3,7 @@
  * native records, repeated with fresh ids and later times up to `n`, and the identity resolver
  * and (empty) policy engine a decider needs for it.
  */
+import { readFileSync } from 'node:fs';
 import type { WardenConfig } from '../../src/config/schema.js';
 import type { SourceRecord } from '../../src/pipeline/batch-processor.js';
 import { compileInventory } from '../../src/identity/inventory.js';
@@ -38,6 +39,15 @@ export function batchOf(values: readonly Buffer[], from: number, to: number): So
   const batch: SourceRecord[] = [];
   for (let j = from; j < to; j++) batch.push({ topic: 'audit', partition: 0, offset: String(j), value: values[j]!, timestamp: '0' });
   return batch;
+}
+
+/** CPU µs of this process's main thread so far (Linux: /proc/thread-self/schedstat; NaN elsewhere). */
+export function mainThreadMicros(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** CPU µs (user + system) of the process so far. */
