@@ -1,6 +1,6 @@
 /** The sections of the profile codec, one encoder and decoder each (see profile-codec.ts). */
 import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar, ValueMap, ValueStats } from './profile.js';
-import { AGGREGATE_KEYS, hourAggregate, riskState } from './profile.js';
+import { AGGREGATE_KEYS, hourAggregate, rateState, riskState } from './profile.js';
 import type { Writer } from './codec-bytes.js';
 import { allIntegers, meanVar, open, ProfileDecodeError, readMeanVar, start } from './codec-bytes.js';
 
@@ -28,12 +28,14 @@ export function decodeTimes(buf: Buffer): number[] {
   const r = open(buf);
   const delta = r.uint() === 1;
   const n = r.uint();
-  const out = new Array<number>(n);
+  // Pushed, not preallocated: a packed array like emptyProfile's `[]` (one elements kind for both).
+  const out: number[] = [];
   let prev = 0;
   for (let i = 0; i < n; i++) {
     const v = r.num();
-    out[i] = delta ? prev + v : v;
-    prev = out[i]!;
+    const t = delta ? prev + v : v;
+    out.push(t);
+    prev = t;
   }
   r.end();
   return out;
@@ -337,7 +339,7 @@ export function decodeScalars(buf: Buffer): Scalars {
   const window = r.num();
   const count = r.num();
   const mv = readMeanVar(r);
-  const out: Scalars = { v: 1, identity, firstSeen, lastSeen, rate: { window, count, ...mv }, failRate: r.num(), deniedRun: r.num(), deniedAt: r.num(), prevAction: r.optStr(), privilegedLegit: r.num() };
+  const out: Scalars = { v: 1, identity, firstSeen, lastSeen, rate: rateState(window, count, mv.mean, mv.var, mv.n), failRate: r.num(), deniedRun: r.num(), deniedAt: r.num(), prevAction: r.optStr(), privilegedLegit: r.num() };
   r.end();
   return out;
 }

@@ -15,3 +15,13 @@ export interface Finding extends Reason {
    */
   scale?: number;
 }
+
+/**
+ * A finding with every field of the type present, in one order (the absent ones undefined), for
+ * the detectors and the technique and Sigma findings alike: objects built with the same keys in
+ * the same order share V8's hidden class, and the scoring code that reads every finding stays
+ * compiled for one instead of being thrown away at each new literal it meets (see eventLayout).
+ */
+export function finding(code: string, detail: string, weight: number, family: FindingFamily, scale?: number): Finding {
+  return { code, detail, weight, technique: undefined, tactic: undefined, entry: undefined, approval: undefined, family, scale };
+}

@@ -11,7 +11,7 @@
  * in a field of their own, so a field added to `IdentityProfile` is never dropped silently.
  */
 import type { IdentityProfile } from './profile.js';
-import { DIMENSIONS, emptyProfile, TOUCHED_HOURS, TOUCHED_TRANSITIONS, touchedMap } from './profile.js';
+import { DIMENSIONS, emptyProfile, profileLayout, TOUCHED_HOURS, TOUCHED_TRANSITIONS, touchedMap } from './profile.js';
 import type { Writer } from './codec-bytes.js';
 import { open, ProfileDecodeError, start } from './codec-bytes.js';
 import {
@@ -217,36 +217,28 @@ export function decodeProfile(sections: ReadonlyMap<string, Buffer>, events: num
   for (const d of DIMENSIONS) maps[d] = decodeValueMap(section(SECTION.map(d)));
   const activity = decodeActivity(section(SECTION.activity));
   const other = decodeOther(section(SECTION.other));
-  const p: IdentityProfile = {
-    v: scalars.v,
-    identity: scalars.identity,
-    firstSeen: scalars.firstSeen,
-    lastSeen: scalars.lastSeen,
-    events,
-    maps,
-    hours: hours.hours,
-    hoursTotal: hours.hoursTotal,
-    hoursDecayedAt: hours.hoursDecayedAt,
-    rate: scalars.rate,
-    volume: decodeVolume(section(SECTION.volume)),
-    failRate: scalars.failRate,
-    failures: decodeTimes(section(SECTION.failures)),
-    deniedRun: scalars.deniedRun,
-    deniedAt: scalars.deniedAt,
-    novel: decodeTimes(section(SECTION.novel)),
-    prevAction: scalars.prevAction,
-    transitions: decodeSketch(section(SECTION.transitions)),
-    tokens: decodeTokens(section(SECTION.tokens)),
-    privilegedLegit: scalars.privilegedLegit,
-    suppressed: other.suppressed,
-    // Every field, in emptyProfile's order: decoded and new profiles share one hidden class.
-    hourAgg: activity.hourAgg,
-    hourly: activity.hourly,
-    risk: activity.risk,
-    createdBy: other.createdBy,
-    createdAt: other.createdAt,
-    members: other.members,
-  };
+  // Made where emptyProfile makes new profiles (profileLayout): one hidden class for both.
+  const p = profileLayout(scalars.identity, maps, hours.hours, scalars.rate, decodeTimes(section(SECTION.failures)), decodeTimes(section(SECTION.novel)), decodeSketch(section(SECTION.transitions)));
+  p.v = scalars.v;
+  p.firstSeen = scalars.firstSeen;
+  p.lastSeen = scalars.lastSeen;
+  p.events = events;
+  p.hoursTotal = hours.hoursTotal;
+  p.hoursDecayedAt = hours.hoursDecayedAt;
+  p.volume = decodeVolume(section(SECTION.volume));
+  p.failRate = scalars.failRate;
+  p.deniedRun = scalars.deniedRun;
+  p.deniedAt = scalars.deniedAt;
+  p.prevAction = scalars.prevAction;
+  p.tokens = decodeTokens(section(SECTION.tokens));
+  p.privilegedLegit = scalars.privilegedLegit;
+  p.suppressed = other.suppressed;
+  p.hourAgg = activity.hourAgg;
+  p.hourly = activity.hourly;
+  p.risk = activity.risk;
+  p.createdBy = other.createdBy;
+  p.createdAt = other.createdAt;
+  p.members = other.members;
   for (const [field, bytes] of sections) {
     if (!field.startsWith('j:')) continue;
     const r = open(bytes);

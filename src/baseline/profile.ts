@@ -121,30 +121,48 @@ export function emptyValueMap(): ValueMap {
 export function emptyProfile(identity: string, sketchWidth: number): IdentityProfile {
   const maps = {} as Record<Dimension, ValueMap>;
   for (const d of DIMENSIONS) maps[d] = emptyValueMap();
-  return {
+  return profileLayout(identity, maps, new Array<number>(168).fill(0), rateState(-1, 0, 0, 0, 0), [], [], new Array<number>(sketchWidth * 2).fill(0));
+}
+
+/** The rate section of a profile (IdentityProfile.rate), its fields in one order (see hourAggregate). */
+export function rateState(window: number, count: number, mean: number, variance: number, n: number): IdentityProfile['rate'] {
+  return { window, count, mean, var: variance, n };
+}
+
+/**
+ * The one place a profile object is made, for new profiles (emptyProfile) and decoded ones
+ * (decodeProfile) alike: the other fields start empty and are assigned. One allocation site gives
+ * every profile the same hidden class (see hourAggregate); two literals with the same keys did not,
+ * their numbers starting as small integers in one and as doubles in the other.
+ */
+export function profileLayout(identity: string, maps: Record<Dimension, ValueMap>, hours: number[], rate: IdentityProfile['rate'], failures: number[], novel: number[], transitions: number[]): IdentityProfile {
+  const p: IdentityProfile = {
     v: 1,
     identity,
-    firstSeen: 0,
-    lastSeen: 0,
+    // Fields that hold times and fractions start as a double (NaN), then get their 0: V8 keeps
+    // a field's number representation from its first value, and a field that started as the small
+    // integer 0 changed representation (and hidden class) at its first fraction or decoded double.
+    firstSeen: Number.NaN,
+    lastSeen: Number.NaN,
     events: 0,
     maps,
-    hours: new Array<number>(168).fill(0),
-    hoursTotal: 0,
-    hoursDecayedAt: 0,
-    rate: { window: -1, count: 0, mean: 0, var: 0, n: 0 },
+    hours,
+    hoursTotal: Number.NaN,
+    hoursDecayedAt: Number.NaN,
+    rate,
     volume: {},
-    failRate: 0,
-    failures: [],
+    failRate: Number.NaN,
+    failures,
     deniedRun: 0,
-    deniedAt: 0,
-    novel: [],
+    deniedAt: Number.NaN,
+    novel,
     prevAction: null,
-    transitions: new Array<number>(sketchWidth * 2).fill(0),
+    transitions,
     tokens: {},
-    privilegedLegit: 0,
+    privilegedLegit: Number.NaN,
     suppressed: {},
     // The optional fields too, in the type's order: a profile keeps one hidden class from its
-    // first event on, and decodeProfile builds the same (see hourAggregate).
+    // first event on.
     hourAgg: undefined,
     hourly: undefined,
     risk: undefined,
@@ -152,6 +170,14 @@ export function emptyProfile(identity: string, sketchWidth: number): IdentityPro
     createdAt: undefined,
     members: undefined,
   };
+  p.firstSeen = 0;
+  p.lastSeen = 0;
+  p.hoursTotal = 0;
+  p.hoursDecayedAt = 0;
+  p.failRate = 0;
+  p.deniedAt = 0;
+  p.privilegedLegit = 0;
+  return p;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { PolicyEngine, PolicyEvaluation } from '../policy/types.js';
 import type { BaselineStore, ProfileUpdate } from '../baseline/store.js';
 import type { IdentityProfile } from '../baseline/profile.js';
 import type { Finding } from '../baseline/finding.js';
+import { finding } from '../baseline/finding.js';
 import { emptyProfile } from '../baseline/profile.js';
 import { compileBaselineRules } from '../baseline/config.js';
 import { extractFeatures } from '../baseline/features.js';
@@ -134,15 +135,11 @@ export function techniqueFindings(hits: readonly TechniqueHit[], routine: boolea
     const routineHit = routine && h.tier !== 'critical' && !(h.conditional === true && h.tier === 'high');
     const weight = k.weights[h.tier] * (routineHit ? k.routineFactor : 1);
     if (weight < 1) return;
-    out.push({
-      code: 'ATTACK_TECHNIQUE',
-      detail: `${h.technique} ${h.name} (${h.tactic}, ${h.tier}${routineHit ? ', routine for this identity' : ''}): ${h.detail}`,
-      weight,
-      family: 'signal',
-      technique: h.technique,
-      tactic: h.tactic,
-      entry: h.entry,
-    });
+    const technique = finding('ATTACK_TECHNIQUE', `${h.technique} ${h.name} (${h.tactic}, ${h.tier}${routineHit ? ', routine for this identity' : ''}): ${h.detail}`, weight, 'signal');
+    technique.technique = h.technique;
+    technique.tactic = h.tactic;
+    technique.entry = h.entry;
+    out.push(technique);
     if (best < 0 || weight > out[best]!.weight) best = out.length - 1;
   });
   if (sigma.length > 0) countTechniqueOnce(out, best, sigma);

@@ -5,6 +5,7 @@
  */
 import type { WardenConfig } from '../config/schema.js';
 import type { Finding } from '../baseline/finding.js';
+import { finding } from '../baseline/finding.js';
 import { SIGMA_PREFIX } from '../decisions/reason-codes.js';
 import type { SigmaHit } from '../sigma/types.js';
 
@@ -21,12 +22,12 @@ export function sigmaFindings(hits: readonly SigmaHit[], routine: boolean, k: Wa
   return hits.map((h) => {
     const routineHit = routine && h.tier !== null && h.tier !== 'critical' && !(h.conditional && h.tier === 'high');
     const weight = h.tier === null ? 0 : Math.round(k.weights[h.tier] * (routineHit ? k.routineFactor : 1) * 10) / 10;
-    const finding: Finding = { code: `${SIGMA_PREFIX}${h.rule}`, detail: `Sigma rule "${h.title}" (${h.level}${routineHit ? ', routine for this identity' : ''})`, weight, family: 'signal' };
+    const out = finding(`${SIGMA_PREFIX}${h.rule}`, `Sigma rule "${h.title}" (${h.level}${routineHit ? ', routine for this identity' : ''})`, weight, 'signal');
     if (h.technique !== null) {
-      finding.technique = h.technique;
-      if (h.tactic !== null) finding.tactic = h.tactic;
+      out.technique = h.technique;
+      if (h.tactic !== null) out.tactic = h.tactic;
     }
-    return finding;
+    return out;
   });
 }
 

@@ -1,6 +1,7 @@
 /** How much and when: hour-of-week activity, request rate and volume spikes. */
 import type { WardenEvent } from '../../events/event.js';
 import type { Finding } from '../finding.js';
+import { finding } from '../finding.js';
 import type { EventFeatures } from '../features.js';
 import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar } from '../profile.js';
 import { AGGREGATE_KEYS, hourAggregate, riskState } from '../profile.js';
@@ -44,13 +45,13 @@ export function detectUnusualHour(p: IdentityProfile, f: EventFeatures, rules: B
   // Like a new value, an idle hour weighs by how surprising it is: the chance of activity in it is
   // its share of the decayed activity (at least one event's worth), against a 1-in-20 chance.
   const scale = surprise(Math.max(share, 1 / (total + 1)), rules.config.maxSurprise);
-  out.push({
-    code: 'UNUSUAL_HOUR',
-    detail: `${hourLabel(h)} holds ${(share * 100).toFixed(2)}% of this identity's activity (${weekly ? 'hour of week' : 'hour of day'})`,
-    weight: Math.round(rules.config.weights.UNUSUAL_HOUR * scale),
-    family: 'when',
+  out.push(finding(
+    'UNUSUAL_HOUR',
+    `${hourLabel(h)} holds ${(share * 100).toFixed(2)}% of this identity's activity (${weekly ? 'hour of week' : 'hour of day'})`,
+    Math.round(rules.config.weights.UNUSUAL_HOUR * scale),
+    'when',
     scale,
-  });
+  ));
 }
 
 const HOUR_MS = 3_600_000;
@@ -141,12 +142,12 @@ function hourlySpike(i: number, st: MeanVar, x: number, floor: number, totals: H
   // The crossing is reported in full once per hour and measure; the hour's later events carry it
   // at a third, so they still rank above ordinary traffic without paging again.
   const reported = (((totals.reported ?? 0) >> i) & 1) === 1;
-  out.push({
-    code: 'VOLUME_SPIKE',
-    detail: `${x} ${AGG_LABEL[AGGREGATE_KEYS[i]!]} this hour against a usual ${Math.round(Math.expm1(st.mean))} per active hour (z=${z.toFixed(1)})${reported ? ', reported earlier this hour' : ''}`,
-    weight: Math.round(c.weights.VOLUME_SPIKE * (reported ? 1 / 3 : 1)),
-    family: 'volume',
-  });
+  out.push(finding(
+    'VOLUME_SPIKE',
+    `${x} ${AGG_LABEL[AGGREGATE_KEYS[i]!]} this hour against a usual ${Math.round(Math.expm1(st.mean))} per active hour (z=${z.toFixed(1)})${reported ? ', reported earlier this hour' : ''}`,
+    Math.round(c.weights.VOLUME_SPIKE * (reported ? 1 / 3 : 1)),
+    'volume',
+  ));
   totals.reported = (totals.reported ?? 0) | (1 << i);
   return true;
 }
@@ -173,12 +174,12 @@ export function detectSlowAndLow(p: IdentityProfile, t: number, points: number, 
   const acc = accumulatedRisk(p, t, points);
   const limit = Math.max(rules.config.slowMinPoints, r.mean + rules.config.spikeZ * Math.sqrt(r.var));
   if (acc < limit) return false;
-  out.push({
-    code: 'SLOW_AND_LOW',
-    detail: `${Math.round(acc)} risk points over the last hours against a usual ${Math.round(r.mean)} (limit ${Math.round(limit)})`,
-    weight: rules.config.weights.SLOW_AND_LOW,
-    family: 'signal',
-  });
+  out.push(finding(
+    'SLOW_AND_LOW',
+    `${Math.round(acc)} risk points over the last hours against a usual ${Math.round(r.mean)} (limit ${Math.round(limit)})`,
+    rules.config.weights.SLOW_AND_LOW,
+    'signal',
+  ));
   return true;
 }
 
@@ -204,12 +205,12 @@ export function detectRateSpike(p: IdentityProfile, f: EventFeatures, rules: Bas
   // Poisson floor on the variance: a perfectly regular identity is not infinitely sensitive.
   const limit = mean + rules.config.spikeZ * Math.sqrt(p.rate.var + mean + 1);
   if (count <= limit) return;
-  out.push({
-    code: 'RATE_SPIKE',
-    detail: `${count} calls in ${rules.config.rateWindowSeconds}s against a usual ${mean.toFixed(1)}`,
-    weight: rules.config.weights.RATE_SPIKE,
-    family: 'volume',
-  });
+  out.push(finding(
+    'RATE_SPIKE',
+    `${count} calls in ${rules.config.rateWindowSeconds}s against a usual ${mean.toFixed(1)}`,
+    rules.config.weights.RATE_SPIKE,
+    'volume',
+  ));
 }
 
 function volumeZ(stats: MeanVar, x: number): number {
@@ -232,7 +233,7 @@ export function detectVolumeSpike(p: IdentityProfile, event: WardenEvent, rules:
   const stats = p.volume[event.action];
   const detail = (judgeBytes ? volumeDetail(event.action, 'bytes', stats?.bytes, bytes, c.volumeMinBytes, c.spikeZ) : null) ?? (judgeRows ? volumeDetail(event.action, 'rows', stats?.rows, rows, c.volumeMinRows, c.spikeZ) : null);
   if (detail === null) return false;
-  out.push({ code: 'VOLUME_SPIKE', detail, weight: c.weights.VOLUME_SPIKE, family: 'volume' });
+  out.push(finding('VOLUME_SPIKE', detail, c.weights.VOLUME_SPIKE, 'volume'));
   return true;
 }
 

@@ -1,5 +1,6 @@
 /** First-seen detectors: action, service, resource pattern and every source attribute. */
 import type { Finding, FindingFamily } from '../finding.js';
+import { finding } from '../finding.js';
 import type { EventFeatures } from '../features.js';
 import type { Dimension, IdentityProfile, ValueMap } from '../profile.js';
 import type { BaselineRules } from '../config.js';
@@ -60,7 +61,7 @@ function noveltyOf(dim: Dimension, value: string, map: ValueMap, f: EventFeature
   const detail = entry
     ? `${spec.label} ${value} seen ${entry.n}× since ${dateOf(entry.first)}, not yet normal`
     : `${spec.label} ${value} never seen for this identity`;
-  out.push({ code: spec.code, detail, weight, family: spec.family, scale });
+  out.push(finding(spec.code, detail, weight, spec.family, scale));
 }
 
 const DAY_MS = 86_400_000;

@@ -4,6 +4,7 @@
  */
 import type { WardenEvent } from '../../events/event.js';
 import type { Finding } from '../finding.js';
+import { finding } from '../finding.js';
 import type { EventFeatures } from '../features.js';
 import type { IdentityProfile } from '../profile.js';
 import type { BaselineRules } from '../config.js';
@@ -21,12 +22,12 @@ export function detectFailures(p: IdentityProfile, f: EventFeatures, rules: Base
     if (!f.denied) recent = Math.ceil(recent / 3);
     // An identity that fails a quarter of its calls anyway (a flaky monitor) is not bursting.
     if (recent >= rules.config.failureBurst && p.failRate < 0.25) {
-      out.push({ code: 'FAILURE_BURST', detail: `${recent} failed or denied calls in ${rules.config.burstWindowSeconds}s`, weight: w.FAILURE_BURST, family: 'failures' });
+      out.push(finding('FAILURE_BURST', `${recent} failed or denied calls in ${rules.config.burstWindowSeconds}s`, w.FAILURE_BURST, 'failures'));
     }
     return;
   }
   if (p.deniedRun >= 3 && f.t - p.deniedAt <= rules.windowMs) {
-    out.push({ code: 'DENIED_THEN_SUCCESS', detail: `succeeded after ${p.deniedRun} denied calls in a row`, weight: w.DENIED_THEN_SUCCESS, family: 'failures' });
+    out.push(finding('DENIED_THEN_SUCCESS', `succeeded after ${p.deniedRun} denied calls in a row`, w.DENIED_THEN_SUCCESS, 'failures'));
   }
 }
 
@@ -43,7 +44,7 @@ export function detectRareSequence(p: IdentityProfile, f: EventFeatures, rules: 
   // A new action is already a finding of its own; rarity is about known actions in a new order.
   if (novelty(liveEntry(p.maps.action, action, f.t, rules), rules) > 0) return;
   if (sketchEstimate(p.transitions, transitionKey(prev, action)) > 0) return;
-  out.push({ code: 'RARE_SEQUENCE', detail: `${action} never followed ${prev} before`, weight: rules.config.weights.RARE_SEQUENCE, family: 'what' });
+  out.push(finding('RARE_SEQUENCE', `${action} never followed ${prev} before`, rules.config.weights.RARE_SEQUENCE, 'what'));
 }
 
 /** Where a call ran from, for concurrency: the workload when the source names one, else the network. */
@@ -84,14 +85,14 @@ export function detectConcurrentToken(p: IdentityProfile, event: WardenEvent, f:
   const alternating = src !== null && (last.alt ?? 0) < ROUTINE_ALTERNATION && (!usualSource(p, src, f.t, rules) || !usualSource(p, last.src!, f.t, rules));
   if (!apart && !alternating) return;
   const seconds = Math.round((f.t - last.at) / 1000);
-  out.push({
-    code: 'CONCURRENT_TOKEN_USE',
-    detail: apart
+  out.push(finding(
+    'CONCURRENT_TOKEN_USE',
+    apart
       ? `token ${token} used from ${asn ?? country ?? '?'} ${seconds}s after use from ${last.asn ?? last.country ?? '?'}`
       : `token ${token} back at ${src} ${seconds}s after use from ${last.src}: two holders taking turns`,
-    weight: rules.config.weights.CONCURRENT_TOKEN_USE,
-    family: 'signal',
-  });
+    rules.config.weights.CONCURRENT_TOKEN_USE,
+    'signal',
+  ));
 }
 
 function usualSource(p: IdentityProfile, key: string, t: number, rules: BaselineRules): boolean {
@@ -109,14 +110,14 @@ export function detectPrivilegedAndDestructive(p: IdentityProfile, event: Warden
   if (event.privileged === true && p.privilegedLegit < absorb) {
     const weight = Math.round(w.FIRST_PRIVILEGED * (1 - p.privilegedLegit / absorb));
     // The first privileged calls are one view of what is new about the event: what family.
-    out.push({ code: 'FIRST_PRIVILEGED', detail: `privileged ${event.action}; ${p.privilegedLegit} earlier privileged calls`, weight, family: 'what' });
+    out.push(finding('FIRST_PRIVILEGED', `privileged ${event.action}; ${p.privilegedLegit} earlier privileged calls`, weight, 'what'));
   }
   if (f.destructive) {
     const nov = novelty(liveEntry(p.maps.action, event.action, f.t, rules), rules);
     const weight = Math.round(w.DESTRUCTIVE_ACTION * nov * noveltySurprise(p, rules));
     // A destructive action that is new is one view of the action's novelty: it shares the what
     // family (nested with NEW_ACTION) rather than adding on top of it.
-    if (weight >= 1) out.push({ code: 'DESTRUCTIVE_ACTION', detail: `destructive ${event.action} is not part of this identity's routine`, weight, family: 'what' });
+    if (weight >= 1) out.push(finding('DESTRUCTIVE_ACTION', `destructive ${event.action} is not part of this identity's routine`, weight, 'what'));
   }
 }
 
@@ -157,5 +158,5 @@ export function detectEnumeration(p: IdentityProfile, f: EventFeatures, rules: B
   if (recent < rules.config.enumerationNew) return;
   const weight = Math.round(rules.config.weights.ENUMERATION * noveltySurprise(p, rules));
   if (weight < 1) return;
-  out.push({ code: 'ENUMERATION', detail: `${recent} new actions/services/resources in ${rules.config.burstWindowSeconds}s`, weight, family: 'signal' });
+  out.push(finding('ENUMERATION', `${recent} new actions/services/resources in ${rules.config.burstWindowSeconds}s`, weight, 'signal'));
 }
