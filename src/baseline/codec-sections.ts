@@ -1,6 +1,6 @@
 /** The sections of the profile codec, one encoder and decoder each (see profile-codec.ts). */
 import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar, ValueMap, ValueStats } from './profile.js';
-import { AGGREGATE_KEYS, hourAggregate, rateState, riskState } from './profile.js';
+import { AGGREGATE_KEYS, hourAggregate, hourlyState, rateState, riskState } from './profile.js';
 import type { Writer } from './codec-bytes.js';
 import { allIntegers, meanVar, open, ProfileDecodeError, readMeanVar, start } from './codec-bytes.js';
 
@@ -370,7 +370,7 @@ export function writeActivity(w: Writer, p: IdentityProfile): void {
 export function decodeActivity(buf: Buffer): Pick<IdentityProfile, 'hourAgg' | 'hourly' | 'risk'> {
   const r = open(buf);
   const flags = r.uint();
-  // Built in the field order of hourAggregate, emptyHourly and riskState (one hidden class each).
+  // Built by hourAggregate, hourlyState and riskState, as learning builds them (one hidden class each).
   let hourAgg: HourAggregate | undefined;
   if (flags & 1) {
     // AGGREGATE_KEYS order, as writeActivity wrote them.
@@ -391,7 +391,7 @@ export function decodeActivity(buf: Buffer): Pick<IdentityProfile, 'hourAgg' | '
     const writes = readMeanVar(r);
     const writeBytes = readMeanVar(r);
     const writeRows = readMeanVar(r);
-    hourly = { reads, readBytes, readRows, writes, writeBytes, writeRows };
+    hourly = hourlyState(reads, readBytes, readRows, writes, writeBytes, writeRows);
   }
   let risk: IdentityProfile['risk'];
   if (flags & 8) {

@@ -51,6 +51,11 @@ export function hourAggregate(hour: number, reads: number, readBytes: number, re
   return { hour, reads, readBytes, readRows, writes, writeBytes, writeRows, reported };
 }
 
+/** The hourly distributions of a profile (IdentityProfile.hourly), in AGGREGATE_KEYS order (see hourAggregate). */
+export function hourlyState(reads: MeanVar, readBytes: MeanVar, readRows: MeanVar, writes: MeanVar, writeBytes: MeanVar, writeRows: MeanVar): Record<AggregateKey, MeanVar> {
+  return { reads, readBytes, readRows, writes, writeBytes, writeRows };
+}
+
 /** The decayed risk sum of a profile (IdentityProfile.risk), its fields in one order (see hourAggregate). */
 export function riskState(acc: number, at: number, mean: number, variance: number, n: number): NonNullable<IdentityProfile['risk']> {
   return { acc, at, mean, var: variance, n };

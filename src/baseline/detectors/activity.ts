@@ -4,7 +4,7 @@ import type { Finding } from '../finding.js';
 import { finding } from '../finding.js';
 import type { EventFeatures } from '../features.js';
 import type { AggregateKey, HourAggregate, IdentityProfile, MeanVar } from '../profile.js';
-import { AGGREGATE_KEYS, hourAggregate, riskState } from '../profile.js';
+import { AGGREGATE_KEYS, hourAggregate, hourlyState, riskState } from '../profile.js';
 import type { BaselineRules } from '../config.js';
 import { surprise } from '../value-map.js';
 import { ewma } from '../stats.js';
@@ -95,9 +95,8 @@ export function learnHourTotals(p: IdentityProfile, totals: HourAggregate, alpha
 }
 
 function emptyHourly(): Record<AggregateKey, MeanVar> {
-  // AGGREGATE_KEYS order, as decodeActivity builds it.
   const mv = (): MeanVar => ({ mean: 0, var: 0, n: 0 });
-  return { reads: mv(), readBytes: mv(), readRows: mv(), writes: mv(), writeBytes: mv(), writeRows: mv() };
+  return hourlyState(mv(), mv(), mv(), mv(), mv(), mv());
 }
 
 const AGG_LABEL: Record<AggregateKey, string> = {
