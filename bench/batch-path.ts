@@ -5,11 +5,16 @@
  * encoding everything the batch publishes), and what goes to the decisions topic: records and bytes
  * per event. What `warden run` spends beyond the client and the store, without the broker's noise.
  *
- *   npx tsx bench/batch-path.ts [--events 60000] [--batch 1000] [--allow compact] [--cold 10000]
+ *   npx tsx bench/batch-path.ts [--events 60000] [--batch 1000] [--allow compact] [--cold 10000] [--alloc]
  *
  * `--cold N` measures from a cold start instead (no warm-up): CPU µs per event for each N events,
  * the whole process and its main thread apart. The difference is mostly V8's optimising compiler,
  * which works on background threads while the code warms up (BENCHMARKS.md, "Ninth round").
+ *
+ * `--alloc` also measures what the measured events allocate on the JavaScript heap, per event and
+ * per stage, with the largest allocation sites (V8's sampling heap profiler; the CPU figures of
+ * that run include the profiler's cost). Garbage is what the scavenger and the mark-compactor
+ * work through, and their pauses are the tail of the live pipeline's latency.
  */
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/load.js';
@@ -22,9 +27,10 @@ import { BlockTracker } from '../src/pipeline/block-tracker.js';
 import { DecisionPublisher } from '../src/pipeline/decision-publisher.js';
 import { createDecider } from '../src/scoring/decider.js';
 import { fmt } from './lib/stats.js';
+import { profileAllocations } from './lib/allocation-profile.js';
 import { batchOf, cpuMicros, mainThreadMicros, simulatorBatchFixture } from './lib/batch-fixture.js';
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '60000' }, batch: { type: 'string', default: '1000' }, allow: { type: 'string', default: 'compact' }, cold: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '60000' }, batch: { type: 'string', default: '1000' }, allow: { type: 'string', default: 'compact' }, cold: { type: 'string' }, alloc: { type: 'boolean', default: false } } });
 const N = Number(args.events);
 const BATCH = Number(args.batch);
 const ALLOW = String(args.allow) as AllowOutput;
@@ -88,7 +94,15 @@ if (args.cold !== undefined) {
 // Warm-up on the first fifth (JIT, first profiles), then measure the rest.
 const warm = Math.floor(N / 5);
 await run(0, warm, false);
-await run(warm, N, true);
+const STAGE_OF: Record<string, string> = { 'batch-processor:normalize': 'normalize', 'batch-processor:decide': 'decide', 'decision-publisher:encode': 'sign', 'store-memory:apply': 'learn', 'batch-fixture:batchOf': 'input' };
+const allocation = args.alloc
+  ? await profileAllocations(
+      () => run(warm, N, true),
+      // A stage's async functions resume from the microtask queue, below no bench frame: the
+      // decider's modules are the decide stage wherever they run.
+      (frame) => STAGE_OF[`${/([^/]+)\.[jt]s$/.exec(frame.url)?.[1]}:${frame.functionName}`] ?? (/\/src\/(scoring|baseline)\//.test(frame.url) ? 'decide' : null),
+    )
+  : (await run(warm, N, true), null);
 const n = N - warm;
 const stages = Object.entries(totals).map(([stage, micros]) => `${stage} ${fmt(micros / n, 1)}`);
 console.log(`batch path (no Kafka, memory store), ${fmt(n)} events measured, batches of ${fmt(BATCH)}, decisions.allow ${ALLOW}, node ${process.version}`);
@@ -97,3 +111,10 @@ console.log(
   `decisions topic: ${fmt(records)} records (${fmt(records / n, 4)} per event), ${fmt(bytes / n, 0)} bytes per event, record values; ` +
     `${fmt(records - batchRecords)} full records of ${fmt((bytes - batchBytes) / Math.max(1, records - batchRecords), 0)} B, ${fmt(batchRecords)} allow-batch records of ${fmt(batchBytes / Math.max(1, batchRecords) / 1024, 1)} KiB`,
 );
+if (allocation) {
+  const perEvent = (bytes: number): string => fmt(bytes / n, 0);
+  const classes = [...allocation.byClass].sort((a, b) => b[1] - a[1]).map(([stage, bytes]) => `${stage} ${perEvent(bytes)}`);
+  console.log(`JavaScript heap allocated, bytes per event (sampled): ${classes.join(', ')}, total ${perEvent(allocation.total)}`);
+  console.log('largest allocation sites, bytes per event:');
+  for (const [site, bytes] of [...allocation.bySite].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${perEvent(bytes).padStart(6)}  ${site}`);
+}
