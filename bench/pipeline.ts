@@ -50,6 +50,9 @@ const { values: args } = parseArgs({
     'commit-interval': { type: 'string', default: '0' },
     // pipeline.storeIntervalMs (learning held per partition before it is written); its default when unset.
     'store-interval': { type: 'string' },
+    // kafka.fetchMinBytes / kafka.fetchMaxWaitMs of warden run (its defaults when unset; the pass-through keeps 1 byte, 50 ms).
+    'fetch-min-bytes': { type: 'string' },
+    'fetch-max-wait': { type: 'string' },
     repeat: { type: 'string', default: '1' },
     'batch-size': { type: 'string', default: '1000' },
     'signing-batch': { type: 'string' },
@@ -69,6 +72,10 @@ const PARTITIONS = Number(args.partitions);
 const IN_FLIGHT = Number(args['in-flight']);
 const COMMIT_INTERVAL = Number(args['commit-interval']);
 const STORE_INTERVAL = args['store-interval'] === undefined ? undefined : Number(args['store-interval']);
+const FETCH = {
+  ...(args['fetch-min-bytes'] === undefined ? {} : { fetchMinBytes: Number(args['fetch-min-bytes']) }),
+  ...(args['fetch-max-wait'] === undefined ? {} : { fetchMaxWaitMs: Number(args['fetch-max-wait']) }),
+};
 const REPEAT = Math.max(1, Number(args.repeat));
 const BATCH = Number(args['batch-size']);
 const NODE_OPTIONS = String(args['node-options']).split(' ').filter(Boolean);
@@ -108,7 +115,7 @@ function wardenConfig(name: string, input: string): string {
   writeFileSync(
     file,
     stringify({
-      kafka: { brokers, clientId: name, groupId: `${name}-g`, inputs: [{ topic: input, format: 'warden' }], topics: { decisions: `${name}.decisions`, blocks: `${name}.blocks`, dlq: `${name}.dlq` } },
+      kafka: { brokers, clientId: name, groupId: `${name}-g`, ...FETCH, inputs: [{ topic: input, format: 'warden' }], topics: { decisions: `${name}.decisions`, blocks: `${name}.blocks`, dlq: `${name}.dlq` } },
       redis: { keyPrefix: name },
       pipeline: { maxBatchSize: BATCH, maxInFlightBatches: IN_FLIGHT, commitIntervalMs: COMMIT_INTERVAL, ...(STORE_INTERVAL === undefined ? {} : { storeIntervalMs: STORE_INTERVAL }), threads: THREADS, http: { host: '127.0.0.1', port: 0 } },
       identity: { inventory: join(dir, 'identities.yaml') },
@@ -415,7 +422,7 @@ for (const rate of RATES) {
   }
 }
 
-console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight, commits ≥ ${COMMIT_INTERVAL} ms apart, learning written ${STORE_INTERVAL === undefined ? 'at the default interval' : `≤ ${STORE_INTERVAL} ms after publishing`}, node ${process.version} ${NODE_FLAGS.length > 0 ? NODE_FLAGS.join(' ') : "with Node's default flags"}`);
+console.log(`live pipeline, ${fmt(N)} simulator events, ${PARTITIONS} partitions, batches of ${fmt(BATCH)}, ${IN_FLIGHT} in flight, commits ≥ ${COMMIT_INTERVAL} ms apart, learning written ${STORE_INTERVAL === undefined ? 'at the default interval' : `≤ ${STORE_INTERVAL} ms after publishing`}${Object.keys(FETCH).length > 0 ? `, warden's fetches ${JSON.stringify(FETCH)}` : ''}, node ${process.version} ${NODE_FLAGS.length > 0 ? NODE_FLAGS.join(' ') : "with Node's default flags"}`);
 console.log(`sustained: pass-through ceiling ${fmt(ceiling.rate)} events/s; warden run ×${INSTANCES}${THREADS > 1 ? ` with ${THREADS} threads` : ''} (Redis store, signed decisions) ${fmt(warden.rate)} events/s = ${fmt((100 * warden.rate) / ceiling.rate)}% of the ceiling`);
 console.log(`backlog drain ratio (warden run / pass-through, same run): ${fmt(warden.rate / ceiling.rate, 2)}; decisions.allow: ${ALLOW}`);
 console.log(`CPU per event (user + system, whole process): pass-through ${fmt(ceiling.cpuMicros, 1)} µs, warden run ${fmt(warden.cpuMicros, 1)} µs (${fmt(warden.cpuMicros / ceiling.cpuMicros, 2)}×)`);

@@ -141,8 +141,9 @@ export class DecisionPipeline {
       sessionTimeout: config.kafka.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatMs,
       metadataMaxAge: config.kafka.metadataMaxAgeMs,
-      // Latency over throughput at low load: a fetch returns as soon as anything is there.
-      maxWaitTimeInMs: 50,
+      // By default latency over CPU at low load: a fetch returns as soon as anything is there.
+      minBytes: config.kafka.fetchMinBytes,
+      maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
       // A dead broker costs about 12 s of retries before the metadata is read again (retry.ts).
       retry: {
         ...kafkaRetryOptions(RETRY_POLICIES.consumerGroup),
