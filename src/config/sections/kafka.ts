@@ -62,10 +62,12 @@ export const kafkaSchema = z.strictObject({
    * partition, and a batch costs about the same CPU (its signature, a produce request, the Kafka
    * client's work) whether it holds 3 events or 30. Measured on a 2-core machine (BENCHMARKS.md,
    * "Live pipeline"): 65536 bytes / 50 ms took 42 % less CPU per event at 1k events/s and 23 % less
-   * at 5k/s, for a median latency of ~50 and ~28 ms instead of 8–20. Below a second, so that a
-   * waiting fetch never holds up the heartbeats. @defaultValue 1 byte, 50 ms
+   * at 5k/s, for a median latency of ~50 and ~28 ms instead of 8–20. The wait is at most a
+   * second: the member heartbeats between fetches, and a longer wait would eat into
+   * `sessionTimeoutMs`. The least data is at most 1 MiB, what the client reads of a partition per fetch.
+   * @defaultValue 1 byte, 50 ms
    */
-  fetchMinBytes: z.number().int().min(1).max(52_428_800).default(1),
+  fetchMinBytes: z.number().int().min(1).max(1_048_576).default(1),
   fetchMaxWaitMs: z.number().int().min(0).max(1000).default(50),
   /**
    * Replicas of each topic Warden creates. @defaultValue the cluster's live brokers, up to 3
