@@ -9,7 +9,8 @@
  *    after the consumer (all members, with --instances) joined its group / time from then to the
  *    N-th output record seen by a watcher.
  * 2. Latency at fixed offered loads: events produced at R/s (after --warmup seconds at that rate,
- *    not measured); produce → decision received p50/p99.
+ *    not measured); produce → decision received p50/p99, the consumer's CPU per event, and how busy
+ *    the whole machine was meanwhile (at ~90 % and more the tail is queueing for the cores).
  *
  * `--repeat N` drains the backlog N times with each consumer, alternately, and prints the medians;
  * at each offered load the two consumers also take turns N times, with the medians of their figures.
@@ -341,7 +342,7 @@ function pauses(text: string): string {
 }
 
 /** Produce → decision latency at a fixed offered load, and the consumer's CPU µs per event over the measured seconds. */
-async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize> & { cpuMicros: number }> {
+async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize> & { cpuMicros: number; busyShare: number }> {
   await createTopic(input);
   await createTopic(output);
   const sentAt = new Map<string, number>();
@@ -357,7 +358,11 @@ async function latency(input: string, output: string, rate: number, start: () =>
   if (WARMUP > 0) await produceAtRate(kafka, input, (i) => message(eventAt(2_000_000 + i)), rate, WARMUP, () => undefined);
   const offset = 1_000_000;
   const cpu0 = child.cpuSeconds();
+  const machine0 = snapshot(pids);
   const total = await produceAtRate(kafka, input, (i) => message(eventAt(offset + i)), rate, SECONDS, (i, at) => sentAt.set(eventAt(offset + i).id, at));
+  // How busy the whole machine was while the load ran: a tail measured on a saturated machine is
+  // its queueing for the cores, whichever consumer runs.
+  const { busyShare } = perEvent(machine0, snapshot(pids), total);
   const deadline = Date.now() + 30_000;
   while (lat.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   // At a steady rate batches are small: this is where per-batch costs show (a drain's batches are full).
@@ -365,7 +370,7 @@ async function latency(input: string, output: string, rate: number, start: () =>
   if (child.urls.length > 0) stageLines.push(`  ${fmt(rate)}/s: ${await stageSummary(child.urls)}`);
   await child.stop();
   await watcher.disconnect();
-  return { ...summarize(lat), cpuMicros };
+  return { ...summarize(lat), cpuMicros, busyShare };
 }
 
 const pids = await findPids(process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -389,12 +394,12 @@ for (let r = 0; r < REPEAT; r++) {
 }
 const { ceiling, warden } = pairs[pairs.length - 1]!;
 
-const rows: (string | number)[][] = [['offered load', 'consumer', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'n', 'CPU µs/event']];
+const rows: (string | number)[][] = [['offered load', 'consumer', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'n', 'CPU µs/event', 'machine busy']];
 type Latency = Awaited<ReturnType<typeof latency>>;
-const latencyRow = (rate: number, name: string, l: Latency): (string | number)[] => [`${fmt(rate)}/s`, name, fmt(l.p50, 1), fmt(l.p90, 1), fmt(l.p99, 1), fmt(l.max, 1), l.n, fmt(l.cpuMicros, 1)];
+const latencyRow = (rate: number, name: string, l: Latency): (string | number)[] => [`${fmt(rate)}/s`, name, fmt(l.p50, 1), fmt(l.p90, 1), fmt(l.p99, 1), fmt(l.max, 1), l.n, fmt(l.cpuMicros, 1), `${fmt(100 * l.busyShare)}%`];
 const medianRow = (rate: number, name: string, runs: Latency[]): (string | number)[] => {
   const m = (pick: (l: Latency) => number): number => median(runs.map(pick));
-  return [`${fmt(rate)}/s`, `${name}, median of ${runs.length}`, fmt(m((l) => l.p50), 1), fmt(m((l) => l.p90), 1), fmt(m((l) => l.p99), 1), fmt(m((l) => l.max), 1), '', fmt(m((l) => l.cpuMicros), 1)];
+  return [`${fmt(rate)}/s`, `${name}, median of ${runs.length}`, fmt(m((l) => l.p50), 1), fmt(m((l) => l.p90), 1), fmt(m((l) => l.p99), 1), fmt(m((l) => l.max), 1), '', fmt(m((l) => l.cpuMicros), 1), `${fmt(100 * m((l) => l.busyShare))}%`];
 };
 for (const rate of RATES) {
   // With --repeat, the two consumers take turns at each rate (as in the drains): the tail of one
