@@ -36,7 +36,7 @@ import { simulate } from '../src/simulator/generate.js';
 import type { WardenEvent } from '../src/events/event.js';
 import { produceAll, produceAtRate, watchOutput } from './lib/kafka-load.js';
 import { fmt, summarize, table } from './lib/stats.js';
-import { findPids, mainThreadCpuSeconds, perEvent, processCpuSeconds, snapshot } from './lib/machine-cpu.js';
+import { findPids, mainThreadCpuSeconds, mainThreadSchedule, perEvent, processCpuSeconds, snapshot } from './lib/machine-cpu.js';
 import type { MachineSnapshot } from './lib/machine-cpu.js';
 import { RECOMMENDED_NODE_FLAGS } from '../src/cli/support/node-flags.js';
 
@@ -129,10 +129,12 @@ function wardenConfig(name: string, input: string): string {
   return file;
 }
 
-async function createTopic(topic: string): Promise<void> {
+/** `logAppendTime`: the broker stamps each record with the time it appended it (`message.timestamp.type=LogAppendTime`). */
+async function createTopic(topic: string, options: { logAppendTime?: boolean } = {}): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
+  const configEntries = options.logAppendTime ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [];
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1, configEntries }], waitForLeaders: true });
   await admin.disconnect();
 }
 
@@ -145,6 +147,8 @@ interface Child {
   cpuSeconds(): number;
   /** The same, main threads only (the rest: V8's compiler and GC helpers, libuv's pool). */
   mainThreadSeconds(): number;
+  /** Seconds the main threads ran and waited for a core so far (run-queue wait, Linux). */
+  mainThreadSchedule(): { running: number; waiting: number };
   /** The HTTP endpoints of `warden run` members (from their logs). */
   urls: string[];
   /** CPU µs spent so far in each stage, as the consumer measures them (process.cpuUsage around each stage). */
@@ -185,6 +189,7 @@ function startChild(argv: string[], marker: string, markers = 1): Child {
     joined,
     cpuSeconds: () => processCpuSeconds(child.pid),
     mainThreadSeconds: () => mainThreadCpuSeconds(child.pid),
+    mainThreadSchedule: () => mainThreadSchedule(child.pid),
     urls,
     async stageCpu() {
       if (urls.length > 0) return wardenStageCpu(urls);
@@ -215,6 +220,14 @@ function wardenGroup(name: string, input: string, count: number): Child {
     joined,
     cpuSeconds: () => members.reduce((sum, m) => sum + m.cpuSeconds(), 0),
     mainThreadSeconds: () => members.reduce((sum, m) => sum + m.mainThreadSeconds(), 0),
+    mainThreadSchedule: () =>
+      members.reduce(
+        (sum, m) => {
+          const s = m.mainThreadSchedule();
+          return { running: sum.running + s.running, waiting: sum.waiting + s.waiting };
+        },
+        { running: 0, waiting: 0 },
+      ),
     get urls() {
       return members.flatMap((m) => m.urls);
     },
@@ -225,11 +238,13 @@ function wardenGroup(name: string, input: string, count: number): Child {
   };
 }
 
+/** Each member's /metrics text. */
+const scrape = (urls: string[]): Promise<string[]> => Promise.all(urls.map(async (url) => (await fetch(`${url}/metrics`)).text()));
+
 /** CPU µs per stage of `warden run` members, from `warden_stage_cpu_seconds_total` on their /metrics. */
 async function wardenStageCpu(urls: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const url of urls) {
-    const text = await (await fetch(`${url}/metrics`)).text();
+  for (const text of await scrape(urls)) {
     for (const m of text.matchAll(/^warden_stage_cpu_seconds_total\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]) * 1e6);
     // Batches decided: not a CPU figure, reported next to them (events per batch).
     const batches = /^warden_batch_duration_seconds_count\{stage="total"\} (\d+)$/m.exec(text)?.[1];
@@ -301,11 +316,25 @@ async function drain(output: string, n: number, start: () => Child): Promise<Dra
 
 const stageLines: string[] = [];
 
-/** Mean time per batch in each stage of `warden run`, from its /metrics (all members). */
-async function stageSummary(urls: string[]): Promise<string> {
-  const sums = new Map<string, { sum: number; count: number }>();
+/**
+ * A /metrics text with every cumulative series (`_total`, `_sum`, `_count`, `_bucket`) counted
+ * from `before` on: what happened between two scrapes. Gauges are left as they are.
+ */
+function since(before: string, after: string): string {
+  const cumulative = /^(\w+(?:_total|_sum|_count|_bucket)(?:\{[^}]*\})?) ([\d.e+-]+)$/gm;
+  const was = new Map<string, number>();
+  for (const m of before.matchAll(cumulative)) was.set(m[1]!, Number(m[2]));
+  return after.replace(cumulative, (line, series: string, value: string) => (was.has(series) ? `${series} ${Number(value) - was.get(series)!}` : line));
+}
+
+/**
+ * Mean per batch of each stage, per-event lags, and what held the event loop, of `warden run`
+ * members between `before` (their scrapes at the start of the measured load) and now.
+ */
+async function stageSummary(urls: string[], before: string[]): Promise<string> {
   // One scrape per member: prom-client starts its event loop delay histogram over at each.
-  const texts = await Promise.all(urls.map(async (url) => (await fetch(`${url}/metrics`)).text()));
+  const texts = (await scrape(urls)).map((text, i) => since(before[i] ?? '', text));
+  const sums = new Map<string, { sum: number; count: number }>();
   for (const text of texts) {
     for (const m of text.matchAll(/^warden_batch_duration_seconds_(sum|count)\{stage="(\w+)"\} ([\d.e+-]+)$/gm)) {
       const entry = sums.get(m[2]!) ?? { sum: 0, count: 0 };
@@ -315,7 +344,30 @@ async function stageSummary(urls: string[]): Promise<string> {
     }
   }
   const parts = [...sums].map(([stage, { sum, count }]) => `${stage} ${fmt((1000 * sum) / Math.max(count, 1), 2)} ms`);
-  return `${fmt(sums.get('total')?.count ?? 0)} batches, mean per batch: ${parts.join(', ')}\n${texts.map(pauses).join('\n')}`;
+  const lag = (name: string): string => {
+    const h = lagHistogram(texts, name);
+    return `mean ${fmt(h.mean, 1)} ms, p99 ${h.p99}`;
+  };
+  const lags = `    per event, from the record's timestamp: to its decision acknowledged ${lag('warden_end_to_end_lag_seconds')}; of it, until its chunk began ${lag('warden_pickup_lag_seconds')}`;
+  return `${fmt(sums.get('total')?.count ?? 0)} batches, mean per batch: ${parts.join(', ')}\n${lags}\n${texts.map(pauses).join('\n')}`;
+}
+
+/** Mean (ms) and the bucket holding the 99th percentile of a lag histogram, summed over members' /metrics. */
+function lagHistogram(texts: string[], name: string): { mean: number; p99: string } {
+  let sum = 0;
+  let count = 0;
+  const buckets = new Map<number, number>();
+  for (const text of texts) {
+    sum += Number(new RegExp(`^${name}_sum ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+    count += Number(new RegExp(`^${name}_count ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+    for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([\\d.e+-]+|\\+Inf)"\\} (\\d+)$`, 'gm'))) {
+      const le = m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]);
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
+    }
+  }
+  const bound = [...buckets].sort((a, b) => a[0] - b[0]).find(([, n]) => n >= 0.99 * count)?.[0];
+  const p99 = bound === undefined ? 'n/a' : bound === Number.POSITIVE_INFINITY ? '> 30 s' : `≤ ${fmt(bound * 1000, 1)} ms`;
+  return { mean: (1000 * sum) / Math.max(count, 1), p99 };
 }
 
 /**
@@ -341,15 +393,26 @@ function pauses(text: string): string {
   return `    event loop: a 10 ms timer ticked after p99 ${fmt(gauge('warden_nodejs_eventloop_lag_p99_seconds'), 1)} ms, max ${fmt(gauge('warden_nodejs_eventloop_lag_max_seconds'), 1)} ms; GC ${gcText}`;
 }
 
-/** Produce → decision latency at a fixed offered load, and the consumer's CPU µs per event over the measured seconds. */
-async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize> & { cpuMicros: number; busyShare: number }> {
-  await createTopic(input);
-  await createTopic(output);
+/**
+ * Produce → decision latency at a fixed offered load, and the consumer's CPU µs per event over the
+ * measured seconds. Two clocks: the client's (handed to the producer → seen by the watcher, both in
+ * this process) and the log's (the broker's append time of the event → of its decision, both topics
+ * `LogAppendTime`). The log's leaves out this process's queueing (the load generator's producer and
+ * the watcher's fetches share one event loop and the machine's cores with the consumer under test);
+ * it is the latency the consumer adds between two points every reader of the topics sees.
+ */
+async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize> & { log: ReturnType<typeof summarize>; cpuMicros: number; busyShare: number; coreWait: number }> {
+  await createTopic(input, { logAppendTime: true });
+  await createTopic(output, { logAppendTime: true });
   const sentAt = new Map<string, number>();
+  const appendedAt = new Map<string, number>();
+  const decidedAt = new Map<string, number>();
   const lat: number[] = [];
-  const watcher = await watchOutput(kafka, output, `${output}-watch`, (eventId, at) => {
+  const watcher = await watchOutput(kafka, output, `${output}-watch`, (eventId, at, recordMs) => {
     const t = sentAt.get(eventId);
-    if (t !== undefined) lat.push(at - t);
+    if (t === undefined) return;
+    lat.push(at - t);
+    decidedAt.set(eventId, recordMs);
   });
   const child = start();
   await child.joined;
@@ -359,18 +422,38 @@ async function latency(input: string, output: string, rate: number, start: () =>
   const offset = 1_000_000;
   const cpu0 = child.cpuSeconds();
   const machine0 = snapshot(pids);
-  const total = await produceAtRate(kafka, input, (i) => message(eventAt(offset + i)), rate, SECONDS, (i, at) => sentAt.set(eventAt(offset + i).id, at));
+  const schedule0 = child.mainThreadSchedule();
+  // Warden's own metrics over the measured load only (the warm-up left out; also restarts the event loop histogram).
+  const metrics0 = child.urls.length > 0 ? await scrape(child.urls) : [];
+  const total = await produceAtRate(
+    kafka,
+    input,
+    (i) => message(eventAt(offset + i)),
+    rate,
+    SECONDS,
+    (i, at) => sentAt.set(eventAt(offset + i).id, at),
+    { partitions: PARTITIONS, onAppended: (i, at) => appendedAt.set(eventAt(offset + i).id, at) },
+  );
   // How busy the whole machine was while the load ran: a tail measured on a saturated machine is
   // its queueing for the cores, whichever consumer runs.
   const { busyShare } = perEvent(machine0, snapshot(pids), total);
+  // Of the time the consumer's main thread had work to do, the share it waited for a free core.
+  const schedule1 = child.mainThreadSchedule();
+  const waited = schedule1.waiting - schedule0.waiting;
+  const coreWait = waited / (waited + schedule1.running - schedule0.running);
   const deadline = Date.now() + 30_000;
   while (lat.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   // At a steady rate batches are small: this is where per-batch costs show (a drain's batches are full).
   const cpuMicros = ((child.cpuSeconds() - cpu0) * 1e6) / total;
-  if (child.urls.length > 0) stageLines.push(`  ${fmt(rate)}/s: ${await stageSummary(child.urls)}`);
+  if (child.urls.length > 0) stageLines.push(`  ${fmt(rate)}/s: ${await stageSummary(child.urls, metrics0)}`);
   await child.stop();
   await watcher.disconnect();
-  return { ...summarize(lat), cpuMicros, busyShare };
+  const log: number[] = [];
+  for (const [id, decided] of decidedAt) {
+    const appended = appendedAt.get(id);
+    if (appended !== undefined) log.push(decided - appended);
+  }
+  return { ...summarize(lat), log: summarize(log), cpuMicros, busyShare, coreWait };
 }
 
 const pids = await findPids(process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -394,12 +477,15 @@ for (let r = 0; r < REPEAT; r++) {
 }
 const { ceiling, warden } = pairs[pairs.length - 1]!;
 
-const rows: (string | number)[][] = [['offered load', 'consumer', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'n', 'CPU µs/event', 'machine busy']];
+// `p50 … max`: handed to the producer → seen by the watcher (this process's clock). `log p50 / p99`:
+// the event appended to the input topic → its decision appended to the output (the broker's clock).
+// `core wait`: of the time the consumer's main thread was ready to run, the share it waited for a core.
+const rows: (string | number)[][] = [['offered load', 'consumer', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'log p50', 'log p99', 'n', 'CPU µs/event', 'machine busy', 'core wait']];
 type Latency = Awaited<ReturnType<typeof latency>>;
-const latencyRow = (rate: number, name: string, l: Latency): (string | number)[] => [`${fmt(rate)}/s`, name, fmt(l.p50, 1), fmt(l.p90, 1), fmt(l.p99, 1), fmt(l.max, 1), l.n, fmt(l.cpuMicros, 1), `${fmt(100 * l.busyShare)}%`];
+const latencyRow = (rate: number, name: string, l: Latency): (string | number)[] => [`${fmt(rate)}/s`, name, fmt(l.p50, 1), fmt(l.p90, 1), fmt(l.p99, 1), fmt(l.max, 1), fmt(l.log.p50, 1), fmt(l.log.p99, 1), l.n, fmt(l.cpuMicros, 1), `${fmt(100 * l.busyShare)}%`, `${fmt(100 * l.coreWait)}%`];
 const medianRow = (rate: number, name: string, runs: Latency[]): (string | number)[] => {
   const m = (pick: (l: Latency) => number): number => median(runs.map(pick));
-  return [`${fmt(rate)}/s`, `${name}, median of ${runs.length}`, fmt(m((l) => l.p50), 1), fmt(m((l) => l.p90), 1), fmt(m((l) => l.p99), 1), fmt(m((l) => l.max), 1), '', fmt(m((l) => l.cpuMicros), 1), `${fmt(100 * m((l) => l.busyShare))}%`];
+  return [`${fmt(rate)}/s`, `${name}, median of ${runs.length}`, fmt(m((l) => l.p50), 1), fmt(m((l) => l.p90), 1), fmt(m((l) => l.p99), 1), fmt(m((l) => l.max), 1), fmt(m((l) => l.log.p50), 1), fmt(m((l) => l.log.p99), 1), '', fmt(m((l) => l.cpuMicros), 1), `${fmt(100 * m((l) => l.busyShare))}%`, `${fmt(100 * m((l) => l.coreWait))}%`];
 };
 for (const rate of RATES) {
   // With --repeat, the two consumers take turns at each rate (as in the drains): the tail of one
@@ -459,7 +545,7 @@ const machineLine = (name: string, d: Drained): string => {
 };
 console.log(`the rest of the machine during each drain, CPU µs per event:\n${machineLine('pass-through', ceiling)}\n${machineLine('warden run  ', warden)}`);
 console.log(table(rows));
-if (stageLines.length > 0) console.log(`warden run stages (warm-up included):\n${stageLines.join('\n')}`);
+if (stageLines.length > 0) console.log(`warden run stages (the measured load, warm-up left out):\n${stageLines.join('\n')}`);
 
 // Leave nothing behind: this run's baselines in Redis and its topics on the broker.
 const redis = new Redis(process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379');

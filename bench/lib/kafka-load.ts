@@ -2,7 +2,8 @@
  * Kafka load tools for the live benchmarks: a bulk loader, a fixed-rate producer, a pass-through
  * consumer (the ceiling: same Kafka settings as `warden run`, no deciding) and an output watcher.
  */
-import type { Consumer, Kafka, Message } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import type { Consumer, Kafka, Message, PartitionMetadata } from 'kafkajs';
 import { CpuLedger } from '../../src/pipeline/stage-clock.js';
 import { ALLOW_BATCH_RECORD, allowBatchEventIds } from '../../src/decisions/allow-batch.js';
 import type { AllowBatchRecord } from '../../src/decisions/allow-batch.js';
@@ -20,6 +21,11 @@ export async function produceAll(kafka: Kafka, topic: string, messages: Message[
 /**
  * Sends `make(i)` at `rate` messages/s for `seconds`, in 10 ms ticks; calls `onSent(i, ms)` with
  * the time each message was handed to the producer. Bounded: stops after seconds × rate messages.
+ *
+ * With `appended`, each message is given the partition kafkajs would give it (murmur2 of the key),
+ * so that the produce response's per-partition `logAppendTime` (a topic with
+ * `message.timestamp.type=LogAppendTime`) can be passed on as the time the broker appended it:
+ * the start of "in the log → decision in the log", which leaves out this process's own queueing.
  */
 export async function produceAtRate(
   kafka: Kafka,
@@ -28,9 +34,11 @@ export async function produceAtRate(
   rate: number,
   seconds: number,
   onSent: (i: number, atMs: number) => void,
+  appended?: { partitions: number; onAppended: (i: number, appendMs: number) => void },
 ): Promise<number> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  const partitionOf = appended ? keyPartitioner(topic, appended.partitions) : undefined;
   const total = Math.round(rate * seconds);
   const start = performance.now();
   let sent = 0;
@@ -39,13 +47,31 @@ export async function produceAtRate(
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
     if (due > sent) {
       const messages: Message[] = [];
+      const byPartition = new Map<number, number[]>();
       const now = Date.now();
       for (let i = sent; i < due; i++) {
-        messages.push(make(i));
+        const m = make(i);
+        if (partitionOf) {
+          m.partition = partitionOf(m);
+          const list = byPartition.get(m.partition);
+          if (list) list.push(i);
+          else byPartition.set(m.partition, [i]);
+        }
+        messages.push(m);
         onSent(i, now);
       }
       sent = due;
-      inflight.push(producer.send({ topic, messages, acks: -1 }));
+      const request = producer.send({ topic, messages, acks: -1 });
+      inflight.push(
+        appended
+          ? request.then((results) => {
+              for (const r of results) {
+                const at = Number(r.logAppendTime);
+                if (at > 0) for (const i of byPartition.get(r.partition) ?? []) appended.onAppended(i, at);
+              }
+            })
+          : request,
+      );
       if (inflight.length > 50) await inflight.shift();
     }
     await new Promise((r) => setTimeout(r, 5));
@@ -53,6 +79,13 @@ export async function produceAtRate(
   await Promise.all(inflight);
   await producer.disconnect();
   return sent;
+}
+
+/** The partition kafkajs's default partitioner gives a keyed message on a topic of `partitions` partitions. */
+function keyPartitioner(topic: string, partitions: number): (m: Message) => number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+  return (message) => partitioner({ topic, partitionMetadata, message });
 }
 
 /** The ceiling: consume, parse, produce one small record per input, commit after the ack. */
@@ -120,8 +153,12 @@ export function eventIdOf(value: Buffer): string | null {
   return end < 0 ? null : value.toString('utf8', start, end);
 }
 
-/** Follows an output topic; `onRecord(eventId, atMs)` for each decided event (a record, or an entry of an allow-batch record) or pass-through record. */
-export async function watchOutput(kafka: Kafka, topic: string, groupId: string, onRecord: (eventId: string, atMs: number) => void): Promise<Consumer> {
+/**
+ * Follows an output topic; `onRecord(eventId, atMs, recordMs)` for each decided event (a record, or
+ * an entry of an allow-batch record) or pass-through record. `recordMs` is the record's Kafka
+ * timestamp: the broker's append time on a topic with `message.timestamp.type=LogAppendTime`.
+ */
+export async function watchOutput(kafka: Kafka, topic: string, groupId: string, onRecord: (eventId: string, atMs: number, recordMs: number) => void): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 20 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -134,11 +171,12 @@ export async function watchOutput(kafka: Kafka, topic: string, groupId: string, 
         // parse, then each entry's event id, so that every event is still timed.
         if (recordHeaderOf(m.headers) === ALLOW_BATCH_RECORD) {
           const record = JSON.parse(m.value.toString('utf8')) as AllowBatchRecord;
-          for (const id of allowBatchEventIds(record)) onRecord(id, now);
+          const recordMs = Number(m.timestamp);
+          for (const id of allowBatchEventIds(record)) onRecord(id, now, recordMs);
           continue;
         }
         const eventId = eventIdOf(m.value);
-        if (eventId) onRecord(eventId, now);
+        if (eventId) onRecord(eventId, now, Number(m.timestamp));
       }
     },
   });

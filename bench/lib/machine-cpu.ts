@@ -32,6 +32,22 @@ export function mainThreadCpuSeconds(pid: number | undefined | null): number {
   return pid ? processCpuSeconds(`${pid}/task/${pid}`) : Number.NaN;
 }
 
+/**
+ * Seconds a process's main thread has spent on a core and waiting on a run queue (ready to run,
+ * no core free) so far, from `/proc/<pid>/task/<pid>/schedstat` (Linux with scheduler statistics;
+ * NaN elsewhere). The wait is the part of a latency that is the machine's queueing for its cores
+ * rather than the process's own work.
+ */
+export function mainThreadSchedule(pid: number | undefined | null): { running: number; waiting: number } {
+  if (!pid) return { running: Number.NaN, waiting: Number.NaN };
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { running: (running ?? Number.NaN) / 1e9, waiting: (waiting ?? Number.NaN) / 1e9 };
+  } catch {
+    return { running: Number.NaN, waiting: Number.NaN };
+  }
+}
+
 /** Busy and total CPU seconds of the whole machine (all cores) so far, from /proc/stat. */
 export function machineSeconds(): { busy: number; total: number } {
   try {

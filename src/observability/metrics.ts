@@ -5,6 +5,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { BulkHistogram } from './bulk-histogram.js';
 
+/** Buckets of the per-event lag histograms, seconds. */
+const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 export interface PipelineMetrics {
   registry: Registry;
   eventsIn: Counter<'topic' | 'format'>;
@@ -15,6 +18,8 @@ export interface PipelineMetrics {
   batchSeconds: Histogram<'stage'>;
   /** Observed for every event, a batch at a time (bulk-histogram.ts). */
   endToEndLagSeconds: BulkHistogram;
+  /** The part of the end-to-end lag before an event's chunk begins: in the broker, the fetch, and behind other batches. */
+  pickupLagSeconds: BulkHistogram;
   storeErrors: Counter<'kind'>;
   consumerCrashes: Counter<'restart'>;
   consumerRestarts: Counter<'reason'>;
@@ -61,7 +66,13 @@ export function createPipelineMetrics(options: { defaultMetrics?: boolean } = {}
     endToEndLagSeconds: new BulkHistogram(
       'warden_end_to_end_lag_seconds',
       'From the audit record\'s Kafka timestamp to its decision being acknowledged',
-      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      LAG_BUCKETS,
+      registers,
+    ),
+    pickupLagSeconds: new BulkHistogram(
+      'warden_pickup_lag_seconds',
+      'From the audit record\'s Kafka timestamp to its chunk beginning through the pipeline (time in the broker, in the fetch, and behind the batches before it): the part of the end-to-end lag before Warden works on the event',
+      LAG_BUCKETS,
       registers,
     ),
     storeErrors: new Counter({ name: 'warden_store_errors_total', help: 'Baseline store errors', labelNames: ['kind'], registers }),

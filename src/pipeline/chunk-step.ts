@@ -39,10 +39,12 @@ export interface ChunkStepDeps {
 export async function runChunk(records: readonly SourceRecord[], deps: ChunkStepDeps): Promise<ProcessedBatch> {
   const { processor, publisher, clock, metrics } = deps;
   const started = performance.now();
+  const pickedUpAt = deps.now();
   let stage = clock.begin('normalize');
   let processed: ProcessedBatch;
   try {
     const normalized = processor.normalize(records);
+    metrics.pickupLagSeconds.observeEach(normalized.producedAt, (ts) => Math.max(0, pickedUpAt - ts) / 1000);
     stage = clock.next(stage, 'decide');
     processed = await processor.decide(normalized);
   } catch (err) {

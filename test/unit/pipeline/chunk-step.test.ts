@@ -143,4 +143,30 @@ describe('one chunk: decide → publish → learn', () => {
     expect(text).toMatch(/warden_store_errors_total\{kind="unavailable"\} 1/);
     expect(text).toMatch(/warden_store_errors_total\{kind="script"\} 1/);
   });
+
+  it('splits each event\'s lag: until its chunk began (pickup), and until its decision was acknowledged (end to end)', async () => {
+    const { deps, metrics } = setup();
+    // The records were appended 40 ms before the chunk began; the produce is acknowledged 30 ms later.
+    let clock = START;
+    const events = routine(2);
+    const chunk = records(events).map((r) => ({ ...r, timestamp: String(START - 40) }));
+    const producer = deps.producer;
+    await runChunk(chunk, {
+      ...deps,
+      now: () => clock,
+      producer: {
+        sendBatch: async (batch: Parameters<typeof producer.sendBatch>[0]) => {
+          clock = START + 30;
+          return producer.sendBatch(batch);
+        },
+      },
+    });
+    const text = await metrics.registry.metrics();
+    const sum = (name: string): number => Number(new RegExp(`^${name}_sum ([\\d.e+-]+)$`, 'm').exec(text)?.[1]);
+    const count = (name: string): number => Number(new RegExp(`^${name}_count (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(count('warden_pickup_lag_seconds')).toBe(events.length);
+    expect(count('warden_end_to_end_lag_seconds')).toBe(events.length);
+    expect(sum('warden_pickup_lag_seconds') / events.length).toBeCloseTo(0.04, 6);
+    expect(sum('warden_end_to_end_lag_seconds') / events.length).toBeCloseTo(0.07, 6);
+  });
 });
