@@ -1,8 +1,9 @@
+import type { CliRun } from '../../helpers/cli.js';
 import { runCli } from '../../helpers/cli.js';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadInventory } from '../../../src/identity/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-identities-'));
@@ -24,16 +25,22 @@ function decisions(file: string): Decision[] {
   return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Decision);
 }
 
-describe('warden identities init', () => {
-  const inventory = join(dir, 'identities.yaml');
+// The inventory `identities init` drafts from the logs, drafted once for the whole file: several
+// tests read it, none changes it (a test that changes an inventory works on a copy of its own).
+const inventory = join(dir, 'identities.yaml');
+let init: CliRun;
+beforeAll(async () => {
+  init = await run('identities', 'init', '--input', logs, '--out', inventory);
+});
 
+describe('warden identities init', () => {
   it('drafts an inventory from real audit records of every format, after which a replay raises no UNKNOWN_IDENTITY', async () => {
     const before = join(dir, 'before.jsonl');
     expect((await run('replay', '--input', logs, '--out', before, '--no-progress')).code).toBe(0);
     const unknownBefore = decisions(before).filter((d) => d.reasons.some((r) => r.code === 'UNKNOWN_IDENTITY')).length;
     expect(unknownBefore).toBeGreaterThan(100);
 
-    const init = await run('identities', 'init', '--input', logs, '--out', inventory);
+    // The init run is the beforeAll's, whose inventory the other tests share (and none changes).
     expect(init.code).toBe(0);
     expect(init.out).toMatch(/^wrote .*identities\.yaml: \d+ identities from \d+ events/);
     const drafted = loadInventory(inventory);
@@ -59,14 +66,19 @@ describe('warden identities init', () => {
   });
 
   it('never overwrites an existing file without --force, and exits 2 saying so', async () => {
-    const text = readFileSync(inventory, 'utf8');
-    const again = await run('identities', 'init', '--input', logs, '--out', inventory);
+    // A copy of the drafted inventory, of the same name, that only this test writes.
+    const own = join(dir, 'overwrite');
+    mkdirSync(own, { recursive: true });
+    const copy = join(own, 'identities.yaml');
+    copyFileSync(inventory, copy);
+    const text = readFileSync(copy, 'utf8');
+    const again = await run('identities', 'init', '--input', logs, '--out', copy);
     expect(again.code).toBe(2);
     expect(again.err).toContain('WARDEN_USAGE');
     expect(again.err).toContain('--force');
-    writeFileSync(inventory, 'identities: []\n');
-    expect((await run('identities', 'init', '--input', logs, '--out', inventory, '--force')).code).toBe(0);
-    expect(readFileSync(inventory, 'utf8')).toBe(text);
+    writeFileSync(copy, 'identities: []\n');
+    expect((await run('identities', 'init', '--input', logs, '--out', copy, '--force')).code).toBe(0);
+    expect(readFileSync(copy, 'utf8')).toBe(text);
   });
 
   it('drafts only what an existing inventory lacks with --skip-known', async () => {
@@ -89,7 +101,6 @@ describe('warden identities init', () => {
 
 describe('warden identities report', () => {
   it('names the inventory it read on its first line and marks unverified owners', async () => {
-    const inventory = join(dir, 'identities.yaml');
     const res = await run('identities', 'report', '--input', logs, '--identities', inventory);
     expect(res.code).toBe(0);
     expect(res.out.split('\n')[0]).toMatch(/^inventory .*identities\.yaml \(\d+ entries\)$/);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticFleet } from '../../../bench/lib/synthetic-fleet.js';
 import { decodeFloat32, encodeFloat32 } from '../../../src/model/artifact.js';
 import type { ModelArtifact } from '../../../src/model/build.js';
@@ -36,17 +36,27 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('ModelHolder hot swap', () => {
+  // Each test changes the files and the serving model, so each gets a directory and a holder of its
+  // own, both starting from the trained model (shared, read-only): no test depends on another's.
   let dir: string;
-  let cleanup: () => void;
   let holder: ModelHolder;
 
-  beforeAll(async () => {
-    ({ dir, cleanup } = await modelDir(artifact));
-    holder = await ModelHolder.open(dir, { debounceMs: 20 });
-  });
-  afterAll(async () => {
-    await holder?.dispose();
-    cleanup?.();
+  beforeEach(async () => {
+    const made = await modelDir(artifact);
+    dir = made.dir;
+    const opened = await ModelHolder.open(dir, { debounceMs: 20 }).catch((err: unknown) => {
+      made.cleanup();
+      throw err;
+    });
+    holder = opened;
+    // Run after the test (as afterEach would): stops watching, frees the model, removes the directory.
+    return async () => {
+      try {
+        await opened.dispose();
+      } finally {
+        made.cleanup();
+      }
+    };
   });
 
   it('keeps serving the previous model when the new files are corrupt', async () => {
