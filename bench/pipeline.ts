@@ -17,6 +17,9 @@
  * `--instances 2` runs two `warden run` processes in one group (scale-out); `--threads 2` runs one
  * process with two pipeline threads (`pipeline.threads`), each a member of the group.
  * `--node-options="--cpu-prof"` passes V8/Node flags to the `warden run` child (profiling, GC).
+ * `--alloc` attaches V8's sampling heap profiler to each consumer during each measured load and
+ * prints the bytes allocated per event, by package and by site (the profiler costs CPU: compare
+ * the latency of such runs with each other only).
  * Both children run with the Node flags Warden ships with (`RECOMMENDED_NODE_FLAGS`: a larger
  * young generation, as the Dockerfile runs it); `--node-defaults` runs both with Node's own.
  */
@@ -39,6 +42,8 @@ import { fmt, summarize, table } from './lib/stats.js';
 import { findPids, mainThreadCpuSeconds, mainThreadSchedule, perEvent, processCpuSeconds, snapshot } from './lib/machine-cpu.js';
 import type { MachineSnapshot } from './lib/machine-cpu.js';
 import { RECOMMENDED_NODE_FLAGS } from '../src/cli/support/node-flags.js';
+import { remoteSampling, summarise } from './lib/allocation-profile.js';
+import type { AllocationProfile, Frame } from './lib/allocation-profile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,6 +68,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     instances: { type: 'string', default: '1' },
     threads: { type: 'string', default: '1' },
+    alloc: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.events);
@@ -86,6 +92,7 @@ const ONLY = args.only;
 const INSTANCES = Number(args.instances);
 const THREADS = Number(args.threads);
 const ALLOW = String(args.allow);
+const ALLOC = args.alloc === true;
 // `none` publishes allow-batch records without entries: the drain could not count the allows (the
 // watcher counts decided events: full records and allow-batch entries).
 if (ALLOW !== 'compact' && ALLOW !== 'full') throw new Error('--allow is compact or full');
@@ -151,6 +158,8 @@ interface Child {
   mainThreadSchedule(): { running: number; waiting: number };
   /** The HTTP endpoints of `warden run` members (from their logs). */
   urls: string[];
+  /** The inspectors' WebSocket URLs of the processes (with `--alloc`: they run with `--inspect`). */
+  inspectors: string[];
   /** CPU µs spent so far in each stage, as the consumer measures them (process.cpuUsage around each stage). */
   stageCpu(): Promise<Map<string, number>>;
   stop(): Promise<void>;
@@ -163,8 +172,10 @@ interface Child {
 function startChild(argv: string[], marker: string, markers = 1): Child {
   let seenMarkers = 0;
   const startedAt = Date.now();
+  if (ALLOC) argv = ['--inspect=127.0.0.1:0', ...argv];
   const child: ChildProcess = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_KAFKA_BROKERS: brokers.join(',') } });
   const urls: string[] = [];
+  const inspectors: string[] = [];
   let stagesLine: ((line: string) => void) | null = null;
   const joined = new Promise<number>((resolve, reject) => {
     // Logs (warden's go to stderr) are only scanned for the marker; errors still reach the user.
@@ -174,6 +185,8 @@ function startChild(argv: string[], marker: string, markers = 1): Child {
       if (stages && stagesLine) stagesLine(stages);
       const url = /"url":"(http[^"]+)".*warden listening/.exec(text)?.[1];
       if (url) urls.push(url);
+      const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(text)?.[1];
+      if (inspector) inspectors.push(inspector);
       seenMarkers += text.split(marker).length - 1;
       if (seenMarkers >= markers) resolve(Date.now());
       if (process.env.BENCH_LOGS || text.includes('"level":50') || text.includes('"level":60') || text.includes('Error')) process.stderr.write(text);
@@ -191,6 +204,7 @@ function startChild(argv: string[], marker: string, markers = 1): Child {
     mainThreadSeconds: () => mainThreadCpuSeconds(child.pid),
     mainThreadSchedule: () => mainThreadSchedule(child.pid),
     urls,
+    inspectors,
     async stageCpu() {
       if (urls.length > 0) return wardenStageCpu(urls);
       // The pass-through prints its counters on SIGUSR2.
@@ -230,6 +244,9 @@ function wardenGroup(name: string, input: string, count: number): Child {
       ),
     get urls() {
       return members.flatMap((m) => m.urls);
+    },
+    get inspectors() {
+      return members.flatMap((m) => m.inspectors);
     },
     stageCpu: () => wardenStageCpu(members.flatMap((m) => m.urls)),
     stop: async () => {
@@ -401,7 +418,7 @@ function pauses(text: string): string {
  * the watcher's fetches share one event loop and the machine's cores with the consumer under test);
  * it is the latency the consumer adds between two points every reader of the topics sees.
  */
-async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize> & { log: ReturnType<typeof summarize>; cpuMicros: number; busyShare: number; coreWait: number }> {
+async function latency(input: string, output: string, rate: number, start: () => Child): Promise<ReturnType<typeof summarize> & { log: ReturnType<typeof summarize>; cpuMicros: number; busyShare: number; coreWait: number; allocation: AllocationProfile | null }> {
   await createTopic(input, { logAppendTime: true });
   await createTopic(output, { logAppendTime: true });
   const sentAt = new Map<string, number>();
@@ -425,6 +442,7 @@ async function latency(input: string, output: string, rate: number, start: () =>
   const schedule0 = child.mainThreadSchedule();
   // Warden's own metrics over the measured load only (the warm-up left out; also restarts the event loop histogram).
   const metrics0 = child.urls.length > 0 ? await scrape(child.urls) : [];
+  const samplers = ALLOC ? await Promise.all(child.inspectors.map((url) => remoteSampling(url))) : [];
   const total = await produceAtRate(
     kafka,
     input,
@@ -445,6 +463,7 @@ async function latency(input: string, output: string, rate: number, start: () =>
   while (lat.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   // At a steady rate batches are small: this is where per-batch costs show (a drain's batches are full).
   const cpuMicros = ((child.cpuSeconds() - cpu0) * 1e6) / total;
+  const allocation = samplers.length > 0 ? mergeAllocations((await Promise.all(samplers.map((s) => s.stop()))).map((profile) => summarise(profile, byPackage))) : null;
   if (child.urls.length > 0) stageLines.push(`  ${fmt(rate)}/s: ${await stageSummary(child.urls, metrics0)}`);
   await child.stop();
   await watcher.disconnect();
@@ -453,7 +472,38 @@ async function latency(input: string, output: string, rate: number, start: () =>
     const appended = appendedAt.get(id);
     if (appended !== undefined) log.push(decided - appended);
   }
-  return { ...summarize(lat), log: summarize(log), cpuMicros, busyShare, coreWait };
+  return { ...summarize(lat), log: summarize(log), cpuMicros, busyShare, coreWait, allocation };
+}
+
+/** An allocation's package (`warden` for the project's code, `pass-through` for the benchmark's consumer), null for Node's own. */
+function byPackage(frame: Frame): string | null {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
+  if (pkg) return pkg[1]!;
+  if (/\/(dist|src)\//.test(frame.url)) return 'warden';
+  return /\/bench\//.test(frame.url) ? 'pass-through' : null;
+}
+
+/** The allocation profiles of a group's members as one. */
+function mergeAllocations(profiles: AllocationProfile[]): AllocationProfile {
+  const out: AllocationProfile = { byClass: new Map(), bySite: new Map(), total: 0 };
+  for (const p of profiles) {
+    out.total += p.total;
+    for (const [k, v] of p.byClass) out.byClass.set(k, (out.byClass.get(k) ?? 0) + v);
+    for (const [k, v] of p.bySite) out.bySite.set(k, (out.bySite.get(k) ?? 0) + v);
+  }
+  return out;
+}
+
+const allocationLines: string[] = [];
+/** Bytes allocated per event of a latency run, by package, and its largest sites. */
+function allocationLine(rate: number, name: string, l: Latency, ceiling: Latency | undefined): void {
+  const a = l.allocation;
+  if (!a || l.n === 0) return;
+  const kb = (bytes: number): string => fmt(bytes / l.n / 1024, 1);
+  const ratio = ceiling?.allocation && ceiling.n > 0 ? ` (${fmt(a.total / l.n / (ceiling.allocation.total / ceiling.n), 2)}× the pass-through's)` : '';
+  const packages = [...a.byClass].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k === 'other' ? 'Node' : k} ${kb(v)}`);
+  const sites = [...a.bySite].sort((x, y) => y[1] - x[1]).slice(0, 8).map(([k, v]) => `${kb(v)} ${k}`);
+  allocationLines.push(`  ${fmt(rate)}/s ${name}: ${kb(a.total)} KB per event${ratio}: ${packages.join(', ')}\n    largest sites, KB per event: ${sites.join('; ')}`);
 }
 
 const pids = await findPids(process.env.WARDEN_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -499,12 +549,14 @@ for (const rate of RATES) {
       const pass = await latency(`${p}.in`, `${p}.out`, rate, () => passThrough(`${p}.in`, `${p}.out`, `${p}-g`));
       passRuns.push(pass);
       rows.push(latencyRow(rate, 'pass-through', pass));
+      allocationLine(rate, 'pass-through', pass, undefined);
     }
     if (ONLY !== 'pass') {
       const w = `${run}-wl${rate}${suffix}`;
       const lat = await latency(`${w}.in`, `${w}.decisions`, rate, () => wardenGroup(w, `${w}.in`, INSTANCES));
       wardenRuns.push(lat);
       rows.push(latencyRow(rate, 'warden run', lat));
+      allocationLine(rate, 'warden run', lat, passRuns[passRuns.length - 1]);
     }
   }
   if (REPEAT > 1) {
@@ -545,6 +597,7 @@ const machineLine = (name: string, d: Drained): string => {
 };
 console.log(`the rest of the machine during each drain, CPU µs per event:\n${machineLine('pass-through', ceiling)}\n${machineLine('warden run  ', warden)}`);
 console.log(table(rows));
+if (allocationLines.length > 0) console.log(`JavaScript heap allocated during each measured load (V8's sampling heap profiler attached: compare these runs' latency with each other only):\n${allocationLines.join('\n')}`);
 if (stageLines.length > 0) console.log(`warden run stages (the measured load, warm-up left out):\n${stageLines.join('\n')}`);
 
 // Leave nothing behind: this run's baselines in Redis and its topics on the broker.

@@ -4,8 +4,12 @@
  * `intervalBytes` on average, each standing for that many bytes. Each sample is charged to the
  * first frame of its stack (from the leaf) that `classify` names, and to the project function or
  * package nearest the leaf, so that the largest allocation sites can be listed.
+ *
+ * The same profiler in another process (`remoteSampling`): one started with `--inspect`, reached
+ * over the inspector's WebSocket (the live benchmark's consumers).
  */
 import { Session } from 'node:inspector';
+import { WebSocket } from 'undici';
 
 interface ProfileNode {
   id: number;
@@ -13,7 +17,7 @@ interface ProfileNode {
   children: ProfileNode[];
 }
 
-interface SamplingProfile {
+export interface SamplingProfile {
   head: ProfileNode;
   samples: { size: number; nodeId: number }[];
 }
@@ -26,7 +30,10 @@ export interface AllocationProfile {
   total: number;
 }
 
-type Frame = ProfileNode['callFrame'];
+export type Frame = ProfileNode['callFrame'];
+
+/** The sampling parameters: every allocation counted, also of objects a garbage collection freed since. */
+const samplingParams = (intervalBytes: number): object => ({ samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 
 function post<T>(session: Session, method: string, params?: object): Promise<T> {
   return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T))));
@@ -35,7 +42,8 @@ function post<T>(session: Session, method: string, params?: object): Promise<T> 
 function siteOf(frame: Frame): string | null {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
   if (pkg) return pkg[1]!;
-  const own = /\/(src|bench)\/(.+?)\.[jt]s$/.exec(frame.url);
+  // `dist/` is the compiled project a `warden run` child runs.
+  const own = /\/(src|bench|dist)\/(.+?)\.[jt]s$/.exec(frame.url);
   return own ? `${own[1]}/${own[2]}:${frame.functionName || '(anonymous)'}` : null;
 }
 
@@ -45,7 +53,7 @@ export async function profileAllocations(work: () => Promise<void>, classify: (f
   session.connect();
   try {
     await post(session, 'HeapProfiler.enable');
-    await post(session, 'HeapProfiler.startSampling', { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await post(session, 'HeapProfiler.startSampling', samplingParams(intervalBytes));
     await work();
     const { profile } = await post<{ profile: SamplingProfile }>(session, 'HeapProfiler.stopSampling');
     return summarise(profile, classify);
@@ -54,7 +62,47 @@ export async function profileAllocations(work: () => Promise<void>, classify: (f
   }
 }
 
-function summarise(profile: SamplingProfile, classify: (frame: Frame) => string | null): AllocationProfile {
+/**
+ * Starts the sampling heap profiler in the process whose inspector listens at `url` (`ws://…`,
+ * printed by `node --inspect` on stderr); `stop` ends it and returns the profile.
+ */
+export async function remoteSampling(url: string, intervalBytes = 8192): Promise<{ stop: () => Promise<SamplingProfile> }> {
+  const ws = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener('open', () => resolve(), { once: true });
+    ws.addEventListener('error', () => reject(new Error(`cannot reach the inspector at ${url}`)), { once: true });
+  });
+  let next = 0;
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (err: Error) => void }>();
+  ws.addEventListener('message', (event) => {
+    const reply = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+    const waiting = reply.id === undefined ? undefined : pending.get(reply.id);
+    if (!waiting) return;
+    pending.delete(reply.id!);
+    if (reply.error) waiting.reject(new Error(reply.error.message));
+    else waiting.resolve(reply.result);
+  });
+  const call = <T>(method: string, params: object = {}): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = ++next;
+      pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await call('HeapProfiler.enable');
+  await call('HeapProfiler.startSampling', samplingParams(intervalBytes));
+  return {
+    stop: async () => {
+      try {
+        return (await call<{ profile: SamplingProfile }>('HeapProfiler.stopSampling')).profile;
+      } finally {
+        ws.close();
+      }
+    },
+  };
+}
+
+/** What a profile's samples come to, by `classify`'s classes and by allocation site. */
+export function summarise(profile: SamplingProfile, classify: (frame: Frame) => string | null): AllocationProfile {
   const parent = new Map<number, ProfileNode>();
   const nodes = new Map<number, ProfileNode>();
   const walk = (node: ProfileNode): void => {
