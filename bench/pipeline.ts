@@ -9,8 +9,10 @@
  *    after the consumer (all members, with --instances) joined its group / time from then to the
  *    N-th output record seen by a watcher.
  * 2. Latency at fixed offered loads: events produced at R/s (after --warmup seconds at that rate,
- *    not measured); produce → decision received p50/p99, the consumer's CPU per event, and how busy
- *    the whole machine was meanwhile (at ~90 % and more the tail is queueing for the cores).
+ *    not measured); produce → decision received p50/p99 on this process's clock and on the log's
+ *    (broker append of the event → of its decision), the consumer's CPU per event, how busy the
+ *    whole machine was meanwhile and how long the consumer's main thread waited for a core (at
+ *    ~90 % busy and more, the tail is queueing for the cores).
  *
  * `--repeat N` drains the backlog N times with each consumer, alternately, and prints the medians;
  * at each offered load the two consumers also take turns N times, with the medians of their figures.
