@@ -82,6 +82,11 @@ export async function remoteSampling(url: string, intervalBytes = 8192): Promise
     if (reply.error) waiting.reject(new Error(reply.error.message));
     else waiting.resolve(reply.result);
   });
+  // The process exited (or closed its inspector): nothing more will answer.
+  ws.addEventListener('close', () => {
+    for (const waiting of pending.values()) waiting.reject(new Error(`the inspector at ${url} closed`));
+    pending.clear();
+  });
   const call = <T>(method: string, params: object = {}): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const id = ++next;
