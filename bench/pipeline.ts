@@ -599,7 +599,7 @@ const machineLine = (name: string, d: Drained): string => {
 };
 console.log(`the rest of the machine during each drain, CPU µs per event:\n${machineLine('pass-through', ceiling)}\n${machineLine('warden run  ', warden)}`);
 console.log(table(rows));
-if (allocationLines.length > 0) console.log(`JavaScript heap allocated during each measured load (V8's sampling heap profiler attached: compare these runs' latency with each other only):\n${allocationLines.join('\n')}`);
+if (allocationLines.length > 0) console.log(`JavaScript heap allocated during each measured load (V8's sampling heap profiler attached, and every consumer of this run started with --inspect: compare its figures, drains included, with other --alloc runs only):\n${allocationLines.join('\n')}`);
 if (stageLines.length > 0) console.log(`warden run stages (the measured load, warm-up left out):\n${stageLines.join('\n')}`);
 
 // Leave nothing behind: this run's baselines in Redis and its topics on the broker.
