@@ -20,8 +20,8 @@
  * process with two pipeline threads (`pipeline.threads`), each a member of the group.
  * `--node-options="--cpu-prof"` passes V8/Node flags to the `warden run` child (profiling, GC).
  * `--alloc` attaches V8's sampling heap profiler to each consumer during each measured load and
- * prints the bytes allocated per event, by package and by site (the profiler costs CPU: compare
- * the latency of such runs with each other only).
+ * prints the bytes allocated per event, by package and by site (the profiler and `--inspect` cost
+ * CPU: compare every figure of such runs, drains included, with other `--alloc` runs only).
  * Both children run with the Node flags Warden ships with (`RECOMMENDED_NODE_FLAGS`: a larger
  * young generation, as the Dockerfile runs it); `--node-defaults` runs both with Node's own.
  */
