@@ -44,7 +44,7 @@ import { fmt, summarize, table } from './lib/stats.js';
 import { findPids, mainThreadCpuSeconds, mainThreadSchedule, perEvent, processCpuSeconds, snapshot } from './lib/machine-cpu.js';
 import type { MachineSnapshot } from './lib/machine-cpu.js';
 import { RECOMMENDED_NODE_FLAGS } from '../src/cli/support/node-flags.js';
-import { remoteSampling, summarise } from './lib/allocation-profile.js';
+import { mergeAllocations, packageOf, remoteSampling, summarise } from './lib/allocation-profile.js';
 import type { AllocationProfile, Frame } from './lib/allocation-profile.js';
 
 const { values: args } = parseArgs({
@@ -479,21 +479,10 @@ async function latency(input: string, output: string, rate: number, start: () =>
 
 /** An allocation's package (`warden` for the project's code, `pass-through` for the benchmark's consumer), null for Node's own. */
 function byPackage(frame: Frame): string | null {
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
-  if (pkg) return pkg[1]!;
+  const pkg = packageOf(frame);
+  if (pkg) return pkg;
   if (/\/(dist|src)\//.test(frame.url)) return 'warden';
   return /\/bench\//.test(frame.url) ? 'pass-through' : null;
-}
-
-/** The allocation profiles of a group's members as one. */
-function mergeAllocations(profiles: AllocationProfile[]): AllocationProfile {
-  const out: AllocationProfile = { byClass: new Map(), bySite: new Map(), total: 0 };
-  for (const p of profiles) {
-    out.total += p.total;
-    for (const [k, v] of p.byClass) out.byClass.set(k, (out.byClass.get(k) ?? 0) + v);
-    for (const [k, v] of p.bySite) out.bySite.set(k, (out.bySite.get(k) ?? 0) + v);
-  }
-  return out;
 }
 
 const allocationLines: string[] = [];

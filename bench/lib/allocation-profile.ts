@@ -39,9 +39,14 @@ function post<T>(session: Session, method: string, params?: object): Promise<T> 
   return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T))));
 }
 
+/** The npm package a frame's code comes from (`@scope/name` or `name`), null for code of no package. */
+export function packageOf(frame: Frame): string | null {
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1] ?? null;
+}
+
 function siteOf(frame: Frame): string | null {
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
-  if (pkg) return pkg[1]!;
+  const pkg = packageOf(frame);
+  if (pkg) return pkg;
   // `dist/` is the compiled project a `warden run` child runs.
   const own = /\/(src|bench|dist)\/(.+?)\.[jt]s$/.exec(frame.url);
   return own ? `${own[1]}/${own[2]}:${frame.functionName || '(anonymous)'}` : null;
@@ -133,4 +138,15 @@ export function summarise(profile: SamplingProfile, classify: (frame: Frame) => 
     bySite.set(site ?? '(native)', (bySite.get(site ?? '(native)') ?? 0) + size);
   }
   return { byClass, bySite, total };
+}
+
+/** Several processes' profiles (a consumer group's members) as one. */
+export function mergeAllocations(profiles: readonly AllocationProfile[]): AllocationProfile {
+  const out: AllocationProfile = { byClass: new Map(), bySite: new Map(), total: 0 };
+  for (const p of profiles) {
+    out.total += p.total;
+    for (const [k, v] of p.byClass) out.byClass.set(k, (out.byClass.get(k) ?? 0) + v);
+    for (const [k, v] of p.bySite) out.bySite.set(k, (out.bySite.get(k) ?? 0) + v);
+  }
+  return out;
 }
