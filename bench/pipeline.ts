@@ -445,14 +445,21 @@ async function latency(input: string, output: string, rate: number, start: () =>
   // Warden's own metrics over the measured load only (the warm-up left out; also restarts the event loop histogram).
   const metrics0 = child.urls.length > 0 ? await scrape(child.urls) : [];
   const samplers = ALLOC ? await Promise.all(child.inspectors.map((url) => remoteSampling(url))) : [];
+  // Each event is built once (a lap past the first copies it): the load generator shares the cores
+  // with the consumer under test. Its id is kept for the times sent and appended.
+  const ids: string[] = [];
   const total = await produceAtRate(
     kafka,
     input,
-    (i) => message(eventAt(offset + i)),
+    (i) => {
+      const event = eventAt(offset + i);
+      ids[i] = event.id;
+      return message(event);
+    },
     rate,
     SECONDS,
-    (i, at) => sentAt.set(eventAt(offset + i).id, at),
-    { partitions: PARTITIONS, onAppended: (i, at) => appendedAt.set(eventAt(offset + i).id, at) },
+    (i, at) => sentAt.set(ids[i]!, at),
+    { partitions: PARTITIONS, onAppended: (i, at) => appendedAt.set(ids[i]!, at) },
   );
   // How busy the whole machine was while the load ran: a tail measured on a saturated machine is
   // its queueing for the cores, whichever consumer runs.
